@@ -1,0 +1,63 @@
+"""Plain values passed between modules: feed -> Article -> compose -> Draft -> deliver -> Delivery.
+
+No I/O here, and nothing that imports a third-party client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image that belongs to an article, as an absolute URL, with its alt text or caption."""
+
+    url: str
+    alt: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One entry of a feed (or one fetched page), already cleaned to plain text.
+
+    `key` is the identity used to decide "new or not"; `aliases` are other identities
+    of the same article (an old guid, the canonical URL) so a site that changes its
+    guids does not get its articles posted again.
+    """
+
+    key: str
+    feed_url: str
+    url: str
+    title: str
+    text: str = ""
+    summary: str = ""
+    published: datetime | None = None
+    categories: tuple[str, ...] = ()
+    image: Image | None = None
+    author: str | None = None
+    site: str | None = None
+    language: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The exact thing a platform will publish for one article."""
+
+    platform: str
+    article_key: str
+    text: str
+    link: str | None = None
+    hashtags: tuple[str, ...] = ()
+    image: Image | None = None
+    # Further posts of an opt-in X thread, each already valid on its own.
+    thread: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What a platform answered for a published post."""
+
+    remote_id: str
+    url: str | None = None
