@@ -1,0 +1,30 @@
+"""Stands in for a network whose credentials are missing: shows the post, sends nothing."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from bot.models import Draft, PostResult
+from bot.platforms.base import Account
+
+_counter = itertools.count(1)
+
+
+class DryRunPlatform:
+    def __init__(self, name: str, show: Callable[[str, Draft], None]) -> None:
+        self.name = name
+        self._show = show
+
+    def publish(self, draft: Draft) -> PostResult:
+        self._show(self.name, draft)
+        return PostResult(remote_id=f"dry-run-{next(_counter)}", url=None)
+
+    def find_existing(self, draft: Draft) -> PostResult | None:
+        return None
+
+    def verify(self) -> Account:
+        return Account(id="dry-run", name="(dry run: no credentials)")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,166 @@
+"""A Facebook Page through the real facebook-sdk GraphAPI (3.1.0, unmaintained: handled with care)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import requests
+
+from bot.config import DEFAULT_FACEBOOK_GRAPH_URL, FacebookCredentials
+from bot.errors import (
+    DuplicateError,
+    NeedsHumanError,
+    PlatformError,
+    RateLimited,
+    RejectedError,
+    RetryableError,
+)
+from bot.models import Draft, PostResult
+from bot.platforms.base import Account
+from bot.platforms.http import route_session
+
+log = logging.getLogger(__name__)
+NAME = "facebook"
+GRAPH_VERSION = "v25.0"
+_TEMPORARY = {1, 2}
+_RATE_LIMIT = {4, 17, 32, 613, 80001}
+_AUTH = {190, 10, 102}
+_DUPLICATE = 506
+
+
+class FacebookPlatform:
+    name = NAME
+
+    def __init__(self, credentials: FacebookCredentials, graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL,
+                 photo_posts: bool = False, timeout: float = 30.0) -> None:
+        import warnings
+
+        with warnings.catch_warnings():
+            # facebook-sdk's version regex is not a raw string: SyntaxWarning on 3.12+.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            import facebook
+
+        self._facebook = facebook
+        self.page_id = credentials.page_id
+        # The constructor only accepts versions 2.8-3.1; every method formats self.version, so set it after.
+        self.graph = facebook.GraphAPI(access_token=credentials.page_token, timeout=timeout, version="3.1")
+        self.graph.version = GRAPH_VERSION
+        route_session(self.graph.session, DEFAULT_FACEBOOK_GRAPH_URL, graph_url)
+        # facebook-sdk drops response headers; keep the last ones for the usage/regain-access figures.
+        self._last_headers: dict[str, str] = {}
+        self.graph.session.hooks["response"].append(self._remember_headers)
+        self.photo_posts = photo_posts
+
+    def _remember_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last_headers = dict(response.headers)
+
+    # --- Platform interface ---------------------------------------------------------------------
+
+    def publish(self, draft: Draft) -> PostResult:
+        if self.photo_posts and draft.image:
+            caption = draft.text if not draft.link or draft.link in draft.text else f"{draft.text}\n\n{draft.link}"
+            try:
+                result = self._call(self.graph.put_object, self.page_id, "photos", url=draft.image.url,
+                                    caption=caption)
+                post_id = str(result.get("post_id") or result["id"])
+                return PostResult(remote_id=post_id, url=self._post_url(post_id))
+            except RejectedError as exc:
+                if isinstance(exc, DuplicateError):
+                    raise
+                log.warning("Facebook: photo post failed (%s); posting %s as a link post", exc, draft.article_key)
+        fields: dict[str, str] = {"message": draft.text}
+        if draft.link:
+            fields["link"] = draft.link
+        result = self._call(self.graph.put_object, self.page_id, "feed", **fields)
+        post_id = str(result["id"])
+        return PostResult(remote_id=post_id, url=self._post_url(post_id))
+
+    def find_existing(self, draft: Draft) -> PostResult | None:
+        result = self._call(self.graph.get_connections, self.page_id, "feed", fields="id,message,link", limit=100)
+        for post in result.get("data", []):
+            if (draft.link and post.get("link") == draft.link) or post.get("message") == draft.text:
+                return PostResult(remote_id=str(post["id"]), url=self._post_url(str(post["id"])))
+        return None
+
+    def verify(self) -> Account:
+        result = self._call(self.graph.get_object, self.page_id, fields="id,name")
+        return Account(id=str(result["id"]), name=str(result.get("name", "")))
+
+    def close(self) -> None:
+        self.graph.session.close()
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _post_url(self, post_id: str) -> str:
+        return f"https://www.facebook.com/{post_id}"
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = method(*args, **kwargs)
+            return result
+        except self._facebook.GraphAPIError as exc:
+            raise convert_error(exc, self._last_headers) from None
+        except requests.RequestException as exc:
+            # The URL of a failed request carries the token: name only the kind of failure.
+            raise RetryableError(f"Facebook could not be reached: {type(exc).__name__}", platform=NAME) from None
+        except ValueError as exc:  # a body that claims JSON but is not
+            raise RetryableError(f"Facebook sent an unreadable answer: {type(exc).__name__}", platform=NAME) from None
+
+
+def convert_error(exc: Any, headers: dict[str, str]) -> PlatformError:
+    code = exc.code
+    result = exc.result if isinstance(exc.result, dict) else {}
+    error = result.get("error", {}) if isinstance(result.get("error"), dict) else {}
+    subcode = error.get("error_subcode")
+    message = str(error.get("message") or exc.message or "unknown error")
+    if code is None:
+        # facebook-sdk turns a non-JSON answer (an HTML 5xx page from a proxy) into a bare message.
+        return RetryableError(f"Facebook answered without JSON: {message}", platform=NAME)
+    if code in _TEMPORARY:
+        return RetryableError(f"Facebook temporary error {code}: {message}", platform=NAME, code=code)
+    if code in _RATE_LIMIT:
+        return RateLimited(f"Facebook rate limit (code {code}): {message}", platform=NAME, code=code,
+                           retry_after=regain_access_seconds(headers))
+    if code == _DUPLICATE:
+        return DuplicateError(f"Facebook says this is a duplicate: {message}", platform=NAME, code=code)
+    if code in _AUTH or 200 <= code <= 299:
+        hint = ("the Page token expired or was revoked: make a new one (README: Facebook credentials)"
+                if code == 190 else "the token lacks pages_manage_posts / pages_read_engagement")
+        return NeedsHumanError(f"Facebook refused the token (code {code}{f'/{subcode}' if subcode else ''}): "
+                               f"{message}", platform=NAME, code=code, hint=hint)
+    if code == 368:
+        return RateLimited(f"Facebook temporarily blocked posting (368): {message}", platform=NAME, code=code,
+                           retry_after=3600.0)
+    return RejectedError(f"Facebook rejected the post (code {code}): {message}", platform=NAME, code=code)
+
+
+def regain_access_seconds(headers: dict[str, str]) -> float | None:
+    """Largest estimated_time_to_regain_access (minutes) in X-App-Usage / X-Business-Use-Case-Usage."""
+    best: float | None = None
+    for name, value in headers.items():
+        if name.lower() not in ("x-app-usage", "x-business-use-case-usage", "x-page-usage"):
+            continue
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            continue
+        for entry in _walk(parsed):
+            minutes = entry.get("estimated_time_to_regain_access")
+            if isinstance(minutes, int | float) and minutes > 0:
+                best = max(best or 0.0, float(minutes) * 60)
+    return best
+
+
+def _walk(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        found = [value]
+        for v in value.values():
+            found += _walk(v)
+        return found
+    if isinstance(value, list):
+        return [d for v in value for d in _walk(v)]
+    return []
+
+

@@ -1,0 +1,36 @@
+"""requests plumbing shared by the platform clients: endpoint redirection and timeouts.
+
+tweepy and facebook-sdk hard-code their hosts and tweepy sets no timeout at all. A
+transport adapter mounted on the client's own session fixes both without touching the
+clients: requests are signed for the official URL, then sent to the configured base.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
+
+
+class RedirectingAdapter(HTTPAdapter):
+    def __init__(self, from_prefix: str, to_prefix: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+        super().__init__(max_retries=0)
+        self.from_prefix = from_prefix.rstrip("/")
+        self.to_prefix = to_prefix.rstrip("/")
+        self.timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        if request.url and request.url.startswith(self.from_prefix) and self.to_prefix != self.from_prefix:
+            request.url = self.to_prefix + request.url[len(self.from_prefix):]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, *args, **kwargs)
+
+
+def route_session(session: requests.Session, official: str, target: str,
+                  timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+    """Send every call for `official` to `target`, each with a timeout."""
+    session.mount(official.rstrip("/") + "/", RedirectingAdapter(official, target, timeout))

@@ -1,0 +1,138 @@
+"""What the rest of the bot knows about state: plain records and the Store interface."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+# Delivery states a user can read in `bot status` / `bot history`.
+QUEUED = "queued"
+SENDING = "sending"
+POSTED = "posted"
+FAILED = "failed"
+RETRY = "retry"  # waiting for retry, `due_at` says when
+DRY_RUN = "dry_run"  # shown, not posted: the platform had no credentials
+STATES = (QUEUED, SENDING, POSTED, FAILED, RETRY, DRY_RUN)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    current_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    baseline_done: bool = False
+    failures: int = 0
+    next_attempt_at: float | None = None
+    last_error: str | None = None
+    last_checked_at: float | None = None
+    last_success_at: float | None = None
+
+
+@dataclass(frozen=True)
+class SeenArticle:
+    """An identity (the key or one of its aliases) recorded for an article."""
+
+    key: str
+    article_key: str
+    feed_url: str
+    url: str
+    title: str
+    published_at: float | None
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A row to put in the outbox: the exact post, composed before anything is sent."""
+
+    article_key: str
+    platform: str
+    feed_url: str
+    article_url: str
+    title: str
+    text: str
+    link: str | None
+    hashtags: tuple[str, ...]
+    image_url: str | None
+    image_alt: str | None
+    thread: tuple[str, ...]
+    published_at: float | None
+    due_at: float
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row as stored."""
+
+    id: int
+    article_key: str
+    platform: str
+    feed_url: str
+    article_url: str
+    title: str
+    text: str
+    link: str | None
+    hashtags: tuple[str, ...]
+    image_url: str | None
+    image_alt: str | None
+    thread: tuple[str, ...]
+    published_at: float | None
+    created_at: float
+    state: str
+    due_at: float
+    attempts: int
+    lease_owner: str | None
+    lease_until: float | None
+    remote_id: str | None
+    remote_url: str | None
+    posted_at: float | None
+    last_error: str | None
+    # True when a previous owner may have sent it before dying: look it up before posting again.
+    uncertain: bool = False
+
+
+@dataclass(frozen=True)
+class PlatformState:
+    platform: str
+    paused_reason: str | None = None
+    paused_at: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    quota_remaining: int | None = None
+    quota_reset_at: float | None = None
+
+
+class Store(Protocol):
+    """State of the bot. One implementation per database, chosen by DATABASE_URL's scheme."""
+
+    def migrate(self) -> int: ...
+    def close(self) -> None: ...
+
+    # feeds
+    def feed_state(self, url: str) -> FeedState | None: ...
+    def save_feed_state(self, state: FeedState) -> None: ...
+    def all_feed_states(self) -> list[FeedState]: ...
+
+    # articles and the outbox, written together so a crash can neither lose nor double a post
+    def known_keys(self, keys: Iterable[str]) -> set[str]: ...
+    def record_articles(self, seen: Sequence[SeenArticle], deliveries: Sequence[NewDelivery], now: float) -> int: ...
+    def forget_older_than(self, cutoff: float) -> int: ...
+
+    # outbox
+    def claim_next(self, platform: str, now: float, owner: str, lease_seconds: float) -> Delivery | None: ...
+    def mark_posted(self, delivery_id: int, owner: str, remote_id: str, remote_url: str | None, now: float,
+                    state: str = POSTED) -> None: ...
+    def mark_retry(self, delivery_id: int, owner: str, error: str, due_at: float, count_attempt: bool = True) -> None: ...
+    def mark_failed(self, delivery_id: int, owner: str, error: str) -> None: ...
+    def release(self, delivery_id: int, owner: str) -> None: ...
+    def requeue_failed(self, now: float, platform: str | None = None) -> int: ...
+    def deliveries(self, states: Sequence[str] = (), platform: str | None = None, limit: int = 100,
+                   newest_first: bool = True) -> list[Delivery]: ...
+    def count_posted_since(self, platform: str, since: float) -> int: ...
+    def last_posted_at(self, platform: str) -> float | None: ...
+    def queue_counts(self) -> dict[tuple[str, str], int]: ...
+
+    # platforms
+    def platform_state(self, platform: str) -> PlatformState: ...
+    def save_platform_state(self, state: PlatformState) -> None: ...

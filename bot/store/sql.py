@@ -1,0 +1,285 @@
+"""The Store, written once in the SQL that SQLite and Postgres share.
+
+Backends (bot.store.sqlite, bot.store.postgres) supply a connection, transactions and
+the few words that differ. Every write that matters for "exactly once" is a single
+transaction guarded by a unique key or a row lock, never by a check-then-act in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import fields, replace
+from typing import Any
+
+from bot.store.base import (
+    FAILED,
+    POSTED,
+    QUEUED,
+    RETRY,
+    SENDING,
+    Delivery,
+    FeedState,
+    NewDelivery,
+    PlatformState,
+    SeenArticle,
+)
+from bot.store.migrations import MIGRATIONS
+
+_DELIVERY_COLUMNS = [f.name for f in fields(Delivery) if f.name != "uncertain"]
+_FEED_COLUMNS = [f.name for f in fields(FeedState)]
+_PLATFORM_COLUMNS = [f.name for f in fields(PlatformState)]
+
+
+class SqlStore(ABC):
+    """Shared SQL; `?` placeholders are rewritten by backends that use another style."""
+
+    real_type = "REAL"
+    serial_type = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    # Appended to the SELECT that picks the next delivery: lets several workers skip rows another holds.
+    lock_clause = ""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction; yields a cursor-like object with execute/fetchall."""
+
+    @abstractmethod
+    def _run_script(self, cur: Any, script: str) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def _sql(self, query: str) -> str:
+        return query
+
+    def _exec(self, cur: Any, query: str, params: Sequence[Any] = ()) -> Any:
+        cur.execute(self._sql(query), tuple(params))
+        return cur
+
+    def _query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._transaction() as cur:
+            return list(self._exec(cur, query, params).fetchall())
+
+    # --- schema ---------------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply pending migrations; returns the schema version now in force."""
+        with self._transaction() as cur:
+            self._lock_for_migration(cur)
+            self._exec(cur, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            rows = self._exec(cur, "SELECT version FROM schema_version").fetchall()
+            version = rows[0][0] if rows else 0
+            if not rows:
+                self._exec(cur, "INSERT INTO schema_version (version) VALUES (0)")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._run_script(cur, script.format(real=self.real_type, serial=self.serial_type))
+                self._exec(cur, "UPDATE schema_version SET version = ?", (number,))
+            return len(MIGRATIONS)
+
+    def _lock_for_migration(self, cur: Any) -> None:
+        """Backends that allow concurrent transactions serialise migrations here."""
+
+    # --- feeds ----------------------------------------------------------------------------------
+
+    def feed_state(self, url: str) -> FeedState | None:
+        rows = self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url = ?", (url,))
+        return _feed(rows[0]) if rows else None
+
+    def all_feed_states(self) -> list[FeedState]:
+        return [_feed(r) for r in self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds ORDER BY url")]
+
+    def save_feed_state(self, state: FeedState) -> None:
+        values = [getattr(state, c) for c in _FEED_COLUMNS]
+        values[_FEED_COLUMNS.index("baseline_done")] = int(state.baseline_done)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _FEED_COLUMNS[1:])
+        with self._transaction() as cur:
+            self._exec(
+                cur,
+                f"INSERT INTO feeds ({', '.join(_FEED_COLUMNS)}) VALUES ({', '.join('?' * len(values))}) "
+                f"ON CONFLICT (url) DO UPDATE SET {updates}",
+                values,
+            )
+
+    # --- articles -------------------------------------------------------------------------------
+
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._query(f"SELECT key FROM seen WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update(r[0] for r in rows)
+        return found
+
+    def record_articles(self, seen: Sequence[SeenArticle], deliveries: Sequence[NewDelivery], now: float) -> int:
+        """Remember identities and queue posts in one transaction; returns how many posts were new.
+
+        The outbox's unique (article_key, platform) makes a second writer of the same
+        article (another worker, a retry after a crash) a no-op instead of a duplicate.
+        """
+        inserted = 0
+        with self._transaction() as cur:
+            for s in seen:
+                self._exec(
+                    cur,
+                    "INSERT INTO seen (key, article_key, feed_url, url, title, published_at, first_seen_at, "
+                    "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+                    (s.key, s.article_key, s.feed_url, s.url, s.title, s.published_at, now, now),
+                )
+            for d in deliveries:
+                cur2 = self._exec(
+                    cur,
+                    "INSERT INTO outbox (article_key, platform, feed_url, article_url, title, text, link, hashtags, "
+                    "image_url, image_alt, thread, published_at, created_at, state, due_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (article_key, platform) DO NOTHING",
+                    (d.article_key, d.platform, d.feed_url, d.article_url, d.title, d.text, d.link,
+                     json.dumps(list(d.hashtags)), d.image_url, d.image_alt, json.dumps(list(d.thread)),
+                     d.published_at, now, QUEUED, d.due_at),
+                )
+                inserted += max(cur2.rowcount, 0)
+        return inserted
+
+    def forget_older_than(self, cutoff: float) -> int:
+        """Drop identities not seen since `cutoff`, but never those of a post still in flight."""
+        with self._transaction() as cur:
+            cur = self._exec(
+                cur,
+                "DELETE FROM seen WHERE last_seen_at < ? AND article_key NOT IN "
+                "(SELECT article_key FROM outbox WHERE state IN (?, ?, ?))",
+                (cutoff, QUEUED, SENDING, RETRY),
+            )
+            return max(cur.rowcount, 0)
+
+    # --- outbox ---------------------------------------------------------------------------------
+
+    def claim_next(self, platform: str, now: float, owner: str, lease_seconds: float) -> Delivery | None:
+        """Lease the oldest due post of a platform, in publication order.
+
+        A row still 'sending' whose lease ran out belonged to a worker that died or hung
+        mid-call: it comes back marked `uncertain` so the caller looks it up first.
+        """
+        with self._transaction() as cur:
+            rows = self._exec(
+                cur,
+                f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox WHERE platform = ? AND "
+                "((state IN (?, ?) AND due_at <= ?) OR (state = ? AND lease_until < ?)) "
+                "ORDER BY COALESCE(published_at, created_at), id LIMIT 1" + self.lock_clause,
+                (platform, QUEUED, RETRY, now, SENDING, now),
+            ).fetchall()
+            if not rows:
+                return None
+            row = _delivery(rows[0])
+            self._exec(
+                cur,
+                "UPDATE outbox SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
+                "WHERE id = ?",
+                (SENDING, owner, now + lease_seconds, row.id),
+            )
+        return _replace(row, state=SENDING, lease_owner=owner, lease_until=now + lease_seconds,
+                        attempts=row.attempts + 1, uncertain=row.state == SENDING)
+
+    def _finish(self, delivery_id: int, owner: str, assignments: str, params: Sequence[Any]) -> None:
+        # Only the lease holder may settle a row: a worker whose lease expired must not overwrite
+        # the outcome recorded by the one that took over.
+        with self._transaction() as cur:
+            self._exec(
+                cur,
+                f"UPDATE outbox SET {assignments}, lease_owner = NULL, lease_until = NULL "
+                "WHERE id = ? AND lease_owner = ?",
+                (*params, delivery_id, owner),
+            )
+
+    def mark_posted(self, delivery_id: int, owner: str, remote_id: str, remote_url: str | None, now: float,
+                    state: str = POSTED) -> None:
+        self._finish(delivery_id, owner, "state = ?, remote_id = ?, remote_url = ?, posted_at = ?, last_error = NULL",
+                     (state, remote_id, remote_url, now))
+
+    def mark_retry(self, delivery_id: int, owner: str, error: str, due_at: float, count_attempt: bool = True) -> None:
+        undo = "" if count_attempt else ", attempts = attempts - 1"
+        self._finish(delivery_id, owner, f"state = ?, last_error = ?, due_at = ?{undo}", (RETRY, error, due_at))
+
+    def mark_failed(self, delivery_id: int, owner: str, error: str) -> None:
+        self._finish(delivery_id, owner, "state = ?, last_error = ?", (FAILED, error))
+
+    def release(self, delivery_id: int, owner: str) -> None:
+        """Give a claimed row back untouched (shutdown, paused platform): nothing was sent."""
+        self._finish(delivery_id, owner, "state = ?, attempts = attempts - 1", (QUEUED,))
+
+    def requeue_failed(self, now: float, platform: str | None = None) -> int:
+        query = "UPDATE outbox SET state = ?, due_at = ?, last_error = NULL, attempts = 0 WHERE state = ?"
+        params: list[Any] = [QUEUED, now, FAILED]
+        if platform:
+            query += " AND platform = ?"
+            params.append(platform)
+        with self._transaction() as cur:
+            return max(self._exec(cur, query, params).rowcount, 0)
+
+    def deliveries(self, states: Sequence[str] = (), platform: str | None = None, limit: int = 100,
+                   newest_first: bool = True) -> list[Delivery]:
+        where, params = [], []
+        if states:
+            where.append(f"state IN ({', '.join('?' * len(states))})")
+            params.extend(states)
+        if platform:
+            where.append("platform = ?")
+            params.append(platform)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        order = "DESC" if newest_first else "ASC"
+        rows = self._query(
+            f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox {clause} "
+            f"ORDER BY COALESCE(posted_at, published_at, created_at) {order}, id {order} LIMIT ?",
+            (*params, limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def count_posted_since(self, platform: str, since: float) -> int:
+        rows = self._query("SELECT COUNT(*) FROM outbox WHERE platform = ? AND state = ? AND posted_at >= ?",
+                           (platform, POSTED, since))
+        return int(rows[0][0])
+
+    def last_posted_at(self, platform: str) -> float | None:
+        rows = self._query("SELECT MAX(posted_at) FROM outbox WHERE platform = ? AND state = ?", (platform, POSTED))
+        return rows[0][0] if rows and rows[0][0] is not None else None
+
+    def queue_counts(self) -> dict[tuple[str, str], int]:
+        rows = self._query("SELECT platform, state, COUNT(*) FROM outbox GROUP BY platform, state")
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    # --- platforms ------------------------------------------------------------------------------
+
+    def platform_state(self, platform: str) -> PlatformState:
+        rows = self._query(f"SELECT {', '.join(_PLATFORM_COLUMNS)} FROM platforms WHERE platform = ?", (platform,))
+        return PlatformState(*rows[0]) if rows else PlatformState(platform=platform)
+
+    def save_platform_state(self, state: PlatformState) -> None:
+        values = [getattr(state, c) for c in _PLATFORM_COLUMNS]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _PLATFORM_COLUMNS[1:])
+        with self._transaction() as cur:
+            self._exec(
+                cur,
+                f"INSERT INTO platforms ({', '.join(_PLATFORM_COLUMNS)}) VALUES ({', '.join('?' * len(values))}) "
+                f"ON CONFLICT (platform) DO UPDATE SET {updates}",
+                values,
+            )
+
+
+def _feed(row: Sequence[Any]) -> FeedState:
+    values = dict(zip(_FEED_COLUMNS, row, strict=True))
+    values["baseline_done"] = bool(values["baseline_done"])
+    return FeedState(**values)
+
+
+def _delivery(row: Sequence[Any]) -> Delivery:
+    values = dict(zip(_DELIVERY_COLUMNS, row, strict=True))
+    values["hashtags"] = tuple(json.loads(values["hashtags"]))
+    values["thread"] = tuple(json.loads(values["thread"]))
+    return Delivery(**values)
+
+
+def _replace(d: Delivery, **changes: Any) -> Delivery:
+    return replace(d, **changes)
+

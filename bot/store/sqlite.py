@@ -1,0 +1,67 @@
+"""SQLite backend: the default, a single file, safe for several processes on one machine.
+
+WAL lets readers go on while one writer works; BEGIN IMMEDIATE takes the write lock up
+front so two workers claiming the next post are serialised by SQLite itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.errors import StoreError
+from bot.store.sql import SqlStore
+
+
+def path_from_url(url: str) -> str:
+    """sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:"""
+    rest = url.split(":", 1)[1]
+    if not rest.startswith("///"):
+        raise StoreError(f"DATABASE_URL {url!r} is not a SQLite URL", hint="use sqlite:///bot.db")
+    return rest[3:] or "bot.db"
+
+
+class SqliteStore(SqlStore):
+    def __init__(self, url: str) -> None:
+        path = path_from_url(url)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=60000")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the SQLite database {path!r}: {exc}",
+                             hint="check DATABASE_URL and that the folder is writable") from None
+        # One connection shared by the worker's threads; sqlite3 objects are not safe to interleave.
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def _run_script(self, cur: Any, script: str) -> None:
+        # executescript() would COMMIT our transaction; run the statements one by one instead.
+        for statement in script.split(";"):
+            if statement.strip():
+                cur.execute(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
