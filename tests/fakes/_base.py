@@ -1,0 +1,411 @@
+"""Shared machinery for the fake HTTP servers: threads, parsing, fault queues.
+
+Each fake is a real HTTP/1.1 server on 127.0.0.1 (random port) served from a daemon thread, so the real
+clients (tweepy, facebook-sdk, requests) talk to it over a socket exactly as they would talk to the network.
+Faults are queued per endpoint pattern (``fnmatch`` against ``"METHOD /path"``) and consumed in order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Literal, Self
+from urllib.parse import parse_qsl, urlsplit
+
+FaultKind = Literal["fail", "after_commit", "stall", "reset", "drop"]
+
+
+@dataclass
+class Request:
+    """An incoming request, fully read."""
+
+    method: str
+    target: str  # raw request target: path plus query
+    path: str  # raw (still percent-encoded) path, without the query
+    query: list[tuple[str, str]]
+    headers: Message
+    body: bytes
+    notes: dict[str, Any] = field(default_factory=dict)  # what the fake decided, copied into the log
+
+    def header(self, name: str, default: str = "") -> str:
+        value = self.headers.get(name)
+        return default if value is None else str(value)
+
+    @property
+    def content_type(self) -> str:
+        return self.header("Content-Type").split(";")[0].strip().lower()
+
+    def form(self) -> list[tuple[str, str]]:
+        """Form-encoded body parameters (empty for other content types)."""
+        if self.content_type != "application/x-www-form-urlencoded":
+            return []
+        return parse_qsl(self.body.decode("utf-8"), keep_blank_values=True)
+
+    def multipart(self) -> dict[str, bytes]:
+        """Multipart form fields by name (file parts as raw bytes)."""
+        if self.content_type != "multipart/form-data":
+            return {}
+        return parse_multipart(self.header("Content-Type"), self.body)
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes | Iterable[bytes] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_length: int | None = None  # required when body is an iterable
+    bytes_per_second: float | None = None  # trickle the body
+
+
+@dataclass
+class Fault:
+    pattern: str
+    kind: FaultKind
+    remaining: int
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    seconds: float = 0.0
+    commit: bool = True
+    how: Literal["drop", "error"] = "drop"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class FaultQueue:
+    """Faults waiting for matching requests; first added, first used."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        if fault.remaining < 1:
+            raise ValueError("times must be >= 1")
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, method: str, path: str) -> Fault | None:
+        key = f"{method.upper()} {path}"
+        with self._lock:
+            for fault in self._faults:
+                if fnmatch.fnmatchcase(key, fault.pattern) or fault.pattern == "*":
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(f.remaining for f in self._faults)
+
+
+def parse_multipart(content_type: str, body: bytes) -> dict[str, bytes]:
+    raw = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    message = BytesParser(policy=HTTP).parsebytes(raw)
+    fields: dict[str, bytes] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        fields[name] = payload if isinstance(payload, bytes) else b""
+    return fields
+
+
+class _Dropped(Exception):
+    """Raised inside a handler to end the connection without an answer."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle + delayed ACK add 40 ms a request
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence stderr noise
+        return
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _dispatch(self) -> None:
+        split = urlsplit(self.path)
+        request = Request(
+            method=self.command,
+            target=self.path,
+            path=split.path,
+            query=parse_qsl(split.query, keep_blank_values=True),
+            headers=self.headers,
+            body=self._read_body(),
+        )
+        owner = self.server.owner
+        try:
+            response = owner.handle(request)
+        except _Dropped:
+            owner.log_request(request, None, "dropped")
+            self.close_connection = True
+            return
+        except _Reset:
+            owner.log_request(request, None, "reset")
+            self._reset()
+            return
+        except Exception as exc:  # a bug in the fake: answer 500 so the test sees it
+            owner.record_error(request, exc)
+            response = Response(500, json.dumps({"fake_error": repr(exc)}).encode(), {
+                "Content-Type": "application/json"})
+        owner.log_request(request, response.status, "answered")
+        self._write(request, response)
+
+    def _reset(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    def _write(self, request: Request, response: Response) -> None:
+        try:
+            self.send_response(response.status)
+            body = response.body
+            length = response.content_length
+            if isinstance(body, bytes | bytearray):
+                length = len(body)
+            headers = dict(response.headers)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if length is not None:
+                self.send_header("Content-Length", str(length))
+            else:
+                self.close_connection = True
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if request.method == "HEAD" or response.status in (204, 304):
+                return
+            chunks: Iterable[bytes] = [bytes(body)] if isinstance(body, bytes | bytearray) else body
+            self._send_chunks(chunks, response.bytes_per_second)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.close_connection = True
+
+    def _send_chunks(self, chunks: Iterable[bytes], rate: float | None) -> None:
+        stop = self.server.owner.stopping
+        for chunk in chunks:
+            if rate is None or rate <= 0:
+                self.wfile.write(chunk)
+                continue
+            step = max(1, int(rate / 20))  # about 20 writes a second
+            for start in range(0, len(chunk), step):
+                piece = chunk[start:start + step]
+                self.wfile.write(piece)
+                self.wfile.flush()
+                if stop.wait(len(piece) / rate):
+                    raise BrokenPipeError("server closing")
+
+
+class _Reset(Exception):
+    """Raised inside a handler to abort the TCP connection with a RST."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, owner: FakeServerBase) -> None:
+        self.owner = owner
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+class FakeServerBase:
+    """Start/stop, context manager, request log and the fault-handling helpers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.stopping = threading.Event()
+        self.faults = FaultQueue()
+        self.errors: list[str] = []
+        self._requests: list[dict[str, Any]] = []
+        self._httpd = _Server(self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"{type(self).__name__}", daemon=True,
+        )
+        self._thread.start()
+
+    # lifecycle --------------------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # to be provided by subclasses ----------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def record_error(self, request: Request, exc: BaseException) -> None:
+        with self._lock:
+            self.errors.append(f"{request.method} {request.path}: {exc!r}")
+
+    def log_request(self, request: Request, status: int | None, outcome: str) -> None:
+        entry: dict[str, Any] = {
+            "method": request.method,
+            "path": request.path,
+            "query": dict(request.query),
+            "status": status,  # None when the connection was dropped or reset
+            "outcome": outcome,  # "answered", "dropped" or "reset"
+            "time": time.time(),
+        }
+        entry.update(request.notes)
+        with self._lock:
+            self._requests.append(entry)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request seen: method, path, query, status (None if no answer), outcome, time, notes."""
+        with self._lock:
+            return [dict(r) for r in self._requests]
+
+    def count(self, method: str, path_pattern: str) -> int:
+        """How many requests matched ``METHOD`` and the fnmatch ``path_pattern``."""
+        return sum(
+            1 for r in self.requests
+            if r["method"] == method.upper() and fnmatch.fnmatchcase(r["path"], path_pattern)
+        )
+
+    def run_fault(
+        self,
+        fault: Fault | None,
+        process: Callable[[], Response],
+        failure: Callable[[Fault], Response],
+        unknown_outcome: Callable[[], Response],
+    ) -> Response:
+        """Apply a queued fault around the normal processing of a request."""
+        if fault is None:
+            return process()
+        if fault.kind == "fail":
+            return failure(fault)
+        if fault.kind == "reset":
+            self.reset()
+        if fault.kind == "drop":
+            self.drop()
+        if fault.kind == "after_commit":
+            process()
+            if fault.how == "drop":
+                self.drop()
+            return unknown_outcome()
+        if fault.kind == "stall":
+            if fault.commit:
+                response = process()
+                self.sleep(fault.seconds)
+                return response
+            self.sleep(fault.seconds)
+            self.drop()
+        raise AssertionError(f"unknown fault kind {fault.kind}")
+
+    # helpers for subclasses ----------------------------------------------------------------------------
+    def sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once when the server closes."""
+        self.stopping.wait(seconds)
+
+    @staticmethod
+    def drop() -> None:
+        """End the connection without an answer (client sees 'Connection aborted / RemoteDisconnected')."""
+        raise _Dropped()
+
+    @staticmethod
+    def reset() -> None:
+        """Abort the TCP connection with a RST (client sees ConnectionResetError)."""
+        raise _Reset()
+
+
+def json_response(status: int, payload: object, headers: Mapping[str, str] | None = None,
+                  content_type: str = "application/json; charset=utf-8") -> Response:
+    merged = {"Content-Type": content_type}
+    merged.update(headers or {})
+    return Response(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), merged)
+
+
+def now() -> float:
+    return time.time()
+
+
+def iter_bytes(total: int, pattern: bytes, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """Yield exactly ``total`` bytes made by repeating ``pattern``, without holding them all."""
+    if not pattern:
+        pattern = b" "
+    block = pattern * max(1, chunk_size // len(pattern) + 1)
+    sent = 0
+    while sent < total:
+        piece = block[: min(chunk_size, total - sent)]
+        sent += len(piece)
+        yield piece
