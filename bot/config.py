@@ -230,7 +230,7 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
     max_age = float(raw.get("max_age_days", 2.0))
     if max_age <= 0:
         raise reader.fail(f"{prefix}.max_age_days", "must be more than 0", "use a number of days such as 2")
-    return FeedConfig(url=url, name=raw.get("name", url), every=every, cron=cron, platforms=platforms,
+    return FeedConfig(url=url, name=str(raw.get("name", url)), every=every, cron=cron, platforms=platforms,
                       backfill=backfill, max_age_days=max_age)
 
 

@@ -34,7 +34,7 @@ class FacebookPlatform:
     name = NAME
 
     def __init__(self, credentials: FacebookCredentials, graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL,
-                 photo_posts: bool = False, timeout: float = 30.0) -> None:
+                 photo_posts: bool = False, timeout: float = 15.0) -> None:
         import warnings
 
         with warnings.catch_warnings():

@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
+DEFAULT_TIMEOUT = (5.0, 15.0)  # connect, read (seconds): a stalled API must not outlast a 20 s shutdown
 
 
 class RedirectingAdapter(HTTPAdapter):

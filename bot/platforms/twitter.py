@@ -116,7 +116,8 @@ class TwitterPlatform:
             data, media_type = download_image(draft.image.url)
             media_id = self._upload_bytes(data, media_type)
             if draft.image.alt:
-                self._media_request("metadata", {"id": media_id, "metadata": {"alt_text": {"text": draft.image.alt[:1000]}}})
+                alt = {"id": media_id, "metadata": {"alt_text": {"text": draft.image.alt[:1000]}}}
+                self._media_request("metadata", alt)
             return [media_id]
         except (PlatformError, OSError, ValueError, requests.RequestException, KeyError) as exc:
             log.warning("X: posting %s without its image: %s", draft.article_key, _one_line(exc))

@@ -78,7 +78,7 @@ class SqlStore(ABC):
                 self._exec(cur, "UPDATE schema_version SET version = ?", (number,))
             return len(MIGRATIONS)
 
-    def _lock_for_migration(self, cur: Any) -> None:
+    def _lock_for_migration(self, cur: Any) -> None:  # noqa: B027 - optional hook, a no-op for SQLite
         """Backends that allow concurrent transactions serialise migrations here."""
 
     # --- feeds ----------------------------------------------------------------------------------
@@ -152,27 +152,33 @@ class SqlStore(ABC):
                 "(SELECT article_key FROM outbox WHERE state IN (?, ?, ?))",
                 (cutoff, QUEUED, SENDING, RETRY),
             )
-            return max(cur.rowcount, 0)
+            return max(int(cur.rowcount), 0)
 
     # --- outbox ---------------------------------------------------------------------------------
 
-    def claim_next(self, platform: str, now: float, owner: str, lease_seconds: float) -> Delivery | None:
+    def claim_next(self, platform: str, now: float, owner: str, lease_seconds: float,
+                   article_key: str | None = None) -> Delivery | None:
         """Lease the oldest due post of a platform, in publication order.
 
         A row still 'sending' whose lease ran out belonged to a worker that died or hung
         mid-call: it comes back marked `uncertain` so the caller looks it up first.
         """
+        only = " AND article_key = ?" if article_key else ""
         with self._transaction() as cur:
+            # The oldest unsettled post goes first; if it is waiting for a retry, the ones after it wait
+            # too, so posts keep their publication order through an outage.
             rows = self._exec(
                 cur,
-                f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox WHERE platform = ? AND "
-                "((state IN (?, ?) AND due_at <= ?) OR (state = ? AND lease_until < ?)) "
+                f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox WHERE platform = ?{only} AND "
+                "(state IN (?, ?) OR (state = ? AND lease_until < ?)) "
                 "ORDER BY COALESCE(published_at, created_at), id LIMIT 1" + self.lock_clause,
-                (platform, QUEUED, RETRY, now, SENDING, now),
+                (platform, *([article_key] if article_key else []), QUEUED, RETRY, SENDING, now),
             ).fetchall()
             if not rows:
                 return None
             row = _delivery(rows[0])
+            if row.state != SENDING and row.due_at > now:
+                return None
             self._exec(
                 cur,
                 "UPDATE outbox SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
@@ -216,11 +222,12 @@ class SqlStore(ABC):
             query += " AND platform = ?"
             params.append(platform)
         with self._transaction() as cur:
-            return max(self._exec(cur, query, params).rowcount, 0)
+            return max(int(self._exec(cur, query, params).rowcount), 0)
 
     def deliveries(self, states: Sequence[str] = (), platform: str | None = None, limit: int = 100,
                    newest_first: bool = True) -> list[Delivery]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if states:
             where.append(f"state IN ({', '.join('?' * len(states))})")
             params.extend(states)

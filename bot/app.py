@@ -1,0 +1,71 @@
+"""The bot's core jobs, shared by the worker, `bot run --once` and the one-off commands."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from bot.config import Config, FeedConfig
+from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
+from bot.models import Draft
+from bot.platforms import Platform, build_platform
+from bot.platforms.dryrun import DryRunPlatform
+from bot.poll import PollReport, poll_feed
+from bot.store import Store, open_store
+
+log = logging.getLogger(__name__)
+FEED_WORKERS = 8
+
+
+class Bot:
+    """Config, state and the platform clients, opened once and shared by every job."""
+
+    def __init__(self, config: Config, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None,
+                 store: Store | None = None) -> None:
+        self.config = config
+        self.store = store or open_store(config.env.database_url)
+        self.owner = worker_id()
+        self._show = show or (lambda name, draft: None)
+        self.platforms: dict[str, Platform] = {
+            name: build_platform(config, name, dry_run, self._show) for name in config.platforms
+        }
+        for name, platform in self.platforms.items():
+            if isinstance(platform, DryRunPlatform) and not dry_run:
+                log.warning("%s: no credentials set; running in dry-run (posts are shown, not sent)", name)
+        self._deliver_lock = threading.Lock()
+        resume_all(self.store, config)
+
+    def poll(self, feeds: Sequence[FeedConfig] | None = None, force: bool = False) -> list[PollReport]:
+        """Look at feeds concurrently (one slow feed never delays the others)."""
+        chosen = list(feeds if feeds is not None else self.config.feeds)
+        now = datetime.now(UTC)
+        with ThreadPoolExecutor(max_workers=min(FEED_WORKERS, max(len(chosen), 1))) as pool:
+            return list(pool.map(lambda f: self._poll_one(f, now, force), chosen))
+
+    def _poll_one(self, feed: FeedConfig, now: datetime, force: bool) -> PollReport:
+        try:
+            return poll_feed(self.config, self.store, feed, now=now, force=force)
+        except Exception as exc:  # one feed's bug must not stop the others
+            log.exception("feed %s: unexpected error", feed.name)
+            return PollReport(feed.name, "error", error=f"{type(exc).__name__}: {exc}")
+
+    def deliver(self, stop: threading.Event | None = None) -> dict[str, DeliveryReport]:
+        """Send what is due on every platform; platforms go side by side, posts of one platform in order."""
+        with self._deliver_lock:
+            platforms = list(self.platforms.values())
+            with ThreadPoolExecutor(max_workers=max(len(platforms), 1)) as pool:
+                reports = pool.map(lambda p: deliver_platform(self.config, self.store, p, self.owner, stop),
+                                   platforms)
+                return {p.name: r for p, r in zip(platforms, reports, strict=True)}
+
+    def run_once(self, stop: threading.Event | None = None) -> tuple[list[PollReport], dict[str, DeliveryReport]]:
+        polls = self.poll(force=True)
+        return polls, self.deliver(stop)
+
+    def close(self) -> None:
+        for platform in self.platforms.values():
+            platform.close()
+        self.store.close()

@@ -1,0 +1,348 @@
+"""Command line: parses arguments, calls the core, turns errors into one-line messages.
+
+Exit codes: 0 success, 2 bad config or usage (nothing posted), 1 anything else.
+Heavy imports (tweepy, facebook-sdk, parsers) happen inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.errors import BotError, ConfigError
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot", description="Post your site's new articles to X and a Facebook Page.")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: $BOT_CONFIG, else config/bot.toml)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="the worker: poll feeds on schedule and post what is new")
+    run.add_argument("--once", action="store_true", help="poll every feed once, deliver what is due, exit")
+    run.add_argument("--backfill", type=int, metavar="N", help="on a feed's first sight, post its newest N entries")
+    run.add_argument("--dry-run", action="store_true", help="show posts instead of sending them")
+
+    post = sub.add_parser("post", help="post one article page (URL) or a given text now")
+    post.add_argument("url", nargs="?", help="article page to fetch, summarise and post")
+    post.add_argument("--text", help="post this text as it is")
+    post.add_argument("--platform", action="append", metavar="NAME", help="only this platform (repeatable)")
+    post.add_argument("--dry-run", action="store_true", help="show the posts, send nothing, record nothing")
+
+    preview = sub.add_parser("preview", help="show what would be posted for the articles now in the feeds")
+    preview.add_argument("--feed", metavar="URL_OR_PATH", help="preview this feed instead of the configured ones")
+    preview.add_argument("--json", action="store_true", help="print one JSON array")
+    preview.add_argument("--platform", action="append", metavar="NAME", help="only this platform (repeatable)")
+
+    sub.add_parser("check", help="validate the config and environment, reach feeds and platforms (posts nothing)")
+    sub.add_parser("status", help="the queue, paused platforms, feed errors and caps")
+    history = sub.add_parser("history", help="posts made, with their remote ids and URLs")
+    history.add_argument("--limit", type=int, default=50)
+    history.add_argument("--platform")
+    retry = sub.add_parser("retry", help="requeue failed posts")
+    retry.add_argument("--platform")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply schema migrations (run on release)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _load_dotenv()
+    redact = None
+    try:
+        from bot.config import load_config
+        from bot.logs import setup_logging
+
+        config = load_config(args.config)
+        redact = setup_logging(args.log_level, args.log_format, config.env.secrets())
+        handler = _COMMANDS[args.command]
+        return handler(config, args)
+    except ConfigError as exc:
+        print(f"bot: {_safe(exc, redact)}", file=sys.stderr)
+        return 2
+    except BotError as exc:
+        print(f"bot: {_safe(exc, redact)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _safe(exc: BaseException, redact: Any) -> str:
+    return redact(str(exc)) if redact else str(exc)
+
+
+def _load_dotenv() -> None:
+    from dotenv import load_dotenv
+
+    load_dotenv(override=False)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_run(config: Any, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.app import Bot
+    from bot.output import show_draft
+
+    if args.backfill is not None:
+        if args.backfill < 0:
+            raise ConfigError("--backfill must be 0 or more")
+        config = replace(config, feeds=tuple(replace(f, backfill=args.backfill) for f in config.feeds))
+    bot = Bot(config, dry_run=args.dry_run, show=show_draft)
+    try:
+        if args.once:
+            polls, reports = bot.run_once()
+            failed_feeds = [p for p in polls if p.status == "error"]
+            posted = sum(len(r.posted) for r in reports.values())
+            print(f"checked {len(polls)} feed(s), {sum(p.queued for p in polls)} post(s) queued, "
+                  f"{posted} delivered" + (f", {len(failed_feeds)} feed(s) failed" if failed_feeds else ""))
+            for name, report in reports.items():
+                if report.waiting:
+                    print(f"{name}: waiting: {report.waiting}")
+            return 0
+        from bot.worker import run_worker
+
+        return run_worker(bot)
+    finally:
+        bot.close()
+
+
+def cmd_post(config: Any, args: argparse.Namespace) -> int:
+    from bot.app import Bot
+    from bot.deliver import deliver_platform
+    from bot.models import Article
+    from bot.output import show_draft
+    from bot.poll import compose_drafts, identities
+    from bot.store.base import NewDelivery, SeenArticle
+
+    if bool(args.url) == bool(args.text):
+        raise ConfigError("give either a URL or --text \"...\"", hint="bot post https://example.org/article")
+    platforms = _chosen_platforms(config, args.platform)
+    now = datetime.now(UTC).timestamp()
+    if args.text:
+        key = "text:" + hashlib.sha256(args.text.encode()).hexdigest()[:32]
+        from bot.models import Draft
+
+        drafts = [Draft(platform=p, article_key=key, text=args.text) for p in platforms]
+        article = Article(key=key, feed_url="cli", url="", title=args.text[:80])
+    else:
+        from bot.feeds.page import fetch_article
+
+        article = fetch_article(args.url)
+        drafts = compose_drafts(config, article, platforms)
+    if args.dry_run:
+        for draft in drafts:
+            show_draft(draft.platform, draft)
+        return 0
+    bot = Bot(config, show=show_draft)
+    try:
+        done = {(d.platform) for d in bot.store.deliveries(platform=None, limit=1000) if d.article_key == article.key}
+        seen = [SeenArticle(key=k, article_key=article.key, feed_url=article.feed_url or "cli", url=article.url,
+                            title=article.title, published_at=now) for k in identities(article)]
+        rows = [NewDelivery(article_key=article.key, platform=d.platform, feed_url=article.feed_url or "cli",
+                            article_url=article.url, title=article.title, text=d.text, link=d.link,
+                            hashtags=d.hashtags, image_url=d.image.url if d.image else None,
+                            image_alt=d.image.alt if d.image else None, thread=d.thread, published_at=now,
+                            due_at=now) for d in drafts]
+        bot.store.record_articles(seen, rows, now)
+        code = 0
+        for name in platforms:
+            if name in done:
+                print(f"{name}: already posted or queued earlier; not posting it again (see `bot history`)")
+                continue
+            report = deliver_platform(config, bot.store, bot.platforms[name], bot.owner, article_key=article.key)
+            for _, result in report.posted:
+                print(f"{name}: posted {result.url or result.remote_id}")
+            for _, reason in report.failed:
+                print(f"{name}: failed: {reason}")
+                code = 1
+            if report.waiting:
+                print(f"{name}: queued, not sent yet: {report.waiting}")
+        return code
+    finally:
+        bot.close()
+
+
+def cmd_preview(config: Any, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.config import FeedConfig
+    from bot.feeds.fetch import fetch_feed
+    from bot.feeds.parse import parse_feed
+    from bot.output import count_and_limit, format_draft
+    from bot.poll import compose_drafts, feed_platforms
+
+    feeds = list(config.feeds)
+    if args.feed:
+        feeds = [FeedConfig(url=args.feed, name=args.feed)]
+    items: list[dict[str, Any]] = []
+    blocks: list[str] = []
+    code = 0
+    for feed in feeds:
+        try:
+            result = fetch_feed(feed.url, etag=None, last_modified=None)
+            assert result.body is not None
+            parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
+        except BotError as exc:
+            print(f"bot: feed {feed.name}: {exc}", file=sys.stderr)
+            code = 1
+            continue
+        platforms = [p for p in feed_platforms(config, replace(feed)) if not args.platform or p in args.platform]
+        for article in parsed.articles:
+            for draft in compose_drafts(config, article, platforms):
+                used, limit = count_and_limit(draft)
+                items.append({
+                    "platform": draft.platform, "article_id": article.key, "article_url": article.url,
+                    "title": article.title, "text": draft.text, "link": draft.link,
+                    "hashtags": list(draft.hashtags), "image": draft.image.url if draft.image else None,
+                    "thread": list(draft.thread), "length": used, "limit": limit,
+                })
+                blocks.append(format_draft(draft.platform, draft, article.title))
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(blocks) if blocks else "nothing to preview")
+    return code
+
+
+def cmd_check(config: Any, args: argparse.Namespace) -> int:
+    from bot.config import missing_credentials
+    from bot.feeds.fetch import fetch_feed
+    from bot.feeds.parse import parse_feed
+    from bot.platforms import BUILDERS
+
+    problems = 0
+    source = str(config.path) if config.path else "built-in defaults (no config file)"
+    print(f"config: {source}: {len(config.feeds)} feed(s), platforms: {', '.join(config.platforms) or 'none'}")
+    for feed in config.feeds:
+        try:
+            result = fetch_feed(feed.url, etag=None, last_modified=None)
+            count = len(parse_feed(result.body or b"", result.final_url or feed.url, result.content_type).articles)
+            print(f"feed {feed.name}: ok, {count} entries")
+        except BotError as exc:
+            problems += 1
+            print(f"feed {feed.name}: FAILED: {exc}")
+    for name in config.platforms:
+        missing = missing_credentials(config.env, name)
+        if missing:
+            print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); see README 'Credentials'")
+            continue
+        try:
+            platform = BUILDERS[name](config, config.platforms[name])
+            assert platform is not None
+            account = platform.verify()
+            platform.close()
+            print(f"{name}: ok, posting as {account.name} ({account.id})")
+        except BotError as exc:
+            problems += 1
+            print(f"{name}: FAILED: {exc}")
+    return 1 if problems else 0
+
+
+def cmd_status(config: Any, args: argparse.Namespace) -> int:
+    from bot.store import open_store
+
+    store = open_store(config.env.database_url)
+    try:
+        counts = store.queue_counts()
+        now = datetime.now(UTC).timestamp()
+        for name, pconf in config.platforms.items():
+            state = store.platform_state(name)
+            by_state = ", ".join(f"{s} {n}" for (p, s), n in sorted(counts.items()) if p == name) or "empty"
+            print(f"{name}: {'PAUSED: ' + state.paused_reason if state.paused_reason else 'active'}; queue: {by_state}")
+            day = store.count_posted_since(name, now - 86400)
+            month = store.count_posted_since(name, now - 30 * 86400)
+            caps = f"last 24h {day}" + (f"/{pconf.daily_cap}" if pconf.daily_cap is not None else "")
+            caps += f", last 30 days {month}" + (f"/{pconf.monthly_cap}" if pconf.monthly_cap is not None else "")
+            print(f"  posts: {caps}")
+            for d in store.deliveries(states=("retry", "failed"), platform=name, limit=5):
+                when = f" (next try {_ts(d.due_at)})" if d.state == "retry" else ""
+                print(f"  {d.state}{when}: {d.title[:60]!r}: {d.last_error}")
+        for feed in store.all_feed_states():
+            if feed.last_error:
+                print(f"feed {feed.url}: failing ({feed.failures}x): {feed.last_error}; "
+                      f"next try {_ts(feed.next_attempt_at)}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_history(config: Any, args: argparse.Namespace) -> int:
+    from bot.store import open_store
+
+    store = open_store(config.env.database_url)
+    try:
+        rows = store.deliveries(states=("posted", "dry_run", "failed"), platform=args.platform, limit=args.limit)
+        for d in rows:
+            where = d.remote_url or d.remote_id or d.last_error or ""
+            print(f"{_ts(d.posted_at or d.created_at)}  {d.platform:<9} {d.state:<8} {d.title[:50]!r}  {where}")
+        if not rows:
+            print("no posts yet")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_retry(config: Any, args: argparse.Namespace) -> int:
+    from bot.store import open_store
+
+    store = open_store(config.env.database_url)
+    try:
+        count = store.requeue_failed(datetime.now(UTC).timestamp(), args.platform)
+        print(f"requeued {count} failed post(s)")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_db(config: Any, args: argparse.Namespace) -> int:
+    from bot.store import open_store
+
+    store = open_store(config.env.database_url, migrate=False)
+    try:
+        version = store.migrate()
+        print(f"database schema at version {version}")
+        return 0
+    finally:
+        store.close()
+
+
+def _chosen_platforms(config: Any, wanted: list[str] | None) -> list[str]:
+    names = list(config.platforms)
+    if wanted:
+        unknown = [w for w in wanted if w not in names]
+        if unknown:
+            raise ConfigError(f"--platform {unknown[0]!r} is not enabled in the config",
+                              hint=f"enabled: {', '.join(names) or 'none'}")
+        names = [n for n in names if n in wanted]
+    return names
+
+
+def _ts(value: float | None) -> str:
+    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+_COMMANDS = {
+    "run": cmd_run,
+    "post": cmd_post,
+    "preview": cmd_preview,
+    "check": cmd_check,
+    "status": cmd_status,
+    "history": cmd_history,
+    "retry": cmd_retry,
+    "db": cmd_db,
+}

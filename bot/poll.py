@@ -1,0 +1,161 @@
+"""Reading feeds into the outbox: fetch, parse, decide what is new, compose, queue.
+
+Seen identities and queued posts are written in one transaction, so a crash either
+keeps both (the posts go out later) or neither (the next poll sees the articles as new).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Config, FeedConfig
+from bot.models import Article, Draft
+from bot.store.base import FeedState, NewDelivery, SeenArticle, Store
+
+log = logging.getLogger(__name__)
+
+# How long an identity is remembered after it was last seen in a feed.
+RETENTION = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class PollReport:
+    feed: str
+    status: str  # "ok", "not-modified", "backing-off", "error"
+    entries: int = 0
+    new: int = 0
+    queued: int = 0
+    error: str | None = None
+
+
+def compose_drafts(config: Config, article: Article, platforms: Sequence[str]) -> list[Draft]:
+    from bot.compose import compose
+
+    return [compose(article, compose_spec(config, name)) for name in platforms]
+
+
+def compose_spec(config: Config, platform: str):  # type: ignore[no-untyped-def]
+    from bot.compose.spec import ComposeSpec
+
+    p = config.platforms[platform]
+    return ComposeSpec(
+        platform=platform,
+        template=p.template,
+        max_hashtags=p.max_hashtags,
+        hashtag_mode=p.hashtag_mode,  # type: ignore[arg-type]
+        hashtag_map=dict(p.hashtag_map),
+        always_tags=p.always_tags,
+        never_tags=p.never_tags,
+        thread=p.thread,
+        thread_max=p.thread_max,
+    )
+
+
+def feed_platforms(config: Config, feed: FeedConfig) -> list[str]:
+    names = feed.platforms or tuple(config.platforms)
+    return [n for n in names if n in config.platforms]
+
+
+def identities(article: Article) -> list[str]:
+    return list(dict.fromkeys((article.key, *article.aliases)))
+
+
+def _timestamp(article: Article) -> float | None:
+    return article.published.timestamp() if article.published else None
+
+
+def _oldest_first(articles: Sequence[Article]) -> list[Article]:
+    # Feeds list newest first. Sort by date when every entry has one; otherwise trust the feed's order.
+    ordered = list(reversed(articles))
+    if all(a.published for a in ordered):
+        ordered.sort(key=lambda a: _timestamp(a) or 0.0)
+    return ordered
+
+
+def select_new(
+    articles: Sequence[Article], known: set[str], feed: FeedConfig, baseline: bool, now: datetime,
+) -> list[Article]:
+    """What to post, oldest first: new entries, or on first sight the newest `backfill` of them."""
+    unique: dict[str, Article] = {}
+    for article in articles:
+        unique.setdefault(article.key, article)
+    fresh = [a for a in unique.values() if not known.intersection(identities(a))]
+    if baseline:
+        dated = sorted(fresh, key=lambda a: _timestamp(a) or 0.0, reverse=True)
+        chosen = dated[: feed.backfill]
+    else:
+        cutoff = now - timedelta(days=feed.max_age_days)
+        chosen = [a for a in fresh if a.published is None or a.published >= cutoff]
+        for skipped in (a for a in fresh if a not in chosen):
+            log.info("feed %s: not posting %r: older than %s days", feed.name, skipped.title, feed.max_age_days)
+    return _oldest_first(chosen)
+
+
+def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | None = None,
+              force: bool = False) -> PollReport:
+    """One look at one feed. Never raises for a feed problem: it is logged, recorded and backed off."""
+    from bot.feeds.errors import FeedError
+    from bot.feeds.fetch import fetch_feed, next_backoff
+    from bot.feeds.parse import parse_feed
+
+    now = now or datetime.now(UTC)
+    ts = now.timestamp()
+    state = store.feed_state(feed.url) or FeedState(url=feed.url)
+    if not force and state.next_attempt_at and ts < state.next_attempt_at:
+        return PollReport(feed.name, "backing-off", error=state.last_error)
+    url = state.current_url or feed.url
+    try:
+        result = fetch_feed(url, etag=state.etag, last_modified=state.last_modified)
+        if result.status == 304 or result.body is None:
+            store.save_feed_state(replace(state, last_checked_at=ts, last_success_at=ts, failures=0,
+                                          next_attempt_at=None, last_error=None))
+            return PollReport(feed.name, "not-modified")
+        parsed = parse_feed(result.body, result.final_url or url, result.content_type)
+    except FeedError as exc:
+        failures = state.failures + 1
+        delay = next_backoff(failures)
+        log.warning("feed %s: %s (attempt %d; next try in %ds)", feed.name, exc, failures, delay)
+        store.save_feed_state(replace(state, failures=failures, next_attempt_at=ts + delay, last_error=str(exc),
+                                      last_checked_at=ts))
+        return PollReport(feed.name, "error", error=str(exc))
+
+    articles = parsed.articles
+    known = store.known_keys(k for a in articles for k in identities(a))
+    chosen = select_new(articles, known, feed, baseline=not state.baseline_done, now=now)
+    platforms = feed_platforms(config, feed)
+    deliveries = [
+        _delivery(article, draft, feed, ts)
+        for article in chosen
+        for draft in compose_drafts(config, article, platforms)
+    ]
+    seen = [
+        SeenArticle(key=key, article_key=a.key, feed_url=feed.url, url=a.url, title=a.title,
+                    published_at=_timestamp(a))
+        for a in articles
+        for key in identities(a)
+    ]
+    queued = store.record_articles(seen, deliveries, ts)
+    new_count = sum(1 for a in articles if not known.intersection(identities(a)))
+    redirected = result.final_url if result.permanent_redirect else state.current_url
+    store.save_feed_state(replace(
+        state, current_url=redirected, etag=result.etag, last_modified=result.last_modified, baseline_done=True,
+        failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
+    ))
+    if not state.baseline_done:
+        log.info("feed %s: first sight, %d entries recorded as seen, %d queued (backfill %d)",
+                 feed.name, len(articles), len(chosen), feed.backfill)
+    elif chosen:
+        log.info("feed %s: %d new article(s), %d post(s) queued", feed.name, len(chosen), queued)
+    return PollReport(feed.name, "ok", entries=len(articles), new=new_count, queued=queued)
+
+
+def _delivery(article: Article, draft: Draft, feed: FeedConfig, now: float) -> NewDelivery:
+    return NewDelivery(
+        article_key=article.key, platform=draft.platform, feed_url=feed.url, article_url=article.url,
+        title=article.title, text=draft.text, link=draft.link, hashtags=draft.hashtags,
+        image_url=draft.image.url if draft.image else None, image_alt=draft.image.alt if draft.image else None,
+        thread=draft.thread, published_at=_timestamp(article), due_at=now,
+    )
