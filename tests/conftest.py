@@ -1,0 +1,71 @@
+"""Fixtures shared by the suite: where shared/ is, and a fresh store on every backend.
+
+Postgres tests run against the server named by BOT_TEST_DATABASE_URL (default: the local
+one, database `test`). Each test gets its own schema, dropped afterwards. Where no server
+answers they skip with the reason, unless BOT_REQUIRE_POSTGRES=1 (set by CI) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from bot.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("BOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("BOT_SHARED_DIR") or ROOT.parent / "shared")
+
+
+def _postgres_or_skip() -> None:
+    import psycopg
+
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        reason = f"Postgres not reachable at {PG_URL}: {str(exc).strip().splitlines()[0]}"
+        if os.environ.get("BOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " (BOT_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A Postgres URL whose search_path is a fresh schema of this test's own."""
+    _postgres_or_skip()
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = open_store(db_url)
+    yield s
+    s.close()
