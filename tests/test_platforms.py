@@ -1,0 +1,181 @@
+"""The real tweepy and facebook-sdk clients, through our platform classes, against local fakes."""
+
+from __future__ import annotations
+
+import struct
+import time
+import zlib
+from collections.abc import Iterator
+
+import pytest
+
+from bot.config import FacebookCredentials, Secret, TwitterCredentials
+from bot.errors import DuplicateError, NeedsHumanError, RateLimited, RejectedError, RetryableError
+from bot.models import Draft, Image
+from bot.platforms.facebook import FacebookPlatform
+from bot.platforms.twitter import TwitterPlatform
+from tests.fakes.feed_server import FeedServer
+from tests.helpers import FB_PAGE_ID, FB_TOKEN, X_KEYS, fake_graph, fake_x
+
+LINK = "https://news.example.org/2026/11/story/"
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _twitter_creds(**override: str) -> TwitterCredentials:
+    values = dict(X_KEYS, **override)
+    return TwitterCredentials(*(Secret(values[k]) for k in (
+        "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN_SECRET")))
+
+
+@pytest.fixture
+def x() -> Iterator[object]:
+    with fake_x() as server:
+        yield server
+
+
+@pytest.fixture
+def graph() -> Iterator[object]:
+    with fake_graph() as server:
+        yield server
+
+
+def _draft(text: str = f"A headline for the story {LINK} #CityCouncil", **kw: object) -> Draft:
+    return Draft(platform="twitter", article_key="k1", text=text, link=LINK, **kw)  # type: ignore[arg-type]
+
+
+def test_x_publish_and_find_existing(x) -> None:  # type: ignore[no-untyped-def]
+    platform = TwitterPlatform(_twitter_creds(), x.url)
+    result = platform.publish(_draft())
+    assert [t["text"] for t in x.tweets] == [_draft().text]
+    assert result.remote_id == x.tweets[0]["id"] and result.url and result.remote_id in result.url
+    found = platform.find_existing(_draft())
+    assert found is not None and found.remote_id == result.remote_id
+    assert platform.find_existing(Draft(platform="twitter", article_key="k2", text="other",
+                                        link="https://other.example/")) is None
+    assert platform.verify().name == "@ourorg"
+
+
+def test_x_thread_replies_to_the_first_post(x) -> None:  # type: ignore[no-untyped-def]
+    platform = TwitterPlatform(_twitter_creds(), x.url)
+    platform.publish(_draft(thread=("2/3 more of the story", "3/3 the end")))
+    tweets = x.tweets
+    assert [t["reply_to"] for t in tweets] == [None, tweets[0]["id"], tweets[1]["id"]]
+
+
+def test_x_errors_are_classified(x) -> None:  # type: ignore[no-untyped-def]
+    platform = TwitterPlatform(_twitter_creds(), x.url)
+    with pytest.raises(RejectedError, match="too long"):
+        platform.publish(_draft("word " * 70))
+    platform.publish(_draft())
+    with pytest.raises(DuplicateError):
+        platform.publish(_draft())
+    x.fail(503)
+    with pytest.raises(RetryableError):
+        platform.publish(_draft("second text"))
+    x.rate_limit(reset_in_seconds=120)
+    with pytest.raises(RateLimited) as limited:
+        platform.publish(_draft("third text"))
+    assert limited.value.retry_after is not None and 60 < limited.value.retry_after <= 125
+    bad = TwitterPlatform(_twitter_creds(TWITTER_API_SECRET="wrong-secret"), x.url)
+    with pytest.raises(NeedsHumanError):
+        bad.publish(_draft("fourth"))
+    assert len(x.tweets) == 1
+
+
+def test_x_stall_times_out_instead_of_hanging(x, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import bot.platforms.http as http
+
+    monkeypatch.setattr(http, "DEFAULT_TIMEOUT", (1.0, 1.0))
+    platform = TwitterPlatform(_twitter_creds(), x.url)
+    for adapter in platform.client.session.adapters.values():
+        if isinstance(adapter, http.RedirectingAdapter):
+            adapter.timeout = (1.0, 1.0)
+    x.stall(5, commit=False)
+    started = time.monotonic()
+    with pytest.raises(RetryableError):
+        platform.publish(_draft())
+    assert time.monotonic() - started < 4
+
+
+def test_x_image_is_uploaded_with_alt_text(x) -> None:  # type: ignore[no-untyped-def]
+    with FeedServer() as site:
+        site.set("/photo.png", _png(), content_type="image/png")
+        platform = TwitterPlatform(_twitter_creds(), x.url)
+        platform.publish(_draft(image=Image(site.url_for("/photo.png"), "The council chamber")))
+    tweet = x.tweets[0]
+    assert len(tweet["media_ids"]) == 1
+    upload = x.uploads[0]
+    assert upload["data"] == _png() and upload["finalized"] and upload["alt_text"] == "The council chamber"
+    assert tweet["media_ids"] == [upload["id"]]
+
+
+def test_x_broken_image_never_blocks_the_post(x) -> None:  # type: ignore[no-untyped-def]
+    with FeedServer() as site:
+        platform = TwitterPlatform(_twitter_creds(), x.url)
+        platform.publish(_draft(image=Image(site.url_for("/missing.jpg"), None)))
+    assert len(x.tweets) == 1 and x.tweets[0]["media_ids"] == []
+
+
+def _fb(graph, **kw: object) -> FacebookPlatform:  # type: ignore[no-untyped-def]
+    return FacebookPlatform(FacebookCredentials(FB_PAGE_ID, Secret(FB_TOKEN)), graph.url, **kw)  # type: ignore[arg-type]
+
+
+def test_facebook_link_post_and_lookup(graph) -> None:  # type: ignore[no-untyped-def]
+    platform = _fb(graph)
+    draft = Draft(platform="facebook", article_key="k1", text="Title\n\nSummary.", link=LINK)
+    result = platform.publish(draft)
+    assert graph.posts[0]["message"] == "Title\n\nSummary." and graph.posts[0]["link"] == LINK
+    assert result.remote_id.startswith(FB_PAGE_ID + "_")
+    assert platform.find_existing(draft) == result
+    assert platform.verify().id == FB_PAGE_ID
+    assert all(r.get("version") in (None, "v25.0") for r in graph.requests)
+
+
+def test_facebook_photo_post_when_configured(graph) -> None:  # type: ignore[no-untyped-def]
+    platform = _fb(graph, photo_posts=True)
+    draft = Draft(platform="facebook", article_key="k1", text="Title", link=LINK,
+                  image=Image("https://news.example.org/p.jpg", "alt"))
+    platform.publish(draft)
+    post = graph.posts[0]
+    assert post["kind"] == "photo" and LINK in (post.get("caption") or "")
+
+
+@pytest.mark.parametrize(("code", "error"), [
+    (2, RetryableError), (1, RetryableError), (4, RateLimited), (32, RateLimited), (80001, RateLimited),
+    (190, NeedsHumanError), (10, NeedsHumanError), (200, NeedsHumanError), (506, DuplicateError),
+    (100, RejectedError),
+])
+def test_facebook_errors_are_classified(graph, code: int, error: type[Exception]) -> None:  # type: ignore[no-untyped-def]
+    graph.fail(code)
+    with pytest.raises(error) as raised:
+        _fb(graph).publish(Draft(platform="facebook", article_key="k", text="t", link=LINK))
+    assert FB_TOKEN not in str(raised.value)
+
+
+def test_facebook_non_json_answer_is_retryable(graph) -> None:  # type: ignore[no-untyped-def]
+    graph.fail_non_json(502)
+    with pytest.raises(RetryableError):
+        _fb(graph).publish(Draft(platform="facebook", article_key="k", text="t", link=LINK))
+
+
+def test_facebook_rate_limit_honours_regain_access(graph) -> None:  # type: ignore[no-untyped-def]
+    usage = '{"%s":[{"type":"pages","call_count":100,"estimated_time_to_regain_access":7}]}' % FB_PAGE_ID
+    graph.fail(32, headers={"X-Business-Use-Case-Usage": usage})
+    with pytest.raises(RateLimited) as raised:
+        _fb(graph).publish(Draft(platform="facebook", article_key="k", text="t", link=LINK))
+    assert raised.value.retry_after == 7 * 60
+
+
+def test_facebook_expired_token(graph) -> None:  # type: ignore[no-untyped-def]
+    graph.expire_token()
+    with pytest.raises(NeedsHumanError) as raised:
+        _fb(graph).publish(Draft(platform="facebook", article_key="k", text="t", link=LINK))
+    assert raised.value.code == 190 and FB_TOKEN not in str(raised.value)
