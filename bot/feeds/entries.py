@@ -1,0 +1,219 @@
+"""The parsed form of a feed, shared by the lxml, JSON and feedparser readers.
+
+Readers fill `RawEntry` objects; `build_feed` turns them into `FeedEntry` values with their
+identity. Turning an entry's HTML into plain text is the expensive part of reading a feed
+(pure-Python HTML cleaning), and most entries of a polled feed are already known, so it is
+deferred: `FeedEntry.article()` does it for the entries that are actually new, while
+`ParsedFeed.articles` gives every entry as an Article for callers that want them all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from urllib.parse import urljoin
+
+from bot.feeds import identity
+from bot.feeds.dates import parse_date
+from bot.models import Article, Image
+
+
+def clean_html(html: str) -> str:
+    """Entities decoded, tags and scripts dropped, paragraphs separated by a blank line."""
+    from bot.compose import clean_html as _clean  # pure, stdlib-only; imported late to keep cycles out
+
+    return _clean(html)
+
+
+@dataclass(slots=True)
+class RawEntry:
+    """What a reader found in one entry; strings as in the document, URLs already absolute."""
+
+    guid: str | None = None
+    link: str | None = None
+    title: str = ""
+    dates: list[str] = field(default_factory=list)  # published candidates, most trusted first
+    updated: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    author: str | None = None
+    content: str | None = None  # HTML
+    summary: str | None = None  # HTML
+    base: str | None = None  # for relative URLs inside content/summary
+    images: list[Image] = field(default_factory=list)  # media:*, enclosures: best first
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    title: str = ""
+    site_url: str | None = None
+    language: str | None = None
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.IGNORECASE | re.DOTALL)
+# Not the article's picture: counters, avatars, smileys, share buttons.
+_NOT_A_PHOTO = re.compile(
+    r"gravatar\.com|/smilies/|/smiley|wp-smiley|emoji|feeds\.feedburner\.com|feedsportal|"
+    r"stats\.wordpress\.com|pixel|/share|doubleclick|/beacon|\.gif(?:\?|$)|/comments/",
+    re.IGNORECASE,
+)
+_EXCERPT_CHARS = 1200
+
+
+def is_photo_url(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and not _NOT_A_PHOTO.search(url)
+
+
+def absolute(url: str | None, base: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    if not url:
+        return None
+    if base and not url.startswith(("http://", "https://")):
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    return url
+
+
+def first_html_image(html: str | None, base: str | None) -> Image | None:
+    """The first real photo in an HTML fragment, with its alt text or figure caption."""
+    if not html or "<img" not in html.lower():
+        return None
+    for m in _IMG.finditer(html):
+        attrs = {a.lower(): (v1 if v1 is not None else v2 if v2 is not None else v3)
+                 for a, v1, v2, v3 in _ATTR.findall(m.group(0))}
+        if attrs.get("width") == "1" or attrs.get("height") == "1":
+            continue
+        cls = attrs.get("class", "")
+        if "smiley" in cls or "emoji" in cls:
+            continue
+        src = absolute(attrs.get("src") or attrs.get("data-src"), base)
+        if not src or not is_photo_url(src):
+            continue
+        alt = clean_html(attrs.get("alt") or "") or None
+        if alt is None:
+            cap = _FIGCAPTION.search(html, m.end(), m.end() + 3000)
+            if cap and "<img" not in html[m.end():cap.start()].lower():
+                alt = clean_html(cap.group(1)) or None
+        return Image(url=src, alt=alt)
+    return None
+
+
+def _first_date(candidates: list[str]) -> datetime | None:
+    for value in candidates:
+        dt = parse_date(value)
+        if dt is not None:
+            return dt
+    return None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry with its identity settled; `article()` renders the text on demand."""
+
+    key: str
+    aliases: tuple[str, ...]
+    feed_url: str
+    url: str
+    title: str
+    published: datetime | None
+    updated: datetime | None
+    categories: tuple[str, ...]
+    author: str | None
+    content_html: str | None
+    summary_html: str | None
+    base: str | None
+    media_image: Image | None
+    site: str | None = None
+    language: str | None = None
+
+    @property
+    def excerpt_only(self) -> bool:
+        """True when the feed gives only a teaser: the page must be fetched for the text."""
+        return not self.content_html and len(self.summary_html or "") < _EXCERPT_CHARS
+
+    def image(self) -> Image | None:
+        return (self.media_image or first_html_image(self.content_html, self.base)
+                or first_html_image(self.summary_html, self.base))
+
+    def article(self) -> Article:
+        summary = clean_html(self.summary_html) if self.summary_html else ""
+        text = clean_html(self.content_html) if self.content_html else summary
+        return Article(
+            key=self.key, feed_url=self.feed_url, url=self.url, title=self.title, text=text,
+            summary=summary, published=self.published or self.updated, categories=self.categories,
+            image=self.image(), author=self.author, site=self.site, language=self.language,
+            aliases=self.aliases,
+        )
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    site_url: str | None
+    language: str | None
+    feed_url: str
+    entries: tuple[FeedEntry, ...]
+    reader: str = "lxml"  # which reader produced it: lxml, json, feedparser
+
+    @cached_property
+    def articles(self) -> list[Article]:
+        """Every entry as an Article, in feed order (renders all texts: prefer `entries`
+        and `FeedEntry.article()` when only the new ones are needed)."""
+        return [e.article() for e in self.entries]
+
+
+def _dedupe(values: list[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for v in values:
+        v = " ".join(v.split())
+        if v and v.casefold() not in seen:
+            seen.add(v.casefold())
+            out.append(v)
+    return tuple(out)
+
+
+def _plain_title(raw: str) -> str:
+    if "<" in raw or "&" in raw:
+        return " ".join(clean_html(raw).split())
+    return " ".join(raw.split())
+
+
+def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str) -> ParsedFeed:
+    usable = identity.usable_guids([r.guid for r in raws])
+    keys: list[str] = []
+    alias_sets: list[tuple[str, ...]] = []
+    titles: list[str] = []
+    for raw, guid_ok in zip(raws, usable, strict=True):
+        guid = raw.guid if guid_ok else None
+        title = _plain_title(raw.title)
+        titles.append(title)
+        # The hash fallback hashes plain text, not HTML, so the lxml and feedparser readers
+        # (which sanitise HTML differently) agree on it.
+        body = "" if guid or raw.link else clean_html(raw.content or raw.summary or "")
+        key = identity.article_key(guid, raw.link, title, body)
+        keys.append(key)
+        alias_sets.append(identity.article_aliases(key, guid, raw.link))
+    alias_sets = identity.drop_shared_aliases(alias_sets, keys)
+    language = meta.language or None
+    entries = tuple(
+        FeedEntry(
+            key=key, aliases=aliases, feed_url=feed_url,
+            url=identity.canonical_url(raw.link) if raw.link else "",
+            title=title, published=_first_date(raw.dates), updated=_first_date(raw.updated),
+            categories=_dedupe(raw.categories), author=(raw.author or None),
+            content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
+            media_image=raw.images[0] if raw.images else None, site=meta.title or None,
+            language=language,
+        )
+        for raw, key, aliases, title in zip(raws, keys, alias_sets, titles, strict=True)
+    )
+    return ParsedFeed(title=meta.title, site_url=meta.site_url, language=language,
+                      feed_url=feed_url, entries=entries, reader=reader)

@@ -1,0 +1,262 @@
+"""fetch_feed: one conditional GET with limits; fetch_many: many feeds, bounded concurrency.
+
+A 304 returns no body, so it costs no parsing. Limits are enforced while streaming: the body
+is read in chunks as they arrive (`read1`), so a size cap counts decompressed bytes (a gzip
+bomb stops at the cap) and the total deadline is checked between chunks (a server that
+trickles a byte at a time is cut off at the deadline plus at most one read timeout).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bot.feeds.errors import (
+    FeedConnectionError,
+    FeedError,
+    FeedFileError,
+    FeedHTTPError,
+    FeedTimeout,
+    FeedTooLarge,
+    FetchError,
+)
+
+if TYPE_CHECKING:
+    import requests
+
+USER_AGENT = "bot-feeds/0.1 (+https://github.com/; feed reader posting to the site's own accounts)"
+ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+          "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_deadline: float = 60.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    status: int  # 200 or 304
+    body: bytes | None  # None on 304
+    etag: str | None
+    last_modified: str | None
+    final_url: str  # where the body came from: pass it to parse_feed
+    permanent_redirect: bool = False
+    content_type: str | None = None
+    # With permanent_redirect: the URL to store instead of the configured one (the end of the
+    # run of 301/308 hops from the start; a later temporary hop is not followed for storage).
+    moved_to: str | None = None
+    seconds: float = 0.0
+
+
+def is_local(url: str) -> bool:
+    return url.startswith("file:") or "://" not in url
+
+
+def _local_path(url: str) -> Path:
+    if url.startswith("file:"):
+        return Path(unquote(urlsplit(url).path))
+    return Path(url)
+
+
+def _fetch_file(url: str, etag: str | None, last_modified: str | None, limits: FetchLimits) -> FetchResult:
+    path = _local_path(url)
+    try:
+        st = path.stat()
+        if st.st_size > limits.max_bytes:
+            raise FeedTooLarge(url, f"file is {st.st_size} bytes, over the {limits.max_bytes}-byte limit")
+        tag = f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+        modified = formatdate(st.st_mtime, usegmt=True)
+        if etag == tag or (etag is None and last_modified == modified):
+            return FetchResult(304, None, tag, modified, url)
+        with path.open("rb") as fh:
+            body = fh.read(limits.max_bytes + 1)
+    except FeedError:
+        raise
+    except OSError as exc:
+        raise FeedFileError(url, f"cannot read file: {exc.strerror or exc}") from None
+    if len(body) > limits.max_bytes:
+        raise FeedTooLarge(url, f"file is over the {limits.max_bytes}-byte limit")
+    return FetchResult(200, body, tag, modified, url)
+
+
+_sessions = threading.local()
+
+
+def default_session() -> requests.Session:
+    """A per-thread session (requests.Session is not documented as thread-safe) with a
+    connection pool, so polling many feeds on one host reuses connections."""
+    s = getattr(_sessions, "session", None)
+    if s is None:
+        import requests
+        from requests.adapters import HTTPAdapter
+
+        s = requests.Session()
+        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=16, max_retries=0)
+        s.mount("http://", adapter)
+        s.mount("https://", adapter)
+        s.headers["User-Agent"] = USER_AGENT
+        _sessions.session = s
+    return s
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _moved_to(url: str, history: Sequence[Any]) -> str | None:
+    target = None
+    current = url
+    for hop in history:
+        if hop.status_code not in (301, 308):
+            break
+        location = hop.headers.get("location")
+        if not location:
+            break
+        current = urljoin(current, location)
+        target = current
+    return target
+
+
+def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None = None,
+               session: requests.Session | None = None, limits: FetchLimits = FetchLimits()) -> FetchResult:
+    """Fetch a feed with a conditional GET. Raises a FetchError subclass naming the feed."""
+    start = time.monotonic()
+    if is_local(url):
+        return _fetch_file(url, etag, last_modified, limits)
+    import requests
+
+    sess = session or default_session()
+    headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate", "User-Agent": USER_AGENT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    deadline = start + limits.total_deadline
+    read_timeout = min(limits.read_timeout, limits.total_deadline)
+    old_max = sess.max_redirects
+    sess.max_redirects = limits.max_redirects
+    try:
+        resp = sess.get(url, headers=headers, stream=True, allow_redirects=True,
+                        timeout=(limits.connect_timeout, read_timeout))
+    except requests.exceptions.ConnectTimeout:
+        raise FeedTimeout(url, f"no connection within {limits.connect_timeout:g} s") from None
+    except requests.exceptions.ReadTimeout:
+        raise FeedTimeout(url, f"server sent nothing for {read_timeout:g} s") from None
+    except requests.exceptions.TooManyRedirects:
+        raise FetchError(url, f"more than {limits.max_redirects} redirects", retryable=False) from None
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema) as exc:
+        raise FetchError(url, f"invalid URL: {exc}", retryable=False) from None
+    except requests.exceptions.RequestException as exc:
+        raise FeedConnectionError(url, f"connection failed: {type(exc).__name__}") from None
+    finally:
+        sess.max_redirects = old_max
+    with resp:
+        moved = _moved_to(url, resp.history)
+        new_etag = resp.headers.get("etag")
+        new_modified = resp.headers.get("last-modified")
+        content_type = resp.headers.get("content-type")
+        if resp.status_code == 304:
+            return FetchResult(304, None, new_etag or etag, new_modified or last_modified, resp.url,
+                               moved is not None, content_type, moved, time.monotonic() - start)
+        if resp.status_code >= 400 or resp.status_code < 200:
+            raise FeedHTTPError(url, resp.status_code, retry_after=_retry_after(resp.headers.get("retry-after")))
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+            raise FeedTooLarge(url, f"server announces {int(declared)} bytes, over the "
+                                    f"{limits.max_bytes}-byte limit")
+        body = _read_body(url, resp, limits, deadline)
+        return FetchResult(200, body, new_etag, new_modified, resp.url, moved is not None, content_type,
+                           moved, time.monotonic() - start)
+
+
+def _read_body(url: str, resp: Any, limits: FetchLimits, deadline: float) -> bytes:
+    import requests
+    import urllib3.exceptions
+
+    chunks: list[bytes] = []
+    total = 0
+    raw = resp.raw
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise FeedTimeout(url, f"download not finished within the {limits.total_deadline:g} s deadline "
+                                       f"({total} bytes received)")
+            chunk = raw.read1(_CHUNK, decode_content=True)
+            if not chunk:  # read1 returns b"" only at the end of the body
+                break
+            total += len(chunk)
+            if total > limits.max_bytes:
+                raise FeedTooLarge(url, f"body over the {limits.max_bytes}-byte limit; download stopped")
+            chunks.append(chunk)
+    except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        raise FeedTimeout(url, f"server stopped sending for {limits.read_timeout:g} s") from None
+    except urllib3.exceptions.DecodeError:
+        raise FetchError(url, "compressed body is corrupt", retryable=True) from None
+    except (urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError, OSError) as exc:
+        raise FeedConnectionError(url, f"connection broken while reading: {type(exc).__name__}") from None
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    request: FeedRequest
+    result: FetchResult | None
+    error: FeedError | None
+    seconds: float
+
+
+def _one(req: FeedRequest, limits: FetchLimits) -> FeedOutcome:
+    start = time.monotonic()
+    try:
+        result = fetch_feed(req.url, etag=req.etag, last_modified=req.last_modified, limits=limits)
+        return FeedOutcome(req, result, None, time.monotonic() - start)
+    except FeedError as exc:
+        return FeedOutcome(req, None, exc, time.monotonic() - start)
+    except Exception as exc:  # the worker never dies because of one feed
+        err = FetchError(req.url, f"unexpected {type(exc).__name__}: {exc}", retryable=True)
+        return FeedOutcome(req, None, err, time.monotonic() - start)
+
+
+def fetch_many(feeds: Sequence[FeedRequest | str], *, max_workers: int = 8,
+               limits: FetchLimits = FetchLimits()) -> list[FeedOutcome]:
+    """Fetch feeds concurrently, at most `max_workers` at a time; results in input order.
+    Each fetch is bounded by `limits.total_deadline`, so one slow feed holds one worker for at
+    most that long and never delays the others beyond it."""
+    reqs = [FeedRequest(f) if isinstance(f, str) else f for f in feeds]
+    if not reqs:
+        return []
+    workers = max(1, min(max_workers, len(reqs), (os.cpu_count() or 2) * 16))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feed") as pool:
+        return list(pool.map(lambda r: _one(r, limits), reqs))

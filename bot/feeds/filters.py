@@ -1,0 +1,91 @@
+"""Per-feed filters the editors set in the config; pure, so the config module only builds them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.models import Article
+
+
+def _fold(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(" ".join(v.split()).casefold() for v in values)
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """include_*: when non-empty, an article must match at least one; exclude_*: must match none.
+    Keywords match whole words, case-insensitively, in title and text; patterns are regular
+    expressions (case-insensitive) searched in title and text. max_age_days: never post an
+    article older than that (None disables); an undated article passes (it was just seen new)."""
+
+    include_categories: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+    include_keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    include_patterns: tuple[str, ...] = ()
+    exclude_patterns: tuple[str, ...] = ()
+    max_age_days: float | None = 2
+    _compiled: dict[str, object] = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Compile once, and fail at config load (with the pattern in the message) rather than
+        # at the first article.
+        for name in ("include_patterns", "exclude_patterns"):
+            compiled = []
+            for p in getattr(self, name):
+                try:
+                    compiled.append(re.compile(p, re.IGNORECASE))
+                except re.error as exc:
+                    raise ValueError(f"invalid regular expression {p!r} in {name}: {exc}") from None
+            self._compiled[name] = compiled
+        for name in ("include_keywords", "exclude_keywords"):
+            words = [w.strip() for w in getattr(self, name) if w.strip()]
+            self._compiled[name] = (
+                re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+                if words else None
+            )
+        self._compiled["include_categories"] = _fold(self.include_categories)
+        self._compiled["exclude_categories"] = _fold(self.exclude_categories)
+
+    def reason(self, article: Article, now: datetime) -> str | None:
+        """None when the article passes, else why it is skipped (for the log)."""
+        if self.max_age_days is not None and article.published is not None:
+            age = now - article.published
+            if age > timedelta(days=self.max_age_days):
+                return f"older than {self.max_age_days:g} days (published {article.published:%Y-%m-%d})"
+        cats = _fold(article.categories)
+        inc_c = self._compiled["include_categories"]
+        exc_c = self._compiled["exclude_categories"]
+        assert isinstance(inc_c, frozenset) and isinstance(exc_c, frozenset)
+        if cats & exc_c:
+            return f"excluded category {sorted(cats & exc_c)[0]!r}"
+        haystack = article.title + "\n" + article.text
+        exc_k = self._compiled["exclude_keywords"]
+        if isinstance(exc_k, re.Pattern) and (m := exc_k.search(haystack)):
+            return f"excluded keyword {m.group(0)!r}"
+        for pat in self._patterns("exclude_patterns"):
+            if pat.search(haystack):
+                return f"matches excluded pattern {pat.pattern!r}"
+        wants = []
+        if inc_c:
+            wants.append(bool(cats & inc_c))
+        inc_k = self._compiled["include_keywords"]
+        if isinstance(inc_k, re.Pattern):
+            wants.append(inc_k.search(haystack) is not None)
+        inc_p = self._patterns("include_patterns")
+        if inc_p:
+            wants.append(any(p.search(haystack) for p in inc_p))
+        # Include rules of different kinds are alternatives: any one of them lets it through.
+        if wants and not any(wants):
+            return "matches no include rule (category, keyword or pattern)"
+        return None
+
+    def matches(self, article: Article, now: datetime) -> bool:
+        return self.reason(article, now) is None
+
+    def _patterns(self, name: str) -> list[re.Pattern[str]]:
+        value = self._compiled[name]
+        assert isinstance(value, list)
+        return value

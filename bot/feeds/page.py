@@ -1,0 +1,105 @@
+"""fetch_article: one web page -> Article, for `bot post URL` and for excerpt-only feeds.
+
+The main text, title, date and og:image come from trafilatura (the maintained reference for
+main-content extraction); it is imported only here, on first use, because it is heavy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.feeds.dates import parse_date
+from bot.feeds.entries import absolute, is_photo_url
+from bot.feeds.errors import NotAFeedError
+from bot.feeds.fetch import FetchLimits, fetch_feed
+from bot.feeds.identity import article_aliases, canonical_url
+from bot.models import Article, Image
+
+if TYPE_CHECKING:
+    import requests
+
+_META_LIMITS = FetchLimits(total_deadline=30.0, max_bytes=5 * 1024 * 1024)
+_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+
+
+def _head_meta(html: bytes, base: str) -> dict[str, str]:
+    """og:/twitter: meta tags and rel=canonical from the page head (trafilatura does not give
+    the image's alt text or the canonical link)."""
+    from lxml import html as lxml_html
+
+    end = _HEAD_END.search(html)
+    head = html[: end.end()] if end else html[:200_000]
+    try:
+        doc = lxml_html.fromstring(head + b"<body></body></html>" if end else head, base_url=base)
+    except Exception:  # lxml raises several types on junk; metadata is optional
+        return {}
+    out: dict[str, str] = {}
+    for meta in doc.iter("meta"):
+        name = (meta.get("property") or meta.get("name") or "").strip().lower()
+        content = (meta.get("content") or "").strip()
+        if name and content and name not in out:
+            out[name] = content
+    for link in doc.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            out.setdefault("canonical", link.get("href") or "")
+    return out
+
+
+def extract_article(html: bytes, url: str, feed_url: str = "") -> Article:
+    """Pure part of fetch_article: HTML bytes of a page at `url` -> Article."""
+    import trafilatura
+
+    meta = _head_meta(html, url)
+    doc: Any = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True,
+    )
+    if doc is None and not meta:
+        raise NotAFeedError(url, "no article text found on the page")
+    text = (getattr(doc, "text", None) or "").strip()
+    title = (getattr(doc, "title", None) or meta.get("og:title") or "").strip()
+    image_url = absolute(meta.get("og:image") or meta.get("og:image:url") or meta.get("twitter:image")
+                         or getattr(doc, "image", None), url)
+    image = None
+    if image_url and is_photo_url(image_url):
+        alt = meta.get("og:image:alt") or meta.get("twitter:image:alt")
+        image = Image(image_url, alt or None)
+    canonical = absolute(meta.get("canonical") or meta.get("og:url"), url) or url
+    key = canonical_url(canonical)
+    published: datetime | None = parse_date(meta.get("article:published_time")) or parse_date(
+        getattr(doc, "date", None))
+    categories = tuple(c for c in (getattr(doc, "categories", None) or []) + (getattr(doc, "tags", None) or [])
+                       if isinstance(c, str) and c.strip())
+    summary = (meta.get("og:description") or meta.get("description") or getattr(doc, "description", None)
+               or "").strip()
+    aliases = article_aliases(key, None, url) + tuple(a for a in article_aliases(key, None, canonical)
+                                                      if a != key)
+    return Article(
+        key=key, feed_url=feed_url or url, url=key, title=" ".join(title.split()), text=text,
+        summary=" ".join(summary.split()), published=published, categories=tuple(dict.fromkeys(categories)),
+        image=image, author=getattr(doc, "author", None) or None,
+        site=getattr(doc, "sitename", None) or meta.get("og:site_name") or None,
+        language=getattr(doc, "language", None) or None, aliases=tuple(dict.fromkeys(aliases)),
+    )
+
+
+def fetch_article(url: str, session: requests.Session | None = None,
+                  limits: FetchLimits = _META_LIMITS) -> Article:
+    """Fetch a page and extract its article. Raises FeedError subclasses naming the URL."""
+    result = fetch_feed(url, etag=None, last_modified=None, session=session, limits=limits)
+    return extract_article(result.body or b"", result.final_url, feed_url="")
+
+
+def complete_from_page(article: Article, session: requests.Session | None = None) -> Article:
+    """For excerpt-only feeds: fill text (and a missing image) from the article's page, keeping
+    the feed's identity, title, date and categories."""
+    page = fetch_article(article.url, session=session)
+    return dataclasses.replace(
+        article,
+        text=page.text if len(page.text) > len(article.text) else article.text,
+        image=article.image or page.image,
+        summary=article.summary or page.summary,
+    )

@@ -1,0 +1,112 @@
+"""parse_feed: bytes of RSS, Atom, RDF or JSON Feed -> ParsedFeed.
+
+Well-formed XML goes through the fast lxml reader. A document lxml refuses is first repaired
+for the two faults real feeds have most (a raw "&", an HTML entity such as &aacute; that XML
+does not define); if it is still broken, lxml's recovering parser and feedparser both read it
+and the one that recovers more entries wins, so no entry feedparser finds is lost.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+
+from bot.feeds.encoding import decode_document
+from bot.feeds.entries import FeedEntry, ParsedFeed, build_feed
+from bot.feeds.errors import FeedError, NotAFeedError
+from bot.feeds.safety import check_prolog
+
+__all__ = ["FeedEntry", "FeedError", "ParsedFeed", "parse_feed"]
+
+_BARE_AMP = re.compile(r"&(?!#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+_NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+
+def _named(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name in _XML_ENTITIES:
+        return m.group(0)
+    cp = html.entities.name2codepoint.get(name)
+    return f"&#{cp};" if cp is not None else f"&amp;{name};"
+
+
+def repair(text: str) -> str:
+    """Escape raw ampersands and turn HTML named entities into character references."""
+    return _NAMED.sub(_named, _BARE_AMP.sub("&amp;", text))
+
+
+def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> ParsedFeed:
+    """Read a feed document. `feed_url` is where it came from (relative links resolve against
+    it unless the document says otherwise); pass FetchResult.final_url after redirects.
+    Raises a FeedError subclass naming the feed when nothing can be read."""
+    if not body or not body.strip():
+        raise NotAFeedError(feed_url, "empty document")
+    decoded = decode_document(body, feed_url, content_type)
+    text = decoded.text
+    if text.startswith("{"):
+        from bot.feeds.jsonfeed import read_json
+
+        meta, raws = read_json(text, feed_url)
+        return build_feed(meta, raws, feed_url, "json")
+    if not text.startswith("<"):
+        raise NotAFeedError(feed_url, "neither XML nor JSON (does not start with '<' or '{')")
+    check_prolog(text, feed_url)
+
+    from lxml import etree
+
+    from bot.feeds.xmlreader import parse_tree, read_tree
+
+    data = text.encode("utf-8") if decoded.encoding != "utf-8" or body[:1] != b"<" else _utf8(body, text)
+    try:
+        root = parse_tree(data, feed_url)
+    except etree.LxmlError as exc:
+        return _read_broken(text, feed_url, str(exc))
+    meta, raws = read_tree(root, feed_url)
+    return build_feed(meta, raws, feed_url, "lxml")
+
+
+def _utf8(body: bytes, text: str) -> bytes:
+    # The body is already UTF-8 and starts at the root or a comment: reuse it unless the
+    # declaration was stripped from it.
+    return body if not body.startswith(b"<?xml") else text.encode("utf-8")
+
+
+def _read_broken(text: str, feed_url: str, first_error: str) -> ParsedFeed:
+    from lxml import etree
+
+    from bot.feeds.tolerant import read_with_feedparser
+    from bot.feeds.xmlreader import parse_tree, read_tree
+
+    fixed = repair(text)
+    data = fixed.encode("utf-8")
+    try:
+        root = parse_tree(data, feed_url)
+    except etree.LxmlError:
+        pass
+    else:
+        meta, raws = read_tree(root, feed_url)
+        return build_feed(meta, raws, feed_url, "lxml-repaired")
+
+    recovered: ParsedFeed | None = None
+    try:
+        root = parse_tree(data, feed_url, recover=True)
+        if root is not None:
+            meta, raws = read_tree(root, feed_url)
+            recovered = build_feed(meta, raws, feed_url, "lxml-recover")
+    except (etree.LxmlError, NotAFeedError):
+        recovered = None
+    meta, raws, _bozo = read_with_feedparser(data, feed_url)
+    tolerant = build_feed(meta, raws, feed_url, "feedparser")
+    if recovered is not None and len(recovered.entries) >= len(tolerant.entries):
+        return recovered
+    if tolerant.entries or tolerant.title or (recovered is None and _looks_like_feed(text)):
+        return tolerant
+    if recovered is not None:
+        return recovered
+    raise NotAFeedError(feed_url, f"not well-formed XML and no feed recovered: {first_error[:120]}")
+
+
+def _looks_like_feed(text: str) -> bool:
+    head = text[:2048].lower()
+    return "<rss" in head or "<feed" in head or "<rdf:rdf" in head
