@@ -191,21 +191,22 @@ class _Handler(BaseHTTPRequestHandler):
             body=self._read_body(),
         )
         owner = self.server.owner
+        entry = owner.log_request(request)
         try:
             response = owner.handle(request)
         except _Dropped:
-            owner.log_request(request, None, "dropped")
+            owner.finish_request(entry, request, None, "dropped")
             self.close_connection = True
             return
         except _Reset:
-            owner.log_request(request, None, "reset")
+            owner.finish_request(entry, request, None, "reset")
             self._reset()
             return
         except Exception as exc:  # a bug in the fake: answer 500 so the test sees it
             owner.record_error(request, exc)
             response = Response(500, json.dumps({"fake_error": repr(exc)}).encode(), {
                 "Content-Type": "application/json"})
-        owner.log_request(request, response.status, "answered")
+        owner.finish_request(entry, request, response.status, "answered")
         self._write(request, response)
 
     def _reset(self) -> None:
@@ -226,7 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
             headers = dict(response.headers)
             for name, value in headers.items():
                 self.send_header(name, value)
-            if length is not None:
+            if response.status in (204, 304) or (request.method == "HEAD" and length == 0):
+                pass  # no body by definition; the length of a 304 would be the 200's, so leave it out
+            elif length is not None:
                 self.send_header("Content-Length", str(length))
             else:
                 self.close_connection = True
@@ -316,22 +319,30 @@ class FakeServerBase:
         with self._lock:
             self.errors.append(f"{request.method} {request.path}: {exc!r}")
 
-    def log_request(self, request: Request, status: int | None, outcome: str) -> None:
+    def log_request(self, request: Request) -> dict[str, Any]:
+        """Log a request as it arrives (outcome "pending" until it is answered)."""
         entry: dict[str, Any] = {
             "method": request.method,
             "path": request.path,
             "query": dict(request.query),
-            "status": status,  # None when the connection was dropped or reset
-            "outcome": outcome,  # "answered", "dropped" or "reset"
+            "status": None,  # stays None when the connection is dropped or reset
+            "outcome": "pending",  # then "answered", "dropped" or "reset"
             "time": time.time(),
         }
-        entry.update(request.notes)
         with self._lock:
             self._requests.append(entry)
+        return entry
+
+    def finish_request(self, entry: dict[str, Any], request: Request, status: int | None, outcome: str) -> None:
+        with self._lock:
+            entry.update(request.notes)
+            entry["status"] = status
+            entry["outcome"] = outcome
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """Every request seen: method, path, query, status (None if no answer), outcome, time, notes."""
+        """Every request seen, in arrival order: method, path, query, status (None if no answer, yet or
+        ever), outcome ("pending", "answered", "dropped", "reset"), time, and what the fake noted."""
         with self._lock:
             return [dict(r) for r in self._requests]
 

@@ -1,0 +1,433 @@
+"""The fake servers are honest: the real tweepy and facebook-sdk clients, unmodified, get the answers X and
+Graph would give (signatures checked, limits enforced, errors in the real shapes, faults on demand)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import facebook
+import pytest
+import requests
+import tweepy
+from oauthlib.oauth1 import Client as OAuthClient
+from requests.adapters import HTTPAdapter
+from requests_oauthlib import OAuth1
+
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.graph_api import FakeGraphServer
+from tests.fakes.oauth1 import Credentials, OAuth1Verifier
+from tests.fakes.redirect import redirect_session
+from tests.fakes.x_api import DUPLICATE_DETAIL, FakeXServer
+
+CK, CS, AT, ATS = "consumer-key", "consumer-secret", "access-token", "access-token-secret"
+X_HOST = "https://api.twitter.com"
+GRAPH_HOST = "https://graph.facebook.com"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """What a careful caller mounts: tweepy.Client sets no timeout at all."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+@pytest.fixture
+def x() -> Iterator[FakeXServer]:
+    with FakeXServer(CK, CS, AT, ATS) as server:
+        yield server
+
+
+def x_client(server: FakeXServer, secret: str = CS, key: str = CK, token: str = AT,
+             raw: bool = False, timeout: float | None = None) -> tweepy.Client:
+    client = tweepy.Client(consumer_key=key, consumer_secret=secret, access_token=token,
+                           access_token_secret=ATS, return_type=requests.Response if raw else tweepy.Response)
+    if timeout is not None:
+        client.session.mount(X_HOST, TimeoutAdapter(timeout))
+    redirect_session(client.session, X_HOST, server.url)
+    return client
+
+
+@pytest.fixture
+def g() -> Iterator[FakeGraphServer]:
+    with FakeGraphServer() as server:
+        yield server
+
+
+def graph_client(server: FakeGraphServer, token: str = "PAGE-TOKEN", timeout: float = 5) -> facebook.GraphAPI:
+    graph = facebook.GraphAPI(access_token=token, version="3.1", timeout=timeout)
+    graph.version = "v25.0"
+    redirect_session(graph.session, GRAPH_HOST, server.url)
+    return graph
+
+
+# ------------------------------------------------------------------------------------------------------
+# X
+def test_x_good_post_is_recorded_with_limit_headers(x: FakeXServer) -> None:
+    response = x_client(x, raw=True).create_tweet(text="New article https://example.org/a?b=1 #News")
+    assert response.status_code == 201
+    data = response.json()["data"]
+    assert data["id"].isdigit() and data["edit_history_tweet_ids"] == [data["id"]]
+    assert data["text"].startswith("New article https://t.co/") and data["text"].endswith(" #News")
+    for name in ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset",
+                 "x-user-limit-24hour-limit", "x-user-limit-24hour-remaining", "x-user-limit-24hour-reset",
+                 "x-app-limit-24hour-limit", "x-app-limit-24hour-remaining", "x-app-limit-24hour-reset"):
+        assert response.headers[name].isdigit(), name
+    [tweet] = x.tweets
+    assert tweet["id"] == data["id"] and tweet["text"] == "New article https://example.org/a?b=1 #News"
+    assert tweet["media_ids"] == [] and tweet["reply_to"] is None
+    assert x.requests[-1]["status"] == 201 and x.errors == []
+
+
+def test_x_me_and_timeline_with_expanded_urls(x: FakeXServer) -> None:
+    client = x_client(x)
+    me = client.get_me(user_auth=True).data
+    assert (me.id, me.username) == (1000, "ourorg")
+    first = client.create_tweet(text="one https://example.org/1").data["id"]
+    second = client.create_tweet(text="two https://example.org/2").data["id"]
+    timeline = client.get_users_tweets(me.id, user_auth=True, max_results=5, tweet_fields=["entities"])
+    assert [t.id for t in timeline.data] == [int(second), int(first)]  # newest first
+    [url] = timeline.data[0].entities["urls"]
+    assert url["expanded_url"] == "https://example.org/2" and url["url"].startswith("https://t.co/")
+    assert timeline.data[0].text == f"two {url['url']}"
+    with pytest.raises(tweepy.BadRequest):  # X's minimum page size
+        client.get_users_tweets(me.id, user_auth=True, max_results=3)
+
+
+@pytest.mark.parametrize("wrong", ["secret", "key", "token"])
+def test_x_wrong_credentials_get_401(x: FakeXServer, wrong: str) -> None:
+    client = x_client(x, secret="nope" if wrong == "secret" else CS, key="nope" if wrong == "key" else CK,
+                      token="nope" if wrong == "token" else AT)
+    with pytest.raises(tweepy.Unauthorized) as info:
+        client.create_tweet(text="hello")
+    assert info.value.response.json() == {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                          "detail": "Unauthorized"}
+    assert x.tweets == []
+
+
+def test_x_stale_timestamp_and_reused_nonce_are_rejected(x: FakeXServer) -> None:
+    session = requests.Session()
+    redirect_session(session, X_HOST, x.url)
+    url = f"{X_HOST}/2/users/me"
+    fresh = OAuth1(CK, CS, AT, ATS, nonce="n1", timestamp=str(int(time.time())))
+    assert session.get(url, auth=fresh).status_code == 200
+    assert session.get(url, auth=fresh).status_code == 401  # same nonce again: a replay
+    stale = OAuth1(CK, CS, AT, ATS, nonce="n2", timestamp=str(int(time.time()) - 600))
+    assert session.get(url, auth=stale).status_code == 401
+    assert [r.get("auth_error") for r in x.requests] == [None, "nonce reused", "stale timestamp"]
+
+
+def test_oauth_verifier_covers_query_and_form_parameters() -> None:
+    verifier = OAuth1Verifier(Credentials(CK, CS, AT, ATS))
+    client = OAuthClient(CK, client_secret=CS, resource_owner_key=AT, resource_owner_secret=ATS)
+    url = "https://api.twitter.com/1.1/x.json?a=1&b=%C3%A9+x"
+    form = "status=Hello%20Ladies%20%2B%20Gentlemen%2C%20a%20signed%20OAuth%20request%21"
+    _, headers, _ = client.sign(url, "POST", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    query = [("a", "1"), ("b", "é x")]
+    good_form = [("status", "Hello Ladies + Gentlemen, a signed OAuth request!")]
+    assert verifier.verify("POST", [url], query, good_form, headers["Authorization"]) is None
+    _, headers, _ = client.sign(url, "POST", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert verifier.verify("POST", [url], query, [("status", "tampered")], headers["Authorization"]) == \
+        "signature mismatch"
+    _, headers, _ = client.sign(url, "POST", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert verifier.verify("POST", [url], [("a", "2"), ("b", "é x")], good_form, headers["Authorization"]) == \
+        "signature mismatch"
+
+
+def test_x_length_limit_is_weighted(x: FakeXServer) -> None:
+    client = x_client(x)
+    client.create_tweet(text="字" * 140)  # 280 weighted
+    client.create_tweet(text="a" * 256 + " https://example.org/" + "p" * 200)  # URL counts 23: 280
+    with pytest.raises(tweepy.BadRequest) as info:
+        client.create_tweet(text="字" * 141)
+    assert "Your Tweet text is too long" in info.value.api_messages[0]
+    assert len(x.tweets) == 2
+
+
+def test_x_duplicate_is_forbidden(x: FakeXServer) -> None:
+    client = x_client(x)
+    client.create_tweet(text="Same words")
+    with pytest.raises(tweepy.Forbidden) as info:
+        client.create_tweet(text="Same words")
+    assert info.value.api_messages == [DUPLICATE_DETAIL]
+    assert len(x.tweets) == 1
+
+
+def test_x_429_with_reset_and_24h_headers(x: FakeXServer) -> None:
+    client = x_client(x)
+    x.rate_limit(120)
+    with pytest.raises(tweepy.TooManyRequests) as info:
+        client.create_tweet(text="later")
+    assert info.value.reset_time is not None and 100 < info.value.reset_time - time.time() <= 121
+    x.rate_limit(3600, scope="user24h")
+    with pytest.raises(tweepy.TooManyRequests) as info:
+        client.create_tweet(text="later")
+    headers = info.value.response.headers
+    assert headers["x-user-limit-24hour-remaining"] == "0"
+    assert 3500 < int(headers["x-user-limit-24hour-reset"]) - time.time() <= 3601
+    assert x.tweets == []
+    client.create_tweet(text="later")  # faults used up
+
+
+def test_x_daily_user_limit_is_enforced() -> None:
+    with FakeXServer(CK, CS, AT, ATS, daily_user_limit=2) as server:
+        client = x_client(server)
+        client.create_tweet(text="one")
+        client.create_tweet(text="two")
+        with pytest.raises(tweepy.TooManyRequests) as info:
+            client.create_tweet(text="three")
+        assert info.value.response.headers["x-user-limit-24hour-remaining"] == "0"
+        assert len(server.tweets) == 2
+
+
+def test_x_faults_fail_reset_and_unknown_outcomes(x: FakeXServer) -> None:
+    client = x_client(x, timeout=0.3)
+    x.fail(503)
+    with pytest.raises(tweepy.TwitterServerError):
+        client.create_tweet(text="a")
+    x.reset_connection()
+    with pytest.raises(requests.ConnectionError):
+        client.create_tweet(text="a")
+    assert x.tweets == []
+    x.fail_after_commit()  # recorded, then the connection drops
+    with pytest.raises(requests.ConnectionError):
+        client.create_tweet(text="b")
+    x.fail_after_commit(how="error")
+    with pytest.raises(tweepy.TwitterServerError):
+        client.create_tweet(text="c")
+    x.stall(1.0)  # done, but the answer comes after the client's timeout
+    with pytest.raises(requests.Timeout):
+        client.create_tweet(text="d")
+    x.stall(1.0, commit=False)
+    with pytest.raises(requests.Timeout):
+        client.create_tweet(text="e")
+    assert [t["text"] for t in x.tweets] == ["b", "c", "d"]
+    assert [(r["status"], r["outcome"]) for r in x.requests] == [
+        (503, "answered"), (None, "reset"), (None, "dropped"), (503, "answered"),
+        (None, "pending"), (None, "pending")]  # the stalls are still waiting
+
+
+def test_x_media_upload_flow_through_the_client_session(x: FakeXServer) -> None:
+    client = x_client(x)
+    auth = tweepy.OAuth1UserHandler(CK, CS, AT, ATS).apply_auth()
+    session = client.session
+    init = session.post(f"{X_HOST}/2/media/upload/initialize", auth=auth,
+                        json={"media_type": "image/png", "total_bytes": len(PNG), "media_category": "tweet_image"})
+    assert init.status_code == 200, init.text
+    media_id = init.json()["data"]["id"]
+    half = len(PNG) // 2
+    for index, chunk in enumerate((PNG[:half], PNG[half:])):
+        append = session.post(f"{X_HOST}/2/media/upload/{media_id}/append", auth=auth,
+                              data={"segment_index": str(index)}, files={"media": ("blob", chunk)})
+        assert append.status_code == 200, append.text
+    with pytest.raises(tweepy.BadRequest):  # not finalized yet
+        client.create_tweet(text="too early", media_ids=[media_id])
+    final = session.post(f"{X_HOST}/2/media/upload/{media_id}/finalize", auth=auth)
+    assert final.status_code == 200, final.text
+    assert final.json()["data"]["size"] == len(PNG) and final.json()["data"]["image"]["w"] == 1
+    meta = session.post(f"{X_HOST}/2/media/metadata", auth=auth,
+                        json={"id": media_id, "metadata": {"alt_text": {"text": "A pixel"}}})
+    assert meta.status_code == 200, meta.text
+    posted = client.create_tweet(text="with a picture", media_ids=[media_id]).data
+    assert x.tweets[-1]["media_ids"] == [media_id] and posted["id"] == x.tweets[-1]["id"]
+    [upload] = x.uploads
+    assert upload["data"] == PNG and upload["finalized"] and upload["alt_text"] == "A pixel"
+    assert upload["segments"] == 2
+    with pytest.raises(tweepy.BadRequest) as info:
+        client.create_tweet(text="someone else's media", media_ids=["123"])
+    assert info.value.api_messages == ["Your media IDs are invalid."]
+
+
+def test_x_media_checks_sizes_content_and_one_shot(x: FakeXServer) -> None:
+    session = x_client(x).session
+    auth = tweepy.OAuth1UserHandler(CK, CS, AT, ATS).apply_auth()
+    init = session.post(f"{X_HOST}/2/media/upload/initialize", auth=auth,
+                        json={"media_type": "image/png", "total_bytes": 10})
+    media_id = init.json()["data"]["id"]
+    session.post(f"{X_HOST}/2/media/upload/{media_id}/append", auth=auth,
+                 data={"segment_index": "0"}, files={"media": ("blob", b"12345")})
+    short = session.post(f"{X_HOST}/2/media/upload/{media_id}/finalize", auth=auth)
+    assert short.status_code == 400 and "total file size" in short.json()["errors"][0]["message"]
+    too_big = session.post(f"{X_HOST}/2/media/upload/initialize", auth=auth,
+                           json={"media_type": "image/png", "total_bytes": 6 * 1024 * 1024})
+    assert too_big.status_code == 400
+    garbage = session.post(f"{X_HOST}/2/media/upload", auth=auth,
+                           data={"media_category": "tweet_image", "media_type": "image/png"},
+                           files={"media": ("blob", b"not a png")})
+    assert garbage.status_code == 400
+    one_shot = session.post(f"{X_HOST}/2/media/upload", auth=auth, data={"media_category": "tweet_image"},
+                            files={"media": ("blob", PNG)})
+    assert one_shot.status_code == 200, one_shot.text
+    x_client(x).create_tweet(text="one shot", media_ids=[one_shot.json()["data"]["id"]])
+    unsigned = requests.post(f"{x.url}/2/media/upload", data={"media_category": "tweet_image"},
+                             files={"media": ("blob", PNG)})
+    assert unsigned.status_code == 401
+
+
+def test_x_rejects_fields_outside_the_schema_and_replies_to_unknown_tweets(x: FakeXServer) -> None:
+    session = x_client(x).session
+    auth = tweepy.OAuth1UserHandler(CK, CS, AT, ATS).apply_auth()
+    bad = session.post(f"{X_HOST}/2/tweets", auth=auth, json={"text": "hi", "status": "v1 style"})
+    assert bad.status_code == 400
+    client = x_client(x)
+    parent = client.create_tweet(text="thread start").data["id"]
+    client.create_tweet(text="thread reply", in_reply_to_tweet_id=parent)
+    assert x.tweets[-1]["reply_to"] == parent
+    with pytest.raises(tweepy.Forbidden):
+        client.create_tweet(text="orphan", in_reply_to_tweet_id="42")
+
+
+# ------------------------------------------------------------------------------------------------------
+# Facebook Graph
+def test_graph_feed_and_photo_posts_are_recorded(g: FakeGraphServer) -> None:
+    graph = graph_client(g)
+    feed = graph.put_object("1234567890", "feed", message="New article", link="https://example.org/a")
+    assert feed["id"].startswith("1234567890_")
+    photo = graph.put_object("1234567890", "photos", url="https://example.org/a.jpg", caption="Caption")
+    assert photo["post_id"].startswith("1234567890_") and photo["id"].isdigit()
+    upload = graph.put_photo(io.BytesIO(PNG), album_path="1234567890/photos", caption="Uploaded")
+    assert [p["kind"] for p in g.posts] == ["feed", "photo", "photo"]
+    assert g.posts[0]["message"] == "New article" and g.posts[0]["link"] == "https://example.org/a"
+    assert g.posts[1]["url"] == "https://example.org/a.jpg" and g.posts[1]["caption"] == "Caption"
+    assert g.posts[2]["source_bytes"] == len(PNG) and g.posts[2]["id"] == upload["post_id"]
+    assert {r["version"] for r in g.requests} == {"v25.0"}
+
+
+def test_graph_reads_page_and_feed_newest_first(g: FakeGraphServer) -> None:
+    graph = graph_client(g)
+    assert graph.get_object("1234567890", fields="id,name") == {"id": "1234567890", "name": "Our Org"}
+    assert graph.get_object("me")["id"] == "1234567890"
+    for n in range(3):
+        graph.put_object("1234567890", "feed", message=f"post {n}", link=f"https://example.org/{n}")
+    page = graph.get_connections("1234567890", "feed", fields="id,message,link", limit=2)
+    assert [p["message"] for p in page["data"]] == ["post 2", "post 1"]
+    assert page["data"][0]["link"] == "https://example.org/2" and "next" in page["paging"]
+    rest = graph.get_connections("1234567890", "feed", fields="id,message", limit=2,
+                                 after=page["paging"]["cursors"]["after"])
+    assert [p["message"] for p in rest["data"]] == ["post 0"] and "next" not in rest["paging"]
+
+
+def test_graph_duplicate_is_506(g: FakeGraphServer) -> None:
+    graph = graph_client(g)
+    graph.put_object("1234567890", "feed", message="Same", link="https://example.org/a")
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph.put_object("1234567890", "feed", message="Same", link="https://example.org/a")
+    assert info.value.code == 506 and len(g.posts) == 1
+
+
+def test_graph_tokens_expire_and_rotate(g: FakeGraphServer) -> None:
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph_client(g, token="WRONG").put_object("1234567890", "feed", message="x")
+    assert info.value.code == 190 and info.value.type == "OAuthException"
+    graph = graph_client(g)
+    g.expire_token()
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph.put_object("1234567890", "feed", message="x")
+    error = info.value.result["error"]
+    assert (info.value.code, error["error_subcode"], error["type"]) == (190, 463, "OAuthException")
+    assert error["fbtrace_id"]
+    g.set_token("NEW-TOKEN")
+    graph_client(g, token="NEW-TOKEN").put_object("1234567890", "feed", message="x")
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph.put_object("1234567890", "feed", message="y")
+    assert info.value.code == 190
+    assert [p["message"] for p in g.posts] == ["x"]
+
+
+@pytest.mark.parametrize("code", [1, 2, 4, 17, 32, 613, 80001, 10, 200, 368])
+def test_graph_error_codes_on_demand(g: FakeGraphServer, code: int) -> None:
+    g.fail(code)
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph_client(g).put_object("1234567890", "feed", message="x")
+    assert info.value.code == code and g.posts == []
+
+
+def test_graph_rate_limit_usage_headers(g: FakeGraphServer) -> None:
+    g.fail(80001, regain_access_minutes=7)
+    response = requests.post(f"{g.url}/v25.0/1234567890/feed", data={"message": "x", "access_token": g.token})
+    usage: Mapping[str, Any] = response.json()
+    assert usage["error"]["code"] == 80001
+    buc = response.headers["X-Business-Use-Case-Usage"]
+    assert '"estimated_time_to_regain_access": 7' in buc and "X-App-Usage" in response.headers
+
+
+def test_graph_non_json_and_unknown_outcomes(g: FakeGraphServer) -> None:
+    graph = graph_client(g, timeout=0.3)
+    g.fail_non_json()
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph.put_object("1234567890", "feed", message="a")
+    assert str(info.value) == "Maintype was not text, image, or querystring" and info.value.code is None
+    g.fail_after_commit()
+    with pytest.raises(requests.ConnectionError):
+        graph.put_object("1234567890", "feed", message="b")
+    g.fail_after_commit(how="error")
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph.put_object("1234567890", "feed", message="c")
+    assert info.value.code == 2
+    g.stall(1.0)
+    with pytest.raises(requests.Timeout):
+        graph.put_object("1234567890", "feed", message="d")
+    assert [p["message"] for p in g.posts] == ["b", "c", "d"]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Feeds
+def test_feed_conditional_get_and_gzip() -> None:
+    with FeedServer() as feeds:
+        url = feeds.set("/feed.xml", "<rss>é</rss>", last_modified="Wed, 21 Oct 2015 07:28:00 GMT")
+        first = requests.get(url)
+        assert first.content == "<rss>é</rss>".encode() and first.headers["Content-Encoding"] == "gzip"
+        assert requests.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        since = {"If-Modified-Since": first.headers["Last-Modified"]}
+        assert requests.get(url, headers=since).status_code == 304
+        plain = requests.get(url, headers={"Accept-Encoding": "identity"})
+        assert "Content-Encoding" not in plain.headers
+        feeds.set("/feed.xml", "<rss>changed</rss>")
+        changed = requests.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+        assert feeds.hits("/feed.xml") == 5 and feeds.hits("/other") == 0
+        assert requests.get(feeds.url_for("/other")).status_code == 404
+
+
+def test_feed_redirect_fail_and_stall() -> None:
+    with FeedServer() as feeds:
+        feeds.set("/new.xml", "<rss/>")
+        feeds.redirect("/old.xml", "/new.xml", status=308)
+        response = requests.get(feeds.url_for("/old.xml"))
+        assert response.url == feeds.url_for("/new.xml") and [r.status_code for r in response.history] == [308]
+        feeds.fail("/new.xml", 503)
+        assert requests.get(feeds.url_for("/new.xml")).status_code == 503
+        feeds.stall("/new.xml", 1.0)
+        with pytest.raises(requests.Timeout):
+            requests.get(feeds.url_for("/new.xml"), timeout=0.2)
+        assert requests.get(feeds.url_for("/new.xml")).status_code == 200
+
+
+def test_feed_slow_and_huge_bodies() -> None:
+    with FeedServer() as feeds:
+        url = feeds.set("/slow.xml", b"x" * 100)
+        feeds.slow("/slow.xml", 400)
+        started = time.monotonic()
+        assert len(requests.get(url, headers={"Accept-Encoding": "identity"}).content) == 100
+        assert time.monotonic() - started >= 0.2
+        huge = feeds.huge("/huge.xml", 5_000_000)
+        with requests.get(huge, stream=True) as response:
+            assert int(response.headers["Content-Length"]) == 5_000_000
+            assert sum(len(c) for c in response.iter_content(1 << 16)) == 5_000_000
+        bomb = feeds.huge("/bomb.xml", 5_000_000, gzip=True)
+        with requests.get(bomb, stream=True) as response:
+            raw = response.raw.read()
+        assert len(raw) < 100_000 and len(gzip.decompress(raw)) == 5_000_000
