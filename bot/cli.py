@@ -181,6 +181,7 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.config import FeedConfig
+    from bot.feeds.errors import FeedError
     from bot.feeds.fetch import fetch_feed
     from bot.feeds.parse import parse_feed
     from bot.output import count_and_limit, format_draft
@@ -197,8 +198,8 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
             result = fetch_feed(feed.url, etag=None, last_modified=None)
             assert result.body is not None
             parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
-        except BotError as exc:
-            print(f"bot: feed {feed.name}: {exc}", file=sys.stderr)
+        except (BotError, FeedError) as exc:
+            print(f"bot: {exc}", file=sys.stderr)
             code = 1
             continue
         platforms = [p for p in feed_platforms(config, replace(feed)) if not args.platform or p in args.platform]
@@ -221,6 +222,7 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
 
 def cmd_check(config: Any, args: argparse.Namespace) -> int:
     from bot.config import missing_credentials
+    from bot.feeds.errors import FeedError
     from bot.feeds.fetch import fetch_feed
     from bot.feeds.parse import parse_feed
     from bot.platforms import BUILDERS
@@ -233,7 +235,7 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
             result = fetch_feed(feed.url, etag=None, last_modified=None)
             count = len(parse_feed(result.body or b"", result.final_url or feed.url, result.content_type).articles)
             print(f"feed {feed.name}: ok, {count} entries")
-        except BotError as exc:
+        except (BotError, FeedError) as exc:
             problems += 1
             print(f"feed {feed.name}: FAILED: {exc}")
     for name in config.platforms:

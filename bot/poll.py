@@ -67,14 +67,6 @@ def _timestamp(article: Article) -> float | None:
     return article.published.timestamp() if article.published else None
 
 
-def _oldest_first(articles: Sequence[Article]) -> list[Article]:
-    # Feeds list newest first. Sort by date when every entry has one; otherwise trust the feed's order.
-    ordered = list(reversed(articles))
-    if all(a.published for a in ordered):
-        ordered.sort(key=lambda a: _timestamp(a) or 0.0)
-    return ordered
-
-
 def select_new(
     articles: Sequence[Article], known: set[str], feed: FeedConfig, baseline: bool, now: datetime,
 ) -> list[Article]:
@@ -91,14 +83,17 @@ def select_new(
         chosen = [a for a in fresh if a.published is None or a.published >= cutoff]
         for skipped in (a for a in fresh if a not in chosen):
             log.info("feed %s: not posting %r: older than %s days", feed.name, skipped.title, feed.max_age_days)
-    return _oldest_first(chosen)
+    from bot.feeds.order import oldest_first
+
+    return oldest_first(chosen)
 
 
 def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | None = None,
               force: bool = False) -> PollReport:
     """One look at one feed. Never raises for a feed problem: it is logged, recorded and backed off."""
+    from bot.feeds.backoff import next_backoff
     from bot.feeds.errors import FeedError
-    from bot.feeds.fetch import fetch_feed, next_backoff
+    from bot.feeds.fetch import fetch_feed
     from bot.feeds.parse import parse_feed
 
     now = now or datetime.now(UTC)
@@ -116,7 +111,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
         parsed = parse_feed(result.body, result.final_url or url, result.content_type)
     except FeedError as exc:
         failures = state.failures + 1
-        delay = next_backoff(failures)
+        delay = next_backoff(failures, retry_after=getattr(exc, "retry_after", None), jitter=0.2)
         log.warning("feed %s: %s (attempt %d; next try in %ds)", feed.name, exc, failures, delay)
         store.save_feed_state(replace(state, failures=failures, next_attempt_at=ts + delay, last_error=str(exc),
                                       last_checked_at=ts))
@@ -139,7 +134,9 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     ]
     queued = store.record_articles(seen, deliveries, ts)
     new_count = sum(1 for a in articles if not known.intersection(identities(a)))
-    redirected = result.final_url if result.permanent_redirect else state.current_url
+    redirected = result.moved_to if result.permanent_redirect and result.moved_to else state.current_url
+    if redirected != state.current_url:
+        log.warning("feed %s moved permanently to %s; using the new address from now on", feed.name, redirected)
     store.save_feed_state(replace(
         state, current_url=redirected, etag=result.etag, last_modified=result.last_modified, baseline_done=True,
         failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
