@@ -61,6 +61,16 @@ _NOT_A_PHOTO = re.compile(
     re.IGNORECASE,
 )
 _EXCERPT_CHARS = 1200
+# Alt texts that are only a file name ("IMG_0642", "20140328-131858.jpg") say nothing.
+_FILENAME_ALT = re.compile(r"^(?:[\w.-]+\.(?:jpe?g|png|gif|webp|avif)|(?:img|dsc|dscn|pxl|image)[_-]?[\d_-]+)$",
+                           re.IGNORECASE)
+
+
+def useful_alt(alt: str | None) -> str | None:
+    if not alt:
+        return None
+    alt = " ".join(alt.split())
+    return alt if alt and not _FILENAME_ALT.match(alt) else None
 
 
 def is_photo_url(url: str) -> bool:
@@ -96,11 +106,11 @@ def first_html_image(html: str | None, base: str | None) -> Image | None:
         src = absolute(attrs.get("src") or attrs.get("data-src"), base)
         if not src or not is_photo_url(src):
             continue
-        alt = clean_html(attrs.get("alt") or "") or None
+        alt = useful_alt(clean_html(attrs.get("alt") or ""))
         if alt is None:
             cap = _FIGCAPTION.search(html, m.end(), m.end() + 3000)
             if cap and "<img" not in html[m.end():cap.start()].lower():
-                alt = clean_html(cap.group(1)) or None
+                alt = useful_alt(clean_html(cap.group(1)))
         return Image(url=src, alt=alt)
     return None
 

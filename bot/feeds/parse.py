@@ -98,7 +98,9 @@ def _read_broken(text: str, feed_url: str, first_error: str) -> ParsedFeed:
         recovered = None
     meta, raws, _bozo = read_with_feedparser(data, feed_url)
     tolerant = build_feed(meta, raws, feed_url, "feedparser")
-    if recovered is not None and len(recovered.entries) >= len(tolerant.entries):
+    # feedparser is the reference for what a tolerant reader recovers; lxml's recovery only
+    # wins when it finds more entries (it keeps junk such as a cut "<![CD" as text).
+    if recovered is not None and len(recovered.entries) > len(tolerant.entries):
         return recovered
     if tolerant.entries or tolerant.title or (recovered is None and _looks_like_feed(text)):
         return tolerant

@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from bot.feeds.entries import FeedMeta, RawEntry, absolute, is_photo_url
+from bot.feeds.entries import FeedMeta, RawEntry, absolute, is_photo_url, useful_alt
 from bot.feeds.errors import NotAFeedError
 from bot.models import Image
 
@@ -118,11 +118,13 @@ class _Images:
 
     def __init__(self) -> None:
         self.found: list[tuple[int, int, int, Image]] = []
+        # A media:description (YouTube's video text) stands in for a missing summary.
+        self.description: str | None = None
 
     def add(self, rank: int, url: str | None, base: str | None, alt: str | None, width: int = 0) -> None:
         absu = absolute(url, base)
         if absu and is_photo_url(absu):
-            self.found.append((rank, -width, len(self.found), Image(absu, (alt or "").strip() or None)))
+            self.found.append((rank, -width, len(self.found), Image(absu, useful_alt(alt))))
 
     def best(self) -> list[Image]:
         return [img for *_, img in sorted(self.found, key=lambda t: (t[0], t[1], t[2]))]
@@ -150,12 +152,17 @@ def _looks_image(medium: str | None, mime: str | None, url: str | None) -> bool:
 
 
 def _media(el: Any, local: str, images: _Images, group_alt: str | None = None) -> None:
+    if local == "description":
+        images.description = images.description or el.text
+        return
     if local == "group":
         alt = None
         for child in el:
             fam, sub = _split(child.tag)
             if fam == "media" and sub == "title" and child.text:
                 alt = " ".join(child.text.split())
+            elif fam == "media" and sub == "description" and child.text:
+                images.description = images.description or child.text
         for child in el:
             fam, sub = _split(child.tag)
             if fam == "media" and sub in ("content", "thumbnail"):
@@ -232,8 +239,14 @@ def _rss_entry(item: Any) -> RawEntry:
         e.link = perma_guid or absolute(about, item.base)
     if e.guid is None and about:
         e.guid = about.strip() or None
-    e.images = images.best()
+    _finish(e, images)
     return e
+
+
+def _finish(e: RawEntry, images: _Images) -> None:
+    e.images = images.best()
+    if not e.summary and not e.content and images.description:
+        e.summary = html.escape(images.description, quote=False).replace("\n", "<br>")
 
 
 def _atom_entry(entry: Any) -> RawEntry:
@@ -285,7 +298,7 @@ def _atom_entry(entry: Any) -> RawEntry:
                 e.categories.append(child.text)
         elif fam == "content" and local == "encoded" and child.text and len(child.text) > len(e.content or ""):
             e.content, e.base = child.text, child.base
-    e.images = images.best()
+    _finish(e, images)
     return e
 
 
