@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.feeds.parse import parse_feed
-from tests.feeds_support import GOLDEN, feed_url_for, sample_files, snapshot
+from tests.test_feeds_support import GOLDEN, feed_url_for, sample_files, snapshot
 
 FILES = sample_files()
 UPDATE = os.environ.get("BOT_UPDATE_GOLDEN") == "1"
