@@ -336,11 +336,11 @@ class FakeXServer(FakeServerBase):
             if count >= self.window_limit:
                 self._windows[route] = (start, count)
                 return json_response(429, _problem(429, "Too Many Requests", "Too Many Requests"),
-                                     self._window_headers(route, counted=False))
+                                     self._window_headers(route))
             self._windows[route] = (start, count + 1)
         return None
 
-    def _window_headers(self, route: str, counted: bool = True) -> dict[str, str]:
+    def _window_headers(self, route: str) -> dict[str, str]:
         with self._lock:
             start, count = self._windows.get(route, (time.time(), 0))
         return {
@@ -461,6 +461,8 @@ class FakeXServer(FakeServerBase):
         return out
 
     def _h_POST_2_tweets(self, request: Request) -> Response:
+        if request.content_type != "application/json":
+            return json_response(400, _invalid("Request body must be JSON (Content-Type: application/json)."))
         try:
             body = request.json()
         except ValueError:
@@ -563,6 +565,8 @@ class FakeXServer(FakeServerBase):
             tweets = list(reversed(self._tweets)) if id == self.user_id else []
             if "since_id" in query:
                 tweets = [t for t in tweets if int(t["id"]) > int(query["since_id"])]
+            if "replies" in query.get("exclude", "").split(","):
+                tweets = [t for t in tweets if t["reply_to"] is None]
             if "until_id" in query:
                 tweets = [t for t in tweets if int(t["id"]) < int(query["until_id"])]
             offset = 0
