@@ -1,0 +1,112 @@
+"""Tell the article's own paragraphs from what a site wraps around them.
+
+Works on plain text (clean_html already drops <figcaption>), because the text may come
+from a source without markup: a fetched page, a feed that flattened its HTML. Each rule
+is a pattern seen in real feeds; the seed article shows most of them (captions with a
+credit prefix, "follow us on ...", a "Tags:" line, a copyright line, a plugin credit,
+headings that repeat the title).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import regex  # type: ignore[import-untyped]
+
+from bot.compose.text import paragraphs, words
+
+__all__ = ["Paragraph", "article_paragraphs", "normalise_for_compare"]
+
+Kind = Literal["body", "heading"]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    kind: Kind
+    index: int  # position among the kept paragraphs
+
+
+_I = regex.IGNORECASE | regex.VERSION1
+
+_FOLLOW = regex.compile(
+    r"\b(?:follow|like) us\b|\bsuivez[- ]nous\b|\bsíguenos\b|\bfolg(?:en sie|e) uns\b"
+    r"|\bseguici\b|\bsiga-nos\b|\bsegue-nos\b|\bподписывайтесь\b|\bما را دنبال کنید|\bتابعونا|עקבו אחרינו",
+    _I,
+)
+_LABEL_LINE = regex.compile(
+    r"^(?:tags?|tagged(?: with| as)?|topics?|keywords?|labels?|schlagw(?:ö|oe)rter|schlagworte|stichw(?:ö|oe)rter"
+    r"|étiquettes|mots[- ]cl[ée]s|etiquetas|etichette|теги|метки|برچسب[\u200c ]?ها|کلیدواژه[\u200c ]?ها|الوسوم"
+    r"|תגיות|categor(?:y|ies)|filed under|posted in|kategorien?|catégories?|categorías?|categorie"
+    r"|share(?: this)?(?: article| post| story)?|partager|compartir|teilen|condividi|related(?: posts| articles)?"
+    r"|read (?:more|also)|see also|lesen sie auch|à lire aussi|voir aussi|lea también|leia também)\s*[:：]",
+    _I,
+)
+_COPYRIGHT = regex.compile(
+    r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|tous droits réservés|alle rechte vorbehalten"
+    r"|todos los derechos reservados|tutti i diritti riservati|все права защищены|کلیه حقوق",
+    _I,
+)
+_CREDIT = regex.compile(r"\bpowered by\b|\bsharing icons\b|\bproudly powered\b|\btheme by\b", _I)
+_WP_FOOTER = regex.compile(
+    r"^(?:the post .+ appeared first on .+|continue reading\b.*|read more\b.*|read the full (?:story|article)\b.*"
+    r"|lire la suite\b.*|weiterlesen\b.*|leer más\b.*|leia mais\b.*|continua a leggere\b.*|\[…\]|\[\.\.\.\])$",
+    _I,
+)
+_SHARE_ONLY = regex.compile(
+    r"^(?:(?:share|tweet|email|e-mail|print|pin(?: it)?|whatsapp|telegram|messenger|copy link|link|facebook|twitter"
+    r"|linkedin|reddit|pocket|click to share.*|like this:?|like|loading\.*)[\s,|:·•]*)+$",
+    _I,
+)
+_SOCIAL = regex.compile(r"\b(?:twitter|facebook|youtube|instagram|telegram|tiktok|linkedin|whatsapp|x\.com)\b", _I)
+# Photo credits: "Photo: ...", "(AP Photo/...)", "Getty Images".
+_PHOTO_CREDIT = regex.compile(
+    r"^(?:photo|image|picture|pictured|foto|bild|credit|crédit|photograph|illustration|video|caption)"
+    r"(?: credit| by)?\s*[:：]|\((?:AP|AFP|Reuters|EPA|Getty)[^)]*\)\s*$|\bGetty Images\b|\bShutterstock\b",
+    _I,
+)
+# "(PMOI / MEK Iran) and (NCRI): ..." — a parenthesised credit, then a colon: the
+# caption style of the seed's site, and of agency captions in general.
+_PAREN_PREFIX = regex.compile(r"^\([^()]{1,40}\)(?:\s*(?:and|&|,|/|et|und|y)?\s*\([^()]{1,40}\))*\s*[:：]", _I)
+_SENTENCE_END = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*$")
+
+
+def normalise_for_compare(text: str) -> str:
+    """Lowercase words only: punctuation, quotes and spacing differences ignored."""
+    return " ".join(w.casefold() for w in words(text))
+
+
+def _is_heading(text: str) -> bool:
+    n = len(words(text))
+    if "\n" in text:
+        return False
+    # A heading has no closing full stop; a very short line is a label even with one.
+    return (n <= 14 and not _SENTENCE_END.search(text)) or n <= 6
+
+
+def _is_boilerplate(text: str) -> bool:
+    n = len(words(text))
+    if _LABEL_LINE.search(text) or _WP_FOOTER.search(text) or _SHARE_ONLY.search(text):
+        return True
+    if n <= 40 and (_FOLLOW.search(text) or _COPYRIGHT.search(text) or _CREDIT.search(text)):
+        return True
+    if n <= 15 and _SOCIAL.search(text) and not _SENTENCE_END.search(text):
+        return True  # "and People's Mojahedin ... – YouTube": a link list, not prose
+    return bool(_PHOTO_CREDIT.search(text) or _PAREN_PREFIX.search(text))
+
+
+def article_paragraphs(text: str, title: str) -> list[Paragraph]:
+    """The paragraphs that belong to the article, each marked body or heading."""
+    raw = paragraphs(text)
+    title_key = normalise_for_compare(title)
+    kept: list[Paragraph] = []
+    for para in raw:
+        key = normalise_for_compare(para)
+        if not key or key == title_key or _is_boilerplate(para):
+            continue
+        kind: Kind = "heading" if _is_heading(para) else "body"
+        if kind == "heading" and title_key and (key in title_key or title_key in key):
+            continue  # a heading that repeats the title
+        kept.append(Paragraph(para, kind, len(kept)))
+    return kept

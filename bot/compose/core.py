@@ -1,0 +1,96 @@
+"""Article + ComposeSpec -> Draft: gather the parts, fill the template, fit it (fit.py)."""
+
+from __future__ import annotations
+
+import regex  # type: ignore[import-untyped]
+
+from bot.compose.clean import clean_html, looks_like_html
+from bot.compose.fit import Fitter, fit_post
+from bot.compose.hashtags import Tag, choose_hashtags
+from bot.compose.rules import rules_for
+from bot.compose.spec import ComposeSpec
+from bot.compose.summarize import lead_paragraph, ranked_sentences, summary_source
+from bot.compose.template import parse_template
+from bot.compose.thread import build_thread
+from bot.models import Article, Draft
+
+__all__ = ["compose"]
+
+_WS = regex.compile(r"\s+")
+_EXISTING_TAG = regex.compile(r"(?<![\p{L}\p{N}_&])[#＃]([\p{L}\p{M}\p{N}_\u200c\u200d]+)")
+
+
+def _one_line(text: str) -> str:
+    if looks_like_html(text):
+        text = clean_html(text)
+    return str(_WS.sub(" ", text)).strip()
+
+
+def _body(article: Article) -> str:
+    text = summary_source(article.text, article.summary)
+    # Defensive: a caller that skipped clean_html must still never post markup.
+    return clean_html(text) if looks_like_html(text) else text
+
+
+def compose(article: Article, spec: ComposeSpec) -> Draft:
+    """Write `article` for `spec.platform`. Pure and deterministic: same input, same Draft."""
+    rules = rules_for(spec.platform)
+    template = spec.template if spec.template is not None else rules.default_template
+    tokens = parse_template(template)
+    used = {name for _, name in tokens if name}
+    if rules.link_placement == "inline" and "link" not in used:
+        # A post on a link-inline network without the link has lost its point.
+        tokens = [*tokens, ("\n\n", "link")]
+        used.add("link")
+
+    title = _one_line(article.title)
+    body = _body(article)
+    link = article.url.strip()
+    fixed = {
+        "link": link if "link" in used else "",
+        "author": _one_line(article.author or ""),
+        "site": _one_line(article.site or ""),
+    }
+    fitter = Fitter(tokens, rules, spec, fixed)
+
+    want_summary = "summary" in used or (spec.thread and rules.threads)
+    ranked = ranked_sentences(body, title) if want_summary else ()
+    limit = spec.max_hashtags if spec.max_hashtags is not None else rules.default_max_hashtags
+    tags: list[Tag] = []
+    if limit > 0 and ("hashtags" in used or spec.hashtag_mode == "inline"):
+        tags = choose_hashtags(
+            title=title,
+            lead=lead_paragraph(body, title),
+            categories=article.categories,
+            language=article.language,
+            spec=spec,
+            limit=limit,
+            existing=_EXISTING_TAG.findall(title),
+        )
+
+    thread: tuple[str, ...] = ()
+    if spec.thread and rules.threads and ranked:
+        posts = build_thread(fitter, title, ranked, tags, spec.thread_max, "summary" in used)
+        text, thread = posts[0], tuple(posts[1:])
+    else:
+        k = spec.summary_sentences if spec.summary_sentences is not None else rules.default_summary_sentences
+        text = fit_post(fitter, title, ranked if "summary" in used else (), k, tags)
+
+    written = _tags_in(text, thread, tags)
+    return Draft(
+        platform=rules.name,
+        article_key=article.key,
+        text=text,
+        link=link or None,
+        hashtags=tuple(t.text for t in written),
+        image=article.image,
+        thread=thread,
+    )
+
+
+def _tags_in(text: str, thread: tuple[str, ...], tags: list[Tag]) -> list[Tag]:
+    """The chosen tags that the final post(s) actually carry as linked hashtags."""
+    from bot.compose import xtext
+
+    found = {h.lstrip("#").casefold() for post in (text, *thread) for h in xtext.extract_hashtags(post)}
+    return [t for t in tags if t.name.casefold() in found]

@@ -1,0 +1,124 @@
+"""Fit one post to a network: choose summary sentences, cut the title, drop tags.
+
+Fitting order, from what an editor gives up first to what is never touched:
+summary sentences (whole ones dropped, the best one cut at a word only when none
+fits whole), then the title (cut at a word, with an ellipsis), then the least trusted
+hashtags. The link and the chosen hashtags are never cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.compose.hashtags import Tag
+from bot.compose.inline import place_inline
+from bot.compose.rules import NetworkRules
+from bot.compose.spec import ComposeSpec
+from bot.compose.summarize import Sentence, in_order
+from bot.compose.template import Token, render
+from bot.compose.text import cut_to_fit
+
+__all__ = ["Fitter", "choose_summary", "cut_summary", "fit_post"]
+
+
+@dataclass(frozen=True)
+class Fitter:
+    """Renders candidate posts for one article and checks them against the network."""
+
+    tokens: list[Token]
+    rules: NetworkRules
+    spec: ComposeSpec
+    fixed: dict[str, str]
+    reserve: int = 0  # room kept free, e.g. for a thread's "2/4" counter
+
+    @property
+    def max_summary_chars(self) -> int | None:
+        if self.spec.summary_max_chars is not None:
+            return self.spec.summary_max_chars
+        return self.rules.default_summary_max_chars
+
+    def reserved(self, n: int) -> Fitter:
+        return replace(self, reserve=n)
+
+    def render(self, title: str, summary: str, tags: list[Tag]) -> str:
+        leftover = tags
+        if self.spec.hashtag_mode == "inline" and tags:
+            title, summary, leftover = place_inline(title, summary, tags)
+        values = dict(self.fixed)
+        values["title"] = title
+        values["summary"] = summary
+        values["hashtags"] = " ".join(t.text for t in leftover)
+        return render(self.tokens, values)
+
+    def fits(self, text: str) -> bool:
+        return self.rules.count(text) + self.reserve <= self.rules.max_length
+
+    def summary_ok(self, summary: str) -> bool:
+        return self.max_summary_chars is None or len(summary) <= self.max_summary_chars
+
+
+def fit_post(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: int, tags: list[Tag]) -> str:
+    tags = list(tags)
+    while True:
+        text = fit_with_tags(fitter, title, ranked, k, tags)
+        if text is not None:
+            return text
+        if not tags:
+            break
+        tags.pop()  # the least trusted tag goes before anything the reader needs
+    # Only the fixed parts (link, author, site, template words) are left and still too
+    # long: give the link alone, which always fits (a URL counts 23 on X).
+    return fitter.fixed.get("link", "")
+
+
+def fit_with_tags(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: int, tags: list[Tag]) -> str | None:
+    chosen = choose_summary(fitter, title, ranked, k, tags)
+    summary = in_order(chosen)
+    text = fitter.render(title, summary, tags)
+    if fitter.fits(text):
+        if not chosen and ranked:
+            # No whole sentence fits: cut the best one at a word, if there is room to say anything.
+            partial = cut_summary(fitter, title, ranked[0].text, tags)
+            if partial:
+                return fitter.render(title, partial, tags)
+        return text
+    # Title alone too long: cut it at a word boundary.
+    cut_title = cut_to_fit(title, lambda t: fitter.fits(fitter.render(t, "", tags)))
+    if cut_title:
+        return fitter.render(cut_title, "", tags)
+    text = fitter.render("", "", tags)
+    return text if fitter.fits(text) else None
+
+
+def choose_summary(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: int, tags: list[Tag]) -> list[Sentence]:
+    """The best sentence, then the good sentences that follow it in the article, while
+    the post fits: a continuous excerpt reads like the editor's own, a patchwork does not."""
+    if k <= 0 or not ranked:
+        return []
+    best = ranked[0]
+    # Beyond the first, only sentences nearly as good as the best: a weak extra
+    # sentence makes a post worse, not fuller.
+    good = sorted((s for s in ranked[1:] if s.score >= best.score - 0.35), key=lambda s: s.position)
+    after = [s for s in good if s.position > best.position]
+    before = [s for s in good if s.position < best.position][::-1]
+    chosen: list[Sentence] = []
+    for cand in [best, *after, *before]:
+        if len(chosen) >= k:
+            break
+        trial = [*chosen, cand]
+        summary = in_order(trial)
+        if not fitter.summary_ok(summary) or not fitter.fits(fitter.render(title, summary, tags)):
+            if cand is best:
+                return []
+            break  # skipping a sentence to take a later one would leave a gap in the excerpt
+        chosen = trial
+    return chosen
+
+
+def cut_summary(fitter: Fitter, title: str, sentence: str, tags: list[Tag]) -> str:
+    def fits(s: str) -> bool:
+        return fitter.summary_ok(s) and fitter.fits(fitter.render(title, s, tags))
+
+    cut = cut_to_fit(sentence, fits)
+    # Three words and an ellipsis say nothing; better no summary than a stub.
+    return cut if len(cut.split()) >= 5 else ""

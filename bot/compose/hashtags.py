@@ -1,0 +1,198 @@
+"""Choose the hashtags for an article, in order of trust:
+
+1. the editors' config: tags to always add, then the category/keyword -> hashtag map;
+2. the article's own categories and tags;
+3. keywords extracted from the title and lead (YAKE, only when slots are left).
+
+Every tag is CamelCased from its words (#FreeIran), or joined with "_" in scripts
+without case (#ایران_آزاد, the usual form on X), deduplicated case-insensitively,
+and must be one that X actually links.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import regex  # type: ignore[import-untyped]
+
+from bot.compose.spec import ComposeSpec
+from bot.compose.stopwords import GENERIC_TAGS, is_stopword
+
+__all__ = ["Tag", "choose_hashtags", "to_hashtag"]
+
+MAX_TAG_WORDS = 3
+MAX_TAG_CHARS = 28
+
+_TAG_WORD = regex.compile(r"[\p{L}\p{M}\p{N}_\u200c\u200d]+")
+_POSSESSIVE = regex.compile(r"['’]s\b", regex.IGNORECASE)
+_CAMEL_SPLIT = regex.compile(r"(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})|_")
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A hashtag (without '#') and the words it stands for in running text."""
+
+    name: str
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "#" + self.name
+
+
+def _caseless(word: str) -> bool:
+    return any(ch.isalpha() for ch in word) and word.upper() == word.lower()
+
+
+def to_hashtag(phrase: str) -> Tag | None:
+    """A phrase ("Iran protests", "#FreeIran", "Free Iran 2021") -> Tag, or None when
+    it cannot make a good, linkable hashtag (too long, no letters, stop word)."""
+    phrase = _POSSESSIVE.sub("", phrase.strip().lstrip("#＃"))
+    parts = _TAG_WORD.findall(phrase.replace("_", " ") if " " in phrase else phrase)
+    parts = [p.strip("\u200c\u200d_") for p in parts]
+    parts = [p for p in parts if p]
+    if not parts or len(parts) > MAX_TAG_WORDS:
+        return None
+    if len(parts) == 1 and (is_stopword(parts[0]) or len(parts[0]) < 2):
+        return None
+    if " ".join(parts).casefold() in GENERIC_TAGS:
+        return None
+    name = parts[0] if len(parts) == 1 else ""
+    if len(parts) > 1:
+        for i, word in enumerate(parts):
+            if i and _caseless(word) and _caseless(parts[i - 1]):
+                name += "_"  # no case to mark the word boundary: X users write ایران_آزاد
+            name += word[:1].upper() + word[1:] if word.islower() else word
+    elif name.islower() and len(name) > 1:
+        name = name[:1].upper() + name[1:]
+    if len(name) > MAX_TAG_CHARS or not any(ch.isalpha() for ch in name) or not _linkable(name):
+        return None
+    return Tag(name, tuple(parts))
+
+
+def _linkable(name: str) -> bool:
+    from bot.compose import xtext
+
+    return bool(xtext.is_linkable_hashtag(name))
+
+
+def _words_of_tag(name: str) -> tuple[str, ...]:
+    return tuple(p for p in _CAMEL_SPLIT.split(name) if p)
+
+
+def _editor_tag(value: str, words: Sequence[str] | None = None) -> Tag | None:
+    """An editor-written tag is kept as written (no re-casing), only checked."""
+    name = value.strip().lstrip("#＃").replace(" ", "")
+    if not name or not any(ch.isalpha() for ch in name) or not _linkable(name):
+        return None
+    return Tag(name, tuple(words) if words else _words_of_tag(name))
+
+
+def _phrase_in(phrase: str, haystack: str) -> bool:
+    pattern = r"(?<![\p{L}\p{N}])" + r"[\s\-]+".join(map(regex.escape, phrase.split())) + r"(?![\p{L}\p{N}])"
+    return regex.search(pattern, haystack, regex.IGNORECASE) is not None
+
+
+def choose_hashtags(
+    *,
+    title: str,
+    lead: str,
+    categories: Iterable[str],
+    language: str | None,
+    spec: ComposeSpec,
+    limit: int,
+    existing: Iterable[str] = (),
+) -> list[Tag]:
+    """Up to `limit` tags, most trusted first. `existing`: hashtags already in the text."""
+    never = {t.strip().lstrip("#").casefold() for t in spec.never_tags}
+    never |= {t.replace(" ", "").casefold() for t in never}
+    seen = {t.lstrip("#").casefold() for t in existing}
+    chosen: list[Tag] = []
+
+    def add(tag: Tag | None, source_phrase: str = "") -> None:
+        if tag is None or len(chosen) >= limit:
+            return
+        key = tag.name.casefold()
+        if key in seen or key.replace("_", "") in seen or key in never or source_phrase.casefold() in never:
+            return
+        seen.add(key)
+        chosen.append(tag)
+
+    for value in spec.always_tags:
+        add(_editor_tag(value), value)
+
+    cats = [c.strip() for c in categories if c and c.strip()]
+    cat_keys = {c.casefold() for c in cats}
+    context = f"{title}\n{lead}"
+    if spec.hashtag_map:
+        # Category matches first: they are the editors' own classification of this article.
+        for key, value in spec.hashtag_map.items():
+            if key.strip().casefold() in cat_keys:
+                add(_editor_tag(value, key.split()), key)
+        for key, value in spec.hashtag_map.items():
+            if key.strip() and _phrase_in(key.strip(), context):
+                add(_editor_tag(value, key.split()), key)
+
+    for cat in cats:
+        add(to_hashtag(cat), cat)
+
+    if spec.keyword_hashtags and len(chosen) < limit:
+        for phrase in keywords(title, lead, language):
+            add(to_hashtag(phrase), phrase)
+    return chosen
+
+
+_CJK_OR_NOSPACE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+
+
+@functools.lru_cache(maxsize=256)
+def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
+    """Keyword phrases of the title and lead, best first (YAKE), filtered for tag use.
+
+    Scripts written without spaces are skipped: YAKE splits words on spaces and would
+    return whole sentences there.
+    """
+    text = f"{title}. {lead}".strip()
+    if not text or _CJK_OR_NOSPACE.search(text):
+        return ()
+    import yake  # lazy: numpy/networkx cost ~130 ms to import; the CLI must start fast
+
+    lang = (language or "en").split("-")[0].split("_")[0].lower() or "en"
+    extractor = yake.KeywordExtractor(lan=lang, n=2, top=12, dedupLim=0.8)
+    try:
+        found = extractor.extract_keywords(text)
+    except Exception:  # YAKE has failed on odd inputs (no words); a tag is never worth a crash
+        return ()
+    # Sort ourselves: ties in YAKE's order can follow set iteration, which varies per process.
+    ranked = sorted(((float(score), str(kw)) for kw, score in found), key=lambda s: (round(s[0], 9), s[1]))
+    out: list[str] = []
+    used_words: set[str] = set()
+    for _, kw in ranked:
+        parts = kw.split()
+        if any(is_stopword(p) for p in parts) or kw.casefold() in GENERIC_TAGS:
+            continue
+        # Tags people follow are names and topics: keep phrases written capitalised in
+        # the text (proper nouns, acronyms); lowercase common words make noise tags.
+        if not all(_looks_proper(p, text) for p in parts):
+            continue
+        # "Free Iran World Summit" yields "World Summit", "Free Iran" and the junk
+        # "Iran World": a phrase sharing a word with a better one is a fragment of it.
+        folded = {p.casefold() for p in parts}
+        if folded & used_words:
+            continue
+        used_words |= folded
+        out.append(kw)
+    return tuple(out)
+
+
+def _looks_proper(word: str, text: str) -> bool:
+    if _caseless(word):
+        return True  # no case to tell by (Arabic, Persian, Hebrew...): trust YAKE
+    if len(word) > 1 and word.isupper():
+        return True  # an acronym (MEK, NCRI) is a name wherever it stands
+    if not word[:1].isupper():
+        return False
+    # Capitalised only because it opens a sentence does not count.
+    return regex.search(r"(?<=[\p{L}\p{N},;:]\s+)" + regex.escape(word) + r"\b", text) is not None

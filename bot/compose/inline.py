@@ -1,0 +1,56 @@
+"""Inline hashtag mode: turn the first natural occurrence of a tag's words into the tag.
+
+"Protesters in Iran ..." + #Iran -> "Protesters in #Iran ...". Only whole words,
+only where the result reads as before (space or opening punctuation before, space or
+closing punctuation after); a tag with no such occurrence stays for the end of the post.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import regex  # type: ignore[import-untyped]
+
+from bot.compose.hashtags import Tag
+
+__all__ = ["place_inline"]
+
+# X links "#tag" only after a space or punctuation that is not '&' or a word character,
+# and only when no '#', '@' or "://" follows; these sets keep well inside that rule.
+_BEFORE = r"(?<=^|[\s(\[“\"‘'«¿¡—–])"
+_AFTER = r"(?=$|[\s.,;:!?)\]”\"’'»…—–])"
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(words: tuple[str, ...]) -> regex.Pattern[str]:
+    body = r"[\s\-]+".join(regex.escape(w) for w in words)
+    return regex.compile(_BEFORE + "(" + body + ")" + _AFTER, regex.IGNORECASE | regex.VERSION1)
+
+
+def place_inline(title: str, summary: str, tags: list[Tag]) -> tuple[str, str, list[Tag]]:
+    """Title and summary with tags placed; the tags that found no place, in order."""
+    leftover: list[Tag] = []
+    for tag in tags:
+        pattern = _pattern(tag.words)
+        placed = False
+        for which in ("title", "summary"):
+            source = title if which == "title" else summary
+            m = pattern.search(source)
+            if m is None or _inside_hashtag_or_url(source, m.start()):
+                continue
+            new = source[: m.start()] + tag.text + source[m.end() :]
+            if which == "title":
+                title = new
+            else:
+                summary = new
+            placed = True
+            break
+        if not placed:
+            leftover.append(tag)
+    return title, summary, leftover
+
+
+def _inside_hashtag_or_url(text: str, at: int) -> bool:
+    start = text.rfind(" ", 0, at) + 1
+    token = text[start : at + 1]
+    return "#" in token or "@" in token or "://" in text[start : text.find(" ", at) % (len(text) + 1)]

@@ -1,0 +1,140 @@
+"""Per-network limits and counting rules, in one registry.
+
+Adding a network is one `register(NetworkRules(...))` call: its name, its limit, how
+it counts, and whether the link goes inside the text or beside it (a preview card).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import regex  # type: ignore[import-untyped]
+
+__all__ = ["NetworkRules", "known_platforms", "register", "rules_for"]
+
+LinkPlacement = Literal["inline", "beside"]
+
+
+@dataclass(frozen=True)
+class NetworkRules:
+    name: str
+    max_length: int
+    counter: Callable[[str], int]
+    url_length: int | None  # what a URL counts, if the network shortens links; None = as typed
+    link_placement: LinkPlacement  # "beside": sent as Draft.link, the network shows a card
+    default_template: str
+    default_max_hashtags: int
+    default_summary_sentences: int
+    default_summary_max_chars: int | None = None
+    threads: bool = False  # whether the network can chain replies into a thread
+
+    def count(self, text: str) -> int:
+        return self.counter(text)
+
+    def fits(self, text: str) -> bool:
+        return self.counter(text) <= self.max_length
+
+
+def _x_count(text: str) -> int:
+    # Imported here so `import bot.compose` stays light for the CLI.
+    from bot.compose import xtext
+
+    return xtext.weighted_length(text)
+
+
+def _codepoints_urls_23(text: str) -> int:
+    """Mastodon: characters, every URL counted as 23."""
+    from bot.compose import xtext
+
+    total = len(text)
+    for _url, start, end in xtext.extract_urls(text):
+        total += 23 - (end - start)
+    return total
+
+
+_GRAPHEME = regex.compile(r"\X")
+
+
+def _graphemes(text: str) -> int:
+    """Bluesky: grapheme clusters, URLs counted in full."""
+    return len(_GRAPHEME.findall(text))
+
+
+_REGISTRY: dict[str, NetworkRules] = {}
+_ALIASES = {"x": "twitter", "fb": "facebook"}
+
+
+def register(rules: NetworkRules) -> None:
+    _REGISTRY[rules.name] = rules
+
+
+def known_platforms() -> tuple[str, ...]:
+    return tuple(_REGISTRY)
+
+
+def rules_for(platform: str) -> NetworkRules:
+    """The rules of a network by name ("twitter"/"x", "facebook", "mastodon", "bluesky")."""
+    name = platform.strip().lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ValueError(f"unknown platform {platform!r}; known platforms: {known}") from None
+
+
+register(
+    NetworkRules(
+        name="twitter",
+        max_length=280,
+        counter=_x_count,
+        url_length=23,
+        link_placement="inline",
+        default_template="{title}\n\n{link}\n\n{hashtags}",
+        default_max_hashtags=2,
+        default_summary_sentences=1,
+        threads=True,
+    )
+)
+register(
+    NetworkRules(
+        name="facebook",
+        max_length=63206,
+        counter=len,
+        url_length=None,
+        link_placement="beside",
+        default_template="{title}\n\n{summary}\n\n{hashtags}",
+        default_max_hashtags=3,
+        default_summary_sentences=3,
+        # A Page post is read in the feed: past ~500 characters Facebook folds it.
+        default_summary_max_chars=480,
+    )
+)
+register(
+    NetworkRules(
+        name="mastodon",
+        max_length=500,
+        counter=_codepoints_urls_23,
+        url_length=23,
+        link_placement="inline",
+        default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
+        default_max_hashtags=3,
+        default_summary_sentences=2,
+        threads=True,
+    )
+)
+register(
+    NetworkRules(
+        name="bluesky",
+        max_length=300,
+        counter=_graphemes,
+        url_length=None,
+        link_placement="inline",
+        default_template="{title}\n\n{link}\n\n{hashtags}",
+        default_max_hashtags=2,
+        default_summary_sentences=1,
+        threads=True,
+    )
+)

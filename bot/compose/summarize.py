@@ -1,0 +1,113 @@
+"""Extractive summary: rank the article's own sentences, never write new ones.
+
+The lead is a strong baseline in news writing, so position carries the most weight;
+overlap with the title and with the article's frequent words lift a sentence that
+represents the whole; sentences that cannot stand alone ("However, they ...") or that
+are truncated teasers ("[…]") sink. Boilerplate never gets this far (boilerplate.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import regex  # type: ignore[import-untyped]
+
+from bot.compose.boilerplate import article_paragraphs, normalise_for_compare
+from bot.compose.stopwords import is_stopword
+from bot.compose.text import join_sentences, paragraphs, sentences, words
+
+__all__ = ["Sentence", "lead_paragraph", "ranked_sentences", "summary_source"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    position: int  # order in the article
+    score: float
+
+
+# Openers that point back to an earlier sentence: fine inside the article, confusing
+# as the first words a reader sees.
+# Far enough into any article: past this, position makes a sentence a poor summary
+# anyway, and a 60 KB podcast description would only cost time.
+MAX_CANDIDATES = 80
+
+_DANGLING = regex.compile(
+    r"^(?:however|but|and|so|also|then|thus|therefore|meanwhile|moreover|furthermore|still|yet|instead"
+    r"|this|these|those|that|they|them|he|she|it|his|her|their|its|such|both|another|others|in addition"
+    r"|as a result|for example|for instance|mais|et|donc|cependant|aber|und|doch|pero|sin embargo|y|ma|però)\b",
+    regex.IGNORECASE,
+)
+_TEASER = regex.compile(r"\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?:…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)
+_ENDS_SENTENCE = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]」』]*$")
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+
+
+def summary_source(text: str, summary: str) -> str:
+    """The fullest text to summarise: the article body, or the feed's summary when the
+    body is missing or shorter (many feeds carry only a description)."""
+    if len(text) >= len(summary) or not summary:
+        return text
+    return summary
+
+
+def _content_words(sentence: str) -> list[str]:
+    return [w.casefold() for w in words(sentence) if not is_stopword(w) and (len(w) > 2 or _CJK.match(w))]
+
+
+@functools.lru_cache(maxsize=256)
+def ranked_sentences(text: str, title: str) -> tuple[Sentence, ...]:
+    """Candidate summary sentences, best first. Cached: X and Facebook rank the same article."""
+    body = [p for p in article_paragraphs(text, title) if p.kind == "body"]
+    candidates: list[str] = []
+    seen = {normalise_for_compare(title)}
+    for para in body:
+        for s in sentences(para.text):
+            key = normalise_for_compare(s)
+            if not key or key in seen:
+                continue  # repeats the title or an earlier sentence (pull quotes, teasers)
+            seen.add(key)
+            candidates.append(s)
+            if len(candidates) >= MAX_CANDIDATES:
+                break
+    if not candidates:
+        return ()
+    bags = [_content_words(s) for s in candidates]
+    tf = Counter(w for bag in bags for w in set(bag))
+    top = max(tf.values(), default=1)
+    title_words = set(_content_words(title))
+    ranked: list[Sentence] = []
+    for i, (s, bag) in enumerate(zip(candidates, bags, strict=True)):
+        n_words = len(words(s))
+        position = 1.0 / (1.0 + 0.5 * i)
+        centrality = sum(math.log1p(tf[w]) for w in set(bag)) / (math.log1p(top) * max(len(set(bag)), 1))
+        overlap = len(title_words & set(bag)) / len(title_words) if title_words else 0.0
+        score = 0.55 * position + 0.25 * overlap + 0.2 * centrality
+        if _DANGLING.match(s):
+            score -= 0.25
+        if n_words < 6:
+            score -= 0.3
+        elif n_words > 60:
+            score -= 0.2
+        if _TEASER.search(s) or not _ENDS_SENTENCE.search(s):
+            score -= 0.6
+        ranked.append(Sentence(s, i, score))
+    # Position breaks ties, so the order never depends on anything but the text.
+    ranked.sort(key=lambda s: (-round(s.score, 9), s.position))
+    return tuple(ranked)
+
+
+def lead_paragraph(text: str, title: str) -> str:
+    """The first body paragraph (for keyword extraction), or the first paragraph at all."""
+    for p in article_paragraphs(text, title):
+        if p.kind == "body":
+            return p.text
+    paras = paragraphs(text)
+    return paras[0] if paras else ""
+
+
+def in_order(chosen: list[Sentence]) -> str:
+    return join_sentences([s.text for s in sorted(chosen, key=lambda s: s.position)])
