@@ -157,7 +157,7 @@ class FeedEntry:
         text = clean_html(self.content_html) if self.content_html else summary
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.url, title=self.title, text=text,
-            summary=summary, published=self.published or self.updated, categories=self.categories,
+            summary=summary, published=self.published, categories=self.categories,
             image=self.image(), author=self.author, site=self.site, language=self.language,
             aliases=self.aliases,
         )
@@ -217,7 +217,9 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
             url=identity.canonical_url(raw.link) if raw.link else "",
-            title=title, published=_first_date(raw.dates), updated=_first_date(raw.updated),
+            # Atom entries often carry only <updated>: it is the best publication date there is.
+            title=title, published=_first_date(raw.dates) or _first_date(raw.updated),
+            updated=_first_date(raw.updated),
             categories=_dedupe(raw.categories), author=(raw.author or None),
             content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
             media_image=raw.images[0] if raw.images else None, site=meta.title or None,

@@ -20,6 +20,7 @@ __all__ = ["FeedEntry", "FeedError", "ParsedFeed", "parse_feed"]
 
 _BARE_AMP = re.compile(r"&(?!#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
 _NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
+_HTML_START = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
@@ -51,6 +52,8 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
         return build_feed(meta, raws, feed_url, "json")
     if not text.startswith("<"):
         raise NotAFeedError(feed_url, "neither XML nor JSON (does not start with '<' or '{')")
+    if _HTML_START.match(text):
+        raise NotAFeedError(feed_url, "got an HTML page, not a feed", hint="point the config at the feed URL")
     check_prolog(text, feed_url)
 
     from lxml import etree

@@ -41,13 +41,16 @@ def _entry(fe: Any, base: str) -> RawEntry:
         import html
 
         e.title = html.escape(e.title, quote=False)
-    for key in ("published", "created"):
-        if fe.get(key):
-            e.dates.append(fe[key])
-    if fe.get("updated"):
+    # dict.get: FeedParserDict.get maps a missing "published" to "updated" with a warning.
+    published, created, updated = (dict.get(fe, k) for k in ("published", "created", "updated"))
+    if published:
+        e.dates.append(published)
+    if updated:
         # feedparser files dc:date under "updated"; the lxml reader treats it as published.
-        e.dates.append(fe["updated"])
-        e.updated.append(fe["updated"])
+        e.dates.append(updated)
+        e.updated.append(updated)
+    if created:
+        e.dates.append(created)
     e.categories = [t.get("term") or t.get("label") or "" for t in fe.get("tags", [])]
     e.author = (fe.get("author") or "").strip() or None
     contents = fe.get("content") or []

@@ -252,6 +252,7 @@ def _finish(e: RawEntry, images: _Images) -> None:
 def _atom_entry(entry: Any) -> RawEntry:
     e = RawEntry(base=entry.base)
     images = _Images()
+    created: list[str] = []
     link_rank = 99
     for child in entry:
         fam, local = _split(child.tag)
@@ -270,8 +271,10 @@ def _atom_entry(entry: Any) -> RawEntry:
                         e.link = absolute(child.get("href"), child.base)
                 elif rel == "enclosure" and _looks_image(None, mime, child.get("href")):
                     images.add(2, child.get("href"), child.base, child.get("title"))
-            elif local in ("published", "issued", "created"):
+            elif local in ("published", "issued"):
                 e.dates.append(child.text or "")
+            elif local == "created":  # Atom 0.3: creation, trusted less than issued
+                created.append(child.text or "")
             elif local in ("updated", "modified"):
                 e.updated.append(child.text or "")
             elif local == "content":
@@ -298,6 +301,7 @@ def _atom_entry(entry: Any) -> RawEntry:
                 e.categories.append(child.text)
         elif fam == "content" and local == "encoded" and child.text and len(child.text) > len(e.content or ""):
             e.content, e.base = child.text, child.base
+    e.dates.extend(created)
     _finish(e, images)
     return e
 
