@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.compose.xtext import (
+    _EMOJI_HINT,
     MAX_WEIGHTED_LENGTH,
     URL_LENGTH,
-    _EMOJI_HINT,
+    _entities,
+    _parse_stepwise,
     extract_hashtags,
     extract_urls,
     is_linkable_hashtag,
@@ -72,10 +74,14 @@ def test_parse_tweet_agrees_with_weighted_length_and_is_valid_tweet(text: str) -
     parsed = parse_tweet(text)
     assert parsed.weighted_length == weighted_length(text)
     assert parsed.permillage == parsed.weighted_length * 1000 // MAX_WEIGHTED_LENGTH
-    if text.strip():
-        assert is_valid_tweet(text) is parsed.valid
-    else:
-        assert not is_valid_tweet(text)
+    assert parsed.valid is is_valid_tweet(text)
+
+
+@given(st.lists(texts, max_size=12).map(" ".join))
+def test_parse_tweet_shortcut_matches_the_full_walk(text: str) -> None:
+    # parse_tweet skips the character walk when everything fits; the walk must agree with it.
+    norm = unicodedata.normalize("NFC", text)
+    assert parse_tweet(text) == _parse_stepwise(text, norm, _entities(norm))
 
 
 @given(st.integers(min_value=0, max_value=400), st.sampled_from(["x", "語", "😷", "🇮🇷", "\u200d"]))

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from typing import Final, NamedTuple, TypeAlias
 
-import regex  # type: ignore[import-untyped]
+import regex  # type: ignore[import-untyped,unused-ignore]  # typed when types-regex is installed
 
 __all__ = [
     "MAX_WEIGHTED_LENGTH",
@@ -283,6 +283,8 @@ def _is_valid_host_and_length(url: str, has_protocol: bool, host: str) -> bool:
 # space-delimited runs with such a dot need the (costly, position-by-position) URL regex. The run must
 # start after a space, which keeps this scan linear.
 _URL_SPACES: Final = "\t\n\x0b\x0c\r \u0085\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# A URL's host ends in ".<known TLD>" or ".xn--<punycode>".
+_DOT_TLD: Final = re.compile(rf"\.(?:{_TLD}|xn--)", _URL_FLAGS)
 _DOTTED_RUN: Final = re.compile(f"(?:^|(?<=[{_URL_SPACES}]))[^{_URL_SPACES}]*\\.[^{_URL_SPACES}]+")
 
 
@@ -296,6 +298,8 @@ def extract_urls(text: str) -> list[tuple[str, int, int]]:
         return []
     urls: list[tuple[str, int, int]] = []
     for run in _DOTTED_RUN.finditer(text):
+        if not _DOT_TLD.search(text, run.start(), run.end()):
+            continue  # "e.g.", "U.S.", "a.b.c.d...": the URL regex is quadratic on long dotted chains
         # Start on the space before the run so it can serve as the URL's preceding character; the run's
         # end acts as "$" for the TLD lookahead, as the space after it would.
         _scan_urls(text, max(run.start() - 1, 0), run.end(), urls)
@@ -370,15 +374,19 @@ def _entities(text: str) -> list[tuple[int, int, int]]:
     return entities
 
 
-def weighted_length(text: str) -> int:
-    """Length of `text` as X counts it (twitter-text config v3); a post may have up to 280."""
-    text = unicodedata.normalize("NFC", text)
+def _total(text: str, entities: list[tuple[int, int, int]]) -> int:
     total = 0
     pos = 0
-    for start, end, weight in _entities(text):
+    for start, end, weight in entities:
         total += _plain_length(text[pos:start]) + weight
         pos = end
     return total + _plain_length(text[pos:])
+
+
+def weighted_length(text: str) -> int:
+    """Length of `text` as X counts it (twitter-text config v3); a post may have up to 280."""
+    text = unicodedata.normalize("NFC", text)
+    return _total(text, _entities(text))
 
 
 def is_valid_tweet(text: str) -> bool:
@@ -406,10 +414,28 @@ def _utf16_len(s: str) -> int:
 
 
 def parse_tweet(text: str) -> TweetParse:
-    """Full twitter-text parseTweet (config v3): weighted length, validity, permillage and ranges."""
+    """twitter-text's parseTweet (config v3): weighted length, validity, permillage and ranges.
+
+    `valid` is exactly :func:`is_valid_tweet`; `valid_range_end` tells where an over-long text stops
+    fitting (the UTF-16 index of its last code unit that still does).
+    """
     norm = unicodedata.normalize("NFC", text)
-    display_end = max(_utf16_len(text) - 1, 0)
-    offset = _utf16_len(text) - _utf16_len(norm)  # twitter-text shifts the valid end by NFC's change
+    entities = _entities(norm)
+    total = _total(norm, entities)
+    if total <= MAX_WEIGHTED_LENGTH and _INVALID_CHARS.isdisjoint(norm):
+        # Everything fits: the valid range is the whole text, no need to walk it.
+        end = max(_utf16_len(text) - 1, 0)
+        return TweetParse(total, bool(text.strip()) and total > 0, _permillage(total), end, end)
+    return _parse_stepwise(text, norm, entities)
+
+
+def _permillage(total: int) -> int:
+    return total * 1000 // MAX_WEIGHTED_LENGTH
+
+
+def _parse_stepwise(text: str, norm: str, entities: list[tuple[int, int, int]]) -> TweetParse:
+    """parseTweet's walk: character by character (a URL or emoji as one step), remembering the last
+    code unit reached while the text was still valid and within the limit."""
     limit = MAX_WEIGHTED_LENGTH
     total = 0
     valid = True
@@ -417,29 +443,29 @@ def parse_tweet(text: str) -> TweetParse:
     unit = -1  # UTF-16 index of the last code unit consumed
     pos = 0
 
-    def step(length_utf16: int, weight: int, last_char: str) -> None:
+    def step(segment: str, weight: int) -> None:
         nonlocal total, valid, last_valid, unit
         total += weight
-        unit += length_utf16
-        if valid:
-            valid = last_char not in _INVALID_CHARS
+        unit += _utf16_len(segment)
+        # twitter-text only looks at a step's last code unit; any invalid character invalidates here.
+        valid = valid and _INVALID_CHARS.isdisjoint(segment)
         if valid and total <= limit:
             last_valid = unit
 
-    def plain(segment: str) -> None:
-        for ch in segment:
-            step(2 if ord(ch) > 0xFFFF else 1, _plain_length(ch), ch)
-
-    for start, end, weight in _entities(norm):
-        plain(norm[pos:start])
-        step(_utf16_len(norm[start:end]), weight, norm[end - 1])
+    for start, end, weight in entities:
+        for ch in norm[pos:start]:
+            step(ch, _plain_length(ch))
+        step(norm[start:end], weight)
         pos = end
-    plain(norm[pos:])
+    for ch in norm[pos:]:
+        step(ch, _plain_length(ch))
+    # twitter-text shifts the end found in the NFC text by the length NFC removed from the original.
+    offset = _utf16_len(text) - _utf16_len(norm)
     return TweetParse(
         weighted_length=total,
-        valid=valid and 0 < total <= limit,
-        permillage=total * 1000 // limit,
-        display_range_end=display_end,
+        valid=valid and bool(text.strip()) and 0 < total <= limit,
+        permillage=_permillage(total),
+        display_range_end=max(_utf16_len(text) - 1, 0),
         valid_range_end=last_valid + offset,
     )
 
@@ -477,12 +503,11 @@ def extract_hashtags(text: str) -> list[str]:
         return []
     # A hashtag inside a URL ("example.com/#top") is part of the link, not a hashtag. As twitter-text
     # does, walk all entities by start and drop any that begins inside the previous one.
-    entities = sorted([(start, end, tag) for start, end, tag in tags] +
-                      [(start, end, None) for _, start, end in extract_urls(text)],
-                      key=lambda e: e[0])
+    spans: list[tuple[int, int, str | None]] = [*tags, *((s, e, None) for _, s, e in extract_urls(text))]
+    spans.sort(key=lambda span: span[0])  # stable: a hashtag sorts before a URL at the same start
     kept: list[str] = []
     prev_end = -1
-    for start, end, tag in entities:
+    for start, end, tag in spans:
         if start < prev_end:
             continue
         prev_end = end
