@@ -54,7 +54,7 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
     fitter = Fitter(tokens, rules, spec, fixed)
 
     want_summary = "summary" in used or (spec.thread and rules.threads)
-    ranked = ranked_sentences(body, title) if want_summary else ()
+    ranked = ranked_sentences(body, title, article.language) if want_summary else ()
     limit = spec.max_hashtags if spec.max_hashtags is not None else rules.default_max_hashtags
     tags: list[Tag] = []
     if limit > 0 and ("hashtags" in used or spec.hashtag_mode == "inline"):

@@ -57,8 +57,10 @@ def to_hashtag(phrase: str) -> Tag | None:
         return None
     if len(parts) == 1 and (is_stopword(parts[0]) or len(parts[0]) < 2):
         return None
-    if " ".join(parts).casefold() in GENERIC_TAGS:
-        return None
+    if " ".join(parts).casefold() in GENERIC_TAGS or all(
+        p.casefold() in GENERIC_TAGS or is_stopword(p) for p in parts
+    ):
+        return None  # "Раздел Новости" (section: news) is as generic as "News"
     name = parts[0] if len(parts) == 1 else ""
     if len(parts) > 1:
         for i, word in enumerate(parts):
@@ -136,20 +138,35 @@ def choose_hashtags(
                 add(_editor_tag(value, key.split()), key)
 
     for cat in cats:
-        add(to_hashtag(cat), cat)
+        for phrase in _category_phrases(cat):
+            add(to_hashtag(phrase), phrase)
 
     if spec.keyword_hashtags and len(chosen) < limit:
         for phrase in keywords(title, lead, language):
-            add(to_hashtag(phrase), phrase)
+            tag = to_hashtag(phrase)
+            if tag is not None and len(tag.name) <= MAX_KEYWORD_TAG_CHARS:
+                add(tag, phrase)
     return chosen
 
+
+def _category_phrases(category: str) -> list[str]:
+    """"Botany, Microbiology" is two categories; "Business/Industries/Nonfiction/" is a
+    path whose last part is the specific one."""
+    if "/" in category and "," not in category:
+        segments = [seg.strip() for seg in category.split("/") if seg.strip()]
+        return segments[-1:]
+    return [part.strip() for part in regex.split(r"[,;|]", category) if part.strip()]
+
+
+MAX_KEYWORD_TAG_CHARS = 20  # longer keyword tags are job titles glued to names, not topics
 
 _CJK_OR_NOSPACE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 
 
 @functools.lru_cache(maxsize=256)
 def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
-    """Keyword phrases of the title and lead, best first (YAKE), filtered for tag use.
+    """Keyword phrases of the title and lead, best first (YAKE), kept only when they are
+    names: tags people follow are organisations, places, events, not common words.
 
     Scripts written without spaces are skipped: YAKE splits words on spaces and would
     return whole sentences there.
@@ -160,39 +177,82 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     import yake  # lazy: numpy/networkx cost ~130 ms to import; the CLI must start fast
 
     lang = (language or "en").split("-")[0].split("_")[0].lower() or "en"
-    extractor = yake.KeywordExtractor(lan=lang, n=2, top=12, dedupLim=0.8)
+    extractor = yake.KeywordExtractor(lan=lang, n=3, top=15, dedupLim=0.8)
     try:
         found = extractor.extract_keywords(text)
     except Exception:  # YAKE has failed on odd inputs (no words); a tag is never worth a crash
         return ()
     # Sort ourselves: ties in YAKE's order can follow set iteration, which varies per process.
     ranked = sorted(((float(score), str(kw)) for kw, score in found), key=lambda s: (round(s[0], 9), s[1]))
+    # A Title Case headline capitalises every word, so it proves nothing about names.
+    title_toks, lead_toks = _tokens(title), _tokens(lead)
+    title_case = _is_title_case(title)
     out: list[str] = []
     used_words: set[str] = set()
     for _, kw in ranked:
         parts = kw.split()
         if any(is_stopword(p) for p in parts) or kw.casefold() in GENERIC_TAGS:
             continue
-        # Tags people follow are names and topics: keep phrases written capitalised in
-        # the text (proper nouns, acronyms); lowercase common words make noise tags.
-        if not all(_looks_proper(p, text) for p in parts):
+        if any(_caseless(p) for p in parts):
+            # No capitals to tell a name by (Hebrew, Arabic, Persian, Hindi): YAKE alone
+            # picks phrases like "will it print paper". Editors' map and categories only.
             continue
-        # "Free Iran World Summit" yields "World Summit", "Free Iran" and the junk
-        # "Iran World": a phrase sharing a word with a better one is a fragment of it.
+        if not (_is_name_in(parts, lead_toks) or (not title_case and _is_name_in(parts, title_toks))):
+            continue
         folded = {p.casefold() for p in parts}
         if folded & used_words:
-            continue
+            continue  # a phrase sharing a word with a better one is a fragment or a repeat
         used_words |= folded
         out.append(kw)
     return tuple(out)
 
 
-def _looks_proper(word: str, text: str) -> bool:
-    if _caseless(word):
-        return True  # no case to tell by (Arabic, Persian, Hebrew...): trust YAKE
-    if len(word) > 1 and word.isupper():
-        return True  # an acronym (MEK, NCRI) is a name wherever it stands
-    if not word[:1].isupper():
-        return False
-    # Capitalised only because it opens a sentence does not count.
-    return regex.search(r"(?<=[\p{L}\p{N},;:]\s+)" + regex.escape(word) + r"\b", text) is not None
+_TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}_\u200c\u200d'’\-]*")
+_SENTENCE_GAP = regex.compile(r"[.!?:;。！？؟]|^\s*$")
+
+# (word, separator before it) pairs; the separator tells sentence starts and adjacency.
+Tokens = list[tuple[str, str]]
+
+
+def _tokens(text: str) -> Tokens:
+    out: Tokens = []
+    last = 0
+    for m in _TOKEN.finditer(text):
+        out.append((m.group(), text[last : m.start()]))
+        last = m.end()
+    return out
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _is_title_case(title: str) -> bool:
+    content = [w for w, _ in _tokens(title) if w[:1].isalpha() and not is_stopword(w)]
+    return len(content) >= 3 and sum(map(_capitalised, content)) >= 0.75 * len(content)
+
+
+def _is_name_in(parts: list[str], toks: Tokens) -> bool:
+    """True when `parts` occur in `toks` as a whole run of capitalised words that does
+    does not open a sentence."""
+    n = len(parts)
+    for i in range(len(toks) - n + 1):
+        window = toks[i : i + n]
+        if [w for w, _ in window] != parts:
+            continue
+        if any(sep.strip() for _, sep in window[1:]):
+            continue  # punctuation inside: not one phrase
+        acronym = all(len(p) > 1 and p.isupper() for p in parts)
+        if not acronym and (i == 0 or _SENTENCE_GAP.search(window[0][1])):
+            continue  # capitalised because it opens a sentence
+        if not all(_capitalised(p) for p in parts):
+            continue
+        before = toks[i - 1] if i else None
+        after = toks[i + n] if i + n < len(toks) else None
+        # "Warner Cable" out of "Time Warner Cable" is a fragment, not the name.
+        if before and not window[0][1].strip() and _capitalised(before[0]) and not is_stopword(before[0]):
+            continue
+        if after and not after[1].strip() and _capitalised(after[0]) and not is_stopword(after[0]):
+            continue
+        return True
+    return False

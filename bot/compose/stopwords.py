@@ -49,7 +49,10 @@ GENERIC_TAGS = frozenset(
     |uncategorised|update|updates|video|videos|photo|photos|gallery|podcast|podcasts|site news|sample item
     |sample|sample text|press release|press releases|opinion|world|local|today|story|stories|more|read more
     |allgemein|nachrichten|aktuelles|non classé|actualités|actualites|sin categoría|noticias|notícias
-    |notizie|senza categoria|без рубрики|новости|دسته‌بندی نشده|اخبار|أخبار|חדשות
+    |notizie|senza categoria|без рубрики|новости|دسته‌بندی نشده|اخبار|أخبار|חדשות|daily|weekly|monthly
+    |january|february|march|april|may|june|july|august|september|october|november|december
+    |section|rubrik|rubrique|sección|seção|sezione|раздел|рубрика|category|categories|tag|tags
+    |monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|year|report|reports
     """,
         "|",
     )

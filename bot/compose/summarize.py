@@ -59,13 +59,13 @@ def _content_words(sentence: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def ranked_sentences(text: str, title: str) -> tuple[Sentence, ...]:
+def ranked_sentences(text: str, title: str, language: str | None = None) -> tuple[Sentence, ...]:
     """Candidate summary sentences, best first. Cached: X and Facebook rank the same article."""
     body = [p for p in article_paragraphs(text, title) if p.kind == "body"]
     candidates: list[str] = []
     seen = {normalise_for_compare(title)}
     for para in body:
-        for s in sentences(para.text):
+        for s in sentences(para.text, language):
             key = normalise_for_compare(s)
             if not key or key in seen:
                 continue  # repeats the title or an earlier sentence (pull quotes, teasers)

@@ -56,17 +56,46 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in regex.split(r"\n\s*\n", text) if p.strip()]
 
 
-def sentences(paragraph: str) -> list[str]:
+# Languages that write ordinals with a dot ("am 24. September", "20. století"): a
+# dot after a one- or two-digit number there does not end the sentence.
+_ORDINAL_DOT_LANGS = frozenset(
+    [
+        "de",
+        "da",
+        "nb",
+        "nn",
+        "no",
+        "fi",
+        "cs",
+        "sk",
+        "sl",
+        "hr",
+        "sr",
+        "bs",
+        "hu",
+        "pl",
+        "tr",
+        "et",
+        "lv",
+        "lt",
+        "is",
+        "fo",
+    ]
+)
+
+
+def sentences(paragraph: str, language: str | None = None) -> list[str]:
     """Split one paragraph into sentences (multilingual, abbreviation-aware).
 
     A single newline (a <br> in the source) always ends a sentence.
     """
+    ordinal_dots = (language or "").split("-")[0].split("_")[0].lower() in _ORDINAL_DOT_LANGS
     out: list[str] = []
     for line in paragraph.split("\n"):
         start = 0
         for m in _SPLIT.finditer(line):
             end = m.end()
-            if _is_false_stop(line, m.start(), end):
+            if _is_false_stop(line, m.start(), end, ordinal_dots):
                 continue
             piece = line[start:end].strip()
             if piece:
@@ -78,10 +107,12 @@ def sentences(paragraph: str) -> list[str]:
     return out
 
 
-def _is_false_stop(line: str, term_at: int, next_at: int) -> bool:
+def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = False) -> bool:
     """A period after an abbreviation or an initial, or followed by a lowercase word."""
     if line[term_at] != ".":
         return False
+    if ordinal_dots and regex.search(r"(?<![\p{N}.,])\p{N}{1,2}$", line[:term_at]):
+        return True
     before = regex.search(r"([\p{L}.]+)$", line[:term_at])
     if before:
         token = before.group(1).lower().strip(".")
