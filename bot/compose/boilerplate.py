@@ -32,7 +32,8 @@ _I = regex.IGNORECASE | regex.VERSION1
 
 _FOLLOW = regex.compile(
     r"\b(?:follow|like) us\b|\bsuivez[- ]nous\b|\bsíguenos\b|\bfolg(?:en sie|e) uns\b"
-    r"|\bseguici\b|\bsiga-nos\b|\bsegue-nos\b|\bподписывайтесь\b|\bما را دنبال کنید|\bتابعونا|עקבו אחרינו",
+    r"|\bseguici\b|\bsiga-nos\b|\bsegue-nos\b|\bподписывайтесь\b|\bما را دنبال کنید|\bتابعونا|עקבו אחרינו"
+    r"|\bthanks? (?:you )?for reading\b|\bmerci de (?:votre )?lecture\b",
     _I,
 )
 _LABEL_LINE = regex.compile(
@@ -77,6 +78,15 @@ def normalise_for_compare(text: str) -> str:
     return " ".join(w.casefold() for w in words(text))
 
 
+_CODE_CHARS = frozenset("{}[]()<>=;$_\\/|&*#@`")
+
+
+def _looks_like_code(text: str) -> bool:
+    """A pasted code sample reads as noise in a post: too many program symbols."""
+    symbols = sum(ch in _CODE_CHARS for ch in text)
+    return len(text) > 40 and symbols / len(text) > 0.06 and ("=" in text or "{" in text or "();" in text)
+
+
 def _is_heading(text: str) -> bool:
     n = len(words(text))
     if "\n" in text:
@@ -104,6 +114,8 @@ def article_paragraphs(text: str, title: str) -> list[Paragraph]:
     for para in raw:
         key = normalise_for_compare(para)
         if not key or key == title_key or _is_boilerplate(para):
+            continue
+        if _looks_like_code(para):
             continue
         kind: Kind = "heading" if _is_heading(para) else "body"
         if kind == "heading" and title_key and (key in title_key or title_key in key):

@@ -9,7 +9,7 @@ from bot.compose.fit import Fitter, fit_post
 from bot.compose.hashtags import Tag, choose_hashtags
 from bot.compose.rules import rules_for
 from bot.compose.spec import ComposeSpec
-from bot.compose.summarize import lead_paragraph, ranked_sentences, summary_source
+from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, summary_source
 from bot.compose.template import parse_template
 from bot.compose.thread import build_thread
 from bot.models import Article, Draft
@@ -61,6 +61,7 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
         tags = choose_hashtags(
             title=title,
             lead=lead_paragraph(body, title),
+            opening=opening(body, title) if spec.hashtag_map else "",
             categories=article.categories,
             language=article.language,
             spec=spec,

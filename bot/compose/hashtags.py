@@ -106,8 +106,10 @@ def choose_hashtags(
     spec: ComposeSpec,
     limit: int,
     existing: Iterable[str] = (),
+    opening: str = "",
 ) -> list[Tag]:
-    """Up to `limit` tags, most trusted first. `existing`: hashtags already in the text."""
+    """Up to `limit` tags, most trusted first. `existing`: hashtags already in the text;
+    `opening`: the start of the article, where the editors' keywords are looked for."""
     never = {t.strip().lstrip("#").casefold() for t in spec.never_tags}
     never |= {t.replace(" ", "").casefold() for t in never}
     seen = {t.lstrip("#").casefold() for t in existing}
@@ -127,7 +129,7 @@ def choose_hashtags(
 
     cats = [c.strip() for c in categories if c and c.strip()]
     cat_keys = {c.casefold() for c in cats}
-    context = f"{title}\n{lead}"
+    context = f"{title}\n{opening or lead}"
     if spec.hashtag_map:
         # Category matches first: they are the editors' own classification of this article.
         for key, value in spec.hashtag_map.items():
@@ -199,6 +201,8 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
             continue
         if not (_is_name_in(parts, lead_toks) or (not title_case and _is_name_in(parts, title_toks))):
             continue
+        if len(parts) == 1 and not _mentioned_twice(parts[0], title_toks, lead_toks):
+            continue  # one passing first name ("Leonard") is not what the article is about
         folded = {p.casefold() for p in parts}
         if folded & used_words:
             continue  # a phrase sharing a word with a better one is a fragment or a repeat
@@ -208,7 +212,7 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
 
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}_\u200c\u200d'’\-]*")
-_SENTENCE_GAP = regex.compile(r"[.!?:;。！？؟]|^\s*$")
+_SENTENCE_GAP = regex.compile(r"[.!?:;。！？؟]")
 
 # (word, separator before it) pairs; the separator tells sentence starts and adjacency.
 Tokens = list[tuple[str, str]]
@@ -228,8 +232,15 @@ def _capitalised(word: str) -> bool:
 
 
 def _is_title_case(title: str) -> bool:
+    """True when the headline's capitals prove nothing: Title Case, or too short to tell
+    ("The Goal" capitalises its one word either way)."""
     content = [w for w, _ in _tokens(title) if w[:1].isalpha() and not is_stopword(w)]
-    return len(content) >= 3 and sum(map(_capitalised, content)) >= 0.75 * len(content)
+    return len(content) < 3 or sum(map(_capitalised, content)) >= 0.75 * len(content)
+
+
+def _mentioned_twice(word: str, *token_lists: Tokens) -> bool:
+    folded = word.casefold()
+    return sum(w.casefold() == folded for toks in token_lists for w, _ in toks) >= 2
 
 
 def _is_name_in(parts: list[str], toks: Tokens) -> bool:

@@ -12,6 +12,7 @@ import functools
 import regex  # type: ignore[import-untyped]
 
 from bot.compose.hashtags import Tag
+from bot.compose.stopwords import is_stopword
 
 __all__ = ["place_inline"]
 
@@ -35,8 +36,8 @@ def place_inline(title: str, summary: str, tags: list[Tag]) -> tuple[str, str, l
         placed = False
         for which in ("title", "summary"):
             source = title if which == "title" else summary
-            m = pattern.search(source)
-            if m is None or _inside_hashtag_or_url(source, m.start()):
+            m = next((m for m in pattern.finditer(source) if _reads_naturally(source, m.start(), m.end())), None)
+            if m is None:
                 continue
             new = source[: m.start()] + tag.text + source[m.end() :]
             if which == "title":
@@ -48,6 +49,21 @@ def place_inline(title: str, summary: str, tags: list[Tag]) -> tuple[str, str, l
         if not placed:
             leftover.append(tag)
     return title, summary, leftover
+
+
+_PREV_WORD = regex.compile(r"(\p{L}[\p{L}\p{M}'’\-]*) +$")
+_NEXT_WORD = regex.compile(r"^ +(\p{L})")
+
+
+def _reads_naturally(text: str, start: int, end: int) -> bool:
+    """Not inside a URL or another tag, and not a piece of a longer name: "Free #Iran
+    World Summit" breaks the name apart; "protests in #Iran" does not."""
+    if _inside_hashtag_or_url(text, start):
+        return False
+    prev = _PREV_WORD.search(text[max(0, start - 40) : start])
+    nxt = _NEXT_WORD.match(text[end : end + 3])
+    prev_is_name = prev is not None and prev.group(1)[:1].isupper() and not is_stopword(prev.group(1))
+    return not (prev_is_name or (nxt and nxt.group(1).isupper()))
 
 
 def _inside_hashtag_or_url(text: str, at: int) -> bool:

@@ -19,7 +19,7 @@ from bot.compose.boilerplate import article_paragraphs, normalise_for_compare
 from bot.compose.stopwords import is_stopword
 from bot.compose.text import join_sentences, paragraphs, sentences, words
 
-__all__ = ["Sentence", "lead_paragraph", "ranked_sentences", "summary_source"]
+__all__ = ["Sentence", "in_order", "lead_paragraph", "opening", "ranked_sentences", "summary_source"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,12 @@ _DANGLING = regex.compile(
 )
 _TEASER = regex.compile(r"\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?:…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)
 _ENDS_SENTENCE = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]」』]*$")
+# "MOSCOU, 24 SET (ANSA) - " / "Quito, 24 Set 2018 (AFP) - ": the wire's dateline is
+# not part of the sentence a reader should see first.
+_DATELINE = regex.compile(
+    r"^[^()\n]{2,60}\((?:AFP|ANSA|AP|Reuters|EFE|dpa|DPA|Lusa|UPI|PA|IANS|PTI|Xinhua|TASS|ИТАР-ТАСС|РИА Новости)\)"
+    r"\s*[-–—:]\s*"
+)
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 
 
@@ -65,7 +71,7 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
     candidates: list[str] = []
     seen = {normalise_for_compare(title)}
     for para in body:
-        for s in sentences(para.text, language):
+        for s in sentences(_DATELINE.sub("", para.text, count=1), language):
             key = normalise_for_compare(s)
             if not key or key in seen:
                 continue  # repeats the title or an earlier sentence (pull quotes, teasers)
@@ -107,6 +113,20 @@ def lead_paragraph(text: str, title: str) -> str:
             return p.text
     paras = paragraphs(text)
     return paras[0] if paras else ""
+
+
+def opening(text: str, title: str, chars: int = 1500) -> str:
+    """The first body paragraphs, up to about `chars`: what a reader sees before deciding."""
+    out: list[str] = []
+    size = 0
+    for p in article_paragraphs(text, title):
+        if p.kind != "body":
+            continue
+        out.append(p.text)
+        size += len(p.text)
+        if size >= chars:
+            break
+    return "\n\n".join(out)
 
 
 def in_order(chosen: list[Sentence]) -> str:
