@@ -260,3 +260,9 @@ def test_lxml_reader_matches_feedparser(path: Path) -> None:
     assert [e.url for e in fast.entries] == [e.url for e in slow.entries]
     assert [e.title for e in fast.entries] == [e.title for e in slow.entries]
     assert [e.published for e in fast.entries] == [e.published for e in slow.entries]
+
+
+def test_bom_wins_over_a_wrong_declaration() -> None:
+    body = codecs.BOM_UTF8 + '<?xml version="1.0" encoding="iso-8859-1"?><rss><channel><item><title>Zoë</title>' \
+        "</item></channel></rss>".encode()
+    assert parse_feed(body, URL).articles[0].title == "Zoë"

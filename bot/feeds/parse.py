@@ -21,6 +21,7 @@ __all__ = ["FeedEntry", "FeedError", "ParsedFeed", "parse_feed"]
 _BARE_AMP = re.compile(r"&(?!#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
 _NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
 _HTML_START = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+_UTF8_DECL = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']utf-?8["']""", re.IGNORECASE)
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
@@ -41,7 +42,7 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
     """Read a feed document. `feed_url` is where it came from (relative links resolve against
     it unless the document says otherwise); pass FetchResult.final_url after redirects.
     Raises a FeedError subclass naming the feed when nothing can be read."""
-    if not body or not body.strip():
+    if not body or body.isspace():
         raise NotAFeedError(feed_url, "empty document")
     decoded = decode_document(body, feed_url, content_type)
     text = decoded.text
@@ -60,7 +61,9 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
 
     from bot.feeds.xmlreader import parse_tree, read_tree
 
-    data = text.encode("utf-8") if decoded.encoding != "utf-8" or body[:1] != b"<" else _utf8(body, text)
+    # UTF-8 bodies go to lxml as they came (its declaration, if any, says UTF-8), saving a
+    # re-encode; anything else is handed over re-encoded, its declaration stripped.
+    data = _utf8_body(body, text) if decoded.encoding == "utf-8" else text.encode("utf-8")
     try:
         root = parse_tree(data, feed_url)
     except etree.LxmlError as exc:
@@ -69,10 +72,16 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
     return build_feed(meta, raws, feed_url, "lxml")
 
 
-def _utf8(body: bytes, text: str) -> bytes:
-    # The body is already UTF-8 and starts at the root or a comment: reuse it unless the
-    # declaration was stripped from it.
-    return body if not body.startswith(b"<?xml") else text.encode("utf-8")
+def _utf8_body(body: bytes, text: str) -> bytes:
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    if body[:1].isspace():
+        body = body.lstrip()
+    # A BOM or HTTP charset said UTF-8 but the declaration names another encoding: lxml would
+    # believe the declaration, so hand it the decoded text instead.
+    if body.startswith(b"<?xml") and b"encoding" in body[:200] and not _UTF8_DECL.match(body):
+        return text.encode("utf-8")
+    return body
 
 
 def _read_broken(text: str, feed_url: str, first_error: str) -> ParsedFeed:

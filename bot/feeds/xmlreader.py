@@ -190,8 +190,10 @@ def _rss_entry(item: Any) -> RawEntry:
     images = _Images()
     about = item.get(_RDF_ABOUT)
     perma_guid: str | None = None
+    cache = _tag_cache
     for child in item:
-        fam, local = _split(child.tag)
+        # Inlined cache lookup: this loop runs for every element of every item.
+        fam, local = cache.get(child.tag) or _split(child.tag)
         if fam == "rss":
             if local == "title":
                 e.title = _inner(child)
