@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
+from bot.feeds.filters import FeedFilter
+from bot.schedule import QuietDates, ScheduleSyntaxError, Window, parse_quiet_dates, parse_window
+from bot.tomllines import key_lines, line_of
 
 DEFAULT_CONFIG = Path("config/bot.toml")
 DEFAULT_DATABASE_URL = "sqlite:///bot.db"
@@ -37,11 +40,15 @@ class FeedConfig:
     platforms: tuple[str, ...] = ()
     backfill: int = 0
     max_age_days: float = 2.0
+    # Which entries to post (categories, keywords, patterns, max age); the default passes all but old ones.
+    filter: FeedFilter = field(default_factory=FeedFilter)
+    # platform -> template used for this feed's posts instead of the platform's template
+    templates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class PlatformConfig:
-    """One enabled network: how posts are written and how often they may go out."""
+    """One enabled network: how posts are written and when they may go out."""
 
     name: str
     template: str | None = None
@@ -54,9 +61,13 @@ class PlatformConfig:
     thread_max: int = 4
     image: bool = True
     photo_posts: bool = False
+    # When posts may go out (bot.schedule): caps count calendar days/months in `timezone`.
     daily_cap: int | None = None
     monthly_cap: int | None = None
     min_gap: timedelta = timedelta(0)
+    timezone: str = "UTC"
+    windows: tuple[Window, ...] = ()  # empty: any time
+    quiet_dates: QuietDates = field(default_factory=QuietDates)
 
 
 class Secret(str):
@@ -98,6 +109,14 @@ class Environment:
             values += [t.api_key, t.api_secret, t.access_token, t.access_token_secret]
         if self.facebook:
             values.append(self.facebook.page_token)
+        from urllib.parse import unquote, urlsplit
+
+        try:
+            password = urlsplit(self.database_url).password
+        except ValueError:
+            password = None
+        if password:  # Heroku's DATABASE_URL carries the database password
+            values += [password, unquote(password)]
         return [v for v in values if len(v) >= 4]
 
 
@@ -111,24 +130,34 @@ class Config:
 
 
 # --- schema: allowed keys per table, with the type each one takes -----------------------------
+# A list type is written as (list, str): a list whose items must all be text.
 
-_FEED_KEYS: dict[str, type | tuple[type, ...]] = {
+_Type = type | tuple[type, ...]
+
+_FEED_KEYS: dict[str, _Type] = {
     "url": str,
     "name": str,
     "every": str,
     "cron": str,
-    "platforms": list,
+    "platforms": (list, str),
     "backfill": int,
     "max_age_days": (int, float),
+    "include_categories": (list, str),
+    "exclude_categories": (list, str),
+    "include_keywords": (list, str),
+    "exclude_keywords": (list, str),
+    "include_patterns": (list, str),
+    "exclude_patterns": (list, str),
+    "templates": dict,
 }
-_PLATFORM_KEYS: dict[str, type | tuple[type, ...]] = {
+_PLATFORM_KEYS: dict[str, _Type] = {
     "enabled": bool,
     "template": str,
     "max_hashtags": int,
     "hashtag_mode": str,
     "hashtags": dict,
-    "always_tags": list,
-    "never_tags": list,
+    "always_tags": (list, str),
+    "never_tags": (list, str),
     "thread": bool,
     "thread_max": int,
     "image": bool,
@@ -136,9 +165,13 @@ _PLATFORM_KEYS: dict[str, type | tuple[type, ...]] = {
     "daily_cap": int,
     "monthly_cap": int,
     "min_gap": str,
+    "timezone": str,
+    "windows": (list, str),
+    "quiet_dates": (list, str),
 }
-_TOP_KEYS = {"feeds": list, "platforms": dict, "bot": dict}
-_BOT_KEYS: dict[str, type | tuple[type, ...]] = {"timezone": str}
+_TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
+_BOT_KEYS: dict[str, _Type] = {"timezone": str}
+_MIN_INTERVAL = timedelta(seconds=10)
 
 
 class _Reader:
@@ -146,42 +179,67 @@ class _Reader:
 
     def __init__(self, path: Path | None, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.name = str(path) if path else "<built-in config>"
+        self.lines = key_lines(text)
 
     def where(self, key: str) -> str:
-        name = str(self.path) if self.path else "<built-in config>"
-        leaf = key.rsplit(".", 1)[-1].split("[", 1)[0]
-        pattern = re.compile(rf"^\s*(\[+\s*)?[\w.\"']*\b{re.escape(leaf)}\b")
-        for number, line in enumerate(self.lines, 1):
-            if pattern.match(line):
-                return f"{name}:{number}"
-        return name
+        line = line_of(self.lines, key)
+        return f"{self.name}:{line}" if line else self.name
 
     def fail(self, key: str, problem: str, fix: str) -> ConfigError:
         return ConfigError(f"{self.where(key)}: {key}: {problem}", hint=fix)
 
-    def check_keys(self, table: Mapping[str, Any], allowed: Mapping[str, Any], prefix: str) -> None:
+    def check_keys(self, table: Mapping[str, Any], allowed: Mapping[str, _Type], prefix: str) -> None:
         for key, value in table.items():
             full = f"{prefix}.{key}" if prefix else key
             if key not in allowed:
-                close = difflib.get_close_matches(key, list(allowed), n=1)
-                fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
-                raise self.fail(full, "unknown key", fix)
-            expected = allowed[key]
-            if isinstance(value, bool) and expected is not bool and bool not in _as_tuple(expected):
-                raise self.fail(full, f"expected {_type_name(expected)}, got {value!r}", "fix the value")
-            if not isinstance(value, expected):
-                raise self.fail(full, f"expected {_type_name(expected)}, got {value!r}", "fix the value")
+                raise self.fail(full, "unknown key", _did_you_mean(key, allowed, "allowed keys"))
+            self.check_type(full, value, allowed[key])
+
+    def check_type(self, key: str, value: Any, expected: _Type) -> None:
+        if expected == (list, str):
+            if not isinstance(value, list):
+                raise self.fail(key, f"expected {_type_name(list)}, got {value!r}", f'write {key.rsplit(".", 1)[-1]} '
+                                f'= [{value!r}]' if isinstance(value, str) else "fix the value")
+            for index, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise self.fail(f"{key}[{index}]", f"expected {_type_name(str)}, got {item!r}",
+                                    f'write "{item}" in quotes')
+            return
+        types = _as_tuple(expected)
+        # TOML true/false are Python bools, which are ints: only a key that wants a bool takes one.
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            raise self.fail(key, f"expected {_type_name(expected)}, got {_show(value)}", _type_fix(key, expected))
 
 
-def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
+def _did_you_mean(word: str, choices: Any, what: str) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"did you mean '{close[0]}'?" if close else f"{what}: {', '.join(sorted(choices))}"
+
+
+def _as_tuple(t: _Type) -> tuple[type, ...]:
     return t if isinstance(t, tuple) else (t,)
 
 
-def _type_name(t: type | tuple[type, ...]) -> str:
+def _type_name(t: _Type) -> str:
     names = {str: "text in quotes", int: "a whole number", float: "a number", bool: "true or false",
              list: "a list like [\"a\", \"b\"]", dict: "a table"}
     return " or ".join(names.get(x, x.__name__) for x in _as_tuple(t))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+def _type_fix(key: str, expected: _Type) -> str:
+    leaf = key.rsplit(".", 1)[-1]
+    examples = {str: f'{leaf} = "..."', int: f"{leaf} = 5", bool: f"{leaf} = true", dict: f"[...{leaf}] table"}
+    first = _as_tuple(expected)[0]
+    return f"write {examples[first]}" if first in examples else "fix the value"
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -193,74 +251,136 @@ def parse_duration(text: str) -> timedelta | None:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
+def _feed_url(reader: _Reader, key: str, url: str, base_dir: Path) -> str:
+    """An http(s) URL with a host, or a file path (relative to the config file) that exists."""
+    from urllib.parse import urlsplit
+
+    if "://" in url or re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:(?!\\)", url):
+        parts = urlsplit(url.strip())
+        if parts.scheme == "file":
+            return url
+        fix = "write the full address, e.g. \"https://example.org/feed/\""
+        if parts.scheme not in ("http", "https"):
+            raise reader.fail(key, f"{url!r} is not a feed URL (scheme {parts.scheme!r})", fix)
+        host = parts.hostname or ""
+        if not re.fullmatch(r"[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?", host) or not host.strip(".") or " " in url.strip():
+            raise reader.fail(key, f"{url!r} is not a feed URL (no valid host name)", fix)
+        try:
+            parts.port  # noqa: B018 - urlsplit raises only when the port is read
+        except ValueError:
+            raise reader.fail(key, f"{url!r} is not a feed URL (bad port)", fix) from None
+        return url.strip()
+    if re.match(r"^(www\.)?[\w-]+(\.[\w-]+)+(/|$)", url) and not (base_dir / url).exists():
+        raise reader.fail(key, f"{url!r} is not a URL (no http:// or https://)", f'write "https://{url}"')
+    path = Path(url)
+    resolved = path if path.is_absolute() else (base_dir / path).resolve()
+    if not resolved.is_file():
+        raise reader.fail(key, f"{url!r} is neither a URL nor an existing file",
+                          "write an https:// address, or a path relative to the config file")
+    return str(resolved)
+
+
 def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
     prefix = f"feeds[{index}]"
     if not isinstance(raw, dict):
         raise reader.fail(prefix, "each feed must be a [[feeds]] table", "write [[feeds]] then url = \"...\"")
     reader.check_keys(raw, _FEED_KEYS, prefix)
-    url = raw.get("url")
-    if not url:
+    if not raw.get("url"):
         raise reader.fail(prefix, "missing url", 'add url = "https://example.org/feed/"')
-    if "://" in url:
-        if not re.match(r"^(https?|file)://[^\s/$.?#][^\s]*$", url):
-            raise reader.fail(f"{prefix}.url", f"{url!r} is not a feed URL", "use an http(s):// URL or a file path")
-    else:
-        path = Path(url)
-        url = str(path if path.is_absolute() else (base_dir / path).resolve())
+    url = _feed_url(reader, f"{prefix}.url", raw["url"], base_dir)
     every: timedelta | None = None
     cron = raw.get("cron")
-    if "every" in raw and cron:
+    if "every" in raw and cron is not None:
         raise reader.fail(f"{prefix}.every", "both every and cron are set", "keep only one of them")
-    if cron:
+    if cron is not None:
         _check_cron(reader, f"{prefix}.cron", cron)
     else:
         every = parse_duration(raw.get("every", "15m"))
-        if every is None or every.total_seconds() < 10:
+        if every is None:
             raise reader.fail(f"{prefix}.every", f"{raw['every']!r} is not an interval",
-                              'write a duration such as "15m", "1h" or "90s" (at least 10s)')
+                              'write a duration such as "15m", "1h" or "90s"')
+        if every < _MIN_INTERVAL:
+            raise reader.fail(f"{prefix}.every", f"{raw['every']!r} is too often", "use at least 10s")
     platforms = tuple(raw.get("platforms", ()))
     for name in platforms:
         if name not in KNOWN_PLATFORMS:
-            close = difflib.get_close_matches(str(name), KNOWN_PLATFORMS, n=1)
             raise reader.fail(f"{prefix}.platforms", f"unknown platform {name!r}",
-                              f"did you mean '{close[0]}'?" if close else f"use {', '.join(KNOWN_PLATFORMS)}")
+                              _did_you_mean(name, KNOWN_PLATFORMS, "use"))
     backfill = raw.get("backfill", 0)
     if backfill < 0:
         raise reader.fail(f"{prefix}.backfill", "must not be negative", "use 0 (post nothing old) or a count")
     max_age = float(raw.get("max_age_days", 2.0))
     if max_age <= 0:
         raise reader.fail(f"{prefix}.max_age_days", "must be more than 0", "use a number of days such as 2")
+    templates: dict[str, str] = {}
+    for platform, template in raw.get("templates", {}).items():
+        key = f"{prefix}.templates.{platform}"
+        if platform not in KNOWN_PLATFORMS:
+            raise reader.fail(key, "unknown platform", _did_you_mean(platform, KNOWN_PLATFORMS, "use"))
+        reader.check_type(key, template, str)
+        _check_template(reader, key, template)
+        templates[platform] = template
     return FeedConfig(url=url, name=str(raw.get("name", url)), every=every, cron=cron, platforms=platforms,
-                      backfill=backfill, max_age_days=max_age)
+                      backfill=backfill, max_age_days=max_age, filter=_filter(reader, prefix, raw, max_age),
+                      templates=tuple(sorted(templates.items())))
+
+
+def _filter(reader: _Reader, prefix: str, raw: Mapping[str, Any], max_age: float) -> FeedFilter:
+    for name in ("include_patterns", "exclude_patterns"):
+        for index, pattern in enumerate(raw.get(name, ())):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise reader.fail(f"{prefix}.{name}[{index}]", f"{pattern!r} is not a regular expression ({exc})",
+                                  "escape special characters with \\\\, or use include_keywords for plain words"
+                                  ) from None
+    return FeedFilter(
+        include_categories=tuple(raw.get("include_categories", ())),
+        exclude_categories=tuple(raw.get("exclude_categories", ())),
+        include_keywords=tuple(raw.get("include_keywords", ())),
+        exclude_keywords=tuple(raw.get("exclude_keywords", ())),
+        include_patterns=tuple(raw.get("include_patterns", ())),
+        exclude_patterns=tuple(raw.get("exclude_patterns", ())),
+        max_age_days=max_age,
+    )
 
 
 def _check_cron(reader: _Reader, key: str, expression: str) -> None:
+    fix = 'use five fields: minute hour day month weekday, e.g. "*/15 * * * *"'
+    if len(expression.split()) != 5:
+        raise reader.fail(key, f"{expression!r} is not a cron expression (it has {len(expression.split())} "
+                               "fields, not 5)", fix)
     from apscheduler.triggers.cron import CronTrigger
 
     try:
         CronTrigger.from_crontab(expression)
     except ValueError as exc:
-        raise reader.fail(key, f"{expression!r} is not a cron expression ({exc})",
-                          'use five fields: minute hour day month weekday, e.g. "*/15 * * * *"') from None
+        raise reader.fail(key, f"{expression!r} is not a cron expression ({exc})", fix) from None
 
 
-def _platform(reader: _Reader, name: str, raw: Any) -> PlatformConfig | None:
+def _check_template(reader: _Reader, key: str, template: str) -> None:
+    from bot.compose import TEMPLATE_FIELDS, TemplateError, validate_template
+
+    fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+    try:
+        unknown = validate_template(template)
+    except TemplateError:
+        raise reader.fail(key, "unbalanced { or } in the template",
+                          f"write {{{{ or }}}} for a literal brace; fields are {fields}") from None
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], TEMPLATE_FIELDS, n=1)
+        fix = f"did you mean {{{close[0]}}}? fields are {fields}" if close else f"use one of {fields}"
+        raise reader.fail(key, f"unknown field {{{unknown[0]}}}", fix)
+
+
+def _platform(reader: _Reader, name: str, raw: Any, default_tz: str) -> PlatformConfig | None:
     prefix = f"platforms.{name}"
     if not isinstance(raw, dict):
         raise reader.fail(prefix, "must be a table", f"write [platforms.{name}]")
     reader.check_keys(raw, _PLATFORM_KEYS, prefix)
-    if not raw.get("enabled", True):
-        return None
     template = raw.get("template")
     if template is not None:
-        from bot.compose import validate_template
-
-        unknown = validate_template(template)
-        if unknown:
-            from bot.compose import TEMPLATE_FIELDS
-
-            raise reader.fail(f"{prefix}.template", f"unknown field {{{unknown[0]}}}",
-                              f"use one of {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}")
+        _check_template(reader, f"{prefix}.template", template)
     mode = raw.get("hashtag_mode", "append")
     if mode not in ("append", "inline"):
         raise reader.fail(f"{prefix}.hashtag_mode", f"{mode!r} is not a mode", 'use "append" or "inline"')
@@ -277,6 +397,21 @@ def _platform(reader: _Reader, name: str, raw: Any) -> PlatformConfig | None:
     for key, value in hashtags.items():
         if not isinstance(value, str):
             raise reader.fail(f"{prefix}.hashtags.{key}", "expected a hashtag in quotes", f'write {key} = "Tag"')
+    timezone = raw.get("timezone", default_tz)
+    if "timezone" in raw:
+        _check_timezone(reader, f"{prefix}.timezone", timezone)
+    windows: list[Window] = []
+    for index, text in enumerate(raw.get("windows", ())):
+        try:
+            windows.append(parse_window(text))
+        except ScheduleSyntaxError as exc:
+            raise reader.fail(f"{prefix}.windows[{index}]", exc.problem, exc.fix) from None
+    try:
+        quiet = parse_quiet_dates(raw.get("quiet_dates", ()))
+    except ScheduleSyntaxError as exc:
+        raise reader.fail(f"{prefix}.quiet_dates", exc.problem, exc.fix) from None
+    if not raw.get("enabled", True):
+        return None  # checked all the same: turning it back on must not reveal old mistakes
     return PlatformConfig(
         name=name,
         template=template,
@@ -292,48 +427,69 @@ def _platform(reader: _Reader, name: str, raw: Any) -> PlatformConfig | None:
         daily_cap=raw.get("daily_cap"),
         monthly_cap=raw.get("monthly_cap"),
         min_gap=gap,
+        timezone=timezone,
+        windows=tuple(windows),
+        quiet_dates=quiet,
     )
+
+
+def _toml_error(name: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    """tomllib says '... (at line 3, column 7)': move the line to the front, like every other message."""
+    text = str(exc)
+    match = re.search(r"\s*\(at line (\d+), column \d+\)$", text)
+    if match:
+        return ConfigError(f"{name}:{match[1]}: not valid TOML: {text[: match.start()]}",
+                           hint='check quotes, brackets and "=" signs on that line')
+    return ConfigError(f"{name}: not valid TOML: {text}", hint='check quotes, brackets and "=" signs')
 
 
 def parse_config(text: str, path: Path | None, env: Environment | None = None) -> Config:
     """Validate TOML text into a Config, or raise one ConfigError naming the place."""
     reader = _Reader(path, text)
-    name = str(path) if path else "<built-in config>"
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{name}: not valid TOML: {exc}", hint="check quotes, brackets and '=' signs") from None
+        raise _toml_error(reader.name, exc) from None
     reader.check_keys(raw, _TOP_KEYS, "")
     reader.check_keys(raw.get("bot", {}), _BOT_KEYS, "bot")
     timezone = raw.get("bot", {}).get("timezone", "UTC")
-    _check_timezone(reader, timezone)
+    _check_timezone(reader, "bot.timezone", timezone)
+    platforms_raw = raw.get("platforms", {})
+    for key in platforms_raw:
+        if key not in KNOWN_PLATFORMS:
+            raise reader.fail(f"platforms.{key}", "unknown platform", _did_you_mean(key, KNOWN_PLATFORMS, "use"))
+    platforms = {}
+    for key, value in platforms_raw.items():
+        parsed = _platform(reader, key, value, timezone)
+        if parsed is not None:
+            platforms[key] = parsed
     base_dir = path.parent if path else Path.cwd()
     feeds = tuple(_feed(reader, f, i, base_dir) for i, f in enumerate(raw.get("feeds", [])))
     if not feeds:
         raise reader.fail("feeds", "no feeds configured", 'add a [[feeds]] table with url = "..."')
-    platforms_raw = raw.get("platforms", {})
-    for key in platforms_raw:
-        if key not in KNOWN_PLATFORMS:
-            close = difflib.get_close_matches(key, KNOWN_PLATFORMS, n=1)
-            raise reader.fail(f"platforms.{key}", "unknown platform",
-                              f"did you mean '{close[0]}'?" if close else f"use {', '.join(KNOWN_PLATFORMS)}")
-    platforms = {}
-    for key, value in platforms_raw.items():
-        parsed = _platform(reader, key, value)
-        if parsed is not None:
-            platforms[key] = parsed
+    seen: dict[str, int] = {}
+    for index, feed in enumerate(feeds):
+        if feed.url in seen:
+            raise reader.fail(f"feeds[{index}].url", f"the same feed as feeds[{seen[feed.url]}]",
+                              "remove one of them (a feed may list several platforms)")
+        seen[feed.url] = index
     return Config(path=path, feeds=feeds, platforms=platforms, timezone=timezone,
                   env=env if env is not None else Environment())
 
 
-def _check_timezone(reader: _Reader, name: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+def _check_timezone(reader: _Reader, key: str, name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     try:
         ZoneInfo(name)
+        return
     except (ZoneInfoNotFoundError, ValueError):
-        raise reader.fail("bot.timezone", f"unknown time zone {name!r}",
-                          'use an IANA name such as "Europe/Paris" or "UTC"') from None
+        pass
+    # Only on the error path: listing the zones reads the tz database.
+    zones = {z.lower(): z for z in available_timezones()}
+    close = difflib.get_close_matches(name.lower().replace(" ", "_"), list(zones), n=1)
+    fix = f'did you mean "{zones[close[0]]}"?' if close else 'use an IANA name such as "Europe/Paris" or "UTC"'
+    raise reader.fail(key, f"unknown time zone {name!r}", fix)
 
 
 def default_config_text() -> str:
