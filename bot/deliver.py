@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from bot import schedule
 from bot.config import Config, PlatformConfig
 from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimited, RejectedError
 from bot.models import Draft, Image, PostResult
@@ -57,17 +58,13 @@ class DeliveryReport:
 
 
 def wait_reason(config: PlatformConfig, store: Store, platform: Platform, now: float) -> str | None:
-    """Caps, gaps and quotas that hold the next post back; None when it may go now."""
+    """Posting rules (windows, quiet dates, gap, caps: bot.schedule) and quotas that hold the next post back;
+    None when it may go now."""
     if isinstance(platform, DryRunPlatform):
         return None
-    if config.daily_cap is not None and store.count_posted_since(config.name, now - 86400) >= config.daily_cap:
-        return f"daily cap of {config.daily_cap} reached"
-    if config.monthly_cap is not None and store.count_posted_since(config.name, now - 30 * 86400) >= config.monthly_cap:
-        return f"monthly cap of {config.monthly_cap} reached"
-    if config.min_gap.total_seconds() > 0:
-        last = store.last_posted_at(config.name)
-        if last is not None and now - last < config.min_gap.total_seconds():
-            return f"minimum gap of {config.min_gap} since the last post"
+    hold = schedule.next_slot(config, now, store)
+    if hold is not None:
+        return hold.describe(config.timezone)
     remaining = getattr(platform, "quota_remaining", None)
     reset_at = getattr(platform, "quota_reset_at", None)
     if remaining == 0 and reset_at and now < reset_at:
