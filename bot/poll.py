@@ -31,19 +31,20 @@ class PollReport:
     error: str | None = None
 
 
-def compose_drafts(config: Config, article: Article, platforms: Sequence[str]) -> list[Draft]:
+def compose_drafts(config: Config, article: Article, platforms: Sequence[str],
+                   feed: FeedConfig | None = None) -> list[Draft]:
     from bot.compose import compose
 
-    return [compose(article, compose_spec(config, name)) for name in platforms]
+    return [compose(article, compose_spec(config, name, feed)) for name in platforms]
 
 
-def compose_spec(config: Config, platform: str):  # type: ignore[no-untyped-def]
+def compose_spec(config: Config, platform: str, feed: FeedConfig | None = None):  # type: ignore[no-untyped-def]
     from bot.compose.spec import ComposeSpec
 
     p = config.platforms[platform]
     return ComposeSpec(
         platform=platform,
-        template=p.template,
+        template=dict(feed.templates).get(platform, p.template) if feed else p.template,
         max_hashtags=p.max_hashtags,
         hashtag_mode=p.hashtag_mode,  # type: ignore[arg-type]
         hashtag_map=dict(p.hashtag_map),
@@ -75,14 +76,17 @@ def select_new(
     for article in articles:
         unique.setdefault(article.key, article)
     fresh = [a for a in unique.values() if not known.intersection(identities(a))]
+    chosen: list[Article] = []
+    for article in fresh:
+        # A backfill is asked for explicitly, so max age does not apply to it; the other filters do.
+        # Judging the article as of its own publication time makes its age zero.
+        reason = feed.filter.reason(article, (article.published or now) if baseline else now)
+        if reason is None:
+            chosen.append(article)
+        elif not baseline:
+            log.info("feed %s: not posting %r: %s", feed.name, article.title, reason)
     if baseline:
-        dated = sorted(fresh, key=lambda a: _timestamp(a) or 0.0, reverse=True)
-        chosen = dated[: feed.backfill]
-    else:
-        cutoff = now - timedelta(days=feed.max_age_days)
-        chosen = [a for a in fresh if a.published is None or a.published >= cutoff]
-        for skipped in (a for a in fresh if a not in chosen):
-            log.info("feed %s: not posting %r: older than %s days", feed.name, skipped.title, feed.max_age_days)
+        chosen = sorted(chosen, key=lambda a: _timestamp(a) or 0.0, reverse=True)[: feed.backfill]
     from bot.feeds.order import oldest_first
 
     return oldest_first(chosen)
@@ -124,7 +128,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     deliveries = [
         _delivery(article, draft, feed, ts)
         for article in chosen
-        for draft in compose_drafts(config, article, platforms)
+        for draft in compose_drafts(config, article, platforms, feed)
     ]
     seen = [
         SeenArticle(key=key, article_key=a.key, feed_url=feed.url, url=a.url, title=a.title,
