@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot.config import Config, FeedConfig
 from bot.models import Article, Draft
@@ -60,12 +61,25 @@ def feed_platforms(config: Config, feed: FeedConfig) -> list[str]:
     return [n for n in names if n in config.platforms]
 
 
-def identities(article: Article) -> list[str]:
-    return list(dict.fromkeys((article.key, *article.aliases)))
+class _Identified(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
 
 
-def _timestamp(article: Article) -> float | None:
-    return article.published.timestamp() if article.published else None
+class _Dated(Protocol):
+    @property
+    def published(self) -> datetime | None: ...
+
+
+def identities(item: _Identified) -> list[str]:
+    """The key and every alias: an article is known when any of them was seen before."""
+    return list(dict.fromkeys((item.key, *item.aliases)))
+
+
+def _timestamp(item: _Dated) -> float | None:
+    return item.published.timestamp() if item.published else None
 
 
 def select_new(
@@ -121,9 +135,16 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
                                       last_checked_at=ts))
         return PollReport(feed.name, "error", error=str(exc))
 
-    articles = parsed.articles
-    known = store.known_keys(k for a in articles for k in identities(a))
-    chosen = select_new(articles, known, feed, baseline=not state.baseline_done, now=now)
+    # Cleaning an entry's HTML costs more than parsing the feed, so only new entries become Articles.
+    entries = [e for e in parsed.entries if e.title or e.url]
+    if len(entries) < len(parsed.entries):
+        log.info("feed %s: skipped %d entries with neither title nor link", feed.name,
+                 len(parsed.entries) - len(entries))
+    known = store.known_keys(k for e in entries for k in identities(e))
+    fresh = [e for e in entries if not known.intersection(identities(e))]
+    by_key = {e.key: e for e in fresh}
+    chosen = select_new([e.article() for e in fresh], known, feed, baseline=not state.baseline_done, now=now)
+    chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed) for a in chosen]
     platforms = feed_platforms(config, feed)
     deliveries = [
         _delivery(article, draft, feed, ts)
@@ -131,13 +152,13 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
         for draft in compose_drafts(config, article, platforms, feed)
     ]
     seen = [
-        SeenArticle(key=key, article_key=a.key, feed_url=feed.url, url=a.url, title=a.title,
-                    published_at=_timestamp(a))
-        for a in articles
-        for key in identities(a)
+        SeenArticle(key=key, article_key=e.key, feed_url=feed.url, url=e.url, title=e.title,
+                    published_at=_timestamp(e))
+        for e in entries
+        for key in identities(e)
     ]
     queued = store.record_articles(seen, deliveries, ts)
-    new_count = sum(1 for a in articles if not known.intersection(identities(a)))
+    new_count = len(fresh)
     redirected = result.moved_to if result.permanent_redirect and result.moved_to else state.current_url
     if redirected != state.current_url:
         log.warning("feed %s moved permanently to %s; using the new address from now on", feed.name, redirected)
@@ -147,10 +168,24 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     ))
     if not state.baseline_done:
         log.info("feed %s: first sight, %d entries recorded as seen, %d queued (backfill %d)",
-                 feed.name, len(articles), len(chosen), feed.backfill)
+                 feed.name, len(entries), len(chosen), feed.backfill)
     elif chosen:
         log.info("feed %s: %d new article(s), %d post(s) queued", feed.name, len(chosen), queued)
-    return PollReport(feed.name, "ok", entries=len(articles), new=new_count, queued=queued)
+    return PollReport(feed.name, "ok", entries=len(entries), new=new_count, queued=queued)
+
+
+def _complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig) -> Article:
+    """A feed that carries only a teaser: read the article's page for its text and image."""
+    if not excerpt_only or not article.url.startswith(("http://", "https://")):
+        return article
+    from bot.feeds.errors import FeedError
+    from bot.feeds.page import complete_from_page
+
+    try:
+        return complete_from_page(article)
+    except FeedError as exc:
+        log.warning("feed %s: using the excerpt of %r: %s", feed.name, article.title, exc)
+        return article
 
 
 def _delivery(article: Article, draft: Draft, feed: FeedConfig, now: float) -> NewDelivery:
