@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any, TextIO
 
 _TOKEN_PARAM = re.compile(r"(access_token|oauth_signature|oauth_token|input_token)=[^&\s\"']+")
 
@@ -24,6 +25,38 @@ class Redactor:
         return _TOKEN_PARAM.sub(r"\1=***", text)
 
 
+class RedactingStream:
+    """Wraps stdout/stderr so that whatever is printed (reports, warnings, a traceback) is redacted too:
+    the formatter covers log lines, this covers everything else that reaches the terminal or the host's log."""
+
+    def __init__(self, stream: TextIO, redact: Redactor) -> None:
+        self.stream = stream
+        self.redact = redact
+
+    def write(self, text: str) -> int:
+        self.stream.write(self.redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def redact_streams(redact: Redactor) -> None:
+    """Install (or re-arm) the redacting wrappers on sys.stdout and sys.stderr."""
+    for name in ("stdout", "stderr"):
+        current = getattr(sys, name)
+        if isinstance(current, RedactingStream):
+            current.redact = redact
+        else:
+            setattr(sys, name, RedactingStream(current, redact))
+
+
 class _RedactingFormatter(logging.Formatter):
     def __init__(self, redact: Redactor, as_json: bool) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
@@ -37,15 +70,17 @@ class _RedactingFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            # Redacted before encoding too: JSON escaping could hide a secret holding a quote or backslash.
+            "message": self.redact(record.getMessage()),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = self.redact(self.formatException(record.exc_info))
         return self.redact(json.dumps(entry, ensure_ascii=False))
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> Redactor:
     redact = Redactor(secrets)
+    redact_streams(redact)
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(_RedactingFormatter(redact, fmt == "json"))
     root = logging.getLogger()
