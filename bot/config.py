@@ -26,6 +26,7 @@ DEFAULT_DATABASE_URL = "sqlite:///bot.db"
 DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 KNOWN_PLATFORMS = ("twitter", "facebook")
+DEFAULT_SHUTDOWN_GRACE = 20.0
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample-feed.xml"
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -100,6 +101,8 @@ class Environment:
     facebook: FacebookCredentials | None = None
     twitter_api_url: str = DEFAULT_TWITTER_API_URL
     facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
+    # Seconds the worker gives in-flight work after SIGTERM (Heroku-style hosts kill at 30).
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
 
     def secrets(self) -> list[str]:
         """Every secret value, for redaction of logs and errors."""
@@ -515,7 +518,14 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     facebook = None
     if env.get("FACEBOOK_PAGE_ID") and env.get("FACEBOOK_PAGE_TOKEN"):
         facebook = FacebookCredentials(page_id=env["FACEBOOK_PAGE_ID"], page_token=Secret(env["FACEBOOK_PAGE_TOKEN"]))
+    grace_text = env.get("BOT_SHUTDOWN_GRACE") or str(DEFAULT_SHUTDOWN_GRACE)
+    try:
+        grace = float(grace_text)
+    except ValueError:
+        raise ConfigError(f"BOT_SHUTDOWN_GRACE={grace_text!r} is not a number of seconds",
+                          hint="unset it (20 s) or give e.g. 25") from None
     return Environment(
+        shutdown_grace=grace,
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         twitter=twitter,
         facebook=facebook,

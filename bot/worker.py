@@ -1,77 +1,217 @@
-"""The long-running worker: APScheduler jobs from the config, a clean stop on SIGTERM/SIGINT."""
+"""The long-running worker: APScheduler jobs from the config, config reloads, a clean stop.
+
+Threads: APScheduler's BackgroundScheduler runs the jobs (it sleeps until the next one is
+due); the main thread only waits on an Event, waking every few seconds to see whether the
+config file changed. Idle, the process does next to nothing.
+
+Stopping (SIGTERM from the host, SIGINT from a terminal): no new jobs start, deliveries stop
+between two posts, and what is in flight finishes; every network call has a timeout shorter
+than the grace period. A post that still has not settled when the grace period ends keeps
+its lease: the next worker to take it over looks it up on the platform before posting again.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
+import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from bot.app import Bot
-from bot.config import FeedConfig
+from bot.config import Config, FeedConfig, load_config
+from bot.errors import ConfigError
+from bot.models import Draft
 from bot.poll import RETENTION
+from bot.schedule import feed_trigger
 
 log = logging.getLogger(__name__)
 DELIVERY_EVERY = timedelta(seconds=30)
-SHUTDOWN_GRACE = 20.0
+RELOAD_CHECK_SECONDS = 2.0  # how often the main thread looks at the config file's time stamp
 
 
-def build_scheduler(bot: Bot, stop: threading.Event):  # type: ignore[no-untyped-def]
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    try:
+        st = path.stat() if path else None
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size) if st else None
 
-    tz = bot.config.timezone
-    scheduler = BackgroundScheduler(
-        timezone=tz,
-        executors={"default": ThreadPoolExecutor(max_workers=8)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-    )
-    now = datetime.now(UTC)
 
-    def poll_job(feed: FeedConfig) -> None:
-        if stop.is_set():
+class Worker:
+    def __init__(self, bot: Bot, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None) -> None:
+        self.bot = bot
+        self.dry_run = dry_run
+        self.show = show or (lambda name, draft: None)
+        self.stop = threading.Event()
+        self._wake = threading.Event()
+        self._reload_asked = False
+        # Held while delivering and while swapping the config, so a delivery never sees a half-swapped bot.
+        self._lock = threading.Lock()
+        self._feeds: dict[str, FeedConfig] = {}
+        self._retired: list[Any] = []
+        self._loaded_stamp = _stamp(bot.config.path)
+        self._seen_stamp = self._loaded_stamp
+        self.scheduler: Any = None
+
+    # --- jobs -----------------------------------------------------------------------------------
+
+    def _poll_job(self, url: str) -> None:
+        feed = self._feeds.get(url)
+        if self.stop.is_set() or feed is None:
             return
-        reports = bot.poll([feed])
+        reports = self.bot.poll([feed])
         if any(r.queued for r in reports):
-            bot.deliver(stop)
+            self._deliver_job()
 
-    for feed in bot.config.feeds:
-        trigger = (CronTrigger.from_crontab(feed.cron, timezone=tz) if feed.cron
-                   else IntervalTrigger(seconds=int(feed.every.total_seconds()) if feed.every else 900, timezone=tz))
-        scheduler.add_job(poll_job, trigger, args=[feed], id=f"feed:{feed.url}", name=f"poll {feed.name}",
-                          next_run_time=now)
-    scheduler.add_job(lambda: None if stop.is_set() else bot.deliver(stop),
-                      IntervalTrigger(seconds=int(DELIVERY_EVERY.total_seconds()), timezone=tz),
-                      id="deliver", name="deliver due posts", next_run_time=now + timedelta(seconds=5))
-    scheduler.add_job(lambda: bot.store.forget_older_than((datetime.now(UTC) - RETENTION).timestamp()),
-                      IntervalTrigger(hours=24, timezone=tz), id="housekeeping", name="forget old identities")
-    return scheduler
+    def _deliver_job(self) -> None:
+        if self.stop.is_set():
+            return
+        with self._lock:
+            self.bot.deliver(self.stop)
+
+    def _housekeeping_job(self) -> None:
+        self.bot.store.forget_older_than((datetime.now(UTC) - RETENTION).timestamp())
+
+    def build_scheduler(self) -> Any:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        tz = self.bot.config.timezone
+        scheduler = BackgroundScheduler(
+            timezone=tz,
+            executors={"default": ThreadPoolExecutor(max_workers=8)},
+            # coalesce: after a stall, one catch-up run, not one per missed interval.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+        self.scheduler = scheduler
+        self._sync_feed_jobs(self.bot.config)
+        scheduler.add_job(self._deliver_job, IntervalTrigger(seconds=int(DELIVERY_EVERY.total_seconds())),
+                          id="deliver", name="deliver due posts",
+                          next_run_time=datetime.now(UTC) + timedelta(seconds=5))
+        scheduler.add_job(self._housekeeping_job, IntervalTrigger(hours=24), id="housekeeping",
+                          name="forget old identities")
+        return scheduler
+
+    def _sync_feed_jobs(self, config: Config) -> None:
+        """One job per feed URL: new feeds start now, changed timings are rescheduled, the rest keep their
+        rhythm. Jobs look their feed up at run time, so filter or template edits apply at the next look."""
+        wanted = {feed.url: feed for feed in config.feeds}
+        tz = config.timezone
+        for url in set(self._feeds) - set(wanted):
+            self.scheduler.remove_job(f"feed:{url}")
+        for url, feed in wanted.items():
+            old = self._feeds.get(url)
+            job_id = f"feed:{url}"
+            if old is None:
+                self.scheduler.add_job(self._poll_job, feed_trigger(feed, tz), args=[url], id=job_id,
+                                       name=f"poll {feed.name}", next_run_time=datetime.now(UTC))
+            elif (old.every, old.cron) != (feed.every, feed.cron) or tz != self.bot.config.timezone:
+                self.scheduler.reschedule_job(job_id, trigger=feed_trigger(feed, tz))
+        self._feeds = wanted
+
+    # --- config reloads ---------------------------------------------------------------------------
+
+    def maybe_reload(self) -> None:
+        """On SIGHUP, or once the file's time stamp has changed and then held still for one check
+        (an editor or `git pull` may still be writing it)."""
+        if self._reload_asked:
+            self._reload_asked = False
+            self.reload("SIGHUP")
+            return
+        stamp = _stamp(self.bot.config.path)
+        if stamp != self._loaded_stamp and stamp == self._seen_stamp and stamp is not None:
+            self.reload("file changed")
+        self._seen_stamp = stamp
+
+    def reload(self, why: str) -> bool:
+        path = self.bot.config.path
+        if path is None:
+            log.info("config reload (%s) skipped: running on the built-in defaults, no file to read", why)
+            return False
+        self._loaded_stamp = _stamp(path)
+        try:
+            new = load_config(str(path))
+        except ConfigError as exc:
+            log.error("config reload (%s) REJECTED, the last good config stays in force: %s", why, exc)
+            return False
+        from bot.platforms import build_platform
+
+        with self._lock:
+            old = self.bot.config
+            platforms = {name: p for name, p in self.bot.platforms.items() if name in new.platforms}
+            self._retired += [p for name, p in self.bot.platforms.items() if name not in new.platforms]
+            for name in new.platforms:
+                if name not in platforms:
+                    platforms[name] = build_platform(new, name, self.dry_run, self.show)
+            self.bot.platforms = platforms
+            self._sync_feed_jobs(new)
+            self.bot.config = new
+        log.info("config reloaded (%s): %d feed(s) (was %d), platforms: %s", why, len(new.feeds), len(old.feeds),
+                 ", ".join(new.platforms) or "none")
+        return True
+
+    # --- running ----------------------------------------------------------------------------------
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            log.warning("second %s: stopping now", signal.Signals(signum).name)
+            _flush_and_exit(1)
+        log.info("received %s: taking no new work, finishing what is in flight (up to %ds)",
+                 signal.Signals(signum).name, int(self.bot.config.env.shutdown_grace))
+        self.stop.set()
+        self._wake.set()
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        self._reload_asked = True
+        self._wake.set()
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, self._on_hup)
+        scheduler = self.build_scheduler()
+        scheduler.start()
+        config = self.bot.config
+        log.info("worker started: %d feed(s), platforms: %s%s", len(config.feeds), ", ".join(self.bot.platforms),
+                 f"; watching {config.path} for edits (or send SIGHUP)" if config.path else "")
+        while not self.stop.is_set():
+            self._wake.wait(RELOAD_CHECK_SECONDS)
+            self._wake.clear()
+            if not self.stop.is_set():
+                self.maybe_reload()
+        return self._shutdown(scheduler)
+
+    def _shutdown(self, scheduler: Any) -> int:
+        grace = self.bot.config.env.shutdown_grace
+        done = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        done.start()
+        done.join(grace)
+        if done.is_alive():
+            # Job threads are not daemons: returning would hang the interpreter until they end.
+            log.warning("work still running after %ds; its leases expire and the next worker looks its posts up "
+                        "before sending them again", int(grace))
+            _flush_and_exit(0)
+        for platform in self._retired:
+            platform.close()
+        log.info("worker stopped")
+        return 0
 
 
-def run_worker(bot: Bot) -> int:
-    stop = threading.Event()
+def _flush_and_exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s: finishing what is in flight, then stopping", signal.Signals(signum).name)
-        stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    scheduler = build_scheduler(bot, stop)
-    scheduler.start()
-    log.info("worker started: %d feed(s), platforms: %s", len(bot.config.feeds), ", ".join(bot.platforms))
-    while not stop.wait(1.0):
-        pass
-    # Jobs check `stop` between posts; a post in flight finishes (its calls have timeouts) or its
-    # lease expires and the next worker looks it up before posting again.
-    done = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
-    done.start()
-    done.join(SHUTDOWN_GRACE)
-    if done.is_alive():
-        log.warning("some work was still running after %ds; its leases will expire and be taken over",
-                    int(SHUTDOWN_GRACE))
-    log.info("worker stopped")
-    return 0
+def run_worker(bot: Bot, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None) -> int:
+    return Worker(bot, dry_run=dry_run, show=show).run()
