@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--platform", action="append", metavar="NAME", help="only this platform (repeatable)")
 
     sub.add_parser("check", help="validate the config and environment, reach feeds and platforms (posts nothing)")
+    plan = sub.add_parser("schedule", help="the plan: next checks of each feed, when each queued post goes out")
+    plan.add_argument("--limit", type=int, default=20, metavar="N", help="posts shown per platform (default 20)")
+    plan.add_argument("--checks", type=int, default=3, metavar="N", help="next checks shown per feed (default 3)")
     sub.add_parser("status", help="the queue, paused platforms, feed errors and caps")
     history = sub.add_parser("history", help="posts made, with their remote ids and URLs")
     history.add_argument("--limit", type=int, default=50)
@@ -77,10 +80,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception:  # a bug: say so, redacted (the streams are wrapped once logging is set up)
+        import traceback
+
+        text = traceback.format_exc()
+        print(f"bot: unexpected error (a bug; please report it):\n{_safe_text(text, redact)}", file=sys.stderr)
+        return 1
 
 
 def _safe(exc: BaseException, redact: Any) -> str:
-    return redact(str(exc)) if redact else str(exc)
+    return _safe_text(str(exc), redact)
+
+
+def _safe_text(text: str, redact: Any) -> str:
+    return str(redact(text)) if redact else text
 
 
 def _load_dotenv() -> None:
@@ -96,16 +109,17 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.app import Bot
-    from bot.output import show_draft
 
     if args.backfill is not None:
         if args.backfill < 0:
             raise ConfigError("--backfill must be 0 or more")
         config = replace(config, feeds=tuple(replace(f, backfill=args.backfill) for f in config.feeds))
-    bot = Bot(config, dry_run=args.dry_run, show=show_draft)
+    show = _show_for(args.log_format)
+    bot = Bot(config, dry_run=args.dry_run, show=show)
     try:
         if args.once:
-            polls, reports = bot.run_once()
+            polls = _poll_with_progress(bot, config.feeds)
+            reports = _deliver_with_progress(bot)
             failed_feeds = [p for p in polls if p.status == "error"]
             posted = sum(len(r.posted) for r in reports.values())
             print(f"checked {len(polls)} feed(s), {sum(p.queued for p in polls)} post(s) queued, "
@@ -116,9 +130,66 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
             return 0
         from bot.worker import run_worker
 
-        return run_worker(bot)
+        return run_worker(bot, dry_run=args.dry_run, show=show)
     finally:
         bot.close()
+
+
+def _show_for(log_format: str) -> Any:
+    """Dry-run posts as readable blocks; with JSON logs, as log records so the output stays JSON lines."""
+    from bot.output import format_draft, show_draft
+
+    if log_format != "json":
+        return show_draft
+    return lambda name, draft: log.info("[dry-run] %s", format_draft(name, draft))
+
+
+def _poll_with_progress(bot: Any, feeds: Sequence[Any]) -> list[Any]:
+    """Every feed once, side by side, counting them off in a terminal."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from bot.app import FEED_WORKERS
+    from bot.progress import Progress
+
+    results: list[Any] = [None] * len(feeds)
+    with Progress("reading feeds", len(feeds)) as progress, \
+            ThreadPoolExecutor(max_workers=max(1, min(FEED_WORKERS, len(feeds)))) as pool:
+        futures = {pool.submit(bot.poll, [feed], True): index for index, feed in enumerate(feeds)}
+        for future in as_completed(futures):
+            report = future.result()[0]
+            results[futures[future]] = report
+            progress.step(f"{report.feed}: {report.status}")
+    return results
+
+
+def _deliver_with_progress(bot: Any) -> dict[str, Any]:
+    """Deliver what is due; in a terminal, count the queue down while it goes (a backfill can be long)."""
+    import threading
+
+    from bot.progress import Progress
+
+    def pending() -> int:
+        return sum(n for (_, state), n in bot.store.queue_counts().items() if state in ("queued", "retry"))
+
+    progress = Progress("delivering", 0)
+    if not progress.enabled:
+        return dict(bot.deliver())
+    progress.total = start = pending()
+    finished = threading.Event()
+
+    def tick() -> None:
+        while not finished.wait(0.5):
+            progress.done = start - pending()
+            progress.show()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        return dict(bot.deliver())
+    finally:
+        finished.set()
+        ticker.join()
+        progress.close()
 
 
 def cmd_post(config: Any, args: argparse.Namespace) -> int:
@@ -204,7 +275,7 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
             continue
         platforms = [p for p in feed_platforms(config, replace(feed)) if not args.platform or p in args.platform]
         for article in parsed.articles:
-            for draft in compose_drafts(config, article, platforms):
+            for draft in compose_drafts(config, article, platforms, feed):
                 used, limit = count_and_limit(draft)
                 items.append({
                     "platform": draft.platform, "article_id": article.key, "article_url": article.url,
@@ -221,38 +292,100 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_check(config: Any, args: argparse.Namespace) -> int:
+    """Config (already validated by now), each feed reached once, each platform's credentials, a short report."""
     from bot.config import missing_credentials
     from bot.feeds.errors import FeedError
     from bot.feeds.fetch import fetch_feed
     from bot.feeds.parse import parse_feed
     from bot.platforms import BUILDERS
+    from bot.progress import Progress
+    from bot.schedule import describe_rules
 
     problems = 0
     source = str(config.path) if config.path else "built-in defaults (no config file)"
-    print(f"config: {source}: {len(config.feeds)} feed(s), platforms: {', '.join(config.platforms) or 'none'}")
-    for feed in config.feeds:
-        try:
-            result = fetch_feed(feed.url, etag=None, last_modified=None)
-            count = len(parse_feed(result.body or b"", result.final_url or feed.url, result.content_type).articles)
-            print(f"feed {feed.name}: ok, {count} entries")
-        except (BotError, FeedError) as exc:
-            problems += 1
-            print(f"feed {feed.name}: FAILED: {exc}")
-    for name in config.platforms:
+    print(f"config: {source}: ok, {len(config.feeds)} feed(s), platforms: {', '.join(config.platforms) or 'none'}")
+    with Progress("reaching feeds", len(config.feeds)) as progress:
+        for feed in config.feeds:
+            try:
+                result = fetch_feed(feed.url, etag=None, last_modified=None)
+                parsed = parse_feed(result.body or b"", result.final_url or feed.url, result.content_type)
+                line = f"feed {feed.name}: ok, {len(parsed.articles)} entries"
+            except (BotError, FeedError) as exc:
+                problems += 1
+                line = f"feed {feed.name}: FAILED: {exc}"
+            progress.close()
+            print(line)
+            off = [p for p in feed.platforms if p not in config.platforms]
+            if off:
+                print(f"  note: {', '.join(off)} listed for this feed but not enabled: nothing goes there")
+            progress.step()
+    for name, pconf in config.platforms.items():
+        print(f"{name}: schedule: {describe_rules(pconf)}")
         missing = missing_credentials(config.env, name)
         if missing:
-            print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); see README 'Credentials'")
+            print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); posts are shown, not sent "
+                  "(see README 'Credentials')")
             continue
         try:
-            platform = BUILDERS[name](config, config.platforms[name])
+            platform = BUILDERS[name](config, pconf)
             assert platform is not None
-            account = platform.verify()
-            platform.close()
+            try:
+                account = platform.verify()
+            finally:
+                platform.close()
             print(f"{name}: ok, posting as {account.name} ({account.id})")
         except BotError as exc:
             problems += 1
             print(f"{name}: FAILED: {exc}")
+    print(f"check: {problems} problem(s)" if problems else "check: all good")
     return 1 if problems else 0
+
+
+def cmd_schedule(config: Any, args: argparse.Namespace) -> int:
+    """The plan: when each feed is next looked at, and when each queued post goes out where."""
+    from bot.config import missing_credentials
+    from bot.schedule import describe_rules, format_local, next_checks, plan_posts
+    from bot.store import open_store
+
+    now = datetime.now(UTC).timestamp()
+    tz = config.timezone
+    store = open_store(config.env.database_url)
+    try:
+        print(f"feeds (times in {tz}):")
+        for feed in config.feeds:
+            state = store.feed_state(feed.url)
+            times = next_checks(feed, tz, now, state.last_checked_at if state else None, args.checks)
+            if state and state.next_attempt_at and state.next_attempt_at > now:
+                times = [t for t in times if t >= state.next_attempt_at] or [state.next_attempt_at]
+                note = f" (failing, backing off: {state.last_error})"
+            else:
+                note = ""
+            how = f"cron {feed.cron}" if feed.cron else f"every {_every(feed.every)}"
+            print(f"  {feed.name}: {how}; next: {', '.join(format_local(t, tz) for t in times)}{note}")
+        for name, pconf in config.platforms.items():
+            print(f"{name}: {describe_rules(pconf)}")
+            if missing_credentials(config.env, name):
+                print("  dry-run (no credentials): posts are shown as soon as they are due; "
+                      "with credentials they would go out as below")
+            rows = store.deliveries(states=("queued", "retry"), platform=name, limit=10_000, newest_first=False)
+            if not rows:
+                print("  queue empty")
+                continue
+            for planned in plan_posts(pconf, [(r, r.due_at) for r in rows], now, store)[: args.limit]:
+                when = format_local(planned.at, pconf.timezone) if planned.at is not None else "not scheduled"
+                why = f"  [{planned.reason}]" if planned.reason else ""
+                print(f"  {when}  {planned.item.title[:60]!r}{why}")
+            if len(rows) > args.limit:
+                print(f"  ... and {len(rows) - args.limit} more")
+        return 0
+    finally:
+        store.close()
+
+
+def _every(value: Any) -> str:
+    from bot.schedule import format_duration
+
+    return format_duration(value) if value else "15m"
 
 
 def cmd_status(config: Any, args: argparse.Namespace) -> int:
@@ -343,6 +476,7 @@ _COMMANDS = {
     "post": cmd_post,
     "preview": cmd_preview,
     "check": cmd_check,
+    "schedule": cmd_schedule,
     "status": cmd_status,
     "history": cmd_history,
     "retry": cmd_retry,
