@@ -1,0 +1,104 @@
+"""One-off commands: `bot post` and `bot preview`, as subprocesses against the local servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.fakes.feed_server import FeedServer
+from tests.feedgen import Item, rss
+from tests.helpers import bot_env, fake_graph, fake_x, run_bot
+
+PAGE = """<!doctype html><html lang="en"><head><title>Library budget approved | Example News</title>
+<meta property="og:title" content="Library budget approved">
+<meta property="og:image" content="https://news.example.org/img/library.jpg">
+<meta property="og:image:alt" content="The city library at dusk">
+<link rel="canonical" href="{url}"></head><body><nav>Home | World | Sport</nav>
+<article><h1>Library budget approved</h1>
+<p>The city council approved the new library budget on Tuesday after a two-hour debate.</p>
+<p>Residents asked for longer opening times on weekends, and the council agreed to study the request.</p>
+<p>The budget adds two librarians and a mobile library for the northern districts.</p></article>
+<footer>Copyright 2026 Example News. Follow us on Facebook.</footer></body></html>"""
+
+
+def _config(tmp_path: Path, feed_url: str) -> Path:
+    if "://" not in feed_url:
+        (tmp_path / feed_url).write_text(rss([]))
+    path = tmp_path / "bot.toml"
+    path.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\n[platforms.twitter]\n[platforms.facebook]\n')
+    return path
+
+
+def test_post_url_posts_once_and_the_worker_does_not_repost(tmp_path: Path) -> None:
+    with FeedServer() as site, fake_x() as x, fake_graph() as graph:
+        item = Item(1)
+        url = item.url.replace("https://news.example.org", site.url)
+        site.set("/2026/11/story-1/", PAGE.format(url=url), content_type="text/html; charset=utf-8")
+        site.set("/feed.xml", rss([]))
+        config = _config(tmp_path, site.url_for("/feed.xml"))
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", config)
+
+        dry = run_bot(["post", url, "--dry-run"], env, tmp_path)
+        assert dry.returncode == 0, dry.stderr
+        assert "Library budget approved" in dry.stdout and x.tweets == [] and graph.posts == []
+
+        first = run_bot(["post", url], env, tmp_path)
+        assert first.returncode == 0, first.stderr + first.stdout
+        assert len(x.tweets) == 1 and len(graph.posts) == 1
+        assert "Library budget approved" in x.tweets[0]["text"] and url in x.tweets[0]["text"]
+        assert graph.posts[0]["link"] == url
+
+        again = run_bot(["post", url], env, tmp_path)
+        assert again.returncode == 0 and "already posted" in again.stdout
+        assert len(x.tweets) == 1 and len(graph.posts) == 1
+
+        # the article now shows up in the feed (after the baseline): the worker knows it already
+        run_bot(["run", "--once"], env, tmp_path)
+        page_item = f"""<item><title>Library budget approved</title><link>{url}</link>
+            <guid isPermaLink="false">https://news.example.org/?p=4242</guid>
+            <pubDate>Fri, 27 Nov 2026 09:00:00 GMT</pubDate>
+            <description>The council approved it.</description></item>"""
+        site.set("/feed.xml", rss([]).replace("</channel>", page_item + "</channel>"))
+        result = run_bot(["run", "--once"], env, tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert len(x.tweets) == 1 and len(graph.posts) == 1
+
+
+def test_post_text_goes_out_once(tmp_path: Path) -> None:
+    with fake_x() as x, fake_graph() as graph:
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", _config(tmp_path, "feed.xml"))
+        result = run_bot(["post", "--text", "Our office is closed on Monday.", "--platform", "twitter"], env, tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert [t["text"] for t in x.tweets] == ["Our office is closed on Monday."] and graph.posts == []
+        again = run_bot(["post", "--text", "Our office is closed on Monday.", "--platform", "twitter"], env, tmp_path)
+        assert "already posted" in again.stdout and len(x.tweets) == 1
+
+
+def test_post_usage_errors_exit_2(tmp_path: Path) -> None:
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", _config(tmp_path, "feed.xml"))
+    assert run_bot(["post"], env, tmp_path).returncode == 2
+    bad = run_bot(["post", "--text", "x", "--platform", "mastodon"], env, tmp_path)
+    assert bad.returncode == 2 and "mastodon" in bad.stderr
+
+
+def test_preview_json_changes_nothing(tmp_path: Path) -> None:
+    with FeedServer() as site:
+        site.set("/feed.xml", rss([Item(1), Item(2)]))
+        db = tmp_path / "state.db"
+        env = bot_env(None, None, f"sqlite:///{db}", _config(tmp_path, site.url_for("/feed.xml")))
+        result = run_bot(["preview", "--json"], env, tmp_path)
+        assert result.returncode == 0, result.stderr
+        items = json.loads(result.stdout)
+        assert {(i["platform"], i["article_url"]) for i in items} == {
+            (p, Item(n).url) for p in ("twitter", "facebook") for n in (1, 2)}
+        for entry in items:
+            assert {"platform", "article_id", "article_url", "title", "text", "link", "hashtags", "image"} <= set(entry)
+            assert entry["length"] <= entry["limit"]
+            if entry["platform"] == "facebook":
+                assert entry["link"] == entry["article_url"] and entry["link"] not in entry["text"]
+            else:
+                assert entry["article_url"] in entry["text"]
+        assert not db.exists(), "preview must not create or change state"
+
+        text = run_bot(["preview", "--feed", site.url_for("/feed.xml")], env, tmp_path)
+        assert text.returncode == 0 and "--- twitter (" in text.stdout and "/280)" in text.stdout
