@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bot.config import Config, FeedConfig
-from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
+from bot.deliver import DeliveryReport, default_tuning, deliver_platform, resume_all, worker_id
 from bot.models import Draft
 from bot.platforms import Platform, build_platform
 from bot.platforms.dryrun import DryRunPlatform
@@ -28,6 +28,7 @@ class Bot:
         self.config = config
         self.store = store or open_store(config.env.database_url)
         self.owner = worker_id()
+        self.tuning = default_tuning()
         self._show = show or (lambda name, draft: None)
         self.platforms: dict[str, Platform] = {
             name: build_platform(config, name, dry_run, self._show) for name in config.platforms
@@ -57,8 +58,9 @@ class Bot:
         with self._deliver_lock:
             platforms = list(self.platforms.values())
             with ThreadPoolExecutor(max_workers=max(len(platforms), 1)) as pool:
-                reports = pool.map(lambda p: deliver_platform(self.config, self.store, p, self.owner, stop),
-                                   platforms)
+                reports = pool.map(
+                    lambda p: deliver_platform(self.config, self.store, p, self.owner, stop, tuning=self.tuning),
+                    platforms)
                 return {p.name: r for p, r in zip(platforms, reports, strict=True)}
 
     def run_once(self, stop: threading.Event | None = None) -> tuple[list[PollReport], dict[str, DeliveryReport]]:

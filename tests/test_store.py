@@ -8,6 +8,7 @@ import pytest
 
 from bot.store import Store, open_store
 from bot.store.base import DRY_RUN, FAILED, POSTED, QUEUED, RETRY, SENDING, FeedState, NewDelivery, SeenArticle
+from bot.store.migrations import MIGRATIONS
 
 
 def _delivery(key: str, platform: str = "twitter", published: float = 1000.0, due: float = 0.0) -> NewDelivery:
@@ -24,7 +25,7 @@ def _seen(key: str, article_key: str | None = None) -> SeenArticle:
 def test_migrate_is_idempotent(db_url: str) -> None:
     first = open_store(db_url)
     second = open_store(db_url)
-    assert first.migrate() == second.migrate() == 1
+    assert first.migrate() == second.migrate() == len(MIGRATIONS)
     first.close()
     second.close()
 
@@ -54,16 +55,25 @@ def test_claim_order_lease_and_settle(store: Store) -> None:
     store.record_articles([], [_delivery("new", published=300.0), _delivery("old", published=100.0)], 1.0)
     first = store.claim_next("twitter", now=10.0, owner="w1", lease_seconds=60)
     assert first is not None and first.article_key == "old" and first.state == SENDING and not first.uncertain
-    second = store.claim_next("twitter", now=10.0, owner="w2", lease_seconds=60)
+    # one post in flight per platform: nobody else gets the next one until this one is settled
+    assert store.claim_next("twitter", now=10.0, owner="w2", lease_seconds=60) is None
+    assert store.mark_posted(first.id, "w1", "123", "https://x.com/i/web/status/123", 11.0)
+    second = store.claim_next("twitter", now=12.0, owner="w2", lease_seconds=60)
     assert second is not None and second.article_key == "new"
-    assert store.claim_next("twitter", now=10.0, owner="w3", lease_seconds=60) is None
-    store.mark_posted(first.id, "w1", "123", "https://x.com/i/web/status/123", 11.0)
+    assert store.claim_next("twitter", now=12.0, owner="w3", lease_seconds=60) is None
     # a worker whose lease was taken over cannot overwrite the outcome
-    store.mark_failed(first.id, "someone-else", "late")
+    assert not store.mark_failed(first.id, "someone-else", "late")
+    assert not store.mark_failed(first.id, "w1", "settled twice")
     posted = store.deliveries(states=(POSTED,))
     assert [(d.article_key, d.remote_id, d.last_error) for d in posted] == [("old", "123", None)]
     assert store.count_posted_since("twitter", 0.0) == 1
     assert store.last_posted_at("twitter") == 11.0
+
+
+def test_platforms_are_independent(store: Store) -> None:
+    store.record_articles([], [_delivery("a"), _delivery("a", "facebook")], 1.0)
+    assert store.claim_next("twitter", now=2.0, owner="w1", lease_seconds=60) is not None
+    assert store.claim_next("facebook", now=2.0, owner="w2", lease_seconds=60) is not None
 
 
 def test_expired_lease_comes_back_uncertain(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,18 +17,36 @@ class Account:
     name: str
 
 
+@dataclass(frozen=True)
+class Quota:
+    """What the platform's own headers say is left before it starts refusing posts."""
+
+    remaining: int | None  # None: the platform did not say
+    reset_at: float | None  # epoch seconds
+    what: str  # e.g. "X 24-hour post limit", for logs and `bot status`
+
+
+# Called with the ids of the parts posted so far, after each part of a multi-part post (an X thread), so a
+# crash mid-thread resumes where it stopped. It may raise to stop the post (the lease was lost).
+PartsCallback = Callable[[list[str]], None]
+
+
 class Platform(Protocol):
     name: str
 
-    def publish(self, draft: Draft) -> PostResult:
-        """Post the draft. Raises a bot.errors.PlatformError subclass on failure."""
+    def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
+        """Post the parts of the draft not in `done` (remote ids of parts already posted, root first) and
+        return the root post. Raises a bot.errors.PlatformError subclass on failure."""
         ...
 
-    def find_existing(self, draft: Draft) -> PostResult | None:
-        """Look among the account's recent posts for this draft (matched by its link, else its text).
+    def find_existing(self, draft: Draft, done: Sequence[str] = ()) -> PostResult | None:
+        """Look on the platform for the part of the draft that follows `done`: the root post (among the
+        account's recent posts, matched by the article's link, else the exact text) or the next reply of
+        a thread. Used when an earlier attempt's outcome is unknown, so nothing is posted twice."""
+        ...
 
-        Used when an earlier attempt's outcome is unknown, so a post is never made twice.
-        """
+    def quota(self) -> Quota | None:
+        """The remaining allowance the platform reported with its last answer, if it reports one."""
         ...
 
     def verify(self) -> Account:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import requests
@@ -18,7 +20,7 @@ from bot.errors import (
     RetryableError,
 )
 from bot.models import Draft, PostResult
-from bot.platforms.base import Account
+from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import route_session
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,9 @@ _TEMPORARY = {1, 2}
 _RATE_LIMIT = {4, 17, 32, 613, 80001}
 _AUTH = {190, 10, 102}
 _DUPLICATE = 506
+# Usage (percent of Graph's allowance) from which posting pauses, before Graph starts refusing calls.
+USAGE_CEILING = 95
+USAGE_PAUSE_SECONDS = 300.0  # usage is a rolling one-hour figure: it falls back within minutes
 
 
 class FacebookPlatform:
@@ -58,7 +63,11 @@ class FacebookPlatform:
 
     # --- Platform interface ---------------------------------------------------------------------
 
-    def publish(self, draft: Draft) -> PostResult:
+    def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
+        """A link post (Facebook draws the preview card), or a photo post with the link in its caption when
+        the config asks for photo posts; a photo that fails falls back to the link post."""
+        if done:  # a Page post is one part: it is already there
+            return PostResult(remote_id=done[0], url=self._post_url(done[0]))
         if self.photo_posts and draft.image:
             caption = draft.text if not draft.link or draft.link in draft.text else f"{draft.text}\n\n{draft.link}"
             try:
@@ -77,12 +86,20 @@ class FacebookPlatform:
         post_id = str(result["id"])
         return PostResult(remote_id=post_id, url=self._post_url(post_id))
 
-    def find_existing(self, draft: Draft) -> PostResult | None:
-        result = self._call(self.graph.get_connections, self.page_id, "feed", fields="id,message,link", limit=100)
+    def find_existing(self, draft: Draft, done: Sequence[str] = ()) -> PostResult | None:
+        """GET /{page-id}/feed?fields=link,message,id: a link post by its link, a photo post by the link in
+        its caption, anything else by its exact text."""
+        if done:
+            return None
+        result = self._call(self.graph.get_connections, self.page_id, "feed", fields="link,message,id", limit=100)
         for post in result.get("data", []):
-            if (draft.link and post.get("link") == draft.link) or post.get("message") == draft.text:
+            message = post.get("message") or ""
+            if (draft.link and (post.get("link") == draft.link or draft.link in message)) or message == draft.text:
                 return PostResult(remote_id=str(post["id"]), url=self._post_url(str(post["id"])))
         return None
+
+    def quota(self) -> Quota | None:
+        return usage_quota(self._last_headers, time.time())
 
     def verify(self) -> Account:
         result = self._call(self.graph.get_object, self.page_id, fields="id,name")
@@ -134,6 +151,35 @@ def convert_error(exc: Any, headers: dict[str, str]) -> PlatformError:
         return RateLimited(f"Facebook temporarily blocked posting (368): {message}", platform=NAME, code=code,
                            retry_after=3600.0)
     return RejectedError(f"Facebook rejected the post (code {code}): {message}", platform=NAME, code=code)
+
+
+def usage_quota(headers: dict[str, str], now: float) -> Quota | None:
+    """Graph reports usage in percent, not a count: near the ceiling, posting pauses until it falls back."""
+    usage = usage_percent(headers)
+    if usage is None:
+        return None
+    if usage < USAGE_CEILING:
+        return Quota(None, None, f"Facebook usage {usage:.0f}%")
+    wait = regain_access_seconds(headers) or USAGE_PAUSE_SECONDS
+    return Quota(0, now + wait, f"Facebook usage {usage:.0f}% of its limit")
+
+
+def usage_percent(headers: dict[str, str]) -> float | None:
+    """Highest call_count / total_time / total_cputime in X-App-Usage, X-Page-Usage, X-Business-Use-Case-Usage."""
+    best: float | None = None
+    for name, value in headers.items():
+        if name.lower() not in ("x-app-usage", "x-business-use-case-usage", "x-page-usage"):
+            continue
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            continue
+        for entry in _walk(parsed):
+            for key in ("call_count", "total_time", "total_cputime"):
+                figure = entry.get(key)
+                if isinstance(figure, int | float):
+                    best = max(best or 0.0, float(figure))
+    return best
 
 
 def regain_access_seconds(headers: dict[str, str]) -> float | None:

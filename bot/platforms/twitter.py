@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import requests
@@ -19,7 +20,7 @@ from bot.errors import (
     RetryableError,
 )
 from bot.models import Draft, PostResult
-from bot.platforms.base import Account
+from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import route_session
 from bot.platforms.media import download_image
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 NAME = "twitter"
 _DUPLICATE = "duplicate content"
 _CHUNK = 1024 * 1024
+# Download and upload of an image together: past this the post goes without it. With each call's own
+# timeout this bounds a publish well inside the delivery lease (300 s by default).
+IMAGE_BUDGET_SECONDS = 60.0
 
 
 class TwitterPlatform:
@@ -46,34 +50,45 @@ class TwitterPlatform:
         route_session(self.client.session, DEFAULT_TWITTER_API_URL, api_url)
         self.upload_images = upload_images
         self._user_id: str | None = None
-        # Posts left in the 24-hour window, from X's own headers; None until X tells us.
-        self.quota_remaining: int | None = None
-        self.quota_reset_at: float | None = None
+        self._quota: Quota | None = None  # from the headers of the last POST /2/tweets
 
     # --- Platform interface ---------------------------------------------------------------------
 
-    def publish(self, draft: Draft) -> PostResult:
-        media_ids = self._upload_image(draft) if draft.image and self.upload_images else []
-        response = self._call(self.client.create_tweet, text=draft.text, media_ids=media_ids or None,
-                              user_auth=True)
-        first_id = str(response.json()["data"]["id"])
-        previous = first_id
-        for text in draft.thread:
-            reply = self._call(self.client.create_tweet, text=text, in_reply_to_tweet_id=previous, user_auth=True)
-            previous = str(reply.json()["data"]["id"])
-        return PostResult(remote_id=first_id, url=self._post_url(first_id))
+    def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
+        """The post, then each further part of a thread as a reply to the one before."""
+        texts = [draft.text, *draft.thread]
+        ids = list(done)
+        for index in range(len(ids), len(texts)):
+            if index == 0:
+                media_ids = self._upload_image(draft) if draft.image and self.upload_images else []
+                response = self._create(text=texts[0], media_ids=media_ids or None)
+            else:
+                response = self._create(text=texts[index], in_reply_to_tweet_id=ids[-1])
+            ids.append(str(response.json()["data"]["id"]))
+            if on_part is not None and len(ids) < len(texts):
+                on_part(list(ids))
+        return PostResult(remote_id=ids[0], url=self._post_url(ids[0]))
 
-    def find_existing(self, draft: Draft) -> PostResult | None:
-        user_id = self._me().id
+    def find_existing(self, draft: Draft, done: Sequence[str] = ()) -> PostResult | None:
+        """GET /2/users/{id}/tweets with expanded URLs: the root by the article's link (else its exact
+        text), or the reply to the last part in `done`."""
         response = self._call(
-            self.client.get_users_tweets, user_id, max_results=100,
-            tweet_fields=["entities", "created_at"], user_auth=True,
+            self.client.get_users_tweets, self._my_id(), max_results=100,
+            tweet_fields=["entities", "referenced_tweets", "created_at"], user_auth=True,
         )
         for tweet in response.json().get("data") or []:
-            urls = [u.get("expanded_url") for u in (tweet.get("entities") or {}).get("urls", [])]
-            if (draft.link and draft.link in urls) or tweet.get("text") == draft.text:
+            if done:
+                replied = [r.get("id") for r in tweet.get("referenced_tweets") or [] if r.get("type") == "replied_to"]
+                matched = done[-1] in replied
+            else:
+                urls = [u.get("expanded_url") for u in (tweet.get("entities") or {}).get("urls", [])]
+                matched = bool(draft.link and draft.link in urls) or tweet.get("text") == draft.text
+            if matched:
                 return PostResult(remote_id=str(tweet["id"]), url=self._post_url(str(tweet["id"])))
         return None
+
+    def quota(self) -> Quota | None:
+        return self._quota
 
     def verify(self) -> Account:
         return self._me()
@@ -82,6 +97,9 @@ class TwitterPlatform:
         self.client.session.close()
 
     # --- helpers --------------------------------------------------------------------------------
+
+    def _my_id(self) -> str:
+        return self._user_id or self._me().id
 
     def _me(self) -> Account:
         response = self._call(self.client.get_me, user_auth=True)
@@ -99,22 +117,20 @@ class TwitterPlatform:
             raise convert_error(exc) from None
         except requests.RequestException as exc:
             raise RetryableError(f"X could not be reached: {type(exc).__name__}", platform=NAME) from None
-        self._note_quota(response.headers)
         return response
 
-    def _note_quota(self, headers: Any) -> None:
-        remaining = headers.get("x-user-limit-24hour-remaining") or headers.get("x-app-limit-24hour-remaining")
-        reset = headers.get("x-user-limit-24hour-reset") or headers.get("x-app-limit-24hour-reset")
-        if remaining is not None and str(remaining).isdigit():
-            self.quota_remaining = int(remaining)
-            self.quota_reset_at = float(reset) if reset and str(reset).isdigit() else None
+    def _create(self, **fields: Any) -> requests.Response:
+        response = self._call(self.client.create_tweet, user_auth=True, **fields)
+        self._quota = post_quota(response.headers) or self._quota
+        return response
 
     def _upload_image(self, draft: Draft) -> list[str]:
         """v2 chunked upload; any failure posts without the image and says why."""
         assert draft.image is not None
+        deadline = time.monotonic() + IMAGE_BUDGET_SECONDS
         try:
-            data, media_type = download_image(draft.image.url)
-            media_id = self._upload_bytes(data, media_type)
+            data, media_type = download_image(draft.image.url, deadline=deadline)
+            media_id = self._upload_bytes(data, media_type, deadline)
             if draft.image.alt:
                 alt = {"id": media_id, "metadata": {"alt_text": {"text": draft.image.alt[:1000]}}}
                 self._media_request("metadata", alt)
@@ -123,16 +139,17 @@ class TwitterPlatform:
             log.warning("X: posting %s without its image: %s", draft.article_key, _one_line(exc))
             return []
 
-    def _upload_bytes(self, data: bytes, media_type: str) -> str:
+    def _upload_bytes(self, data: bytes, media_type: str, deadline: float) -> str:
         init = self._media_request("initialize", {"media_type": media_type, "total_bytes": len(data),
                                                   "media_category": "tweet_image"})
         media_id = str(init["data"]["id"])
         for index, start in enumerate(range(0, len(data), _CHUNK)):
+            if time.monotonic() > deadline:
+                raise ValueError(f"the upload took longer than {IMAGE_BUDGET_SECONDS:.0f} s")
             self._media_request(f"{media_id}/append", None, form={"segment_index": str(index)},
                                 files={"media": ("image", data[start:start + _CHUNK], "application/octet-stream")})
         final = self._media_request(f"{media_id}/finalize", None)
         info = final.get("data", {}).get("processing_info")
-        deadline = time.monotonic() + 60
         while info and info.get("state") in ("pending", "in_progress") and time.monotonic() < deadline:
             time.sleep(min(float(info.get("check_after_secs", 1)), 5))
             status = self._session_call("GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id})
@@ -185,6 +202,23 @@ def convert_error(exc: tweepy.errors.TweepyException) -> PlatformError:
     if isinstance(exc, tweepy.errors.TwitterServerError):
         return RetryableError(f"X server error {status}: {message}", platform=NAME, status=status)
     return RejectedError(f"X rejected the post ({status}): {message}", platform=NAME, status=status)
+
+
+_QUOTA_HEADERS = (
+    ("x-user-limit-24hour", "X 24-hour post limit for the account"),
+    ("x-app-limit-24hour", "X 24-hour post limit for the app"),
+    ("x-rate-limit", "X 15-minute post limit"),
+)
+
+
+def post_quota(headers: Any) -> Quota | None:
+    """The tightest of the limits X reports on POST /2/tweets: it is honoured before X answers 429."""
+    found: list[Quota] = []
+    for prefix, what in _QUOTA_HEADERS:
+        remaining, reset = headers.get(f"{prefix}-remaining"), headers.get(f"{prefix}-reset")
+        if remaining is not None and str(remaining).isdigit():
+            found.append(Quota(int(remaining), float(reset) if reset and str(reset).isdigit() else None, what))
+    return min(found, key=lambda q: q.remaining if q.remaining is not None else 0) if found else None
 
 
 def _reset_time(headers: Any) -> float | None:

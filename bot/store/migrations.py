@@ -71,4 +71,11 @@ MIGRATIONS: list[str] = [
         quota_reset_at {real}
     );
     """,
+    # 2: what a crash or an ambiguous error leaves behind. `uncertain`: an attempt may have reached the
+    # platform, so look the post up before sending it again. `parts`: remote ids of the parts of an X thread
+    # already posted (JSON list, the first is the root), so a crash mid-thread resumes instead of repeating.
+    """
+    ALTER TABLE outbox ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
+    """,
 ]

@@ -1,7 +1,8 @@
 """Postgres backend, for hosted workers and for several workers sharing the work.
 
-Row locks with SKIP LOCKED let each worker take a different post; an advisory lock
-serialises migrations when several processes start at once.
+A row lock on the platform's row serialises claims (one post in flight per platform); the
+outbox's unique (article, platform) key makes concurrent polls of the same feed queue each
+post once; an advisory lock serialises migrations when several processes start at once.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ _MIGRATION_LOCK = 0x0B07_5EED
 
 
 def normalise_url(url: str) -> str:
-    """Heroku hands out postgres://; libpq wants postgresql:// (both work, but be explicit)."""
-    return "postgresql://" + url.split("://", 1)[1] if url.startswith("postgres://") else url
+    """Heroku hands out postgres://, SQLAlchemy users write postgresql+psycopg://; libpq wants postgresql://."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.split("+", 1)[0].lower() in ("postgres", "postgresql"):
+        return "postgresql://" + rest
+    return url
 
 
 class PostgresStore(SqlStore):
     real_type = "DOUBLE PRECISION"
     serial_type = "BIGSERIAL PRIMARY KEY"
-    lock_clause = " FOR UPDATE SKIP LOCKED"
+    max_function = "GREATEST"
 
     def __init__(self, url: str) -> None:
         import psycopg
@@ -44,6 +48,15 @@ class PostgresStore(SqlStore):
     def _transaction(self) -> Iterator[Any]:
         with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
+
+    def _lock_platform(self, cur: Any, platform: str) -> bool:
+        # The platform's row is the claim lock. It is waited for, not skipped (SKIP LOCKED): a claim holds
+        # it for milliseconds, and a worker that skipped would take "locked" for "nothing to do" and
+        # leave the queue idle until its next round while the other worker only looked and found a post
+        # in flight.
+        cur.execute("INSERT INTO platforms (platform) VALUES (%s) ON CONFLICT (platform) DO NOTHING", (platform,))
+        cur.execute("SELECT platform FROM platforms WHERE platform = %s FOR UPDATE", (platform,))
+        return bool(cur.fetchall())
 
     def _lock_for_migration(self, cur: Any) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))

@@ -28,7 +28,7 @@ from bot.store.base import (
 )
 from bot.store.migrations import MIGRATIONS
 
-_DELIVERY_COLUMNS = [f.name for f in fields(Delivery) if f.name != "uncertain"]
+_DELIVERY_COLUMNS = [f.name for f in fields(Delivery)]
 _FEED_COLUMNS = [f.name for f in fields(FeedState)]
 _PLATFORM_COLUMNS = [f.name for f in fields(PlatformState)]
 
@@ -37,9 +37,8 @@ class SqlStore(ABC):
     """Shared SQL; `?` placeholders are rewritten by backends that use another style."""
 
     real_type = "REAL"
+    max_function = "MAX"  # the two-argument maximum: MAX on SQLite, GREATEST on Postgres
     serial_type = "INTEGER PRIMARY KEY AUTOINCREMENT"
-    # Appended to the SELECT that picks the next delivery: lets several workers skip rows another holds.
-    lock_clause = ""
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Any]:
@@ -158,62 +157,98 @@ class SqlStore(ABC):
 
     def claim_next(self, platform: str, now: float, owner: str, lease_seconds: float,
                    article_key: str | None = None) -> Delivery | None:
-        """Lease the oldest due post of a platform, in publication order.
+        """Lease the oldest unsettled post of a platform, if it is due and no other post of it is in flight.
 
-        A row still 'sending' whose lease ran out belonged to a worker that died or hung
-        mid-call: it comes back marked `uncertain` so the caller looks it up first.
+        One post in flight per platform, whatever the number of workers: that is what keeps publication
+        order, makes caps and gaps exact, and spends the platform's rate limit one call at a time. Several
+        workers still share the work: each platform goes to whichever worker claims it, and when a worker
+        dies its lease runs out and another takes over.
+
+        A row still 'sending' whose lease ran out belonged to a worker that died or hung mid-call: it comes
+        back `uncertain`, so the caller looks it up on the platform before sending it again.
         """
-        only = " AND article_key = ?" if article_key else ""
         with self._transaction() as cur:
-            # The oldest unsettled post goes first; if it is waiting for a retry, the ones after it wait
-            # too, so posts keep their publication order through an outage.
+            if not self._lock_platform(cur, platform):
+                return None  # another worker is claiming for this platform right now
+            busy = self._exec(
+                cur, "SELECT id FROM outbox WHERE platform = ? AND state = ? AND lease_until >= ? LIMIT 1",
+                (platform, SENDING, now),
+            ).fetchall()
+            if busy:
+                return None
+            only = " AND article_key = ?" if article_key else ""
+            # The oldest unsettled post goes first; while it waits for a retry, the ones after it wait too,
+            # so posts keep their publication order through an outage.
             rows = self._exec(
                 cur,
-                f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox WHERE platform = ?{only} AND "
-                "(state IN (?, ?) OR (state = ? AND lease_until < ?)) "
-                "ORDER BY COALESCE(published_at, created_at), id LIMIT 1" + self.lock_clause,
-                (platform, *([article_key] if article_key else []), QUEUED, RETRY, SENDING, now),
+                f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox WHERE platform = ?{only} AND state IN (?, ?, ?) "
+                "ORDER BY COALESCE(published_at, created_at), id LIMIT 1",
+                (platform, *([article_key] if article_key else []), QUEUED, RETRY, SENDING),
             ).fetchall()
             if not rows:
                 return None
             row = _delivery(rows[0])
             if row.state != SENDING and row.due_at > now:
                 return None
+            uncertain = row.uncertain or row.state == SENDING
             self._exec(
                 cur,
-                "UPDATE outbox SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
-                "WHERE id = ?",
-                (SENDING, owner, now + lease_seconds, row.id),
+                "UPDATE outbox SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+                "uncertain = ? WHERE id = ?",
+                (SENDING, owner, now + lease_seconds, int(uncertain), row.id),
             )
         return _replace(row, state=SENDING, lease_owner=owner, lease_until=now + lease_seconds,
-                        attempts=row.attempts + 1, uncertain=row.state == SENDING)
+                        attempts=row.attempts + 1, uncertain=uncertain)
 
-    def _finish(self, delivery_id: int, owner: str, assignments: str, params: Sequence[Any]) -> None:
+    def _lock_platform(self, cur: Any, platform: str) -> bool:
+        """Serialise claims for one platform; False when another worker holds the lock (skip, do not wait).
+
+        SQLite needs nothing here: BEGIN IMMEDIATE already admits one writer at a time.
+        """
+        return True
+
+    def _finish(self, delivery_id: int, owner: str, assignments: str, params: Sequence[Any]) -> bool:
         # Only the lease holder may settle a row: a worker whose lease expired must not overwrite
         # the outcome recorded by the one that took over.
         with self._transaction() as cur:
-            self._exec(
+            cur = self._exec(
                 cur,
                 f"UPDATE outbox SET {assignments}, lease_owner = NULL, lease_until = NULL "
-                "WHERE id = ? AND lease_owner = ?",
-                (*params, delivery_id, owner),
+                "WHERE id = ? AND lease_owner = ? AND state = ?",
+                (*params, delivery_id, owner, SENDING),
             )
+            return int(cur.rowcount) > 0
+
+    def record_parts(self, delivery_id: int, owner: str, parts: Sequence[str], lease_until: float) -> bool:
+        """Remember the parts posted so far and extend the lease: the post is still in flight."""
+        with self._transaction() as cur:
+            cur = self._exec(
+                cur,
+                "UPDATE outbox SET parts = ?, lease_until = ? WHERE id = ? AND lease_owner = ? AND state = ?",
+                (json.dumps(list(parts)), lease_until, delivery_id, owner, SENDING),
+            )
+            return int(cur.rowcount) > 0
 
     def mark_posted(self, delivery_id: int, owner: str, remote_id: str, remote_url: str | None, now: float,
-                    state: str = POSTED) -> None:
-        self._finish(delivery_id, owner, "state = ?, remote_id = ?, remote_url = ?, posted_at = ?, last_error = NULL",
-                     (state, remote_id, remote_url, now))
+                    state: str = POSTED) -> bool:
+        return self._finish(delivery_id, owner, "state = ?, remote_id = ?, remote_url = ?, posted_at = ?, "
+                            "last_error = NULL, uncertain = 0", (state, remote_id, remote_url, now))
 
-    def mark_retry(self, delivery_id: int, owner: str, error: str, due_at: float, count_attempt: bool = True) -> None:
+    def mark_retry(self, delivery_id: int, owner: str, error: str, due_at: float, count_attempt: bool = True,
+                   uncertain: bool = False) -> bool:
+        """Try again at `due_at`. `uncertain` when this attempt may have reached the platform (a timeout,
+        a dropped connection, a 5xx after the fact); an earlier uncertainty is kept until settled."""
         undo = "" if count_attempt else ", attempts = attempts - 1"
-        self._finish(delivery_id, owner, f"state = ?, last_error = ?, due_at = ?{undo}", (RETRY, error, due_at))
+        keep = f"{self.max_function}(uncertain, ?)"
+        return self._finish(delivery_id, owner, f"state = ?, last_error = ?, due_at = ?, uncertain = {keep}{undo}",
+                            (RETRY, error, due_at, int(uncertain)))
 
-    def mark_failed(self, delivery_id: int, owner: str, error: str) -> None:
-        self._finish(delivery_id, owner, "state = ?, last_error = ?", (FAILED, error))
+    def mark_failed(self, delivery_id: int, owner: str, error: str) -> bool:
+        return self._finish(delivery_id, owner, "state = ?, last_error = ?", (FAILED, error))
 
-    def release(self, delivery_id: int, owner: str) -> None:
-        """Give a claimed row back untouched (shutdown, paused platform): nothing was sent."""
-        self._finish(delivery_id, owner, "state = ?, attempts = attempts - 1", (QUEUED,))
+    def release(self, delivery_id: int, owner: str) -> bool:
+        """Give a claimed row back (shutdown, paused platform) without using up an attempt."""
+        return self._finish(delivery_id, owner, "state = ?, attempts = attempts - 1", (QUEUED,))
 
     def requeue_failed(self, now: float, platform: str | None = None) -> int:
         query = "UPDATE outbox SET state = ?, due_at = ?, last_error = NULL, attempts = 0 WHERE state = ?"
@@ -284,6 +319,8 @@ def _delivery(row: Sequence[Any]) -> Delivery:
     values = dict(zip(_DELIVERY_COLUMNS, row, strict=True))
     values["hashtags"] = tuple(json.loads(values["hashtags"]))
     values["thread"] = tuple(json.loads(values["thread"]))
+    values["parts"] = tuple(json.loads(values["parts"]))
+    values["uncertain"] = bool(values["uncertain"])
     return Delivery(**values)
 
 

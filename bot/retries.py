@@ -1,0 +1,89 @@
+"""How long delivery waits: leases, retry backoff, probes of a paused platform.
+
+The defaults are the production ones. The environment can shorten them (tests kill workers and
+need a lease of seconds, not minutes); `Tuning.from_env` reads those variables:
+
+    BOT_LEASE_SECONDS          how long a claimed post belongs to its worker (default 300). It must
+                               outlast a whole publish: every call's timeouts, an image upload (capped
+                               at 60 s) and one thread part. A shorter lease lets a second worker look
+                               the post up while the first is still sending it.
+    BOT_BACKOFF_BASE_SECONDS   first retry delay after a temporary failure (default 30, doubling)
+    BOT_BACKOFF_CAP_SECONDS    longest retry delay (default 3600)
+    BOT_MAX_ATTEMPTS           temporary failures before a post is marked failed (default 10)
+    BOT_PAUSE_PROBE_SECONDS    how often a paused platform re-checks its credentials (default 600)
+    BOT_TEST_PAUSE_AFTER_SEND  TEST HOOK, never set in production: seconds to sleep after a post was
+                               published and before it is recorded, so crash tests can kill a worker
+                               exactly where the outcome is unknown.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from bot.errors import ConfigError, PlatformError
+
+log = logging.getLogger(__name__)
+
+_ENV = {
+    "lease_seconds": "BOT_LEASE_SECONDS",
+    "backoff_base": "BOT_BACKOFF_BASE_SECONDS",
+    "backoff_cap": "BOT_BACKOFF_CAP_SECONDS",
+    "max_attempts": "BOT_MAX_ATTEMPTS",
+    "pause_probe_seconds": "BOT_PAUSE_PROBE_SECONDS",
+    "pause_after_send": "BOT_TEST_PAUSE_AFTER_SEND",
+}
+# A publish can take this long before its first lease renewal (see the module docstring).
+SAFE_LEASE_SECONDS = 180.0
+
+
+@dataclass(frozen=True)
+class Tuning:
+    lease_seconds: float = 300.0
+    backoff_base: float = 30.0
+    backoff_cap: float = 3600.0
+    max_attempts: int = 10
+    pause_probe_seconds: float = 600.0
+    pause_after_send: float = 0.0  # test hook, see the module docstring
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Tuning:
+        env = os.environ if environ is None else environ
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            raw = env.get(_ENV[f.name])
+            if not raw:
+                continue
+            try:
+                number = float(raw)
+            except ValueError:
+                raise ConfigError(f"{_ENV[f.name]}={raw!r} is not a number",
+                                  hint="unset it to use the default") from None
+            if number < 0:
+                raise ConfigError(f"{_ENV[f.name]} must not be negative", hint="unset it to use the default")
+            values[f.name] = int(number) if f.name == "max_attempts" else number
+        tuning = cls(**values)  # type: ignore[arg-type]
+        if tuning.lease_seconds < SAFE_LEASE_SECONDS:
+            log.warning("BOT_LEASE_SECONDS=%g is shorter than a publish may take (%g s): fine for tests, unsafe "
+                        "with slow platforms", tuning.lease_seconds, SAFE_LEASE_SECONDS)
+        if tuning.pause_after_send:
+            log.warning("BOT_TEST_PAUSE_AFTER_SEND=%g: test hook active, every post is recorded late",
+                        tuning.pause_after_send)
+        return tuning
+
+
+def backoff(attempts: int, tuning: Tuning, rng: random.Random | None = None) -> float:
+    """Exponential, capped, with jitter over the upper half so workers that failed together spread out."""
+    ceiling = min(tuning.backoff_cap, tuning.backoff_base * 2.0 ** max(attempts - 1, 0))
+    return float(ceiling / 2 + (rng or random).random() * ceiling / 2)
+
+
+def retry_delay(exc: PlatformError, attempts: int, tuning: Tuning, rng: random.Random | None = None) -> float:
+    """The platform's own answer when it gave one (never earlier, a little later so that workers do not all
+    come back on the same second), else our backoff."""
+    if exc.retry_after is not None:
+        return exc.retry_after + (rng or random).random() * min(5.0, exc.retry_after * 0.1)
+    return backoff(attempts, tuning, rng)
