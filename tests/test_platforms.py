@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 import time
 import zlib
@@ -167,7 +168,7 @@ def test_facebook_non_json_answer_is_retryable(graph) -> None:  # type: ignore[n
 
 
 def test_facebook_rate_limit_honours_regain_access(graph) -> None:  # type: ignore[no-untyped-def]
-    usage = '{"%s":[{"type":"pages","call_count":100,"estimated_time_to_regain_access":7}]}' % FB_PAGE_ID
+    usage = json.dumps({FB_PAGE_ID: [{"type": "pages", "call_count": 100, "estimated_time_to_regain_access": 7}]})
     graph.fail(32, headers={"X-Business-Use-Case-Usage": usage})
     with pytest.raises(RateLimited) as raised:
         _fb(graph).publish(Draft(platform="facebook", article_key="k", text="t", link=LINK))
@@ -179,3 +180,64 @@ def test_facebook_expired_token(graph) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NeedsHumanError) as raised:
         _fb(graph).publish(Draft(platform="facebook", article_key="k", text="t", link=LINK))
     assert raised.value.code == 190 and FB_TOKEN not in str(raised.value)
+
+
+def test_x_quota_is_the_tightest_reported_limit() -> None:
+    from bot.platforms.twitter import post_quota
+
+    headers = {"x-rate-limit-remaining": "299", "x-rate-limit-reset": "1000",
+               "x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "5000",
+               "x-app-limit-24hour-remaining": "40", "x-app-limit-24hour-reset": "6000"}
+    quota = post_quota(headers)
+    assert quota is not None and (quota.remaining, quota.reset_at) == (0, 5000.0) and "24-hour" in quota.what
+    assert post_quota({}) is None
+
+
+def test_x_quota_comes_from_the_post_answer(x) -> None:  # type: ignore[no-untyped-def]
+    platform = TwitterPlatform(_twitter_creds(), x.url)
+    assert platform.quota() is None
+    platform.publish(_draft())
+    quota = platform.quota()
+    assert quota is not None and quota.remaining == 100_000 - 1
+
+
+def test_facebook_usage_near_the_ceiling_pauses_before_graph_refuses() -> None:
+    from bot.platforms.facebook import usage_quota
+
+    assert usage_quota({}, 0.0) is None
+    low = usage_quota({"X-App-Usage": json.dumps({"call_count": 12, "total_time": 3})}, 0.0)
+    assert low is not None and low.remaining is None
+    high = usage_quota({"X-App-Usage": json.dumps({"call_count": 97, "total_time": 3})}, 0.0)
+    assert high is not None and high.remaining == 0 and high.reset_at == 300.0
+    buc = json.dumps({FB_PAGE_ID: [{"call_count": 100, "estimated_time_to_regain_access": 7}]})
+    throttled = usage_quota({"X-Business-Use-Case-Usage": buc}, 0.0)
+    assert throttled is not None and throttled.reset_at == 7 * 60
+
+
+def test_facebook_photo_post_is_found_by_the_link_in_its_caption(graph) -> None:  # type: ignore[no-untyped-def]
+    platform = _fb(graph, photo_posts=True)
+    draft = Draft(platform="facebook", article_key="k1", text="Title", link=LINK,
+                  image=Image("https://news.example.org/p.jpg", "alt"))
+    made = platform.publish(draft)
+    found = platform.find_existing(draft)
+    assert found is not None and found.remote_id == made.remote_id
+    assert graph.requests[-1]["query"]["fields"] == "link,message,id"
+
+
+def test_x_finds_the_next_reply_of_a_thread(x) -> None:  # type: ignore[no-untyped-def]
+    platform = TwitterPlatform(_twitter_creds(), x.url)
+    draft = _draft(thread=("2/2 the end",))
+    root = platform.publish(draft)
+    reply = platform.find_existing(draft, [root.remote_id])
+    assert reply is not None and reply.remote_id == x.tweets[1]["id"]
+    assert platform.find_existing(draft, [reply.remote_id]) is None
+    # with every part done, publish posts nothing and answers the root
+    assert platform.publish(draft, [root.remote_id, reply.remote_id]) == root and len(x.tweets) == 2
+
+
+def test_x_thread_reports_progress_after_each_part_but_the_last(x) -> None:  # type: ignore[no-untyped-def]
+    platform = TwitterPlatform(_twitter_creds(), x.url)
+    seen: list[list[str]] = []
+    platform.publish(_draft(thread=("2/3", "3/3")), on_part=seen.append)
+    ids = [t["id"] for t in x.tweets]
+    assert seen == [ids[:1], ids[:2]]
