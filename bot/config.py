@@ -175,6 +175,10 @@ _PLATFORM_KEYS: dict[str, _Type] = {
 _TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
 _BOT_KEYS: dict[str, _Type] = {"timezone": str}
 _MIN_INTERVAL = timedelta(seconds=10)
+_FEED_FILE = re.compile(r"\.(xml|rss|atom|json|rdf)$", re.IGNORECASE)  # "feed.xml" is a file, not a host
+# Names editors reach for, and the template field they mean.
+_FIELD_ALIASES = {"url": "link", "headline": "title", "description": "summary", "excerpt": "summary",
+                  "tags": "hashtags", "byline": "author", "site_name": "site"}
 
 
 class _Reader:
@@ -273,7 +277,8 @@ def _feed_url(reader: _Reader, key: str, url: str, base_dir: Path) -> str:
         except ValueError:
             raise reader.fail(key, f"{url!r} is not a feed URL (bad port)", fix) from None
         return url.strip()
-    if re.match(r"^(www\.)?[\w-]+(\.[\w-]+)+(/|$)", url) and not (base_dir / url).exists():
+    looks_like_host = re.match(r"^(www\.)?[\w-]+(\.[\w-]+)+(/|$)", url)
+    if looks_like_host and not _FEED_FILE.search(url) and not (base_dir / url).exists():
         raise reader.fail(key, f"{url!r} is not a URL (no http:// or https://)", f'write "https://{url}"')
     path = Path(url)
     resolved = path if path.is_absolute() else (base_dir / path).resolve()
@@ -349,16 +354,13 @@ def _filter(reader: _Reader, prefix: str, raw: Mapping[str, Any], max_age: float
 
 
 def _check_cron(reader: _Reader, key: str, expression: str) -> None:
-    fix = 'use five fields: minute hour day month weekday, e.g. "*/15 * * * *"'
-    if len(expression.split()) != 5:
-        raise reader.fail(key, f"{expression!r} is not a cron expression (it has {len(expression.split())} "
-                               "fields, not 5)", fix)
-    from apscheduler.triggers.cron import CronTrigger
+    from bot.schedule import cron_trigger
 
     try:
-        CronTrigger.from_crontab(expression)
+        cron_trigger(expression, "UTC")
     except ValueError as exc:
-        raise reader.fail(key, f"{expression!r} is not a cron expression ({exc})", fix) from None
+        raise reader.fail(key, f"{expression!r} is not a cron expression ({exc})",
+                          'use five fields: minute hour day month weekday, e.g. "*/15 * * * *"') from None
 
 
 def _check_template(reader: _Reader, key: str, template: str) -> None:
@@ -371,8 +373,9 @@ def _check_template(reader: _Reader, key: str, template: str) -> None:
         raise reader.fail(key, "unbalanced { or } in the template",
                           f"write {{{{ or }}}} for a literal brace; fields are {fields}") from None
     if unknown:
-        close = difflib.get_close_matches(unknown[0], TEMPLATE_FIELDS, n=1)
-        fix = f"did you mean {{{close[0]}}}? fields are {fields}" if close else f"use one of {fields}"
+        close = _FIELD_ALIASES.get(unknown[0].lower()) or next(
+            iter(difflib.get_close_matches(unknown[0], TEMPLATE_FIELDS, n=1)), None)
+        fix = f"did you mean {{{close}}}? fields are {fields}" if close else f"use one of {fields}"
         raise reader.fail(key, f"unknown field {{{unknown[0]}}}", fix)
 
 

@@ -215,7 +215,7 @@ def _blocked(pconf: PlatformConfig, tz: ZoneInfo, at: float, history: PostHistor
     if gap > 0:
         last = history.last_posted_at(pconf.name)
         if last is not None and at < last + gap:
-            return f"minimum gap of {_duration(pconf.min_gap)} since the last post", last + gap
+            return f"minimum gap of {format_duration(pconf.min_gap)} since the last post", last + gap
     local = datetime.fromtimestamp(at, tz)
     today = local.date()
     if pconf.quiet_dates.contains(today):
@@ -311,13 +311,49 @@ def plan_posts(pconf: PlatformConfig, queued: Sequence[tuple[Any, float]], now: 
     return out
 
 
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # cron: 0 and 7 are Sunday
+
+
+def cron_weekdays(field_text: str) -> str:
+    """Numeric weekdays as cron means them (0 = Sunday) turned into names.
+
+    APScheduler 3 counts 0 as Monday, so "0 8 * * 0" would fire on Mondays if passed as is.
+    Names mean the same to both, so numbers, ranges ("1-5") and stepped ranges become names.
+    """
+    out: list[str] = []
+    for token in field_text.split(","):
+        match = re.fullmatch(r"(\d)(?:-(\d))?(?:/(\d+))?", token)
+        if not match:
+            out.append(token)  # names, "*", "*/2": left to APScheduler
+            continue
+        first = int(match[1])
+        last = int(match[2]) if match[2] is not None else first
+        step = int(match[3] or 1)
+        if first > 7 or last > 7 or last < first or step < 1:
+            out.append(token)  # let APScheduler reject it with its own message
+            continue
+        out.extend(_CRON_DAYS[day] for day in range(first, last + 1, step))
+    return ",".join(dict.fromkeys(out))
+
+
+def cron_trigger(expression: str, tz: str) -> Any:
+    """A five-field cron expression with cron's weekday numbering. Raises ValueError when it does not read."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"it has {len(fields)} fields, not 5")
+    minute, hour, day, month, weekday = fields
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=cron_weekdays(weekday),
+                       timezone=tz)
+
+
 def feed_trigger(feed: FeedConfig, tz: str) -> Any:
     """The APScheduler trigger for a feed: its cron expression in the bot's time zone, else its interval."""
-    from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     if feed.cron:
-        return CronTrigger.from_crontab(feed.cron, timezone=tz)
+        return cron_trigger(feed.cron, tz)
     seconds = int(feed.every.total_seconds()) if feed.every else 900
     return IntervalTrigger(seconds=seconds, timezone=tz)
 
@@ -354,7 +390,7 @@ def describe_rules(pconf: PlatformConfig) -> str:
     parts = [f"windows {', '.join(w.text for w in pconf.windows)}" if pconf.windows else "any time"]
     parts.append(f"time zone {pconf.timezone}")
     if pconf.min_gap:
-        parts.append(f"min gap {_duration(pconf.min_gap)}")
+        parts.append(f"min gap {format_duration(pconf.min_gap)}")
     if pconf.daily_cap is not None:
         parts.append(f"{pconf.daily_cap}/day")
     if pconf.monthly_cap is not None:
@@ -364,7 +400,7 @@ def describe_rules(pconf: PlatformConfig) -> str:
     return "; ".join(parts)
 
 
-def _duration(value: timedelta) -> str:
+def format_duration(value: timedelta) -> str:
     seconds = int(value.total_seconds())
     out = ""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):

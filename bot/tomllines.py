@@ -158,7 +158,13 @@ def _resolve(parts: list[str], array_counts: dict[str, int]) -> str:
 
 
 def line_of(lines: dict[str, int], path: str) -> int | None:
-    """The line of `path`, else of the nearest enclosing key or table that has one."""
+    """The line of `path`, else of the nearest enclosing key or table that has one.
+
+    A table only named through its sub-tables ([platform.twitter] for "platform") is found
+    by its first sub-table."""
+    inner = [n for key, n in lines.items() if key.startswith((path + ".", path + "["))]
+    if path not in lines and inner:
+        return min(inner)
     current = path
     while current:
         if current in lines:
