@@ -55,6 +55,7 @@ _RESIDUE = re.compile(
     r"|&(?:amp|lt|gt|quot|apos|nbsp|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});",
     re.IGNORECASE,
 )
+_UNCLOSED_TAIL = re.compile(r"<[A-Za-z/!?][^<>]*$")
 _TAGLIKE = re.compile(r"<[A-Za-z/!?][^>]*>|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]{1,31});?")
 
 
@@ -148,6 +149,8 @@ def _clean_once(html_text: str) -> str:
     if "<" not in html_text:
         # Entities only (a feed title, a JSON Feed summary): no parser needed.
         return clean_text(html.unescape(html_text)) if "&" in html_text else clean_text(html_text)
+    # A tag cut off by truncation ("... <a href='x") would come out as text.
+    html_text = _UNCLOSED_TAIL.sub("", html_text)
     parser = _TextCollector()
     try:
         parser.feed(html_text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import regex  # type: ignore[import-untyped]
 
-from bot.compose.clean import clean_html, looks_like_html
+from bot.compose.clean import clean_html, clean_text, looks_like_html
 from bot.compose.fit import Fitter, fit_post
 from bot.compose.hashtags import Tag, choose_hashtags
 from bot.compose.rules import rules_for
@@ -21,15 +21,23 @@ _EXISTING_TAG = regex.compile(r"(?<![\p{L}\p{N}_&])[#＃]([\p{L}\p{M}\p{N}_\u200
 
 
 def _one_line(text: str) -> str:
-    if looks_like_html(text):
-        text = clean_html(text)
+    text = clean_html(text) if looks_like_html(text) else clean_text(text)
     return str(_WS.sub(" ", text)).strip()
+
+
+# Summary, lead and keywords all come from the start of an article; the tail of a 60 KB
+# podcast description only costs time.
+MAX_BODY_CHARS = 12_000
 
 
 def _body(article: Article) -> str:
     text = summary_source(article.text, article.summary)
-    # Defensive: a caller that skipped clean_html must still never post markup.
-    return clean_html(text) if looks_like_html(text) else text
+    if len(text) > MAX_BODY_CHARS:
+        cut = text.rfind("\n\n", 0, MAX_BODY_CHARS)
+        text = text[: cut if cut > 0 else MAX_BODY_CHARS]
+    # Defensive: a caller that skipped clean_html must still never post markup or control
+    # characters; on already clean text this is a few fast regex passes.
+    return clean_html(text) if looks_like_html(text) else clean_text(text)
 
 
 def compose(article: Article, spec: ComposeSpec) -> Draft:

@@ -115,17 +115,17 @@ def choose_hashtags(
     seen = {t.lstrip("#").casefold() for t in existing}
     chosen: list[Tag] = []
 
-    def add(tag: Tag | None, source_phrase: str = "") -> None:
+    def add(tag: Tag | None) -> None:
         if tag is None or len(chosen) >= limit:
             return
         key = tag.name.casefold()
-        if key in seen or key.replace("_", "") in seen or key in never or source_phrase.casefold() in never:
+        if key in seen or key.replace("_", "") in seen or key in never:
             return
         seen.add(key)
         chosen.append(tag)
 
     for value in spec.always_tags:
-        add(_editor_tag(value), value)
+        add(_editor_tag(value))
 
     cats = [c.strip() for c in categories if c and c.strip()]
     cat_keys = {c.casefold() for c in cats}
@@ -134,20 +134,20 @@ def choose_hashtags(
         # Category matches first: they are the editors' own classification of this article.
         for key, value in spec.hashtag_map.items():
             if key.strip().casefold() in cat_keys:
-                add(_editor_tag(value, key.split()), key)
+                add(_editor_tag(value, key.split()))
         for key, value in spec.hashtag_map.items():
             if key.strip() and _phrase_in(key.strip(), context):
-                add(_editor_tag(value, key.split()), key)
+                add(_editor_tag(value, key.split()))
 
     for cat in cats:
         for phrase in _category_phrases(cat):
-            add(to_hashtag(phrase), phrase)
+            add(to_hashtag(phrase))
 
     if spec.keyword_hashtags and len(chosen) < limit:
         for phrase in keywords(title, lead, language):
             tag = to_hashtag(phrase)
             if tag is not None and len(tag.name) <= MAX_KEYWORD_TAG_CHARS:
-                add(tag, phrase)
+                add(tag)
     return chosen
 
 

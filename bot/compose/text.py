@@ -126,11 +126,13 @@ def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = F
 
 
 def join_sentences(parts: list[str]) -> str:
-    """Join sentences back into running text: no space after an ideographic stop."""
+    """Join sentences back into running text: no space between two CJK sentences."""
     out = ""
     for part in parts:
-        if out and not (out[-1] in _CJK_TERM or out.rstrip(_CLOSERS)[-1:] in _CJK_TERM):
-            out += " "
+        if out:
+            cjk_stop = out[-1] in _CJK_TERM or out.rstrip(_CLOSERS)[-1:] in _CJK_TERM
+            if not (cjk_stop and _CJK_CHAR.match(part)):
+                out += " "
         out += part
     return out
 

@@ -1,0 +1,80 @@
+"""Time compose() for X and Facebook over every article of the shared feeds.
+
+    .venv/bin/python bench/compose_bench.py [--shared DIR] [--repeat N]
+
+Prints the median, p95 and slowest (article, platform) in milliseconds. Caches are
+cleared before every article, so each platform pays for its own ranking and keyword
+extraction: the numbers are what a fresh article costs, not a cache hit. Feed parsing
+is outside the timing; YAKE's one-time import is paid in a warm-up before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.compose import ComposeSpec, compose  # noqa: E402
+from bot.compose.hashtags import keywords  # noqa: E402
+from bot.compose.summarize import ranked_sentences  # noqa: E402
+from bot.feeds.parse import parse_feed  # noqa: E402
+from bot.models import Article  # noqa: E402
+
+PLATFORMS = ("twitter", "facebook")
+
+
+def load_articles(shared: Path) -> list[tuple[str, Article]]:
+    out: list[tuple[str, Article]] = []
+    for path in sorted((shared / "feeds").iterdir()):
+        if path.suffix not in (".xml", ".rdf", ".json"):
+            continue
+        for article in parse_feed(path.read_bytes(), "https://feeds.example.org/" + path.name).articles:
+            out.append((path.name, article))
+    return out
+
+
+def clear_caches() -> None:
+    ranked_sentences.cache_clear()
+    keywords.cache_clear()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per (article, platform); the best counts")
+    args = parser.parse_args()
+
+    articles = load_articles(args.shared)
+    specs = {p: ComposeSpec(platform=p) for p in PLATFORMS}
+    compose(articles[0][1], specs["twitter"])  # warm-up: lazy imports (YAKE) and regex compilation
+
+    timings: list[tuple[float, str, str, str]] = []
+    for feed, article in articles:
+        for name, spec in specs.items():
+            best = float("inf")
+            for _ in range(args.repeat):
+                clear_caches()
+                start = time.perf_counter()
+                compose(article, spec)
+                best = min(best, time.perf_counter() - start)
+            timings.append((best * 1000, feed, article.key, name))
+
+    values = sorted(t[0] for t in timings)
+    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+    slowest = max(timings)
+    print(f"articles: {len(articles)}, compositions: {len(timings)} (X and Facebook, caches cleared per run)")
+    print(f"median: {statistics.median(values):.2f} ms")
+    print(f"p95: {p95:.2f} ms")
+    print(f"slowest: {slowest[0]:.2f} ms  {slowest[3]}  {slowest[1]}  {slowest[2][:80]}")
+    for name in PLATFORMS:
+        per = [t[0] for t in timings if t[3] == name]
+        print(f"  {name}: median {statistics.median(per):.2f} ms, max {max(per):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
