@@ -160,6 +160,7 @@ def _category_phrases(category: str) -> list[str]:
     return [part.strip() for part in regex.split(r"[,;|]", category) if part.strip()]
 
 
+MAX_KEYWORD_LEAD = 800
 MAX_KEYWORD_TAG_CHARS = 20  # longer keyword tags are job titles glued to names, not topics
 
 _CJK_OR_NOSPACE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
@@ -173,6 +174,11 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     Scripts written without spaces are skipped: YAKE splits words on spaces and would
     return whole sentences there.
     """
+    # The lead's opening is enough to find the names an article is about, and YAKE's
+    # cost grows with the text (a one-paragraph blog post can be 4000 characters).
+    if len(lead) > MAX_KEYWORD_LEAD:
+        cut = lead.rfind(" ", 0, MAX_KEYWORD_LEAD)
+        lead = lead[: cut if cut > 0 else MAX_KEYWORD_LEAD]
     text = f"{title}. {lead}".strip()
     if not text or _CJK_OR_NOSPACE.search(text):
         return ()
@@ -189,6 +195,7 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     # A Title Case headline capitalises every word, so it proves nothing about names.
     title_toks, lead_toks = _tokens(title), _tokens(lead)
     title_case = _is_title_case(title)
+    nouns_capitalised = _capitalises_nouns(lead_toks, language)
     out: list[str] = []
     used_words: set[str] = set()
     for _, kw in ranked:
@@ -203,6 +210,8 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
             continue
         if len(parts) == 1 and not _mentioned_twice(parts[0], title_toks, lead_toks):
             continue  # one passing first name ("Leonard") is not what the article is about
+        if nouns_capitalised and not all(any(w == p for w, _ in title_toks) for p in parts):
+            continue  # German capitalises every noun: only the headline's own words are topics
         folded = {p.casefold() for p in parts}
         if folded & used_words:
             continue  # a phrase sharing a word with a better one is a fragment or a repeat
@@ -236,6 +245,20 @@ def _is_title_case(title: str) -> bool:
     ("The Goal" capitalises its one word either way)."""
     content = [w for w, _ in _tokens(title) if w[:1].isalpha() and not is_stopword(w)]
     return len(content) < 3 or sum(map(_capitalised, content)) >= 0.75 * len(content)
+
+
+_GERMAN_MARKER_LIST = "der die das und ist nicht mit von den dem des ein eine einen zu auf für sich auch"
+_GERMAN_MARKERS = frozenset(_GERMAN_MARKER_LIST.split())
+
+
+def _capitalises_nouns(toks: Tokens, language: str | None) -> bool:
+    """German (and Luxembourgish) capitalise every noun, so capitals there say little
+    about names. Trust the feed's language; without one, look for German function words."""
+    code = (language or "").split("-")[0].split("_")[0].lower()
+    if code:
+        return code in ("de", "lb", "gsw")
+    words = [w.casefold() for w, _ in toks]
+    return len(words) >= 12 and sum(w in _GERMAN_MARKERS for w in words) / len(words) > 0.08
 
 
 def _mentioned_twice(word: str, *token_lists: Tokens) -> bool:

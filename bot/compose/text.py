@@ -107,13 +107,20 @@ def sentences(paragraph: str, language: str | None = None) -> list[str]:
     return out
 
 
+_ORDINAL_END = regex.compile(r"(?<![\p{N}.,])\p{N}{1,2}$")
+_WORD_END = regex.compile(r"([\p{L}.]+)$")
+
+
 def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = False) -> bool:
     """A period after an abbreviation or an initial, or followed by a lowercase word."""
     if line[term_at] != ".":
         return False
-    if ordinal_dots and regex.search(r"(?<![\p{N}.,])\p{N}{1,2}$", line[:term_at]):
+    # Look only at the few characters before the dot: searching the whole prefix for
+    # each dot would make long paragraphs quadratic.
+    window = line[max(0, term_at - 40) : term_at]
+    if ordinal_dots and _ORDINAL_END.search(window):
         return True
-    before = regex.search(r"([\p{L}.]+)$", line[:term_at])
+    before = _WORD_END.search(window)
     if before:
         token = before.group(1).lower().strip(".")
         if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
