@@ -257,6 +257,7 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.feeds.parse import parse_feed
     from bot.output import count_and_limit, format_draft
     from bot.poll import compose_drafts, feed_platforms
+    from bot.progress import Progress
 
     feeds = list(config.feeds)
     if args.feed:
@@ -264,14 +265,18 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     items: list[dict[str, Any]] = []
     blocks: list[str] = []
     code = 0
+    progress = Progress("previewing feeds", len(feeds))
     for feed in feeds:
+        progress.step(feed.name, count=0)
         try:
             result = fetch_feed(feed.url, etag=None, last_modified=None)
             assert result.body is not None
             parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
         except (BotError, FeedError) as exc:
+            progress.close()
             print(f"bot: {exc}", file=sys.stderr)
             code = 1
+            progress.step()
             continue
         platforms = [p for p in feed_platforms(config, replace(feed)) if not args.platform or p in args.platform]
         for article in parsed.articles:
@@ -284,6 +289,8 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
                     "thread": list(draft.thread), "length": used, "limit": limit,
                 })
                 blocks.append(format_draft(draft.platform, draft, article.title))
+        progress.step()
+    progress.close()
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=2))
     else:

@@ -189,3 +189,33 @@ def test_progress_only_in_a_terminal() -> None:
         progress.step()
     assert "\rreading feeds: 1/3  a: ok" in shown.getvalue() and "reading feeds: 2/3" in shown.getvalue()
     assert shown.getvalue().endswith("\r")
+
+
+def test_long_commands_show_progress_in_a_terminal_only(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", tmp_path / "none.toml")
+    del env["BOT_CONFIG"]
+    for args, label in ((["run", "--once"], "reading feeds: 1/1"), (["preview"], "previewing feeds: 1/1")):
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                  stderr=slave, timeout=60, check=False)
+            os.close(slave)
+            seen = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            os.close(master)
+        assert proc.returncode == 0
+        assert label in seen.decode(), seen
+        assert b"\r" not in proc.stdout, "stdout (piped) gets no progress"
+    piped = run_bot(["run", "--once"], env, tmp_path)
+    assert "reading feeds" not in piped.stdout + piped.stderr
