@@ -374,11 +374,18 @@ def cmd_schedule(config: Any, args: argparse.Namespace) -> int:
             if missing_credentials(config.env, name):
                 print("  dry-run (no credentials): posts are shown as soon as they are due; "
                       "with credentials they would go out as below")
+            pstate = store.platform_state(name)
+            start = now
+            if pstate.paused_reason:
+                print(f"  PAUSED, nothing goes out until a human fixes it: {pstate.paused_reason}")
+            if pstate.quota_remaining == 0 and pstate.quota_reset_at and pstate.quota_reset_at > now:
+                start = pstate.quota_reset_at
+                print(f"  the platform's own limit is used up until {format_local(start, pconf.timezone)}")
             rows = store.deliveries(states=("queued", "retry"), platform=name, limit=10_000, newest_first=False)
             if not rows:
                 print("  queue empty")
                 continue
-            for planned in plan_posts(pconf, [(r, r.due_at) for r in rows], now, store)[: args.limit]:
+            for planned in plan_posts(pconf, [(r, r.due_at) for r in rows], start, store)[: args.limit]:
                 when = format_local(planned.at, pconf.timezone) if planned.at is not None else "not scheduled"
                 why = f"  [{planned.reason}]" if planned.reason else ""
                 print(f"  {when}  {planned.item.title[:60]!r}{why}")

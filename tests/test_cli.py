@@ -162,6 +162,8 @@ def test_secrets_never_show_in_any_output(tmp_path: Path) -> None:
         outputs.append(run_bot(["check"], wrong, tmp_path))
         text = "\n".join(o.stdout + o.stderr for o in outputs)
         assert "PAUSED" in text or "paused" in text.lower()
+        schedule = outputs[4].stdout
+        assert "  PAUSED, nothing goes out until a human fixes it" in schedule, schedule
         for secret in SECRETS:
             assert secret not in text
         json_lines = [line for line in outputs[1].stdout.splitlines() if line.startswith("{")]
