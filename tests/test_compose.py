@@ -286,3 +286,24 @@ def test_thread_is_x_only_and_short_articles_stay_single() -> None:
     short = art("Title", "Just one sentence in this article here.")
     d = compose(short, ComposeSpec(platform="twitter", thread=True, template="{title}\n\n{summary}\n\n{link}"))
     assert d.thread == () and "\n\n1/" not in d.text
+
+
+def test_article_text_never_mentions_an_account_on_x() -> None:
+    from bot.compose import ComposeSpec, compose, xtext
+    from bot.models import Article
+
+    article = Article(key="k", feed_url="f", url="https://medium.com/@ourorg/thanks-123",
+                      title="Thanks to @cityhall and ＠mayor for the new library",
+                      text="We met @cityhall on Monday. Write to press@example.org for details.")
+    draft = compose(article, ComposeSpec(platform="twitter"))
+    import regex
+
+    mention = regex.compile(r"(?<![\p{L}\p{N}_!#$%&*@＠])[@＠][A-Za-z0-9_]{1,20}")
+    outside_urls = draft.text
+    for url, _s, _e in xtext.extract_urls(draft.text):
+        outside_urls = outside_urls.replace(url, "")
+    assert not mention.search(outside_urls), draft.text
+    assert "https://medium.com/@ourorg/thanks-123" in draft.text, "the link is not touched"
+    assert "cityhall" in draft.text and xtext.is_valid_tweet(draft.text)
+    fb = compose(article, ComposeSpec(platform="facebook"))
+    assert "@cityhall" in fb.text, "Facebook does not turn @name into a tag: keep the text as typed"

@@ -7,6 +7,7 @@ import regex  # type: ignore[import-untyped]
 from bot.compose.clean import clean_html, clean_text, looks_like_html
 from bot.compose.fit import Fitter, fit_post
 from bot.compose.hashtags import Tag, choose_hashtags
+from bot.compose.mentions import defuse_mentions
 from bot.compose.rules import rules_for
 from bot.compose.spec import ComposeSpec
 from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, summary_source
@@ -40,6 +41,10 @@ def _body(article: Article) -> str:
     return clean_html(text) if looks_like_html(text) else clean_text(text)
 
 
+def _unchanged(text: str) -> str:
+    return text
+
+
 def compose(article: Article, spec: ComposeSpec) -> Draft:
     """Write `article` for `spec.platform`. Pure and deterministic: same input, same Draft."""
     rules = rules_for(spec.platform)
@@ -51,13 +56,15 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
         tokens = [*tokens, ("\n\n", "link")]
         used.add("link")
 
-    title = _one_line(article.title)
-    body = _body(article)
+    # Where "@name" notifies an account, the article's words must not: the bot sends no mentions.
+    own = defuse_mentions if rules.mentions else _unchanged
+    title = own(_one_line(article.title))
+    body = own(_body(article))
     link = article.url.strip()
     fixed = {
         "link": link if "link" in used else "",
-        "author": _one_line(article.author or ""),
-        "site": _one_line(article.site or ""),
+        "author": own(_one_line(article.author or "")),
+        "site": own(_one_line(article.site or "")),
     }
     fitter = Fitter(tokens, rules, spec, fixed)
 

@@ -29,6 +29,7 @@ class NetworkRules:
     default_summary_sentences: int
     default_summary_max_chars: int | None = None
     threads: bool = False  # whether the network can chain replies into a thread
+    mentions: bool = False  # whether "@name" in the text notifies that account
 
     def count(self, text: str) -> int:
         return self.counter(text)
@@ -96,6 +97,7 @@ register(
         default_max_hashtags=2,
         default_summary_sentences=1,
         threads=True,
+        mentions=True,
     )
 )
 register(
@@ -123,6 +125,7 @@ register(
         default_max_hashtags=3,
         default_summary_sentences=2,
         threads=True,
+        mentions=True,
     )
 )
 register(
@@ -136,5 +139,6 @@ register(
         default_max_hashtags=2,
         default_summary_sentences=1,
         threads=True,
+        mentions=True,
     )
 )
