@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -180,7 +181,7 @@ def test_plan_across_dst_posts_each_post_once_in_order() -> None:
     assert [p.item for p in plan] == [f"post {n}" for n in range(8)]
     assert all(t is not None for t in times)
     real = [t for t in times if t is not None]
-    assert all(b - a == 1800 for a, b in zip(real, real[1:], strict=False))  # 30 min apart in real time
+    assert all(b - a == 1800 for a, b in pairwise(real))  # 30 min apart in real time
     # the window spans 4 real hours this day (02:00-03:00 happens twice): 8 posts fit
     assert real[-1] < paris(2025, 10, 26, 4, 0)
 
