@@ -1,0 +1,62 @@
+"""Many real `bot` processes against the local fakes: start, kill, wait, and read what arrived where."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tests.feedgen import Item
+
+
+def start_bot(args: list[str], env: Mapping[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`python -m bot ...` in the background, stdout and stderr appended to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "bot", *args], env=dict(env), cwd=cwd, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def x_links(x: Any) -> list[str]:
+    """The article link of every root tweet on the fake X, oldest first."""
+    return [u["expanded_url"] for t in x.tweets if t["reply_to"] is None for u in t["urls"]]
+
+
+def fb_links(graph: Any) -> list[str]:
+    return [p["link"] for p in graph.posts]
+
+
+def duplicates(links: list[str]) -> dict[str, int]:
+    return {link: n for link, n in Counter(links).items() if n > 1}
+
+
+def refused_as_duplicate(x: Any, graph: Any) -> int:
+    """Posts the fakes turned away as duplicates: a bot that never sends twice causes none."""
+    on_x = sum(1 for r in x.requests if r["method"] == "POST" and r["path"] == "/2/tweets" and r["status"] == 403)
+    on_fb = sum(1 for r in graph.requests if r["method"] == "POST" and r["status"] == 400
+                and str(r.get("graph_path", "")).endswith("/feed"))
+    return on_x + on_fb
+
+
+def expected_links(items: list[Item]) -> list[str]:
+    return [i.url for i in sorted(items, key=lambda i: i.published)]
+
+
+def config_file(tmp_path: Path, feed_url: str, extra_platform: str = "", every: str = "10s") -> Path:
+    path = tmp_path / "bot.toml"
+    path.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\nevery = "{every}"\nmax_age_days = 36500\n'
+                    f"[platforms.twitter]\n{extra_platform}\n[platforms.facebook]\n{extra_platform}\n",
+                    encoding="utf-8")
+    return path
