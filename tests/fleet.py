@@ -16,8 +16,9 @@ from tests.feedgen import Item
 def start_bot(args: list[str], env: Mapping[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
     """`python -m bot ...` in the background, stdout and stderr appended to `log`."""
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot", *args], env=dict(env), cwd=cwd, stdout=out,
-                                stderr=subprocess.STDOUT)
+        # Unbuffered: a SIGKILLed process must not take its last log lines with it.
+        return subprocess.Popen([sys.executable, "-m", "bot", *args], env={**env, "PYTHONUNBUFFERED": "1"},
+                                cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
