@@ -403,44 +403,26 @@ def _every(value: Any) -> str:
 
 
 def cmd_status(config: Any, args: argparse.Namespace) -> int:
+    from bot.status import status_lines
     from bot.store import open_store
 
     store = open_store(config.env.database_url)
     try:
-        counts = store.queue_counts()
-        now = datetime.now(UTC).timestamp()
-        for name, pconf in config.platforms.items():
-            state = store.platform_state(name)
-            by_state = ", ".join(f"{s} {n}" for (p, s), n in sorted(counts.items()) if p == name) or "empty"
-            print(f"{name}: {'PAUSED: ' + state.paused_reason if state.paused_reason else 'active'}; queue: {by_state}")
-            day = store.count_posted_since(name, now - 86400)
-            month = store.count_posted_since(name, now - 30 * 86400)
-            caps = f"last 24h {day}" + (f"/{pconf.daily_cap}" if pconf.daily_cap is not None else "")
-            caps += f", last 30 days {month}" + (f"/{pconf.monthly_cap}" if pconf.monthly_cap is not None else "")
-            print(f"  posts: {caps}")
-            for d in store.deliveries(states=("retry", "failed"), platform=name, limit=5):
-                when = f" (next try {_ts(d.due_at)})" if d.state == "retry" else ""
-                print(f"  {d.state}{when}: {d.title[:60]!r}: {d.last_error}")
-        for feed in store.all_feed_states():
-            if feed.last_error:
-                print(f"feed {feed.url}: failing ({feed.failures}x): {feed.last_error}; "
-                      f"next try {_ts(feed.next_attempt_at)}")
+        for line in status_lines(config, store, datetime.now(UTC).timestamp()):
+            print(line)
         return 0
     finally:
         store.close()
 
 
 def cmd_history(config: Any, args: argparse.Namespace) -> int:
+    from bot.status import history_lines
     from bot.store import open_store
 
     store = open_store(config.env.database_url)
     try:
-        rows = store.deliveries(states=("posted", "dry_run", "failed"), platform=args.platform, limit=args.limit)
-        for d in rows:
-            where = d.remote_url or d.remote_id or d.last_error or ""
-            print(f"{_ts(d.posted_at or d.created_at)}  {d.platform:<9} {d.state:<8} {d.title[:50]!r}  {where}")
-        if not rows:
-            print("no posts yet")
+        for line in history_lines(store, args.platform, args.limit):
+            print(line)
         return 0
     finally:
         store.close()
@@ -479,10 +461,6 @@ def _chosen_platforms(config: Any, wanted: list[str] | None) -> list[str]:
                               hint=f"enabled: {', '.join(names) or 'none'}")
         names = [n for n in names if n in wanted]
     return names
-
-
-def _ts(value: float | None) -> str:
-    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
 _COMMANDS = {

@@ -121,7 +121,7 @@ def deliver_platform(
         elif isinstance(outcome, str):
             report.failed.append((delivery, outcome))
         elif outcome is not None:
-            report.waiting = str(outcome)
+            report.waiting = ("PAUSED: " if isinstance(outcome, NeedsHumanError) else "") + str(outcome)
             break
     return report
 

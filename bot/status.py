@@ -1,0 +1,83 @@
+"""What `bot status` and `bot history` print: the outbox and the platforms' state, read from the store.
+
+Plain text for a person at a terminal or in a host's log viewer; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot import schedule
+from bot.config import Config, PlatformConfig
+from bot.deliver import quota_wait
+from bot.store.base import DRY_RUN, FAILED, POSTED, QUEUED, RETRY, SENDING, STATES, Delivery, Store
+
+
+def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
+    counts = store.queue_counts()
+    for pconf in config.platforms.values():
+        yield from _platform(pconf, store, counts, now)
+    for feed in store.all_feed_states():
+        if feed.last_error:
+            yield (f"feed {feed.url}: failing ({feed.failures}x): {feed.last_error}; "
+                   f"next try {_ts(feed.next_attempt_at)}")
+
+
+def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str], int], now: float) -> Iterator[str]:
+    name = pconf.name
+    state = store.platform_state(name)
+    if state.paused_reason:
+        yield (f"{name}: PAUSED, needs a human: {state.paused_reason}. Posts keep being queued and go out once "
+               "it is fixed (the bot re-checks on start and every few minutes).")
+    else:
+        yield f"{name}: active"
+    queue = ", ".join(f"{s} {counts[(name, s)]}" for s in STATES if (name, s) in counts)
+    yield f"  queue: {queue or 'empty'}"
+    yield f"  caps: {_caps(pconf, store, now)}"
+    if state.quota_remaining is not None:
+        until = f" until {_ts(state.quota_reset_at)}" if state.quota_reset_at else ""
+        yield f"  platform's own limit: {state.quota_remaining} left{until}"
+    hold = schedule.next_slot(pconf, now, store)
+    waiting = hold.describe(pconf.timezone) if hold else quota_wait(store, name, now)
+    if not state.paused_reason and any(counts.get((name, s)) for s in (QUEUED, RETRY)):
+        yield f"  next post: {'held: ' + waiting if waiting else 'due now'}"
+    for d in store.deliveries(states=(SENDING,), platform=name, limit=5):
+        yield f"  sending: {d.title[:60]!r} by {d.lease_owner} (lease until {_ts(d.lease_until)})"
+    for d in store.deliveries(states=(RETRY,), platform=name, limit=5, newest_first=False):
+        yield f"  retry at {_ts(d.due_at)} (attempt {d.attempts}): {d.title[:60]!r}: {d.last_error}"
+    for d in store.deliveries(states=(FAILED,), platform=name, limit=5):
+        yield f"  failed: {d.title[:60]!r}: {d.last_error} (bot retry --platform {name} queues it again)"
+    if state.last_error and state.last_error_at:
+        yield f"  last platform error ({_ts(state.last_error_at)}): {state.last_error}"
+
+
+def _caps(pconf: PlatformConfig, store: Store, now: float) -> str:
+    """Counted as bot.schedule counts them: calendar days and months in the platform's time zone."""
+    today = datetime.fromtimestamp(now, ZoneInfo(pconf.timezone)).date()
+    day = store.count_posted_since(pconf.name, schedule.day_start(today, ZoneInfo(pconf.timezone)))
+    month = store.count_posted_since(pconf.name, schedule.day_start(today.replace(day=1), ZoneInfo(pconf.timezone)))
+    text = f"today {day}" + (f"/{pconf.daily_cap}" if pconf.daily_cap is not None else " (no daily cap)")
+    text += f", this month {month}" + (f"/{pconf.monthly_cap}" if pconf.monthly_cap is not None else "")
+    return text + f" ({pconf.timezone})"
+
+
+def history_lines(store: Store, platform: str | None, limit: int) -> Iterator[str]:
+    rows = store.deliveries(states=(POSTED, DRY_RUN, FAILED), platform=platform, limit=limit)
+    for d in rows:
+        yield f"{_ts(d.posted_at or d.created_at)}  {d.platform:<9} {d.state:<8} {d.title[:50]!r}  {_where(d)}"
+    if not rows:
+        yield "no posts yet"
+
+
+def _where(d: Delivery) -> str:
+    if d.state == FAILED:
+        return f"error: {d.last_error}"
+    if d.state == DRY_RUN:
+        return "(dry run, not sent)"
+    return f"{d.remote_url or ''}  id {d.remote_id}".strip()
+
+
+def _ts(value: float | None) -> str:
+    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"

@@ -1,0 +1,138 @@
+"""Outage, rate-limit and auth tests through the real `bot` command, as a host would run it.
+
+- X answers 503 and Facebook code 2 for a stretch of runs, then recover: everything goes out afterwards, in
+  publication order, within the daily cap, none twice; a 429 with a reset time is retried after it.
+- An expired Facebook token (190) pauses Facebook only, loudly; X goes on; once the token works again the
+  queue drains. `bot status`, `bot history` and `bot retry` show and repair what happened.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.fakes.feed_server import FeedServer
+from tests.feedgen import Item, rss
+from tests.fleet import config_file, duplicates, fb_links, refused_as_duplicate, wait_until, x_links
+from tests.helpers import bot_env, fake_graph, fake_x, run_bot
+
+FAST_RETRIES = {"BOT_BACKOFF_BASE_SECONDS": "0.2", "BOT_BACKOFF_CAP_SECONDS": "1"}
+
+
+def _once(env: dict[str, str], cwd: Path) -> str:
+    result = run_bot(["run", "--once"], env, cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout
+
+
+def test_outage_then_recovery_delivers_everything_in_order_within_caps(tmp_path: Path) -> None:
+    with FeedServer() as feeds, fake_x() as x, fake_graph() as graph:
+        feeds.set("/feed.xml", rss([Item(0)]))
+        # X may take 10 posts a day; Facebook has no cap.
+        config = config_file(tmp_path, feeds.url_for("/feed.xml"))
+        text = config.read_text().replace("[platforms.twitter]\n", "[platforms.twitter]\ndaily_cap = 10\n")
+        config.write_text(text)
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", config, FAST_RETRIES)
+        _once(env, tmp_path)
+        items = [Item(n) for n in range(1, 13)]
+        feeds.set("/feed.xml", rss([Item(0), *items]))
+
+        x.fail(503, times=10_000)
+        graph.fail(2, times=10_000)
+        outputs = []
+        ends = time.monotonic() + 3.0
+        while time.monotonic() < ends:
+            outputs.append(_once(env, tmp_path))
+        outage_runs = len(outputs)
+        assert x.tweets == [] and graph.posts == []
+        assert "twitter: waiting: X server error 503" in outputs[0]
+        assert "facebook: waiting: Facebook temporary error 2" in outputs[0]
+        status = run_bot(["status"], env, tmp_path).stdout
+        assert "retry at" in status and "Service Unavailable" in status
+        attempts = x.count("POST", "/2/tweets")
+        # head of line: only the oldest post is tried while the platform is down, with backoff between tries
+        assert 2 <= attempts <= outage_runs + 1, (attempts, outage_runs)
+
+        x.clear_faults()
+        graph.clear_faults()
+        x.rate_limit(reset_in_seconds=3)  # the first try after the outage meets a 429 with a reset time
+
+        def delivered() -> bool:
+            _once(env, tmp_path)
+            return len(x_links(x)) >= 10 and len(fb_links(graph)) >= 12
+
+        assert wait_until(delivered, timeout=60, step=0.2)
+        want = [i.url for i in items]
+        assert fb_links(graph) == want, "Facebook: all twelve, in publication order"
+        assert x_links(x) == want[:10], "X: the first ten in order, then the daily cap holds"
+        assert duplicates(x_links(x)) == {} and refused_as_duplicate(x, graph) == 0
+
+        posts = [r for r in x.requests if r["method"] == "POST" and r["path"] == "/2/tweets"]
+        limited = next(i for i, r in enumerate(posts) if r["status"] == 429)
+        reset = int(posts[limited]["time"] + 3)  # the x-rate-limit-reset X sent is at least this
+        assert posts[limited + 1]["time"] >= reset, "retried after the reset time X gave, not before"
+
+        _once(env, tmp_path)
+        assert len(x.tweets) == 10, "the cap holds on later runs"
+        status = run_bot(["status"], env, tmp_path).stdout
+        assert "today 10/10" in status and "held: daily cap of 10 reached" in status and "queued 2" in status
+
+
+def test_expired_facebook_token_pauses_facebook_only_until_fixed(tmp_path: Path) -> None:
+    with FeedServer() as feeds, fake_x() as x, fake_graph() as graph:
+        feeds.set("/feed.xml", rss([Item(0)]))
+        config = config_file(tmp_path, feeds.url_for("/feed.xml"))
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", config, FAST_RETRIES)
+        _once(env, tmp_path)
+        feeds.set("/feed.xml", rss([Item(n) for n in range(0, 4)]))
+        graph.expire_token()
+
+        out = _once(env, tmp_path)
+        assert "facebook PAUSED, needs a human" in out and "190" in out
+        assert "facebook: waiting: PAUSED" in out
+        assert len(x.tweets) == 3 and graph.posts == []
+        status = run_bot(["status"], env, tmp_path).stdout
+        assert "facebook: PAUSED, needs a human" in status and "twitter: active" in status
+        assert "queued 3" in status
+
+        # more articles while paused: X posts them, Facebook keeps queueing and does not post
+        feeds.set("/feed.xml", rss([Item(n) for n in range(0, 6)]))
+        out = _once(env, tmp_path)
+        assert len(x.tweets) == 5 and graph.posts == []
+        assert graph.count("POST", "*/feed") == 1, "only the post that met the expired token was sent"
+        assert "facebook is still PAUSED" in out
+        assert "queued 5" in run_bot(["status"], env, tmp_path).stdout
+
+        graph.set_token(graph.token)  # a human renewed the token (the fake takes the same value back)
+        out = _once(env, tmp_path)
+        assert "facebook: credentials work again; resuming" in out
+        assert fb_links(graph) == [Item(n).url for n in range(1, 6)] and len(x.tweets) == 5
+        status = run_bot(["status"], env, tmp_path).stdout
+        assert "facebook: active" in status and "PAUSED" not in status
+
+
+def test_status_history_and_retry(tmp_path: Path) -> None:
+    with FeedServer() as feeds, fake_x() as x, fake_graph() as graph:
+        feeds.set("/feed.xml", rss([Item(0)]))
+        config = config_file(tmp_path, feeds.url_for("/feed.xml"))
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", config, FAST_RETRIES)
+        _once(env, tmp_path)
+        feeds.set("/feed.xml", rss([Item(n) for n in range(0, 3)]))
+        graph.fail(100, message="(#100) The link could not be resolved")  # content refused: final
+        _once(env, tmp_path)
+        status = run_bot(["status"], env, tmp_path).stdout
+        assert "failed: 'Story number 1" in status and "The link could not be resolved" in status
+        assert "bot retry --platform facebook" in status
+
+        history = run_bot(["history"], env, tmp_path).stdout
+        for tweet in x.tweets:
+            assert f"https://x.com/i/web/status/{tweet['id']}" in history and f"id {tweet['id']}" in history
+        assert f"https://www.facebook.com/{graph.posts[0]['id']}" in history
+        assert "failed   'Story number 1" in history and "error: Facebook rejected" in history
+
+        retried = run_bot(["retry", "--platform", "facebook"], env, tmp_path)
+        assert retried.returncode == 0 and "requeued 1 failed post(s)" in retried.stdout
+        _once(env, tmp_path)
+        assert sorted(fb_links(graph)) == sorted(Item(n).url for n in (1, 2))
+        assert "failed" not in run_bot(["history", "--platform", "facebook"], env, tmp_path).stdout
