@@ -177,3 +177,66 @@ def test_unknown_database_scheme_is_a_clear_error(url: str) -> None:
 
     with pytest.raises(StoreError, match="not supported"):
         open_store(url)
+
+
+def test_uncertainty_survives_retries_until_settled(store: Store) -> None:
+    store.record_articles([], [_delivery("a")], 1.0)
+    d = store.claim_next("twitter", now=2.0, owner="w", lease_seconds=60)
+    assert d is not None and not d.uncertain
+    assert store.mark_retry(d.id, "w", "timeout", due_at=3.0, uncertain=True)
+    d = store.claim_next("twitter", now=3.0, owner="w", lease_seconds=60)
+    assert d is not None and d.uncertain
+    # a later, unambiguous failure (a 429) does not make the earlier attempt certain
+    assert store.mark_retry(d.id, "w", "429", due_at=4.0, count_attempt=False, uncertain=False)
+    d = store.claim_next("twitter", now=4.0, owner="w", lease_seconds=60)
+    assert d is not None and d.uncertain
+    assert store.mark_posted(d.id, "w", "1", None, 5.0)
+    assert not store.deliveries()[0].uncertain
+
+
+def test_thread_parts_are_recorded_and_renew_the_lease(store: Store) -> None:
+    store.record_articles([], [_delivery("a")], 1.0)
+    d = store.claim_next("twitter", now=2.0, owner="w", lease_seconds=5)
+    assert d is not None and d.parts == ()
+    assert store.record_parts(d.id, "w", ["root"], lease_until=20.0)
+    assert store.claim_next("twitter", now=10.0, owner="other", lease_seconds=5) is None, "lease renewed"
+    assert not store.record_parts(d.id, "other", ["root", "x"], lease_until=30.0)
+    again = store.claim_next("twitter", now=21.0, owner="other", lease_seconds=5)
+    assert again is not None and again.parts == ("root",) and again.uncertain
+
+
+def test_upgrade_from_schema_version_1_keeps_the_outbox(db_url: str) -> None:
+    from bot.store.sql import SqlStore
+
+    old = open_store(db_url, migrate=False)
+    assert isinstance(old, SqlStore)
+    with old._transaction() as cur:  # a database as version 1 left it
+        old._exec(cur, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        old._exec(cur, "INSERT INTO schema_version (version) VALUES (1)")
+        old._run_script(cur, MIGRATIONS[0].format(real=old.real_type, serial=old.serial_type))
+        old._exec(cur, "INSERT INTO outbox (article_key, platform, feed_url, article_url, title, text, hashtags, "
+                       "thread, created_at, state, due_at) VALUES ('a', 'twitter', 'f', 'u', 't', 'x', '[]', '[]', "
+                       "1.0, 'queued', 1.0)")
+    old.close()
+    upgraded = open_store(db_url)
+    row = upgraded.deliveries()[0]
+    assert (row.article_key, row.uncertain, row.parts) == ("a", False, ())
+    assert upgraded.migrate() == len(MIGRATIONS)
+    upgraded.close()
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgres://u:p@db.example:5432/d", "postgresql://u:p@db.example:5432/d"),
+    ("postgresql+psycopg://u@h/d", "postgresql://u@h/d"),
+    ("postgresql://u@h/d?sslmode=require", "postgresql://u@h/d?sslmode=require"),
+])
+def test_heroku_style_postgres_urls(url: str, expected: str) -> None:
+    from bot.store.postgres import normalise_url
+
+    assert normalise_url(url) == expected
+
+
+def test_heroku_postgres_scheme_opens_postgres(pg_url: str) -> None:
+    store = open_store(pg_url.replace("postgresql://", "postgres://", 1))
+    assert type(store).__name__ == "PostgresStore"
+    store.close()
