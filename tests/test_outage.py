@@ -136,3 +136,16 @@ def test_status_history_and_retry(tmp_path: Path) -> None:
         _once(env, tmp_path)
         assert sorted(fb_links(graph)) == sorted(Item(n).url for n in (1, 2))
         assert "failed" not in run_bot(["history", "--platform", "facebook"], env, tmp_path).stdout
+
+
+def test_db_upgrade_on_heroku_style_database_url(tmp_path: Path, pg_url: str) -> None:
+    from bot.store.migrations import MIGRATIONS
+
+    config = config_file(tmp_path, "https://news.example.org/feed.xml")
+    env = bot_env(None, None, pg_url.replace("postgresql://", "postgres://", 1), config)
+    for _ in range(2):  # idempotent: a release phase may run it on every deploy
+        result = run_bot(["db", "upgrade"], env, tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert f"database schema at version {len(MIGRATIONS)}" in result.stdout
+    status = run_bot(["status"], env, tmp_path)
+    assert status.returncode == 0 and "twitter: active" in status.stdout and "queue: empty" in status.stdout
