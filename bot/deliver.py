@@ -111,7 +111,7 @@ def deliver_platform(
         if reason:
             report.waiting = reason
             break
-        delivery = store.claim_next(name, now, owner, t.lease_seconds, article_key)
+        delivery = store.claim_next(name, clock(), owner, t.lease_seconds, article_key)
         if delivery is None:
             break
         outcome = Sender(store, platform, delivery, owner, clock, t).send()
@@ -144,6 +144,7 @@ class Sender:
         try:
             if d.uncertain:
                 self._recover()
+            self._ensure_lease()
             result = self.platform.publish(self.draft, self.parts, self._record_part)
         except LeaseLost:
             log.warning("%s: %s was taken over by another worker mid-post; it will look the post up",
@@ -184,6 +185,18 @@ class Sender:
                      "again", self.d.platform, self.d.article_key, len(self.parts), found.remote_id)
         if found_any and len(self.parts) < total:
             self._record_part(list(self.parts))
+
+    def _ensure_lease(self) -> None:
+        """Before the network call, hold the post for a whole lease from now.
+
+        The claim's lease starts from the time the claim began; a wait for the database lock or a slow
+        lookup may have eaten most of it. Sending on a nearly expired lease would let another worker take
+        the post over mid-call and find nothing yet, so renew first (or learn that it is gone already).
+        """
+        d = self.d
+        if d.lease_until is not None and self.clock() + self.t.lease_seconds / 2 < d.lease_until:
+            return
+        self._record_part(list(self.parts))
 
     def _record_part(self, ids: list[str]) -> None:
         self.parts = list(ids)

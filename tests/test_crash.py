@@ -86,7 +86,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
 
         # Let it finish: plain runs until both networks have every article (or the deadline says lost).
         def finished() -> bool:
-            run_bot(["run", "--once"], env, tmp_path)
+            result = run_bot(["run", "--once"], env, tmp_path)
+            with log.open("a") as out:
+                out.write(result.stdout + result.stderr)
             return len(set(x_links(x))) == ARTICLES and len(set(fb_links(graph))) == ARTICLES
 
         assert wait_until(finished, timeout=60, step=0.0), (len(x_links(x)), len(fb_links(graph)))

@@ -262,3 +262,58 @@ def test_tuning_from_env_and_delays() -> None:
     limited = RateLimited("429", platform="twitter", retry_after=120.0)
     assert all(120 <= retry_delay(limited, 1, Tuning(), rng) <= 125 for _ in range(50))
     assert 15 <= retry_delay(RetryableError("503", platform="twitter"), 1, Tuning(), rng) <= 30
+
+
+class _Recorder:
+    """A platform that only counts what it is asked to do."""
+
+    name = "twitter"
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    def publish(self, draft: Any, done: Any = (), on_part: Any = None) -> Any:
+        from bot.models import PostResult
+
+        self.published.append(draft.article_key)
+        return PostResult(remote_id=f"r{len(self.published)}", url=None)
+
+    def find_existing(self, draft: Any, done: Any = ()) -> Any:
+        return None
+
+    def quota(self) -> Any:
+        return None
+
+    def verify(self) -> Any:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_claim_whose_lease_is_nearly_spent_is_renewed_before_sending(store: Store) -> None:
+    from bot.deliver import Sender
+
+    clock = Clock()
+    store.record_articles([], [_row(1, "twitter")], clock.now)
+    claimed = store.claim_next("twitter", clock.now, "slow", 10)
+    assert claimed is not None
+    clock.now += 8  # a wait for the database lock ate most of the lease
+    platform = _Recorder()
+    assert Sender(store, platform, claimed, "slow", clock, replace(FAST, lease_seconds=10)).send() is not None
+    assert platform.published == ["a1"]
+    assert store.deliveries()[0].state == POSTED
+
+
+def test_a_claim_taken_over_meanwhile_sends_nothing(store: Store) -> None:
+    from bot.deliver import Sender
+
+    clock = Clock()
+    store.record_articles([], [_row(1, "twitter")], clock.now)
+    claimed = store.claim_next("twitter", clock.now, "slow", 10)
+    assert claimed is not None
+    clock.now += 11
+    assert store.claim_next("twitter", clock.now, "fast", 10) is not None  # the lease ran out: taken over
+    platform = _Recorder()
+    assert Sender(store, platform, claimed, "slow", clock, replace(FAST, lease_seconds=10)).send() is None
+    assert platform.published == [], "the slow worker must not send what another worker now owns"
