@@ -240,3 +240,19 @@ def test_heroku_postgres_scheme_opens_postgres(pg_url: str) -> None:
     store = open_store(pg_url.replace("postgresql://", "postgres://", 1))
     assert type(store).__name__ == "PostgresStore"
     store.close()
+
+
+def test_postgres_reconnects_after_the_connection_is_lost(pg_url: str) -> None:
+    import psycopg
+
+    from bot.errors import StoreError
+
+    store = open_store(pg_url)
+    store.record_articles([], [_delivery("a")], 1.0)
+    pid = store._conn.info.backend_pid  # type: ignore[attr-defined]
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(StoreError, match="Postgres failed"):
+        store.queue_counts()  # the call that meets the dead connection says so, as a StoreError
+    assert store.queue_counts() == {("twitter", QUEUED): 1}, "the next one reconnects"
+    store.close()

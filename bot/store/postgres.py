@@ -32,22 +32,37 @@ class PostgresStore(SqlStore):
     max_function = "GREATEST"
 
     def __init__(self, url: str) -> None:
+        self._url = normalise_url(url)
+        self._lock = threading.RLock()
+        self._conn = self._connect()
+
+    def _connect(self) -> Any:
         import psycopg
 
         try:
-            self._conn = psycopg.connect(normalise_url(url), autocommit=True, connect_timeout=10)
+            return psycopg.connect(self._url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to Postgres: {_first_line(exc)}",
                              hint="check DATABASE_URL and that the server is running") from None
-        self._lock = threading.RLock()
 
     def _sql(self, query: str) -> str:
         return query.replace("%", "%%").replace("?", "%s")
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
-            yield cur
+        import psycopg
+
+        with self._lock:
+            # A hosted Postgres restarts, fails over or drops idle connections: reconnect instead of failing
+            # every later call. What was in flight was rolled back by the server, so it is safe to go on.
+            if self._conn.closed or self._conn.broken:
+                self._conn = self._connect()
+            try:
+                with self._conn.transaction(), self._conn.cursor() as cur:
+                    yield cur
+            except psycopg.OperationalError as exc:
+                raise StoreError(f"Postgres failed: {_first_line(exc)}",
+                                 hint="the next call reconnects; check the database if this repeats") from None
 
     def _lock_platform(self, cur: Any, platform: str) -> bool:
         # The platform's row is the claim lock. It is waited for, not skipped (SKIP LOCKED): a claim holds

@@ -43,7 +43,7 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock:
+        with self._lock, self._errors_converted():
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
@@ -55,6 +55,15 @@ class SqliteStore(SqlStore):
                 cur.execute("COMMIT")
             finally:
                 cur.close()
+
+    @contextmanager
+    def _errors_converted(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:  # locked for longer than the busy timeout, disk full, ...
+            raise StoreError(f"the SQLite database failed: {exc}",
+                             hint="several machines cannot share one SQLite file: use Postgres (DATABASE_URL)"
+                             if "locked" in str(exc) else None) from None
 
     def _run_script(self, cur: Any, script: str) -> None:
         # executescript() would COMMIT our transaction; run the statements one by one instead.
