@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bot.config import Config, FeedConfig
-from bot.deliver import DeliveryReport, default_tuning, deliver_platform, resume_all, worker_id
+from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
 from bot.models import Draft
 from bot.platforms import Platform, build_platform
 from bot.platforms.dryrun import DryRunPlatform
@@ -28,7 +28,9 @@ class Bot:
         self.config = config
         self.store = store or open_store(config.env.database_url)
         self.owner = worker_id()
-        self.tuning = default_tuning()
+        self.tuning = config.env.tuning
+        for warning in self.tuning.warnings():
+            log.warning("%s", warning)
         self._show = show or (lambda name, draft: None)
         self.platforms: dict[str, Platform] = {
             name: build_platform(config, name, dry_run, self._show) for name in config.platforms

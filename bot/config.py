@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 from bot.feeds.filters import FeedFilter
+from bot.retries import Tuning
 from bot.schedule import QuietDates, ScheduleSyntaxError, Window, parse_quiet_dates, parse_window
 from bot.tomllines import key_lines, line_of
 
@@ -103,6 +104,8 @@ class Environment:
     facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
     # Seconds the worker gives in-flight work after SIGTERM (Heroku-style hosts kill at 30).
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    # Leases, backoff and probes of delivery (bot.retries); the defaults are production's.
+    tuning: Tuning = field(default_factory=Tuning)
 
     def secrets(self) -> list[str]:
         """Every secret value, for redaction of logs and errors."""
@@ -529,6 +532,7 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
                           hint="unset it (20 s) or give e.g. 25") from None
     return Environment(
         shutdown_grace=grace,
+        tuning=Tuning.from_env(env),
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         twitter=twitter,
         facebook=facebook,

@@ -13,7 +13,6 @@ platform's own time, else backoff: bot.retries), rate limits do not use up an at
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import socket
@@ -34,12 +33,6 @@ from bot.retries import Tuning, retry_delay
 from bot.store.base import DRY_RUN, POSTED, Delivery, Store
 
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def default_tuning() -> Tuning:
-    """The environment's tuning, read once per process (bot.retries)."""
-    return Tuning.from_env()
 
 
 class LeaseLost(Exception):
@@ -98,7 +91,7 @@ def deliver_platform(
     The queue also looks empty while another worker has this platform's post in flight: that worker
     carries on, and this one comes back on its next round.
     """
-    t = tuning or default_tuning()
+    t = tuning or config.env.tuning
     report = DeliveryReport()
     name = platform.name
     pconf = config.platforms[name]

@@ -1,7 +1,7 @@
 """How long delivery waits: leases, retry backoff, probes of a paused platform.
 
 The defaults are the production ones. The environment can shorten them (tests kill workers and
-need a lease of seconds, not minutes); `Tuning.from_env` reads those variables:
+need a lease of seconds, not minutes); bot.config reads them with `Tuning.from_env`:
 
     BOT_LEASE_SECONDS          how long a claimed post belongs to its worker (default 300). It must
                                outlast a whole publish: every call's timeouts, an image upload (capped
@@ -18,15 +18,11 @@ need a lease of seconds, not minutes); `Tuning.from_env` reads those variables:
 
 from __future__ import annotations
 
-import logging
-import os
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from bot.errors import ConfigError, PlatformError
-
-log = logging.getLogger(__name__)
 
 _ENV = {
     "lease_seconds": "BOT_LEASE_SECONDS",
@@ -50,8 +46,7 @@ class Tuning:
     pause_after_send: float = 0.0  # test hook, see the module docstring
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Tuning:
-        env = os.environ if environ is None else environ
+    def from_env(cls, env: Mapping[str, str]) -> Tuning:
         values: dict[str, float | int] = {}
         for f in fields(cls):
             raw = env.get(_ENV[f.name])
@@ -65,14 +60,18 @@ class Tuning:
             if number < 0:
                 raise ConfigError(f"{_ENV[f.name]} must not be negative", hint="unset it to use the default")
             values[f.name] = int(number) if f.name == "max_attempts" else number
-        tuning = cls(**values)  # type: ignore[arg-type]
-        if tuning.lease_seconds < SAFE_LEASE_SECONDS:
-            log.warning("BOT_LEASE_SECONDS=%g is shorter than a publish may take (%g s): fine for tests, unsafe "
-                        "with slow platforms", tuning.lease_seconds, SAFE_LEASE_SECONDS)
-        if tuning.pause_after_send:
-            log.warning("BOT_TEST_PAUSE_AFTER_SEND=%g: test hook active, every post is recorded late",
-                        tuning.pause_after_send)
-        return tuning
+        return cls(**values)  # type: ignore[arg-type]
+
+    def warnings(self) -> list[str]:
+        """What a worker should say loudly at start when tests' settings leak into production."""
+        said = []
+        if self.lease_seconds < SAFE_LEASE_SECONDS:
+            said.append(f"BOT_LEASE_SECONDS={self.lease_seconds:g} is shorter than a publish may take "
+                        f"({SAFE_LEASE_SECONDS:g} s): fine for tests, unsafe with slow platforms")
+        if self.pause_after_send:
+            said.append(f"BOT_TEST_PAUSE_AFTER_SEND={self.pause_after_send:g}: test hook active, "
+                        "every post is recorded late")
+        return said
 
 
 def backoff(attempts: int, tuning: Tuning, rng: random.Random | None = None) -> float:
