@@ -11,7 +11,8 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -402,54 +403,46 @@ def _every(value: Any) -> str:
     return format_duration(value) if value else "15m"
 
 
-def cmd_status(config: Any, args: argparse.Namespace) -> int:
-    from bot.status import status_lines
+@contextmanager
+def _open_store(config: Any, migrate: bool = True) -> Iterator[Any]:
     from bot.store import open_store
 
-    store = open_store(config.env.database_url)
+    store = open_store(config.env.database_url, migrate=migrate)
     try:
+        yield store
+    finally:
+        store.close()
+
+
+def cmd_status(config: Any, args: argparse.Namespace) -> int:
+    from bot.status import status_lines
+
+    with _open_store(config) as store:
         for line in status_lines(config, store, datetime.now(UTC).timestamp()):
             print(line)
         return 0
-    finally:
-        store.close()
 
 
 def cmd_history(config: Any, args: argparse.Namespace) -> int:
     from bot.status import history_lines
-    from bot.store import open_store
 
-    store = open_store(config.env.database_url)
-    try:
+    with _open_store(config) as store:
         for line in history_lines(store, args.platform, args.limit):
             print(line)
         return 0
-    finally:
-        store.close()
 
 
 def cmd_retry(config: Any, args: argparse.Namespace) -> int:
-    from bot.store import open_store
-
-    store = open_store(config.env.database_url)
-    try:
+    with _open_store(config) as store:
         count = store.requeue_failed(datetime.now(UTC).timestamp(), args.platform)
         print(f"requeued {count} failed post(s)")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_db(config: Any, args: argparse.Namespace) -> int:
-    from bot.store import open_store
-
-    store = open_store(config.env.database_url, migrate=False)
-    try:
-        version = store.migrate()
-        print(f"database schema at version {version}")
+    with _open_store(config, migrate=False) as store:
+        print(f"database schema at version {store.migrate()}")
         return 0
-    finally:
-        store.close()
 
 
 def _chosen_platforms(config: Any, wanted: list[str] | None) -> list[str]:

@@ -164,39 +164,31 @@ def usage_quota(headers: dict[str, str], now: float) -> Quota | None:
     return Quota(0, now + wait, f"Facebook usage {usage:.0f}% of its limit")
 
 
-def usage_percent(headers: dict[str, str]) -> float | None:
-    """Highest call_count / total_time / total_cputime in X-App-Usage, X-Page-Usage, X-Business-Use-Case-Usage."""
-    best: float | None = None
+def _usage_entries(headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Every object inside the JSON of X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage."""
+    entries: list[dict[str, Any]] = []
     for name, value in headers.items():
         if name.lower() not in ("x-app-usage", "x-business-use-case-usage", "x-page-usage"):
             continue
         try:
-            parsed = json.loads(value)
+            entries += _walk(json.loads(value))
         except ValueError:
             continue
-        for entry in _walk(parsed):
-            for key in ("call_count", "total_time", "total_cputime"):
-                figure = entry.get(key)
-                if isinstance(figure, int | float):
-                    best = max(best or 0.0, float(figure))
-    return best
+    return entries
+
+
+def usage_percent(headers: dict[str, str]) -> float | None:
+    """Highest call_count / total_time / total_cputime in the usage headers."""
+    figures = [float(entry[key]) for entry in _usage_entries(headers)
+               for key in ("call_count", "total_time", "total_cputime") if isinstance(entry.get(key), int | float)]
+    return max(figures, default=None)
 
 
 def regain_access_seconds(headers: dict[str, str]) -> float | None:
-    """Largest estimated_time_to_regain_access (minutes) in X-App-Usage / X-Business-Use-Case-Usage."""
-    best: float | None = None
-    for name, value in headers.items():
-        if name.lower() not in ("x-app-usage", "x-business-use-case-usage", "x-page-usage"):
-            continue
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            continue
-        for entry in _walk(parsed):
-            minutes = entry.get("estimated_time_to_regain_access")
-            if isinstance(minutes, int | float) and minutes > 0:
-                best = max(best or 0.0, float(minutes) * 60)
-    return best
+    """Largest estimated_time_to_regain_access (given in minutes) in the usage headers."""
+    minutes = [float(m) for entry in _usage_entries(headers)
+               if isinstance(m := entry.get("estimated_time_to_regain_access"), int | float) and m > 0]
+    return max(minutes, default=0.0) * 60 if minutes else None
 
 
 def _walk(value: Any) -> list[dict[str, Any]]:
