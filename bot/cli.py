@@ -194,12 +194,13 @@ def _deliver_with_progress(bot: Any) -> dict[str, Any]:
 
 
 def cmd_post(config: Any, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from bot.app import Bot
     from bot.deliver import deliver_platform
     from bot.models import Article
     from bot.output import show_draft
-    from bot.poll import compose_drafts, identities
-    from bot.store.base import NewDelivery, SeenArticle
+    from bot.poll import compose_drafts, identities, new_delivery, seen_rows
 
     if bool(args.url) == bool(args.text):
         raise ConfigError("give either a URL or --text \"...\"", hint="bot post https://example.org/article")
@@ -222,15 +223,14 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         return 0
     bot = Bot(config, show=show_draft)
     try:
-        done = {(d.platform) for d in bot.store.deliveries(platform=None, limit=1000) if d.article_key == article.key}
-        seen = [SeenArticle(key=k, article_key=article.key, feed_url=article.feed_url or "cli", url=article.url,
-                            title=article.title, published_at=now) for k in identities(article)]
-        rows = [NewDelivery(article_key=article.key, platform=d.platform, feed_url=article.feed_url or "cli",
-                            article_url=article.url, title=article.title, text=d.text, link=d.link,
-                            hashtags=d.hashtags, image_url=d.image.url if d.image else None,
-                            image_alt=d.image.alt if d.image else None, thread=d.thread, published_at=now,
-                            due_at=now) for d in drafts]
-        bot.store.record_articles(seen, rows, now)
+        # The article may be known already under another identity (its feed's guid): post it under
+        # that one, so the outbox's unique key stops a second post from the feed or from here.
+        known = sorted(bot.store.article_keys_for(identities(article)))
+        article = replace(article, key=known[0] if known else article.key,
+                          published=article.published or datetime.now(UTC))
+        done = {d.platform for d in bot.store.deliveries(article_key=article.key, limit=len(platforms) + 1)}
+        rows = [new_delivery(article, replace(d, article_key=article.key), "cli", now) for d in drafts]
+        bot.store.record_articles(seen_rows(article, "cli"), rows, now)
         code = 0
         for name in platforms:
             if name in done:

@@ -73,6 +73,13 @@ class _Dated(Protocol):
     def published(self) -> datetime | None: ...
 
 
+class _Seeable(_Identified, _Dated, Protocol):
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+
+
 def identities(item: _Identified) -> list[str]:
     """The key and every alias: an article is known when any of them was seen before."""
     return list(dict.fromkeys((item.key, *item.aliases)))
@@ -147,16 +154,11 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed) for a in chosen]
     platforms = feed_platforms(config, feed)
     deliveries = [
-        _delivery(article, draft, feed, ts)
+        new_delivery(article, draft, feed.url, ts)
         for article in chosen
         for draft in compose_drafts(config, article, platforms, feed)
     ]
-    seen = [
-        SeenArticle(key=key, article_key=e.key, feed_url=feed.url, url=e.url, title=e.title,
-                    published_at=_timestamp(e))
-        for e in entries
-        for key in identities(e)
-    ]
+    seen = [row for e in entries for row in seen_rows(e, feed.url)]
     queued = store.record_articles(seen, deliveries, ts)
     new_count = len(fresh)
     redirected = result.moved_to if result.permanent_redirect and result.moved_to else state.current_url
@@ -174,6 +176,12 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     return PollReport(feed.name, "ok", entries=len(entries), new=new_count, queued=queued)
 
 
+def seen_rows(item: _Seeable, feed_url: str) -> list[SeenArticle]:
+    """One row per identity of an entry or article, all pointing at its main key."""
+    return [SeenArticle(key=key, article_key=item.key, feed_url=feed_url, url=item.url, title=item.title,
+                        published_at=_timestamp(item)) for key in identities(item)]
+
+
 def _complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig) -> Article:
     """A feed that carries only a teaser: read the article's page for its text and image."""
     if not excerpt_only or not article.url.startswith(("http://", "https://")):
@@ -188,9 +196,10 @@ def _complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig) ->
         return article
 
 
-def _delivery(article: Article, draft: Draft, feed: FeedConfig, now: float) -> NewDelivery:
+def new_delivery(article: Article, draft: Draft, feed_url: str, now: float) -> NewDelivery:
+    """The outbox row for one composed post, due now."""
     return NewDelivery(
-        article_key=article.key, platform=draft.platform, feed_url=feed.url, article_url=article.url,
+        article_key=article.key, platform=draft.platform, feed_url=feed_url, article_url=article.url,
         title=article.title, text=draft.text, link=draft.link, hashtags=draft.hashtags,
         image_url=draft.image.url if draft.image else None, image_alt=draft.image.alt if draft.image else None,
         thread=draft.thread, published_at=_timestamp(article), due_at=now,

@@ -102,3 +102,27 @@ def test_preview_json_changes_nothing(tmp_path: Path) -> None:
 
         text = run_bot(["preview", "--feed", site.url_for("/feed.xml")], env, tmp_path)
         assert text.returncode == 0 and "--- twitter (" in text.stdout and "/280)" in text.stdout
+
+
+def test_post_url_of_an_article_the_feed_already_posted_is_refused(tmp_path: Path) -> None:
+    with FeedServer() as site, fake_x() as x, fake_graph() as graph:
+        url = site.url_for("/2026/11/story-1/")
+        site.set("/2026/11/story-1/", PAGE.format(url=url), content_type="text/html; charset=utf-8")
+        # the feed knows the article by a WordPress guid, the page only by its URL
+        item = f"""<item><title>Library budget approved</title><link>{url}?utm_source=rss</link>
+            <guid isPermaLink="false">https://news.example.org/?p=4242</guid>
+            <pubDate>Fri, 27 Nov 2026 09:00:00 GMT</pubDate>
+            <description>The council approved it.</description></item>"""
+        site.set("/feed.xml", rss([]).replace("</channel>", item + "</channel>"))
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{site.url_for("/feed.xml")}"\nbackfill = 1\nmax_age_days = 3650\n'
+                          "[platforms.twitter]\n[platforms.facebook]\n")
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", config)
+        run = run_bot(["run", "--once"], env, tmp_path)
+        assert run.returncode == 0, run.stderr
+        assert len(x.tweets) == 1 and len(graph.posts) == 1
+
+        again = run_bot(["post", url], env, tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.count("already posted") == 2
+        assert len(x.tweets) == 1 and len(graph.posts) == 1

@@ -104,12 +104,18 @@ class SqlStore(ABC):
     # --- articles -------------------------------------------------------------------------------
 
     def known_keys(self, keys: Iterable[str]) -> set[str]:
+        return set(self._seen_column("key", keys))
+
+    def article_keys_for(self, keys: Iterable[str]) -> set[str]:
+        return set(self._seen_column("article_key", keys))
+
+    def _seen_column(self, column: str, keys: Iterable[str]) -> list[str]:
         wanted = list(dict.fromkeys(keys))
-        found: set[str] = set()
+        found: list[str] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = self._query(f"SELECT key FROM seen WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
-            found.update(r[0] for r in rows)
+            rows = self._query(f"SELECT {column} FROM seen WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
+            found += [r[0] for r in rows]
         return found
 
     def record_articles(self, seen: Sequence[SeenArticle], deliveries: Sequence[NewDelivery], now: float) -> int:
@@ -260,9 +266,12 @@ class SqlStore(ABC):
             return max(int(self._exec(cur, query, params).rowcount), 0)
 
     def deliveries(self, states: Sequence[str] = (), platform: str | None = None, limit: int = 100,
-                   newest_first: bool = True) -> list[Delivery]:
+                   newest_first: bool = True, article_key: str | None = None) -> list[Delivery]:
         where: list[str] = []
         params: list[Any] = []
+        if article_key is not None:
+            where.append("article_key = ?")
+            params.append(article_key)
         if states:
             where.append(f"state IN ({', '.join('?' * len(states))})")
             params.extend(states)
