@@ -73,6 +73,10 @@ class _Dated(Protocol):
     def published(self) -> datetime | None: ...
 
 
+class _Entry(_Identified, _Dated, Protocol):
+    def article(self) -> Article: ...
+
+
 class _Seeable(_Identified, _Dated, Protocol):
     @property
     def url(self) -> str: ...
@@ -90,15 +94,24 @@ def _timestamp(item: _Dated) -> float | None:
 
 
 def select_new(
-    articles: Sequence[Article], known: set[str], feed: FeedConfig, baseline: bool, now: datetime,
+    entries: Sequence[_Entry], known: set[str], feed: FeedConfig, baseline: bool, now: datetime,
 ) -> list[Article]:
-    """What to post, oldest first: new entries, or on first sight the newest `backfill` of them."""
-    unique: dict[str, Article] = {}
-    for article in articles:
-        unique.setdefault(article.key, article)
-    fresh = [a for a in unique.values() if not known.intersection(identities(a))]
+    """What to post, oldest first: new entries, or on first sight the newest `backfill` of them.
+
+    Rendering an entry's text (`article()`) costs more than parsing the whole feed, so only the
+    entries that may be posted are rendered: on first sight, just enough for the backfill.
+    """
+    unique: dict[str, _Entry] = {}
+    for entry in entries:
+        unique.setdefault(entry.key, entry)
+    fresh = [e for e in unique.values() if not known.intersection(identities(e))]
+    if baseline:
+        fresh.sort(key=lambda e: _timestamp(e) or 0.0, reverse=True)
     chosen: list[Article] = []
-    for article in fresh:
+    for entry in fresh:
+        if baseline and len(chosen) >= feed.backfill:
+            break
+        article = entry.article()
         # A backfill is asked for explicitly, so max age does not apply to it; the other filters do.
         # Judging the article as of its own publication time makes its age zero.
         reason = feed.filter.reason(article, (article.published or now) if baseline else now)
@@ -106,8 +119,6 @@ def select_new(
             chosen.append(article)
         elif not baseline:
             log.info("feed %s: not posting %r: %s", feed.name, article.title, reason)
-    if baseline:
-        chosen = sorted(chosen, key=lambda a: _timestamp(a) or 0.0, reverse=True)[: feed.backfill]
     from bot.feeds.order import oldest_first
 
     return oldest_first(chosen)
@@ -150,7 +161,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     known = store.known_keys(k for e in entries for k in identities(e))
     fresh = [e for e in entries if not known.intersection(identities(e))]
     by_key = {e.key: e for e in fresh}
-    chosen = select_new([e.article() for e in fresh], known, feed, baseline=not state.baseline_done, now=now)
+    chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now)
     chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed) for a in chosen]
     platforms = feed_platforms(config, feed)
     deliveries = [
