@@ -9,6 +9,7 @@ headings that repeat the title).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,8 +84,10 @@ _CODE_CHARS = frozenset("{}[]()<>=;$_\\/|&*#@`")
 
 def _looks_like_code(text: str) -> bool:
     """A pasted code sample reads as noise in a post: too many program symbols."""
+    if len(text) <= 40 or not ("=" in text or "{" in text or "();" in text):
+        return False  # the cheap tests first: prose rarely has any of these
     symbols = sum(ch in _CODE_CHARS for ch in text)
-    return len(text) > 40 and symbols / len(text) > 0.06 and ("=" in text or "{" in text or "();" in text)
+    return symbols / len(text) > 0.06
 
 
 def _is_heading(text: str) -> bool:
@@ -106,8 +109,12 @@ def _is_boilerplate(text: str) -> bool:
     return bool(_PHOTO_CREDIT.search(text) or _PAREN_PREFIX.search(text))
 
 
-def article_paragraphs(text: str, title: str) -> list[Paragraph]:
-    """The paragraphs that belong to the article, each marked body or heading."""
+@functools.lru_cache(maxsize=32)
+def article_paragraphs(text: str, title: str) -> tuple[Paragraph, ...]:
+    """The paragraphs that belong to the article, each marked body or heading.
+
+    Cached: the summary, the lead and the keywords of every platform's post all start here.
+    """
     raw = paragraphs(text)
     title_key = normalise_for_compare(title)
     kept: list[Paragraph] = []
@@ -121,4 +128,4 @@ def article_paragraphs(text: str, title: str) -> list[Paragraph]:
         if kind == "heading" and title_key and (key in title_key or title_key in key):
             continue  # a heading that repeats the title
         kept.append(Paragraph(para, kind, len(kept)))
-    return kept
+    return tuple(kept)
