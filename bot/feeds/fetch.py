@@ -104,16 +104,47 @@ def default_session() -> requests.Session:
     connection pool, so polling many feeds on one host reuses connections."""
     s = getattr(_sessions, "session", None)
     if s is None:
-        import requests
         from requests.adapters import HTTPAdapter
 
-        s = requests.Session()
+        s = _feed_session_class()()
         adapter = HTTPAdapter(pool_connections=16, pool_maxsize=16, max_retries=0)
         s.mount("http://", adapter)
         s.mount("https://", adapter)
         s.headers["User-Agent"] = USER_AGENT
         _sessions.session = s
     return s
+
+
+def _feed_session_class() -> type[requests.Session]:
+    import requests
+    from requests.utils import get_environ_proxies
+
+    class FeedSession(requests.Session):
+        """requests reads the proxy variables from os.environ on every request (twice): over a
+        thousand feeds a cycle that was a fifth of the poll's CPU. The environment does not change
+        while the bot runs, so each scheme and host is looked up once per thread."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._proxies_for: dict[tuple[str, str], dict[str, str]] = {}
+
+        def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any,
+                                       cert: Any) -> Any:
+            if not self.trust_env:
+                return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            where = urlsplit(url)[:2]
+            if where not in self._proxies_for:
+                self._proxies_for[where] = get_environ_proxies(url)
+            merged = {**self._proxies_for[where], **(proxies or {})}
+            if verify is True or verify is None:
+                verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or verify
+            self.trust_env = False  # the environment is merged in above; the session is this thread's own
+            try:
+                return super().merge_environment_settings(url, merged, stream, verify, cert)
+            finally:
+                self.trust_env = True
+
+    return FeedSession
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -184,6 +215,7 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
         new_modified = resp.headers.get("last-modified")
         content_type = resp.headers.get("content-type")
         if resp.status_code == 304:
+            _ = resp.content  # read the (empty) body so the connection goes back to the pool, not closed
             return FetchResult(304, None, new_etag or etag, new_modified or last_modified, resp.url,
                                moved is not None, content_type, moved, time.monotonic() - start)
         if resp.status_code >= 400 or resp.status_code < 200:
