@@ -58,8 +58,12 @@ class SqlStore(ABC):
         return cur
 
     def _query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._transaction() as cur:
+        with self._reading() as cur:
             return list(self._exec(cur, query, params).fetchall())
+
+    def _reading(self) -> AbstractContextManager[Any]:
+        """A single read; backends whose transactions lock for writing can make it lighter."""
+        return self._transaction()
 
     # --- schema ---------------------------------------------------------------------------------
 

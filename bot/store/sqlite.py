@@ -57,6 +57,17 @@ class SqliteStore(SqlStore):
                 cur.close()
 
     @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        # One SELECT is atomic on its own: taking the write lock for it (BEGIN IMMEDIATE) would only
+        # make readers in other processes wait for writers.
+        with self._lock, self._errors_converted():
+            cur = self._conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    @contextmanager
     def _errors_converted(self) -> Iterator[None]:
         try:
             yield
