@@ -39,14 +39,15 @@ class Bot:
             if isinstance(platform, DryRunPlatform) and not dry_run:
                 log.warning("%s: no credentials set; running in dry-run (posts are shown, not sent)", name)
         self._deliver_lock = threading.Lock()
+        # Kept for the bot's life: each thread keeps its HTTP session, so polls reuse connections.
+        self._feed_pool = ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed")
         resume_all(self.store, config)
 
     def poll(self, feeds: Sequence[FeedConfig] | None = None, force: bool = False) -> list[PollReport]:
         """Look at feeds concurrently (one slow feed never delays the others)."""
         chosen = list(feeds if feeds is not None else self.config.feeds)
         now = datetime.now(UTC)
-        with ThreadPoolExecutor(max_workers=min(FEED_WORKERS, max(len(chosen), 1))) as pool:
-            return list(pool.map(lambda f: self._poll_one(f, now, force), chosen))
+        return list(self._feed_pool.map(lambda f: self._poll_one(f, now, force), chosen))
 
     def _poll_one(self, feed: FeedConfig, now: datetime, force: bool) -> PollReport:
         try:
@@ -70,6 +71,7 @@ class Bot:
         return polls, self.deliver(stop)
 
     def close(self) -> None:
+        self._feed_pool.shutdown(wait=True)
         for platform in self.platforms.values():
             platform.close()
         self.store.close()
