@@ -76,6 +76,9 @@ def serve(port_q: Any, cmd_q: Any, n_feeds: int) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes: without TCP_NODELAY (which real servers set)
+        # Nagle and the client's delayed ACK add ~40 ms to every keep-alive response.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: Any) -> None:
             pass
