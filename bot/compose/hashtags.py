@@ -182,6 +182,11 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     text = f"{title}. {lead}".strip()
     if not text or _CJK_OR_NOSPACE.search(text):
         return ()
+    # A Title Case headline capitalises every word, so it proves nothing about names.
+    title_toks, lead_toks = _tokens(title), _tokens(lead)
+    title_case = _is_title_case(title)
+    if not (_may_hold_names(lead_toks) or (not title_case and _may_hold_names(title_toks))):
+        return ()  # no word that could open a name: every YAKE phrase would be dropped below
     import yake  # lazy: numpy/networkx cost ~130 ms to import; the CLI must start fast
 
     lang = (language or "en").split("-")[0].split("_")[0].lower() or "en"
@@ -192,9 +197,6 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
         return ()
     # Sort ourselves: ties in YAKE's order can follow set iteration, which varies per process.
     ranked = sorted(((float(score), str(kw)) for kw, score in found), key=lambda s: (round(s[0], 9), s[1]))
-    # A Title Case headline capitalises every word, so it proves nothing about names.
-    title_toks, lead_toks = _tokens(title), _tokens(lead)
-    title_case = _is_title_case(title)
     nouns_capitalised = _capitalises_nouns(lead_toks, language)
     out: list[str] = []
     used_words: set[str] = set()
@@ -264,6 +266,13 @@ def _capitalises_nouns(toks: Tokens, language: str | None) -> bool:
 def _mentioned_twice(word: str, *token_lists: Tokens) -> bool:
     folded = word.casefold()
     return sum(w.casefold() == folded for toks in token_lists for w, _ in toks) >= 2
+
+
+def _may_hold_names(toks: Tokens) -> bool:
+    """Whether any word could start a name as `_is_name_in` judges it: an acronym, or a capital
+    that does not open a sentence. Saves running YAKE on text with no names at all."""
+    return any((len(w) > 1 and w.isupper()) or (i > 0 and _capitalised(w) and not _SENTENCE_GAP.search(sep))
+               for i, (w, sep) in enumerate(toks))
 
 
 def _is_name_in(parts: list[str], toks: Tokens) -> bool:
