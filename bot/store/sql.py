@@ -129,15 +129,16 @@ class SqlStore(ABC):
         article (another worker, a retry after a crash) a no-op instead of a duplicate.
         """
         inserted = 0
+        # One batch (psycopg pipelines it: one round trip, not one per identity), in key order so two
+        # workers recording the same feed lock rows in the same order and cannot deadlock.
+        rows = [(s.key, s.article_key, s.feed_url, s.url, s.title, s.published_at, now, now)
+                for s in sorted({s.key: s for s in seen}.values(), key=lambda s: s.key)]
         with self._transaction() as cur:
-            for s in seen:
-                self._exec(
-                    cur,
+            if rows:
+                cur.executemany(self._sql(
                     "INSERT INTO seen (key, article_key, feed_url, url, title, published_at, first_seen_at, "
                     "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                    (s.key, s.article_key, s.feed_url, s.url, s.title, s.published_at, now, now),
-                )
+                    "ON CONFLICT (key) DO UPDATE SET last_seen_at = excluded.last_seen_at"), rows)
             for d in deliveries:
                 cur2 = self._exec(
                     cur,
