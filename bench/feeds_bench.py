@@ -38,8 +38,13 @@ def paragraph(seed: int, n: int = 60) -> str:
     return " ".join(WORDS[(seed * 7 + i * 13) % len(WORDS)] for i in range(n)) + "."
 
 
+NAMES = ("Mayor Ana Lopez", "the Harbour Authority", "Judge Tom Okafor", "the Green Party", "Riverside Hospital")
+
+
 def item(feed: int, n: int) -> str:
-    body = "".join(f"<p>{paragraph(feed * 1000 + n + k)} &amp; more</p>" for k in range(11))
+    # Real news names people and bodies: the lead carries names, so keyword extraction has work to do.
+    lead = f"<p>On Monday {NAMES[n % 5]} and {NAMES[(n + 2) % 5]} spoke about the {paragraph(feed + n, 40)}</p>"
+    body = lead + "".join(f"<p>{paragraph(feed * 1000 + n + k)} &amp; more</p>" for k in range(10))
     img = f'<figure><img src="https://site{feed}.example.org/wp-content/uploads/{n}.jpg" alt="Photo {n}"></figure>'
     day = 1 + n % 28
     return (f"<item><title>Story {n} from site {feed} &#8211; update</title>"
