@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.compose import ComposeSpec, compose  # noqa: E402
+from bot.compose.boilerplate import article_paragraphs  # noqa: E402
 from bot.compose.hashtags import keywords  # noqa: E402
 from bot.compose.summarize import ranked_sentences  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
@@ -39,6 +40,7 @@ def load_articles(shared: Path) -> list[tuple[str, Article]]:
 
 
 def clear_caches() -> None:
+    article_paragraphs.cache_clear()
     ranked_sentences.cache_clear()
     keywords.cache_clear()
 
