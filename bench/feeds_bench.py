@@ -128,6 +128,34 @@ def serve(port_q: Any, cmd_q: Any, n_feeds: int) -> None:
         port_q.put("ok")
 
 
+class BenchServer:
+    """`serve` in a process of its own (so the client's figures are its own): `base` is its URL,
+    `change(feeds)` gives each of those feeds one new item and returns once it is served."""
+
+    def __init__(self, n_feeds: int) -> None:
+        ctx = mp.get_context("spawn")
+        self._port_q, self._cmd_q = ctx.Queue(), ctx.Queue()
+        self._proc = ctx.Process(target=serve, args=(self._port_q, self._cmd_q, n_feeds), daemon=True)
+        self._proc.start()
+        self.base = f"http://127.0.0.1:{self._port_q.get(timeout=120)}"
+
+    def change(self, feeds: list[int]) -> None:
+        self._cmd_q.put(feeds)
+        self._port_q.get(timeout=60)
+
+    def close(self) -> None:
+        self._cmd_q.put("stop")
+        self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.terminate()
+
+    def __enter__(self) -> BenchServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 # --- client --------------------------------------------------------------------------------
 
 def peak_rss_mb() -> float:
@@ -221,12 +249,8 @@ def main() -> None:
     args = ap.parse_args()
     n = args.feeds
 
-    ctx = mp.get_context("spawn")
-    port_q, cmd_q = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=serve, args=(port_q, cmd_q, n), daemon=True)
-    proc.start()
-    base = f"http://127.0.0.1:{port_q.get(timeout=120)}"
-    try:
+    with BenchServer(n) as server:
+        base = server.base
         size = len(feed_doc(0, 100))
         print(f"workload: {n} feeds x 20 items, {size / 1024:.0f} KB each (gzip on the wire), "
               f"{os.cpu_count()} cores")
@@ -237,8 +261,7 @@ def main() -> None:
         steady = []
         for cycle in range(args.steady_cycles):
             changed = list(range(cycle % 10, n, 10))
-            cmd_q.put(changed)
-            port_q.get(timeout=60)
+            server.change(changed)
             secs, parsed, new = ours_cycle(base, n, state, known)
             steady.append(secs)
             print(f"ours      steady cycle: {secs:6.2f} s  ({parsed} feeds parsed, {new} new)   target <= 2 s")
@@ -254,16 +277,10 @@ def main() -> None:
         if not args.full_baseline:
             baseline_cycle(base, range(n), b_state, b_known)  # bring its ETags up to date
         cycle = args.steady_cycles
-        cmd_q.put(list(range(cycle % 10, n, 10)))
-        port_q.get(timeout=60)
+        server.change(list(range(cycle % 10, n, 10)))
         secs, new = baseline_cycle(base, range(n), b_state, b_known)
         print(f"baseline  steady cycle: {secs:6.2f} s  ({new} new; feedparser, sequential)")
         parse_comparison(args.parse_reps)
-    finally:
-        cmd_q.put("stop")
-        proc.join(timeout=10)
-        if proc.is_alive():
-            proc.terminate()
 
 
 if __name__ == "__main__":

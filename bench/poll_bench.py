@@ -11,7 +11,6 @@ Facebook and queued in the outbox. SQLite by default; pass a Postgres URL to mea
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import sys
 import tempfile
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from feeds_bench import peak_rss_mb, serve  # noqa: E402
+from feeds_bench import BenchServer, peak_rss_mb  # noqa: E402
 
 from bot.app import Bot  # noqa: E402
 from bot.config import Environment, parse_config  # noqa: E402
@@ -41,14 +40,10 @@ def main() -> None:
     args = ap.parse_args()
     n = args.feeds
 
-    ctx = mp.get_context("spawn")
-    port_q, cmd_q = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=serve, args=(port_q, cmd_q, n), daemon=True)
-    proc.start()
-    base = f"http://127.0.0.1:{port_q.get(timeout=120)}"
     tmp = tempfile.mkdtemp(prefix="poll-bench-")
     url = args.database_url or f"sqlite:///{tmp}/bench.db"
-    try:
+    with BenchServer(n) as server:
+        base = server.base
         config = parse_config(config_text(base, n), None, Environment(database_url=url))
         bot = Bot(config, dry_run=True)
         print(f"workload: {n} feeds x 20 items through Bot.poll, store {url.split(':', 1)[0]}, "
@@ -59,8 +54,7 @@ def main() -> None:
         print(f"bot poll  first cycle : {secs:6.2f} s  ({sum(r.entries for r in reports)} entries recorded, "
               f"{sum(r.queued for r in reports)} queued: baseline)   target <= 10 s")
         for cycle in range(args.steady_cycles):
-            cmd_q.put(list(range(cycle % 10, n, 10)))
-            port_q.get(timeout=60)
+            server.change(list(range(cycle % 10, n, 10)))
             started = time.perf_counter()
             reports = bot.poll(force=True)
             secs = time.perf_counter() - started
@@ -70,11 +64,6 @@ def main() -> None:
                   + (f", {len(errors)} errors" if errors else "") + ")   target <= 2 s")
         print(f"bot poll  peak RSS    : {peak_rss_mb():6.0f} MB                          target <= 200 MB")
         bot.close()
-    finally:
-        cmd_q.put("stop")
-        proc.join(timeout=10)
-        if proc.is_alive():
-            proc.terminate()
 
 
 if __name__ == "__main__":
