@@ -133,6 +133,9 @@ class Config:
     platforms: Mapping[str, PlatformConfig]
     timezone: str = "UTC"
     env: Environment = field(default_factory=Environment)
+    # How long an article's identities are remembered after it was last seen in a feed: an old
+    # article that slides back into a feed within this time is recognised and not posted again.
+    retention: timedelta = timedelta(days=365)
 
 
 # --- schema: allowed keys per table, with the type each one takes -----------------------------
@@ -176,7 +179,7 @@ _PLATFORM_KEYS: dict[str, _Type] = {
     "quiet_dates": (list, str),
 }
 _TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
-_BOT_KEYS: dict[str, _Type] = {"timezone": str}
+_BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int}
 _MIN_INTERVAL = timedelta(seconds=10)
 _FEED_FILE = re.compile(r"\.(xml|rss|atom|json|rdf)$", re.IGNORECASE)  # "feed.xml" is a file, not a host
 # Names editors reach for, and the template field they mean.
@@ -463,6 +466,10 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
     reader.check_keys(raw.get("bot", {}), _BOT_KEYS, "bot")
     timezone = raw.get("bot", {}).get("timezone", "UTC")
     _check_timezone(reader, "bot.timezone", timezone)
+    retention_days = raw.get("bot", {}).get("retention_days", 365)
+    if retention_days < 30:
+        raise reader.fail("bot.retention_days", f"{retention_days} days is too short to recognise old articles",
+                          "use at least 30 (default 365): feeds keep articles for weeks")
     platforms_raw = raw.get("platforms", {})
     for key in platforms_raw:
         if key not in KNOWN_PLATFORMS:
@@ -483,7 +490,7 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
                               "remove one of them (a feed may list several platforms)")
         seen[feed.url] = index
     return Config(path=path, feeds=feeds, platforms=platforms, timezone=timezone,
-                  env=env if env is not None else Environment())
+                  env=env if env is not None else Environment(), retention=timedelta(days=retention_days))
 
 
 def _check_timezone(reader: _Reader, key: str, name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.config import Config, FeedConfig
@@ -18,8 +18,6 @@ from bot.store.base import FeedState, NewDelivery, SeenArticle, Store
 
 log = logging.getLogger(__name__)
 
-# How long an identity is remembered after it was last seen in a feed.
-RETENTION = timedelta(days=365)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from bot.app import Bot
 from bot.config import Config, FeedConfig, load_config
 from bot.errors import ConfigError
 from bot.models import Draft
-from bot.poll import RETENTION
 from bot.schedule import feed_trigger
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ class Worker:
             self.bot.deliver(self.stop)
 
     def _housekeeping_job(self) -> None:
-        self.bot.store.forget_older_than((datetime.now(UTC) - RETENTION).timestamp())
+        self.bot.store.forget_older_than((datetime.now(UTC) - self.bot.config.retention).timestamp())
 
     def build_scheduler(self) -> Any:
         from apscheduler.executors.pool import ThreadPoolExecutor

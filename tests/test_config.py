@@ -116,3 +116,13 @@ every = "1m"
     assert line_of(lines, "feeds[1].include_keywords[0]") == 9
     assert line_of(lines, "platforms.twitter.hashtags.Other") == 13
     assert line_of(lines, "platforms") == 13
+
+
+def test_retention_days(tmp_path: Path) -> None:
+    base = '[[feeds]]\nurl = "https://example.org/feed/"\n[platforms.twitter]\n'
+    assert parse_config(base, None).retention == timedelta(days=365)
+    assert parse_config("[bot]\nretention_days = 90\n" + base, None).retention == timedelta(days=90)
+    path = tmp_path / "bot.toml"
+    with pytest.raises(ConfigError) as raised:
+        parse_config("[bot]\nretention_days = 7\n" + base, path)
+    assert str(raised.value).startswith(f"{path}:2: bot.retention_days:") and "at least 30" in str(raised.value)
