@@ -62,25 +62,12 @@ class NewDelivery:
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """One outbox row as stored."""
+class Delivery(NewDelivery):
+    """One outbox row as stored: the post as it was queued, and what delivery has made of it."""
 
     id: int
-    article_key: str
-    platform: str
-    feed_url: str
-    article_url: str
-    title: str
-    text: str
-    link: str | None
-    hashtags: tuple[str, ...]
-    image_url: str | None
-    image_alt: str | None
-    thread: tuple[str, ...]
-    published_at: float | None
     created_at: float
     state: str
-    due_at: float
     attempts: int
     lease_owner: str | None
     lease_until: float | None

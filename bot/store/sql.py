@@ -208,7 +208,7 @@ class SqlStore(ABC):
                 "uncertain = ? WHERE id = ?",
                 (SENDING, owner, now + lease_seconds, int(uncertain), row.id),
             )
-        return _replace(row, state=SENDING, lease_owner=owner, lease_until=now + lease_seconds,
+        return replace(row, state=SENDING, lease_owner=owner, lease_until=now + lease_seconds,
                         attempts=row.attempts + 1, uncertain=uncertain)
 
     def _lock_platform(self, cur: Any, platform: str) -> bool:
@@ -337,7 +337,4 @@ def _delivery(row: Sequence[Any]) -> Delivery:
     values["uncertain"] = bool(values["uncertain"])
     return Delivery(**values)
 
-
-def _replace(d: Delivery, **changes: Any) -> Delivery:
-    return replace(d, **changes)
 
