@@ -21,10 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("BOT_SHARED_DIR") or ROOT.parent / "shared")
-
-
 def _postgres_or_skip() -> None:
     import psycopg
 

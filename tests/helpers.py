@@ -10,6 +10,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+def shared_dir() -> Path:
+    """../shared beside the repository (where CI lays it), or BOT_SHARED_DIR."""
+    return Path(os.environ.get("BOT_SHARED_DIR") or ROOT.parent / "shared")
+
 X_KEYS = {
     "TWITTER_API_KEY": "ck-test-1234",
     "TWITTER_API_SECRET": "cs-test-secret-5678",

@@ -16,7 +16,8 @@ import pytest
 
 from bot.compose import ComposeSpec, clean_text, compose
 from bot.models import Article, Draft
-from tests.conftest import ROOT, shared_dir
+from tests.conftest import ROOT
+from tests.helpers import shared_dir
 
 GOLDEN = ROOT / "tests" / "golden" / "compose"
 UPDATE = os.environ.get("BOT_UPDATE_GOLDEN") == "1"

@@ -4,11 +4,11 @@ parsed feed for golden files."""
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 from bot.feeds.parse import ParsedFeed
+from tests.helpers import shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "feeds"
@@ -17,7 +17,7 @@ ORIGIN = "https://feeds.example.org/"
 
 
 def shared_feeds_dir() -> Path:
-    return Path(os.environ.get("BOT_SHARED_DIR") or ROOT.parent / "shared") / "feeds"
+    return shared_dir() / "feeds"
 
 
 def sample_files() -> list[Path]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,16 +18,9 @@ from bot.compose.xtext import (
     parse_tweet,
     weighted_length,
 )
+from tests.helpers import shared_dir
 
-
-def _shared_dir() -> Path:
-    env = os.environ.get("BOT_SHARED_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared"
-
-
-_CONFORMANCE = _shared_dir() / "conformance" / "twitter-text"
+_CONFORMANCE = shared_dir() / "conformance" / "twitter-text"
 
 
 def _fix_surrogates(value: Any) -> Any:
