@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-BASE = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+# Entries are dated relative to now (the bot's default max age is 2 days, with the real clock): an item's
+# minutes after BASE keep the order of the numbers, and even item 1,000 is still in the past.
+BASE = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
+
+
+def rfc822_ago(**delta: float) -> str:
+    """A pubDate this long before now, for hand-written items."""
+    return format_datetime(datetime.now(UTC) - timedelta(**delta))
 
 
 @dataclass

@@ -57,7 +57,7 @@ def expected_links(items: list[Item]) -> list[str]:
 
 def config_file(tmp_path: Path, feed_url: str, extra_platform: str = "", every: str = "10s") -> Path:
     path = tmp_path / "bot.toml"
-    path.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\nevery = "{every}"\nmax_age_days = 36500\n'
+    path.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\nevery = "{every}"\n'
                     f"[platforms.twitter]\n{extra_platform}\n[platforms.facebook]\n{extra_platform}\n",
                     encoding="utf-8")
     return path

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.fakes.feed_server import FeedServer
-from tests.feedgen import Item, rss
+from tests.feedgen import Item, rfc822_ago, rss
 from tests.helpers import bot_env, fake_graph, fake_x, run_bot
 
 PAGE = """<!doctype html><html lang="en"><head><title>Library budget approved | Example News</title>
@@ -56,7 +56,7 @@ def test_post_url_posts_once_and_the_worker_does_not_repost(tmp_path: Path) -> N
         run_bot(["run", "--once"], env, tmp_path)
         page_item = f"""<item><title>Library budget approved</title><link>{url}</link>
             <guid isPermaLink="false">https://news.example.org/?p=4242</guid>
-            <pubDate>Fri, 27 Nov 2026 09:00:00 GMT</pubDate>
+            <pubDate>{rfc822_ago(hours=1)}</pubDate>
             <description>The council approved it.</description></item>"""
         site.set("/feed.xml", rss([]).replace("</channel>", page_item + "</channel>"))
         result = run_bot(["run", "--once"], env, tmp_path)
@@ -111,11 +111,11 @@ def test_post_url_of_an_article_the_feed_already_posted_is_refused(tmp_path: Pat
         # the feed knows the article by a WordPress guid, the page only by its URL
         item = f"""<item><title>Library budget approved</title><link>{url}?utm_source=rss</link>
             <guid isPermaLink="false">https://news.example.org/?p=4242</guid>
-            <pubDate>Fri, 27 Nov 2026 09:00:00 GMT</pubDate>
+            <pubDate>{rfc822_ago(hours=1)}</pubDate>
             <description>The council approved it.</description></item>"""
         site.set("/feed.xml", rss([]).replace("</channel>", item + "</channel>"))
         config = tmp_path / "bot.toml"
-        config.write_text(f'[[feeds]]\nurl = "{site.url_for("/feed.xml")}"\nbackfill = 1\nmax_age_days = 3650\n'
+        config.write_text(f'[[feeds]]\nurl = "{site.url_for("/feed.xml")}"\nbackfill = 1\n'
                           "[platforms.twitter]\n[platforms.facebook]\n")
         env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", config)
         run = run_bot(["run", "--once"], env, tmp_path)
