@@ -77,6 +77,8 @@ CASES: list[tuple[str, list[str], dict[str, str], int, list[str]]] = [
      ["page {site}/photo.png: not a web page: the server sent image/png", "article's own web page"]),
     ("post-json", ["post", "{site}/data.json", "--dry-run"], {}, 1,
      ["not a web page: the server sent application/json"]),
+    ("post-a-feed", ["post", "{site}/feed.xml", "--dry-run"], {}, 1,
+     ["page {site}/feed.xml: this is a feed, not an article page", "bot preview --feed URL"]),
     ("post-too-large", ["post", "{site}/huge", "--dry-run"], {}, 1,
      ["page {site}/huge: server announces 12582912 bytes, over the 5242880-byte limit", "not a download"]),
     ("post-no-text", ["post", "{site}/empty.html", "--dry-run"], {}, 1,

@@ -16,6 +16,7 @@ from bot.feeds.entries import absolute, is_photo_url
 from bot.feeds.errors import FeedError, NotAPageError
 from bot.feeds.fetch import FetchLimits, fetch_feed
 from bot.feeds.identity import article_aliases, canonical_url
+from bot.feeds.parse import looks_like_feed
 from bot.models import Article, Image
 
 if TYPE_CHECKING:
@@ -97,7 +98,11 @@ def fetch_article(url: str, session: requests.Session | None = None,
         kind = (result.content_type or "").split(";", 1)[0].strip().lower()
         # An image, a PDF or a JSON answer is no article page (and trafilatura would only log noise
         # about it); markup under a loose label, or a local file, is given a chance.
-        if not ("html" in kind or "xml" in kind or body.lstrip(_LEAD).startswith(b"<")):
+        if "html" not in kind and (kind.endswith(("rss+xml", "atom+xml", "feed+json"))
+                                   or looks_like_feed(body[:2048].decode("latin-1"))):
+            raise NotAPageError(url, "this is a feed, not an article page",
+                                hint="give one article's address; `bot preview --feed URL` shows a feed's posts")
+        if not ("html" in kind or body.lstrip(_LEAD).startswith(b"<")):
             raise NotAPageError(url, f"not a web page: the server sent {kind}" if kind
                                 else "not a web page: no HTML in it")
         return extract_article(body, result.final_url, feed_url="")
