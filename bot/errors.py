@@ -17,7 +17,8 @@ exit code 2 for ConfigError, 1 for the others); anything else that escapes is a 
             └── DuplicateError    X "duplicate content" 403, Graph 506: final, never retried blindly
 
 The feed errors are defined (and their full tree drawn) in bot.feeds.errors, beside the only code that
-raises them.
+raises them. `connection_problem` puts a failed connection (DNS, refused, TLS, ...) into words for
+feeds and platforms alike.
 """
 
 from __future__ import annotations
