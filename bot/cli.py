@@ -14,15 +14,32 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.errors import BotError, ConfigError
 
 log = logging.getLogger("bot")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage mistake is one line, like every other error (argparse would print the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"bot: {message} (see `{self.prog} --help`)\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bot", description="Post your site's new articles to X and a Facebook Page.")
+    parser = _Parser(prog="bot", description="Post your site's new articles to X and a Facebook Page.")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $BOT_CONFIG, else config/bot.toml)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -46,14 +63,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check", help="validate the config and environment, reach feeds and platforms (posts nothing)")
     plan = sub.add_parser("schedule", help="the plan: next checks of each feed, when each queued post goes out")
-    plan.add_argument("--limit", type=int, default=20, metavar="N", help="posts shown per platform (default 20)")
-    plan.add_argument("--checks", type=int, default=3, metavar="N", help="next checks shown per feed (default 3)")
+    plan.add_argument("--limit", type=_positive, default=20, metavar="N", help="posts shown per platform (default 20)")
+    plan.add_argument("--checks", type=_positive, default=3, metavar="N", help="next checks shown per feed (default 3)")
     sub.add_parser("status", help="the queue, paused platforms, feed errors and caps")
     history = sub.add_parser("history", help="posts made, with their remote ids and URLs")
-    history.add_argument("--limit", type=int, default=50)
-    history.add_argument("--platform")
+    history.add_argument("--limit", type=_positive, default=50, metavar="N", help="newest N posts (default 50)")
+    history.add_argument("--platform", metavar="NAME", help="only this platform")
     retry = sub.add_parser("retry", help="requeue failed posts")
-    retry.add_argument("--platform")
+    retry.add_argument("--platform", metavar="NAME", help="only this platform")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (run on release)")
@@ -260,11 +277,11 @@ def _read_feed(url: str) -> Any:
 
 def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.config import FeedConfig
-    from bot.feeds.errors import FeedError
     from bot.output import count_and_limit, format_draft
     from bot.poll import compose_drafts, feed_platforms
     from bot.progress import Progress
 
+    _chosen_platforms(config, args.platform)  # a misspelt --platform is an error, not an empty preview
     feeds = list(config.feeds)
     if args.feed:
         feeds = [FeedConfig(url=args.feed, name=args.feed)]
@@ -276,7 +293,7 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
         progress.step(feed.name, count=0)
         try:
             parsed = _read_feed(feed.url)
-        except (BotError, FeedError) as exc:
+        except BotError as exc:
             progress.close()
             print(f"bot: {exc}", file=sys.stderr)
             code = 1
@@ -305,7 +322,6 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
 def cmd_check(config: Any, args: argparse.Namespace) -> int:
     """Config (already validated by now), each feed reached once, each platform's credentials, a short report."""
     from bot.config import missing_credentials
-    from bot.feeds.errors import FeedError
     from bot.platforms import BUILDERS
     from bot.progress import Progress
     from bot.schedule import describe_rules
@@ -318,7 +334,7 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
             try:
                 # Counting needs no article text: `entries` skips cleaning every entry's HTML.
                 line = f"feed {feed.name}: ok, {len(_read_feed(feed.url).entries)} entries"
-            except (BotError, FeedError) as exc:
+            except BotError as exc:
                 problems += 1
                 line = f"feed {feed.name}: FAILED: {exc}"
             progress.close()
@@ -426,15 +442,17 @@ def cmd_status(config: Any, args: argparse.Namespace) -> int:
 def cmd_history(config: Any, args: argparse.Namespace) -> int:
     from bot.status import history_lines
 
+    platform = _known_platform(args.platform)
     with _open_store(config) as store:
-        for line in history_lines(store, args.platform, args.limit):
+        for line in history_lines(store, platform, args.limit):
             print(line)
         return 0
 
 
 def cmd_retry(config: Any, args: argparse.Namespace) -> int:
+    platform = _known_platform(args.platform)
     with _open_store(config) as store:
-        count = store.requeue_failed(datetime.now(UTC).timestamp(), args.platform)
+        count = store.requeue_failed(datetime.now(UTC).timestamp(), platform)
         print(f"requeued {count} failed post(s)")
         return 0
 
@@ -454,6 +472,16 @@ def _chosen_platforms(config: Any, wanted: list[str] | None) -> list[str]:
                               hint=f"enabled: {', '.join(names) or 'none'}")
         names = [n for n in names if n in wanted]
     return names
+
+
+def _known_platform(name: str | None) -> str | None:
+    """--platform of history and retry: any platform the bot knows (one disabled now has its past posts)."""
+    from bot.config import KNOWN_PLATFORMS
+
+    if name is not None and name not in KNOWN_PLATFORMS:
+        raise ConfigError(f"--platform {name!r} is not a platform the bot knows",
+                          hint=f"known: {', '.join(KNOWN_PLATFORMS)}")
+    return name
 
 
 _COMMANDS = {

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from bot.errors import connection_problem
 from bot.feeds.errors import (
     FeedConnectionError,
     FeedError,
@@ -89,6 +90,10 @@ def _fetch_file(url: str, etag: str | None, last_modified: str | None, limits: F
             body = fh.read(limits.max_bytes + 1)
     except FeedError:
         raise
+    except FileNotFoundError:
+        # `bot post example.org/story` is a web address without its scheme, not a missing file.
+        hint = None if url.startswith(("/", ".", "file:")) else "check the path; a web address needs https:// in front"
+        raise FeedFileError(url, "no such file", hint=hint) from None
     except OSError as exc:
         raise FeedFileError(url, f"cannot read file: {exc.strerror or exc}") from None
     if len(body) > limits.max_bytes:
@@ -201,12 +206,14 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
     except requests.exceptions.ReadTimeout:
         raise FeedTimeout(url, f"server sent nothing for {read_timeout:g} s") from None
     except requests.exceptions.TooManyRedirects:
-        raise FetchError(url, f"more than {limits.max_redirects} redirects", retryable=False) from None
+        raise FetchError(url, f"more than {limits.max_redirects} redirects", retryable=False,
+                         hint="the site redirects in a loop: check the URL") from None
     except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
             requests.exceptions.InvalidSchema) as exc:
-        raise FetchError(url, f"invalid URL: {exc}", retryable=False) from None
+        raise FetchError(url, f"invalid URL: {exc}", retryable=False,
+                         hint="give a full address, e.g. https://example.org/feed/") from None
     except requests.exceptions.RequestException as exc:
-        raise FeedConnectionError(url, f"connection failed: {type(exc).__name__}") from None
+        raise FeedConnectionError(url, f"connection failed: {connection_problem(exc)}") from None
     finally:
         sess.max_redirects = old_max
     with resp:

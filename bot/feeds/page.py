@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.feeds.dates import parse_date
 from bot.feeds.entries import absolute, is_photo_url
-from bot.feeds.errors import NotAFeedError
+from bot.feeds.errors import FeedError, NotAPageError
 from bot.feeds.fetch import FetchLimits, fetch_feed
 from bot.feeds.identity import article_aliases, canonical_url
+from bot.feeds.parse import looks_like_feed
 from bot.models import Article, Image
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 _META_LIMITS = FetchLimits(total_deadline=30.0, max_bytes=5 * 1024 * 1024)
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+# Leading bytes to skip before a page's first "<": a UTF-8 byte order mark and white space.
+_LEAD = b"\xef\xbb\xbf \t\r\n"
 
 
 def _head_meta(html: bytes, base: str) -> dict[str, str]:
@@ -57,8 +60,6 @@ def extract_article(html: bytes, url: str, feed_url: str = "") -> Article:
         html, url=url, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True,
     )
-    if doc is None and not meta:
-        raise NotAFeedError(url, "no article text found on the page")
     text = (getattr(doc, "text", None) or "").strip()
     title = (getattr(doc, "title", None) or meta.get("og:title") or "").strip()
     image_url = absolute(meta.get("og:image") or meta.get("og:image:url") or meta.get("twitter:image")
@@ -75,6 +76,8 @@ def extract_article(html: bytes, url: str, feed_url: str = "") -> Article:
                        if isinstance(c, str) and c.strip())
     summary = (meta.get("og:description") or meta.get("description") or getattr(doc, "description", None)
                or "").strip()
+    if not (text or title or summary):
+        raise NotAPageError(url, "no article text found on the page")
     aliases = article_aliases(key, None, url) + tuple(a for a in article_aliases(key, None, canonical)
                                                       if a != key)
     return Article(
@@ -88,9 +91,24 @@ def extract_article(html: bytes, url: str, feed_url: str = "") -> Article:
 
 def fetch_article(url: str, session: requests.Session | None = None,
                   limits: FetchLimits = _META_LIMITS) -> Article:
-    """Fetch a page and extract its article. Raises FeedError subclasses naming the URL."""
-    result = fetch_feed(url, etag=None, last_modified=None, session=session, limits=limits)
-    return extract_article(result.body or b"", result.final_url, feed_url="")
+    """Fetch a page and extract its article. Raises FeedError subclasses naming the page."""
+    try:
+        result = fetch_feed(url, etag=None, last_modified=None, session=session, limits=limits)
+        body = result.body or b""
+        kind = (result.content_type or "").split(";", 1)[0].strip().lower()
+        # An image, a PDF or a JSON answer is no article page (and trafilatura would only log noise
+        # about it); markup under a loose label, or a local file, is given a chance.
+        if "html" not in kind and (kind.endswith(("rss+xml", "atom+xml", "feed+json"))
+                                   or looks_like_feed(body[:2048].decode("latin-1"))):
+            raise NotAPageError(url, "this is a feed, not an article page",
+                                hint="give one article's address; `bot preview --feed URL` shows a feed's posts")
+        if not ("html" in kind or body.lstrip(_LEAD).startswith(b"<")):
+            raise NotAPageError(url, f"not a web page: the server sent {kind}" if kind
+                                else "not a web page: no HTML in it")
+        return extract_article(body, result.final_url, feed_url="")
+    except FeedError as exc:
+        exc.name_as("page")
+        raise
 
 
 def complete_from_page(article: Article, session: requests.Session | None = None) -> Article:

@@ -114,13 +114,14 @@ def _read_broken(text: str, feed_url: str, first_error: str) -> ParsedFeed:
     # wins when it finds more entries (it keeps junk such as a cut "<![CD" as text).
     if recovered is not None and len(recovered.entries) > len(tolerant.entries):
         return recovered
-    if tolerant.entries or tolerant.title or (recovered is None and _looks_like_feed(text)):
+    if tolerant.entries or tolerant.title or (recovered is None and looks_like_feed(text)):
         return tolerant
     if recovered is not None:
         return recovered
     raise NotAFeedError(feed_url, f"not well-formed XML and no feed recovered: {first_error[:120]}")
 
 
-def _looks_like_feed(text: str) -> bool:
+def looks_like_feed(text: str) -> bool:
+    """An RSS, Atom or RDF root element near the start (a cheap guess, before any parsing)."""
     head = text[:2048].lower()
     return "<rss" in head or "<feed" in head or "<rdf:rdf" in head

@@ -18,6 +18,7 @@ from bot.errors import (
     RateLimited,
     RejectedError,
     RetryableError,
+    connection_problem,
 )
 from bot.models import Draft, PostResult
 from bot.platforms.base import Account, PartsCallback, Quota
@@ -121,7 +122,8 @@ class FacebookPlatform:
             raise convert_error(exc, self._last_headers) from None
         except requests.RequestException as exc:
             # The URL of a failed request carries the token: name only the kind of failure.
-            raise RetryableError(f"Facebook could not be reached: {type(exc).__name__}", platform=NAME) from None
+            raise RetryableError(f"Facebook could not be reached: {connection_problem(exc)}", platform=NAME,
+                                 hint="check the network, and FACEBOOK_GRAPH_URL if you set it") from None
         except ValueError as exc:  # a body that claims JSON but is not
             raise RetryableError(f"Facebook sent an unreadable answer: {type(exc).__name__}", platform=NAME) from None
 

@@ -18,6 +18,7 @@ from bot.errors import (
     RateLimited,
     RejectedError,
     RetryableError,
+    connection_problem,
 )
 from bot.models import Draft, PostResult
 from bot.platforms.base import Account, PartsCallback, Quota
@@ -116,7 +117,8 @@ class TwitterPlatform:
         except tweepy.errors.TweepyException as exc:
             raise convert_error(exc) from None
         except requests.RequestException as exc:
-            raise RetryableError(f"X could not be reached: {type(exc).__name__}", platform=NAME) from None
+            raise RetryableError(f"X could not be reached: {connection_problem(exc)}", platform=NAME,
+                                 hint="check the network, and TWITTER_API_URL if you set it") from None
         return response
 
     def _create(self, **fields: Any) -> requests.Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from bot.errors import StoreError
+from bot.errors import ConfigError
 from bot.store.base import Store
 
 # scheme -> "module:Class"; a new backend is one more line.
@@ -19,8 +19,8 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     target = BACKENDS.get(scheme)
     if target is None:
-        raise StoreError(f"DATABASE_URL scheme {scheme!r} is not supported",
-                         hint="use sqlite:///bot.db or postgres://user:pass@host/db")
+        raise ConfigError(f"DATABASE_URL scheme {scheme!r} is not supported",
+                          hint="use sqlite:///bot.db or postgres://user:pass@host/db")
     module_name, class_name = target.split(":")
     store: Store = getattr(importlib.import_module(module_name), class_name)(url)
     if migrate:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.errors import StoreError
+from bot.errors import ConfigError, StoreError
 from bot.store.sql import SqlStore
 
 
@@ -21,7 +21,8 @@ def path_from_url(url: str) -> str:
     """sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:"""
     rest = url.split(":", 1)[1]
     if not rest.startswith("///"):
-        raise StoreError(f"DATABASE_URL {url!r} is not a SQLite URL", hint="use sqlite:///bot.db")
+        raise ConfigError(f"DATABASE_URL {url!r} is not a SQLite URL",
+                          hint="use sqlite:///bot.db, or sqlite:////srv/bot/bot.db for an absolute path")
     return rest[3:] or "bot.db"
 
 
@@ -29,7 +30,13 @@ class SqliteStore(SqlStore):
     def __init__(self, url: str) -> None:
         path = path_from_url(url)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(path).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = "a file of that name is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+                raise StoreError(f"cannot create the folder {str(folder)!r} for the SQLite database: {why or exc}",
+                                 hint="check the path in DATABASE_URL and that the folder can be created") from None
         try:
             self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
