@@ -19,6 +19,8 @@ with the other feeds. `retryable` tells the scheduler whether trying again later
 
 from __future__ import annotations
 
+from bot.redact import display_url
+
 
 class FeedError(Exception):
     """Base of every feed error; str() is one line naming the feed."""
@@ -27,6 +29,8 @@ class FeedError(Exception):
 
     def __init__(self, feed: str, problem: str, *, hint: str | None = None,
                  retryable: bool | None = None) -> None:
+        # Named without the credentials a feed URL may carry: the message is logged, printed and stored.
+        feed = display_url(feed)
         self.feed = feed
         self.problem = problem
         self.hint = hint
