@@ -26,7 +26,7 @@ class Bot:
     def __init__(self, config: Config, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None,
                  store: Store | None = None) -> None:
         self.config = config
-        self.store = store or open_store(config.env.database_url)
+        self.store = store or open_store(config.env.database_url, secrets=config.secrets())
         self.owner = worker_id()
         self.tuning = config.env.tuning
         for warning in self.tuning.warnings():

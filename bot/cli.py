@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.logs import setup_logging
 
         config = load_config(args.config)
-        redact = setup_logging(args.log_level, args.log_format, config.env.secrets())
+        redact = setup_logging(args.log_level, args.log_format, config.secrets())
         handler = _COMMANDS[args.command]
         return handler(config, args)
     except ConfigError as exc:
@@ -115,9 +115,15 @@ def _safe_text(text: str, redact: Any) -> str:
 
 
 def _load_dotenv() -> None:
+    """`.env` in the working directory, as the README says; never one found by searching elsewhere (python-dotenv
+    would look beside this file and up its parents: in a virtualenv, some other project's secrets)."""
+    from pathlib import Path
+
     from dotenv import load_dotenv
 
-    load_dotenv(override=False)
+    path = Path.cwd() / ".env"
+    if path.is_file():
+        load_dotenv(path, override=False)
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -280,11 +286,12 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.output import count_and_limit, format_draft
     from bot.poll import compose_drafts, feed_platforms
     from bot.progress import Progress
+    from bot.redact import display_url
 
     _chosen_platforms(config, args.platform)  # a misspelt --platform is an error, not an empty preview
     feeds = list(config.feeds)
     if args.feed:
-        feeds = [FeedConfig(url=args.feed, name=args.feed)]
+        feeds = [FeedConfig(url=args.feed, name=display_url(args.feed))]
     items: list[dict[str, Any]] = []
     blocks: list[str] = []
     code = 0
@@ -373,7 +380,7 @@ def cmd_schedule(config: Any, args: argparse.Namespace) -> int:
 
     now = datetime.now(UTC).timestamp()
     tz = config.timezone
-    store = open_store(config.env.database_url)
+    store = open_store(config.env.database_url, secrets=config.secrets())
     try:
         print(f"feeds (times in {tz}):")
         for feed in config.feeds:
@@ -423,7 +430,7 @@ def _every(value: Any) -> str:
 def _open_store(config: Any, migrate: bool = True) -> Iterator[Any]:
     from bot.store import open_store
 
-    store = open_store(config.env.database_url, migrate=migrate)
+    store = open_store(config.env.database_url, migrate=migrate, secrets=config.secrets())
     try:
         yield store
     finally:

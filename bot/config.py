@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 from bot.feeds.filters import FeedFilter
+from bot.redact import display_url, userinfo_secrets
 from bot.retries import Tuning
 from bot.schedule import QuietDates, ScheduleSyntaxError, Window, parse_quiet_dates, parse_window
 from bot.tomllines import key_lines, line_of
@@ -35,6 +36,8 @@ _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*
 
 @dataclass(frozen=True)
 class FeedConfig:
+    # The URL as configured, user info included: only the fetch uses it. Names, messages and the store use
+    # `shown_url` (bot.redact.display_url).
     url: str
     name: str
     every: timedelta | None = timedelta(minutes=15)
@@ -46,6 +49,11 @@ class FeedConfig:
     filter: FeedFilter = field(default_factory=FeedFilter)
     # platform -> template used for this feed's posts instead of the platform's template
     templates: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without its credentials: how it is shown, logged and stored (the feed state's key)."""
+        return display_url(self.url)
 
 
 @dataclass(frozen=True)
@@ -115,14 +123,7 @@ class Environment:
             values += [t.api_key, t.api_secret, t.access_token, t.access_token_secret]
         if self.facebook:
             values.append(self.facebook.page_token)
-        from urllib.parse import unquote, urlsplit
-
-        try:
-            password = urlsplit(self.database_url).password
-        except ValueError:
-            password = None
-        if password:  # Heroku's DATABASE_URL carries the database password
-            values += [password, unquote(password)]
+        values += userinfo_secrets(self.database_url, lone_user=False)  # Heroku's carries the database password
         return [v for v in values if len(v) >= 4]
 
 
@@ -136,6 +137,10 @@ class Config:
     # How long an article's identities are remembered after it was last seen in a feed: an old
     # article that slides back into a feed within this time is recognised and not posted again.
     retention: timedelta = timedelta(days=365)
+
+    def secrets(self) -> list[str]:
+        """The environment's secrets and the credentials inside feed URLs: what the redaction hides."""
+        return self.env.secrets() + [s for feed in self.feeds for s in userinfo_secrets(feed.url)]
 
 
 # --- schema: allowed keys per table, with the type each one takes -----------------------------
@@ -269,19 +274,25 @@ def _feed_url(reader: _Reader, key: str, url: str, base_dir: Path) -> str:
     from urllib.parse import urlsplit
 
     if "://" in url or re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:(?!\\)", url):
-        parts = urlsplit(url.strip())
+        shown = _shown(url)
+        fix = "write the full address, e.g. \"https://example.org/feed/\""
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:  # an unmatched [ or ]
+            raise reader.fail(key, f"{shown!r} is not a feed URL (unmatched [ or ])", fix
+                              + "; in a password write [ as %5B and ] as %5D") from None
         if parts.scheme == "file":
             return url
-        fix = "write the full address, e.g. \"https://example.org/feed/\""
         if parts.scheme not in ("http", "https"):
-            raise reader.fail(key, f"{url!r} is not a feed URL (scheme {parts.scheme!r})", fix)
+            raise reader.fail(key, f"{shown!r} is not a feed URL (scheme {parts.scheme!r})", fix)
         host = parts.hostname or ""
         if not re.fullmatch(r"[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?", host) or not host.strip(".") or " " in url.strip():
-            raise reader.fail(key, f"{url!r} is not a feed URL (no valid host name)", fix)
+            raise reader.fail(key, f"{shown!r} is not a feed URL (no valid host name)", fix)
         try:
             parts.port  # noqa: B018 - urlsplit raises only when the port is read
         except ValueError:
-            raise reader.fail(key, f"{url!r} is not a feed URL (bad port)", fix) from None
+            raise reader.fail(key, f"{shown!r} is not a feed URL (bad port)", fix
+                              + "; in a password write : as %3A, / as %2F and @ as %40") from None
         return url.strip()
     looks_like_host = re.match(r"^(www\.)?[\w-]+(\.[\w-]+)+(/|$)", url)
     if looks_like_host and not _FEED_FILE.search(url) and not (base_dir / url).exists():
@@ -292,6 +303,15 @@ def _feed_url(reader: _Reader, key: str, url: str, base_dir: Path) -> str:
         raise reader.fail(key, f"{url!r} is neither a URL nor an existing file",
                           "write an https:// address, or a path relative to the config file")
     return str(resolved)
+
+
+def _shown(url: str) -> str:
+    """A feed URL for an error message. A malformed URL may hold a password where no parser finds it
+    (an unencoded / or # in it), so everything between :// and the last @ is hidden."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        return f"{scheme}://***@{rest.rpartition('@')[2]}"
+    return display_url(url)
 
 
 def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
@@ -334,7 +354,8 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
         reader.check_type(key, template, str)
         _check_template(reader, key, template)
         templates[platform] = template
-    return FeedConfig(url=url, name=str(raw.get("name", url)), every=every, cron=cron, platforms=platforms,
+    name = str(raw.get("name", display_url(url)))  # the default name is shown everywhere: no credentials
+    return FeedConfig(url=url, name=name, every=every, cron=cron, platforms=platforms,
                       backfill=backfill, max_age_days=max_age, filter=_filter(reader, prefix, raw, max_age),
                       templates=tuple(sorted(templates.items())))
 
@@ -485,10 +506,11 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
         raise reader.fail("feeds", "no feeds configured", 'add a [[feeds]] table with url = "..."')
     seen: dict[str, int] = {}
     for index, feed in enumerate(feeds):
-        if feed.url in seen:
-            raise reader.fail(f"feeds[{index}].url", f"the same feed as feeds[{seen[feed.url]}]",
+        # Compared without credentials: the shown URL is the feed's key in the store.
+        if feed.shown_url in seen:
+            raise reader.fail(f"feeds[{index}].url", f"the same feed as feeds[{seen[feed.shown_url]}]",
                               "remove one of them (a feed may list several platforms)")
-        seen[feed.url] = index
+        seen[feed.shown_url] = index
     return Config(path=path, feeds=feeds, platforms=platforms, timezone=timezone,
                   env=env if env is not None else Environment(), retention=timedelta(days=retention_days))
 
@@ -537,15 +559,69 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     except ValueError:
         raise ConfigError(f"BOT_SHUTDOWN_GRACE={grace_text!r} is not a number of seconds",
                           hint="unset it (20 s) or give e.g. 25") from None
+    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    check_database_url(database_url)
     return Environment(
         shutdown_grace=grace,
         tuning=Tuning.from_env(env),
-        database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=database_url,
         twitter=twitter,
         facebook=facebook,
         twitter_api_url=(env.get("TWITTER_API_URL") or DEFAULT_TWITTER_API_URL).rstrip("/"),
         facebook_graph_url=(env.get("FACEBOOK_GRAPH_URL") or DEFAULT_FACEBOOK_GRAPH_URL).rstrip("/"),
     )
+
+
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_DATABASE_HINT = "e.g. sqlite:///bot.db or postgres://user:pass@host:5432/db"
+
+
+def check_database_url(url: str) -> None:
+    """A ConfigError naming the part of DATABASE_URL that is wrong. The value itself is never shown: a
+    malformed URL is exactly the one whose password no parser can find to hide."""
+    from bot.store import BACKENDS
+
+    def bad(problem: str, fix: str = _DATABASE_HINT) -> ConfigError:
+        return ConfigError(f"DATABASE_URL {problem}; its value is not shown, as it may hold a password", hint=fix)
+
+    scheme_match = _URL_SCHEME.match(url)
+    if not scheme_match:
+        if "=" in url:
+            raise bad("is a list of key=value settings (host=... password=...), not a URL",
+                      "write it as postgres://user:pass@host:5432/db")
+        raise bad("is not a URL: it has no scheme such as sqlite: or postgres:")
+    scheme = scheme_match[0][:-1]
+    base = scheme.split("+", 1)[0].lower()
+    if base not in BACKENDS:
+        raise bad(f"scheme {scheme!r} is not supported", f"use {_DATABASE_HINT}")
+    rest = url[scheme_match.end():]
+    if base == "sqlite":
+        if not rest.startswith("///"):
+            raise bad("needs three slashes after 'sqlite:' (four for an absolute path)",
+                      "e.g. sqlite:///bot.db or sqlite:////var/lib/bot/bot.db")
+        return
+    if not rest.startswith("//"):
+        raise bad(f"needs '//' after '{scheme}:'", "e.g. postgres://user:pass@host:5432/db")
+    if "#" in url:
+        raise bad("contains '#', which ends a URL", "in the password write '#' as %23")
+    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        raise bad("contains a '%' that is not followed by two hex digits", "in the password write '%' as %25")
+    authority, _, path = rest[2:].partition("/")
+    authority, _, query = authority.partition("?")
+    if authority.count("@") > 1:
+        raise bad("has more than one '@' before the host", "in the password write '@' as %40")
+    if "@" in path or "@" in query:
+        raise bad("has an '@' after the host", "in the password write '/' as %2F, '?' as %3F and '@' as %40")
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(url).port  # noqa: B018 - urlsplit raises only when the port is read
+    except ValueError as exc:
+        if "IPv6" in str(exc) or "[" in authority or "]" in authority:
+            raise bad("has an unmatched '[' or ']' in the host part",
+                      "write an IPv6 host as [::1]; in the password write '[' as %5B and ']' as %5D") from None
+        raise bad("has a port that is not a number after the host",
+                  "in the password write ':' as %3A, '/' as %2F and '@' as %40") from None
 
 
 def missing_credentials(env: Environment, platform: str) -> list[str]:

@@ -10,19 +10,25 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-_TOKEN_PARAM = re.compile(r"(access_token|oauth_signature|oauth_token|input_token)=[^&\s\"']+")
+from bot.redact import Redactor
+
+__all__ = ["Redactor", "escape_controls", "learn_secrets", "redact_streams", "setup_logging"]
+
+# Control characters that could start a fake log line or drive the terminal: C0 (but tab), DEL, C1, and the
+# Unicode line and paragraph separators some log viewers break lines at.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
-class Redactor:
-    """Replaces known secret values (and token-looking URL parameters) with ***."""
+def escape_controls(text: str) -> str:
+    """One log line stays one line: a newline or an ANSI escape from a feed (a guid, a title) is written as
+    its escape (\\n, \\x1b), so feed content can neither forge a line nor recolour the terminal."""
+    return _CONTROL.sub(_escape, text)
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return _TOKEN_PARAM.sub(r"\1=***", text)
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 class RedactingStream:
@@ -63,6 +69,15 @@ class _RedactingFormatter(logging.Formatter):
         self.redact = redact
         self.as_json = as_json
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # Only the message is escaped: a traceback below it keeps its lines.
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        # A traceback keeps its lines, but not a carriage return or a terminal escape quoted in it.
+        return "\n".join(escape_controls(line) for line in super().formatException(ei).split("\n"))
+
     def format(self, record: logging.LogRecord) -> str:
         if not self.as_json:
             return self.redact(super().format(record))
@@ -75,7 +90,11 @@ class _RedactingFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exception"] = self.redact(self.formatException(record.exc_info))
-        return self.redact(json.dumps(entry, ensure_ascii=False))
+        # json escapes C0 controls; C1 controls and the line separators it leaves as they are.
+        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", self.redact(json.dumps(entry, ensure_ascii=False)))
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> Redactor:
@@ -90,3 +109,10 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     for noisy in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "apscheduler.executors", "trafilatura"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return redact
+
+
+def learn_secrets(secrets: Iterable[str]) -> None:
+    """Teach the installed redaction more secrets (a reloaded config's feed URLs)."""
+    current = sys.stdout
+    if isinstance(current, RedactingStream):
+        current.redact.learn(secrets)

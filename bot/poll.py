@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.config import Config, FeedConfig
 from bot.models import Article, Draft
+from bot.redact import reattach_userinfo
 from bot.store.base import FeedState, NewDelivery, SeenArticle, Store
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,8 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     state = store.feed_state(feed.url) or FeedState(url=feed.url)
     if not force and state.next_attempt_at and ts < state.next_attempt_at:
         return PollReport(feed.name, "backing-off", error=state.last_error)
-    url = state.current_url or feed.url
+    # The stored address a feed moved to has no credentials: those of the configured URL go along on its host.
+    url = reattach_userinfo(state.current_url, feed.url) if state.current_url else feed.url
     try:
         result = fetch_feed(url, etag=state.etag, last_modified=state.last_modified)
         if result.status == 304 or result.body is None:

@@ -101,8 +101,9 @@ class Worker:
 
     def _sync_feed_jobs(self, config: Config) -> None:
         """One job per feed URL: new feeds start now, changed timings are rescheduled, the rest keep their
-        rhythm. Jobs look their feed up at run time, so filter or template edits apply at the next look."""
-        wanted = {feed.url: feed for feed in config.feeds}
+        rhythm. Jobs look their feed up at run time, so filter or template edits apply at the next look. Jobs are
+        keyed by the URL without its credentials (unique: bot.config checks), which APScheduler may log."""
+        wanted = {feed.shown_url: feed for feed in config.feeds}
         tz = config.timezone
         for url in set(self._feeds) - set(wanted):
             self.scheduler.remove_job(f"feed:{url}")
@@ -141,8 +142,10 @@ class Worker:
         except ConfigError as exc:
             log.error("config reload (%s) REJECTED, the last good config stays in force: %s", why, exc)
             return False
+        from bot.logs import learn_secrets
         from bot.platforms import build_platform
 
+        learn_secrets(new.secrets())  # a new feed URL may bring its own credentials
         with self._lock:
             old = self.bot.config
             platforms = {name: p for name, p in self.bot.platforms.items() if name in new.platforms}

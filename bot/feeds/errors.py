@@ -24,6 +24,7 @@ its class's `advice`.
 from __future__ import annotations
 
 from bot.errors import BotError
+from bot.redact import display_url
 
 
 class FeedError(BotError):
@@ -34,6 +35,8 @@ class FeedError(BotError):
 
     def __init__(self, feed: str, problem: str, *, hint: str | None = None,
                  retryable: bool | None = None) -> None:
+        # Named without the credentials a feed URL may carry: the message is logged, printed and stored.
+        feed = display_url(feed)
         self.feed = feed
         self.problem = problem
         if retryable is not None:

@@ -30,6 +30,7 @@ from bot.feeds.errors import (
     FeedTooLarge,
     FetchError,
 )
+from bot.redact import strip_userinfo
 
 if TYPE_CHECKING:
     import requests
@@ -217,13 +218,17 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
     finally:
         sess.max_redirects = old_max
     with resp:
+        # Neither carries the URL's credentials: final_url is the base of the articles' relative links (which
+        # end up in posts), moved_to is stored.
         moved = _moved_to(url, resp.history)
+        moved = strip_userinfo(moved) if moved else None
+        final_url = strip_userinfo(resp.url)
         new_etag = resp.headers.get("etag")
         new_modified = resp.headers.get("last-modified")
         content_type = resp.headers.get("content-type")
         if resp.status_code == 304:
             _ = resp.content  # read the (empty) body so the connection goes back to the pool, not closed
-            return FetchResult(304, None, new_etag or etag, new_modified or last_modified, resp.url,
+            return FetchResult(304, None, new_etag or etag, new_modified or last_modified, final_url,
                                moved is not None, content_type, moved, time.monotonic() - start)
         if resp.status_code >= 400 or resp.status_code < 200:
             raise FeedHTTPError(url, resp.status_code, retry_after=_retry_after(resp.headers.get("retry-after")))
@@ -232,7 +237,7 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
             raise FeedTooLarge(url, f"server announces {int(declared)} bytes, over the "
                                     f"{limits.max_bytes}-byte limit")
         body = _read_body(url, resp, limits, deadline)
-        return FetchResult(200, body, new_etag, new_modified, resp.url, moved is not None, content_type,
+        return FetchResult(200, body, new_etag, new_modified, final_url, moved is not None, content_type,
                            moved, time.monotonic() - start)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Iterable
 
 from bot.errors import ConfigError
 from bot.store.base import Store
@@ -15,14 +17,19 @@ BACKENDS = {
 }
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
-    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
-    target = BACKENDS.get(scheme)
+def open_store(url: str, *, migrate: bool = True, secrets: Iterable[str] = ()) -> Store:
+    """The store for DATABASE_URL (bot.config checks its syntax first). `secrets` are hidden from every
+    error text it stores, as they are from the logs: an API's error body may quote a token."""
+    scheme = url.split(":", 1)[0]
+    target = BACKENDS.get(scheme.split("+", 1)[0].lower())
     if target is None:
-        raise ConfigError(f"DATABASE_URL scheme {scheme!r} is not supported",
+        # Never the value itself: it may hold a password.
+        named = f"scheme {scheme!r}" if ":" in url and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) \
+            else "without a scheme (sqlite: or postgres:)"
+        raise ConfigError(f"DATABASE_URL {named} is not supported",
                           hint="use sqlite:///bot.db or postgres://user:pass@host/db")
     module_name, class_name = target.split(":")
-    store: Store = getattr(importlib.import_module(module_name), class_name)(url)
+    store: Store = getattr(importlib.import_module(module_name), class_name)(url, secrets=secrets)
     if migrate:
         store.migrate()
     return store

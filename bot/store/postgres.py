@@ -8,11 +8,12 @@ post once; an advisory lock serialises migrations when several processes start a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from bot.errors import StoreError
+from bot.redact import userinfo_secrets
 from bot.store.sql import SqlStore
 
 _MIGRATION_LOCK = 0x0B07_5EED
@@ -31,7 +32,9 @@ class PostgresStore(SqlStore):
     serial_type = "BIGSERIAL PRIMARY KEY"
     max_function = "GREATEST"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, secrets: Iterable[str] = ()) -> None:
+        # libpq may quote the connection string back in an error: its password is redacted like any secret.
+        super().__init__([*secrets, *userinfo_secrets(url, lone_user=False)])
         self._url = normalise_url(url)
         self._lock = threading.RLock()
         self._conn = self._connect()
@@ -42,7 +45,7 @@ class PostgresStore(SqlStore):
         try:
             return psycopg.connect(self._url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to Postgres: {_first_line(exc)}",
+            raise StoreError(f"cannot connect to Postgres: {self._redact(_first_line(exc))}",
                              hint="check DATABASE_URL and that the server is running") from None
 
     def _sql(self, query: str) -> str:
@@ -61,7 +64,7 @@ class PostgresStore(SqlStore):
                 with self._conn.transaction(), self._conn.cursor() as cur:
                     yield cur
             except psycopg.OperationalError as exc:
-                raise StoreError(f"Postgres failed: {_first_line(exc)}",
+                raise StoreError(f"Postgres failed: {self._redact(_first_line(exc))}",
                                  hint="the next call reconnects; check the database if this repeats") from None
 
     def _lock_platform(self, cur: Any, platform: str) -> bool:

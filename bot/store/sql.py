@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import fields, replace
 from typing import Any
 
+from bot.redact import Redactor, display_url
 from bot.store.base import (
     FAILED,
     POSTED,
@@ -39,6 +40,15 @@ class SqlStore(ABC):
     real_type = "REAL"
     max_function = "MAX"  # the two-argument maximum: MAX on SQLite, GREATEST on Postgres
     serial_type = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        # What is written here is read later by anyone with the database (`bot status` in an operator's shell,
+        # without the secrets to redact them), so secrets are taken out on the way in: every feed URL is
+        # stored as bot.redact.display_url shows it (and looked up by it), every error text redacted.
+        self._redact = Redactor(secrets)
+
+    def _scrub(self, text: str | None) -> str | None:
+        return None if text is None else self._redact(text)
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Any]:
@@ -87,13 +97,15 @@ class SqlStore(ABC):
     # --- feeds ----------------------------------------------------------------------------------
 
     def feed_state(self, url: str) -> FeedState | None:
-        rows = self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url = ?", (url,))
+        rows = self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url = ?", (display_url(url),))
         return _feed(rows[0]) if rows else None
 
     def all_feed_states(self) -> list[FeedState]:
         return [_feed(r) for r in self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds ORDER BY url")]
 
     def save_feed_state(self, state: FeedState) -> None:
+        state = replace(state, url=display_url(state.url), current_url=state.current_url and
+                        display_url(state.current_url), last_error=self._scrub(state.last_error))
         values = [getattr(state, c) for c in _FEED_COLUMNS]
         values[_FEED_COLUMNS.index("baseline_done")] = int(state.baseline_done)
         updates = ", ".join(f"{c} = excluded.{c}" for c in _FEED_COLUMNS[1:])
@@ -131,7 +143,7 @@ class SqlStore(ABC):
         inserted = 0
         # One batch (psycopg pipelines it: one round trip, not one per identity), in key order so two
         # workers recording the same feed lock rows in the same order and cannot deadlock.
-        rows = [(s.key, s.article_key, s.feed_url, s.url, s.title, s.published_at, now, now)
+        rows = [(s.key, s.article_key, display_url(s.feed_url), s.url, s.title, s.published_at, now, now)
                 for s in sorted({s.key: s for s in seen}.values(), key=lambda s: s.key)]
         with self._transaction() as cur:
             if rows:
@@ -146,7 +158,7 @@ class SqlStore(ABC):
                     "image_url, image_alt, thread, published_at, created_at, state, due_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (article_key, platform) DO NOTHING",
-                    (d.article_key, d.platform, d.feed_url, d.article_url, d.title, d.text, d.link,
+                    (d.article_key, d.platform, display_url(d.feed_url), d.article_url, d.title, d.text, d.link,
                      json.dumps(list(d.hashtags)), d.image_url, d.image_alt, json.dumps(list(d.thread)),
                      d.published_at, now, QUEUED, d.due_at),
                 )
@@ -252,10 +264,10 @@ class SqlStore(ABC):
         undo = "" if count_attempt else ", attempts = attempts - 1"
         keep = f"{self.max_function}(uncertain, ?)"
         return self._finish(delivery_id, owner, f"state = ?, last_error = ?, due_at = ?, uncertain = {keep}{undo}",
-                            (RETRY, error, due_at, int(uncertain)))
+                            (RETRY, self._redact(error), due_at, int(uncertain)))
 
     def mark_failed(self, delivery_id: int, owner: str, error: str) -> bool:
-        return self._finish(delivery_id, owner, "state = ?, last_error = ?", (FAILED, error))
+        return self._finish(delivery_id, owner, "state = ?, last_error = ?", (FAILED, self._redact(error)))
 
     def release(self, delivery_id: int, owner: str) -> bool:
         """Give a claimed row back (shutdown, paused platform) without using up an attempt."""
@@ -312,6 +324,8 @@ class SqlStore(ABC):
         return PlatformState(*rows[0]) if rows else PlatformState(platform=platform)
 
     def save_platform_state(self, state: PlatformState) -> None:
+        state = replace(state, paused_reason=self._scrub(state.paused_reason),
+                        last_error=self._scrub(state.last_error))
         values = [getattr(state, c) for c in _PLATFORM_COLUMNS]
         updates = ", ".join(f"{c} = excluded.{c}" for c in _PLATFORM_COLUMNS[1:])
         with self._transaction() as cur:

@@ -6,10 +6,11 @@ front so two workers claiming the next post are serialised by SQLite itself.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,14 @@ def path_from_url(url: str) -> str:
     """sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:"""
     rest = url.split(":", 1)[1]
     if not rest.startswith("///"):
-        raise ConfigError(f"DATABASE_URL {url!r} is not a SQLite URL",
+        raise ConfigError("DATABASE_URL is not a SQLite URL (three slashes after 'sqlite:')",
                           hint="use sqlite:///bot.db, or sqlite:////srv/bot/bot.db for an absolute path")
     return rest[3:] or "bot.db"
 
 
 class SqliteStore(SqlStore):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, secrets: Iterable[str] = ()) -> None:
+        super().__init__(secrets)
         path = path_from_url(url)
         if path != ":memory:":
             folder = Path(path).parent
@@ -38,6 +40,8 @@ class SqliteStore(SqlStore):
                 raise StoreError(f"cannot create the folder {str(folder)!r} for the SQLite database: {why or exc}",
                                  hint="check the path in DATABASE_URL and that the folder can be created") from None
         try:
+            if path != ":memory:":
+                _create_private(path)
             self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -92,3 +96,11 @@ class SqliteStore(SqlStore):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _create_private(path: str) -> None:
+    """A new database file is readable by its owner only (0600): it holds the queue and error texts. SQLite
+    gives its -wal and -shm files the database file's mode. An existing file keeps the mode it has."""
+    # It exists already, or cannot be made: then sqlite3.connect says why.
+    with suppress(OSError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))

@@ -5,6 +5,7 @@ Register what it serves with :meth:`FeedServer.set` and friends; anything else i
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email.utils
 import gzip
@@ -87,6 +88,7 @@ class FeedServer(FakeServerBase):
         self._hits: dict[str, int] = {}
         self._fail: dict[str, list[tuple[int, int]]] = {}
         self._stall: dict[str, list[tuple[float, int]]] = {}
+        self._auth: dict[str, str] = {}  # path -> the Authorization header it requires
         self._entry_lock = threading.Lock()
         super().__init__()
 
@@ -152,6 +154,12 @@ class FeedServer(FakeServerBase):
                                          bytes_per_second=old.bytes_per_second if old else None)
         return self.url_for(path)
 
+    def require_auth(self, path: str, user: str, password: str) -> None:
+        """Answer ``path`` only with HTTP Basic credentials ``user``/``password``; 401 otherwise."""
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        with self._entry_lock:
+            self._auth[path] = f"Basic {token}"
+
     def remove(self, path: str) -> None:
         with self._entry_lock:
             self._entries.pop(path, None)
@@ -195,6 +203,10 @@ class FeedServer(FakeServerBase):
             failure = self._take(self._fail, path)
             stall = self._take(self._stall, path)
             entry = self._entries.get(path)
+            required = self._auth.get(path)
+        if required is not None and request.header("Authorization") != required:
+            return Response(401, b"unauthorized\n", {"Content-Type": "text/plain",
+                                                      "WWW-Authenticate": 'Basic realm="feed"'})
         if stall:
             self.sleep(float(stall))
         if failure:
