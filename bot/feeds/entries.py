@@ -152,8 +152,11 @@ class FeedEntry:
 
     def scoped(self, feed_id: str) -> FeedEntry:
         """This entry with its identities as the store keys them (`identity.scoped`)."""
-        return replace(self, key=identity.scoped(self.key, feed_id),
-                       aliases=tuple(identity.scoped(a, feed_id) for a in self.aliases))
+        key = identity.scoped(self.key, feed_id)
+        aliases = tuple(identity.scoped(a, feed_id) for a in self.aliases)
+        if key == self.key and aliases == self.aliases:
+            return self  # all global, as in most feeds: spare the copy (it costs more than the test)
+        return replace(self, key=key, aliases=aliases)
 
     @property
     def excerpt_only(self) -> bool:
