@@ -166,21 +166,24 @@ def _database_at_base_version(db_url: str, feeds: Sequence[str], seen: Sequence[
 
 def test_upgrade_keeps_every_recorded_identity(db_url: str, server: FeedServer) -> None:
     fa, fb, fh = server.url_for("/a.xml"), server.url_for("/b.xml"), server.url_for("/h.xml")
-    a1, a2, b1, home = ("https://a.example/news/1", "https://a.example/news/2", "https://b.example/items/1",
-                        "https://h.example/")
+    a1, a2, a3 = "https://a.example/1", "https://a.example/2", "https://a.example/3"
+    b1, b3, home = "https://b.example/1", "https://b.example/3", "https://h.example/"
     platforms = ("twitter", "facebook")
     # What schema 2's code recorded: every identity of every entry in one key space, so B's guid "1"
     # found A's row taken and kept only its link rows; H's two entries, which share one link, were one
     # article under it (the first one was posted); A's "2" was baselined, then posted by `bot post a2`,
-    # which took the feed's key for it; and one `bot post --text`.
-    seen = [("1", "1", fa, a1, "A one"), (a1, "1", fa, a1, "A one"), ("http://a.example/news/1", "1", fa, a1, "A one"),
-            ("2", "2", fa, a2, "A two"), (a2, "2", fa, a2, "A two"), ("http://a.example/news/2", "2", fa, a2, "A two"),
-            (b1, "1", fb, b1, "B one"), ("http://b.example/items/1", "1", fb, b1, "B one"),
+    # which took the feed's key for it; B's "3", hidden behind A's, was posted by `bot post b3` under
+    # that same key "3"; and one `bot post --text`.
+    seen = [("1", "1", fa, a1, "A one"), (a1, "1", fa, a1, "A one"), ("http://a.example/1", "1", fa, a1, "A one"),
+            ("2", "2", fa, a2, "A two"), (a2, "2", fa, a2, "A two"), ("http://a.example/2", "2", fa, a2, "A two"),
+            (b1, "1", fb, b1, "B one"), ("http://b.example/1", "1", fb, b1, "B one"),
+            ("3", "3", fa, a3, "A three"), (a3, "3", fa, a3, "A three"), (b3, "3", fb, b3, "B three"),
             (home, home, fh, home, "H older"), ("http://h.example/", home, fh, home, "H older"),
             ("text:abc", "text:abc", "cli", "", "Closed on Monday")]
     outbox = [("1", p, fa, a1, "A one", POSTED) for p in platforms]
     outbox += [(home, p, fh, home, "H newer", POSTED) for p in platforms]
     outbox += [("2", p, "cli", a2, "A two", POSTED) for p in platforms]
+    outbox += [("3", p, "cli", b3, "B three", POSTED) for p in platforms]
     outbox += [("text:abc", "twitter", "cli", "", "Closed on Monday", POSTED)]
     _database_at_base_version(db_url, [fa, fb, fh], seen, outbox)
 
@@ -189,26 +192,30 @@ def test_upgrade_keeps_every_recorded_identity(db_url: str, server: FeedServer) 
         assert {s.url for s in store.all_feed_states() if s.legacy_links} == {fa, fb, fh}
         rows = {(d.article_key, d.platform, d.feed_url) for d in store.deliveries(limit=100)}
         assert rows == {*((f"feed:{fa} 1", p, fa) for p in platforms), *((home, p, fh) for p in platforms),
-                        *((f"feed:{fa} 2", p, "cli") for p in platforms), ("text:abc", "twitter", "cli")}
+                        *((f"feed:{fa} 2", p, "cli") for p in platforms),
+                        *((f"feed:{fb} 3", p, "cli") for p in platforms), ("text:abc", "twitter", "cli")}
         # `bot post URL` finds each article, and what was posted of it, under its new key
         assert store.article_keys_for([a2]) == {f"feed:{fa} 2"}
         assert len(store.deliveries(article_key=f"feed:{fa} 2")) == 2
+        assert store.article_keys_for([b3]) == {f"feed:{fb} 3"}
+        assert len(store.deliveries(article_key=f"feed:{fb} 3")) == 2
         assert store.article_keys_for([b1]) == {f"feed:{fb} 1"}
         assert store.known_keys(["text:abc", "1", "2"]) == {"text:abc"}
 
         # The feeds as they are now. A moved to www. but kept its guids: only the guid knows its articles.
-        _serve(server, "/a.xml", rss([("1", a1.replace("a.example", "www.a.example"), "A one", 60 * 30),
-                                  ("2", a2.replace("a.example", "www.a.example"), "A two", 60 * 20)]))
-        _serve(server, "/b.xml", rss([("1", b1, "B one", 60 * 10)]))
+        _serve(server, "/a.xml", rss([("1", "https://www.a.example/1", "A one", 60 * 30),
+                                      ("2", "https://www.a.example/2", "A two", 60 * 20)]))
+        _serve(server, "/b.xml", rss([("1", b1, "B one", 60 * 10), ("3", b3, "B three", 60 * 11)]))
         _serve(server, "/h.xml", rss([(None, home, "H newer", 60 * 5), (None, home, "H older", 60 * 6)]))
         config = _config(server, "/a.xml", "/b.xml", "/h.xml")
         assert [_poll(config, store, p) for p in ("/a.xml", "/b.xml", "/h.xml")] == [0, 0, 0]
         assert not any(s.legacy_links for s in store.all_feed_states())
 
         # and from now on each feed's own ids and each shared-link story count
-        _serve(server, "/b.xml", rss([("2", "https://b.example/items/2", "B two", 3), ("1", b1, "B one", 60 * 10)]))
+        _serve(server, "/b.xml", rss([("2", "https://b.example/2", "B two", 3), ("1", b1, "B one", 60 * 10),
+                                      ("3", b3, "B three", 60 * 11)]))
         _serve(server, "/h.xml", rss([(None, home, "H newest", 2), (None, home, "H newer", 60 * 5),
-                                  (None, home, "H older", 60 * 6)]))
+                                      (None, home, "H older", 60 * 6)]))
         assert [_poll(config, store, p) for p in ("/a.xml", "/b.xml", "/h.xml")] == [0, 2, 2]
         assert {d.title for d in store.deliveries(platform="twitter", states=("queued",))} == {"B two", "H newest"}
     finally:
