@@ -167,7 +167,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     known = store.known_keys([*(k for e in entries for k in identities(e)), *legacy])
     fresh = [e for e in entries if not known.intersection(identities(e))
              and not (legacy and e.link_shared and e.url in known)]
-    fresh = _not_relinked(store, fresh)
+    fresh = _not_relinked(store, entries, fresh)
     _log_shared_links(feed, fresh)
     by_key = {e.key: e for e in fresh}
     chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now)
@@ -196,13 +196,15 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     return PollReport(feed.name, "ok", entries=len(entries), new=new_count, queued=queued)
 
 
-def _not_relinked(store: Store, fresh: Sequence[FeedEntry]) -> list[FeedEntry]:
-    """Drop the entries that are only known under their other form.
+def _not_relinked(store: Store, entries: Sequence[FeedEntry], fresh: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """Drop the fresh entries that were recorded under their link and title before.
 
     An entry without a usable guid is known by its link while no other entry of the feed shares
-    that link, and by its content while one does. When that changes (a second entry links to the
-    same home page, or the others leave the feed), what was recorded under the other form with the
-    same link and the same title is this entry: it is not new.
+    that link, and by its content (title and text) while one does. An edit of its text changes the
+    latter, and so does a change in the sharing (a second entry links to the same home page, or the
+    others leave the feed): what was recorded with the same link and the same title is still this
+    entry, unless another entry of the feed has that link and title too (then only the text tells
+    them apart).
     """
     from bot.feeds.identity import is_content_key
 
@@ -212,17 +214,20 @@ def _not_relinked(store: Store, fresh: Sequence[FeedEntry]) -> list[FeedEntry]:
     recorded: dict[tuple[str, str], list[str]] = {}
     for row in store.seen_by_url({e.url for e in linked}):
         recorded.setdefault((row.url, row.title), []).append(row.key)
+    alike = Counter((e.url, e.title) for e in entries if e.link_shared)
 
     def relinked(e: FeedEntry) -> bool:
         keys = recorded.get((e.url, e.title), [])
-        return any(k == e.url if e.link_shared else is_content_key(k) for k in keys)
+        if e.link_shared:
+            return bool(keys) and alike[(e.url, e.title)] == 1
+        return any(is_content_key(k) for k in keys)
 
     return [e for e in fresh if not relinked(e)]
 
 
 def _log_shared_links(feed: FeedConfig, fresh: Sequence[FeedEntry]) -> None:
-    """Say so when new entries cannot be told apart by their link: they are known by title and text,
-    so an edit of either makes a new article."""
+    """Say so when new entries cannot be told apart by their link: they are known by title and text
+    (an edited title makes a new article)."""
     for link, count in Counter(e.url for e in fresh if e.link_shared).items():
         log.warning("feed %s: %d new entr%s without a usable guid share the link %s with other entries, so it "
                     "cannot identify them: each is known by its title and text instead", feed.name, count,

@@ -118,6 +118,20 @@ def test_entries_sharing_one_link_are_each_posted_and_it_is_logged(
     assert not [r for r in caplog.records if home in r.getMessage()]
 
 
+def test_an_edited_story_under_a_shared_link_is_not_new_but_a_namesake_is(store: Store, server: FeedServer) -> None:
+    home = "https://h.example/"
+    _serve(server, "/h.xml", rss([(None, home, "Budget vote", 30), (None, home, "Daily briefing", 20)]))
+    config = _config(server, "/h.xml")
+    assert _poll(config, store, "/h.xml") == 0
+    # the budget story's text is corrected (its content hash changes); a new briefing has the old one's title
+    body = rss([(None, home, "Daily briefing", 5), (None, home, "Budget vote", 30), (None, home, "Daily briefing", 20)])
+    first = body.index("Daily briefing: what happened")
+    body = body[:first] + "Today: " + body[first:]
+    _serve(server, "/h.xml", body.replace("Budget vote: what happened", "Budget vote: what really happened"))
+    assert _poll(config, store, "/h.xml") == 2
+    assert [d.title for d in store.deliveries(platform="twitter")] == ["Daily briefing"]
+
+
 def test_an_entry_left_alone_with_a_shared_link_is_not_new(store: Store, server: FeedServer) -> None:
     home = "https://h.example/"
     _serve(server, "/h.xml", rss([(None, home, "Story 1", 30), (None, home, "Story 2", 20)]))
