@@ -7,15 +7,19 @@ keeps both (the posts go out later) or neither (the next poll sees the articles 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Config, FeedConfig
 from bot.models import Article, Draft
 from bot.redact import reattach_userinfo
 from bot.store.base import FeedState, NewDelivery, SeenArticle, Store
+
+if TYPE_CHECKING:
+    from bot.feeds.entries import FeedEntry
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +158,20 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
         return PollReport(feed.name, "error", error=str(exc))
 
     # Cleaning an entry's HTML costs more than parsing the feed, so only new entries become Articles.
-    entries = [e for e in parsed.entries if e.title or e.url]
+    # Identities are scoped by the feed's own identity (its configured URL without credentials, whatever
+    # it redirects to).
+    entries = [e.scoped(feed.shown_url) for e in parsed.entries if e.title or e.url]
     if len(entries) < len(parsed.entries):
         log.info("feed %s: skipped %d entries with neither title nor link", feed.name,
                  len(parsed.entries) - len(entries))
-    known = store.known_keys(k for e in entries for k in identities(e))
-    fresh = [e for e in entries if not known.intersection(identities(e))]
+    # Recorded before schema 3, entries sharing a link were all recorded under that link: on the first
+    # poll since, the link still stands for them, so none that was posted or baselined comes back.
+    legacy = [e.url for e in entries if e.link_shared] if state.legacy_links else []
+    known = store.known_keys([*(k for e in entries for k in identities(e)), *legacy])
+    fresh = [e for e in entries if not known.intersection(identities(e))
+             and not (legacy and e.link_shared and e.url in known)]
+    fresh = _not_relinked(store, entries, fresh)
+    _log_shared_links(feed, fresh)
     by_key = {e.key: e for e in fresh}
     chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now)
     chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed) for a in chosen]
@@ -177,7 +189,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
         log.warning("feed %s moved permanently to %s; using the new address from now on", feed.name, redirected)
     store.save_feed_state(replace(
         state, current_url=redirected, etag=result.etag, last_modified=result.last_modified, baseline_done=True,
-        failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
+        legacy_links=False, failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
     ))
     if not state.baseline_done:
         log.info("feed %s: first sight, %d entries recorded as seen, %d queued (backfill %d)",
@@ -185,6 +197,44 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     elif chosen:
         log.info("feed %s: %d new article(s), %d post(s) queued", feed.name, len(chosen), queued)
     return PollReport(feed.name, "ok", entries=len(entries), new=new_count, queued=queued)
+
+
+def _not_relinked(store: Store, entries: Sequence[FeedEntry], fresh: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """Drop the fresh entries that were recorded under their link and title before.
+
+    An entry without a usable guid is known by its link while no other entry of the feed shares
+    that link, and by its content (title and text) while one does. An edit of its text changes the
+    latter, and so does a change in the sharing (a second entry links to the same home page, or the
+    others leave the feed): what was recorded with the same link and the same title is still this
+    entry, unless another entry of the feed has that link and title too (then only the text tells
+    them apart).
+    """
+    from bot.feeds.identity import is_content_key
+
+    linked = [e for e in fresh if e.url and (e.link_shared or e.key == e.url)]
+    if not linked:
+        return list(fresh)
+    recorded: dict[tuple[str, str], list[str]] = {}
+    for row in store.seen_by_url({e.url for e in linked}):
+        recorded.setdefault((row.url, row.title), []).append(row.key)
+    alike = Counter((e.url, e.title) for e in entries if e.link_shared)
+
+    def relinked(e: FeedEntry) -> bool:
+        keys = recorded.get((e.url, e.title), [])
+        if e.link_shared:
+            return bool(keys) and alike[(e.url, e.title)] == 1
+        return any(is_content_key(k) for k in keys)
+
+    return [e for e in fresh if not relinked(e)]
+
+
+def _log_shared_links(feed: FeedConfig, fresh: Sequence[FeedEntry]) -> None:
+    """Say so when new entries cannot be told apart by their link: they are known by title and text
+    (an edited title makes a new article)."""
+    for link, count in Counter(e.url for e in fresh if e.link_shared).items():
+        log.warning("feed %s: %d new entr%s without a usable guid share the link %s with other entries, so it "
+                    "cannot identify them: each is known by its title and text instead", feed.name, count,
+                    "y" if count == 1 else "ies", link)
 
 
 def seen_rows(item: _Seeable, feed_url: str) -> list[SeenArticle]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -59,3 +60,22 @@ def rss(items: list[Item], title: str = "Example News") -> str:
         + "".join(i.xml() for i in ordered)
         + "</channel></rss>"
     )
+
+
+# (guid or None, link, title, minutes before now): guids here are never permalinks
+Entry = tuple[str | None, str, str, int]
+
+
+def rss_entries(entries: Sequence[Entry], now: datetime | None = None) -> str:
+    """A feed whose entries are given by their identity, dated relative to `now` (default: now),
+    each with its full text (so nothing fetches the article's page)."""
+    now = now or datetime.now(UTC)
+    items = "".join(
+        "<item>" + (f'<guid isPermaLink="false">{escape(guid)}</guid>' if guid else "")
+        + f"<link>{escape(link)}</link><title>{escape(title)}</title>"
+        f"<pubDate>{format_datetime(now - timedelta(minutes=ago))}</pubDate>"
+        f"<content:encoded>{escape(title)}: what happened, in two sentences. And why it matters.</content:encoded>"
+        "</item>"
+        for guid, link, title, ago in entries)
+    return ('<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>Example</title>{items}</channel></rss>")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rfc822_ago, rss
 from tests.helpers import bot_env, fake_graph, fake_x, run_bot
@@ -104,13 +106,15 @@ def test_preview_json_changes_nothing(tmp_path: Path) -> None:
         assert text.returncode == 0 and "--- twitter (" in text.stdout and "/280)" in text.stdout
 
 
-def test_post_url_of_an_article_the_feed_already_posted_is_refused(tmp_path: Path) -> None:
+# a WordPress guid, or an opaque one (which the store scopes by its feed)
+@pytest.mark.parametrize("guid", ["https://news.example.org/?p=4242", "4242"])
+def test_post_url_of_an_article_the_feed_already_posted_is_refused(tmp_path: Path, guid: str) -> None:
     with FeedServer() as site, fake_x() as x, fake_graph() as graph:
         url = site.url_for("/2026/11/story-1/")
         site.set("/2026/11/story-1/", PAGE.format(url=url), content_type="text/html; charset=utf-8")
-        # the feed knows the article by a WordPress guid, the page only by its URL
+        # the feed knows the article by its guid, the page only by its URL
         item = f"""<item><title>Library budget approved</title><link>{url}?utm_source=rss</link>
-            <guid isPermaLink="false">https://news.example.org/?p=4242</guid>
+            <guid isPermaLink="false">{guid}</guid>
             <pubDate>{rfc822_ago(hours=1)}</pubDate>
             <description>The council approved it.</description></item>"""
         site.set("/feed.xml", rss([]).replace("</channel>", item + "</channel>"))

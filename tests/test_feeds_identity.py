@@ -85,6 +85,26 @@ def test_shared_guid_or_link_does_not_merge_distinct_articles() -> None:
         assert "https://e.org/home" not in art.aliases or art.key == "https://e.org/home"
 
 
+def test_a_link_shared_by_entries_without_guid_identifies_none_of_them() -> None:
+    items = [(None, "https://e.org/?utm_source=rss", "A", D1, "a"), (None, "https://e.org/", "B", D1, "b"),
+             ("g-3", "https://e.org/", "C", D1, "c"), (None, "https://e.org/d", "D", D1, "d")]
+    a, b, c, d = parse_feed(feed(items), URL).entries
+    assert a.key.startswith("sha256:") and b.key.startswith("sha256:") and a.key != b.key
+    assert (a.link_shared, b.link_shared, c.link_shared, d.link_shared) == (True, True, False, False)
+    assert (c.key, d.key) == ("g-3", "https://e.org/d")
+    assert a.url == b.url == "https://e.org/"  # still the link the post carries
+
+
+def test_opaque_ids_are_scoped_by_the_feed_and_urls_are_not() -> None:
+    items = [("42", "https://e.org/a", "A", D1, "a"), ("https://e.org/?p=7", "https://e.org/b", "B", D1, "b"),
+             (None, None, "C", D1, "c")]
+    opaque, by_url, by_text = (e.scoped("https://e.org/feed") for e in parse_feed(feed(items), URL).entries)
+    assert opaque.key == "feed:https://e.org/feed 42" and "https://e.org/a" in opaque.aliases
+    assert by_url.key == "https://e.org/?p=7" and "wp:e.org:7" in by_url.aliases
+    assert by_text.key.startswith("sha256:")
+    assert parse_feed(feed(items[:1]), URL).entries[0].scoped("/srv/other.xml").key == "feed:/srv/other.xml 42"
+
+
 # --- ordering, filters, backoff ------------------------------------------------------------
 
 def art(key: str, published: datetime | None, **kw: object) -> Article:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from urllib.parse import urljoin
@@ -147,6 +147,16 @@ class FeedEntry:
     media_image: Image | None
     site: str | None = None
     language: str | None = None
+    # No usable guid, and a link other entries of the feed share: known by its content instead.
+    link_shared: bool = False
+
+    def scoped(self, feed_id: str) -> FeedEntry:
+        """This entry with its identities as the store keys them (`identity.scoped`)."""
+        key = identity.scoped(self.key, feed_id)
+        aliases = tuple(identity.scoped(a, feed_id) for a in self.aliases)
+        if key == self.key and aliases == self.aliases:
+            return self  # all global, as in most feeds: spare the copy (it costs more than the test)
+        return replace(self, key=key, aliases=aliases)
 
     @property
     def excerpt_only(self) -> bool:
@@ -212,18 +222,24 @@ def _plain_title(raw: str) -> str:
 
 
 def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str) -> ParsedFeed:
-    usable = identity.usable_guids([r.guid for r in raws])
+    usable = identity.unshared([r.guid for r in raws])
+    # Compared canonical: "/?utm_source=rss" and "/?utm_source=mail" are the same home page.
+    canonical = [identity.canonical_url(r.link) if r.link else "" for r in raws]
+    links_ok = identity.unshared(canonical)
     keys: list[str] = []
     alias_sets: list[tuple[str, ...]] = []
     titles: list[str] = []
-    for raw, guid_ok in zip(raws, usable, strict=True):
+    shared: list[bool] = []
+    for raw, guid_ok, canon, link_ok in zip(raws, usable, canonical, links_ok, strict=True):
         guid = raw.guid if guid_ok else None
+        link = raw.link if link_ok else None
+        shared.append(not guid and bool(canon) and not link_ok)
         title = _plain_title(raw.title)
         titles.append(title)
         # The hash fallback hashes plain text, not HTML, so the lxml and feedparser readers
         # (which sanitise HTML differently) agree on it.
-        body = "" if guid or raw.link else clean_html(raw.content or raw.summary or "")
-        key = identity.article_key(guid, raw.link, title, body)
+        body = "" if guid or link else clean_html(raw.content or raw.summary or "")
+        key = identity.article_key(guid, link, title, body)
         keys.append(key)
         alias_sets.append(identity.article_aliases(key, guid, raw.link))
     alias_sets = identity.drop_shared_aliases(alias_sets, keys)
@@ -231,16 +247,17 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
-            url=identity.canonical_url(raw.link) if raw.link else "",
+            url=canon,
             # Atom entries often carry only <updated>: it is the best publication date there is.
             title=title, published=_first_date(raw.dates) or _first_date(raw.updated),
             updated=_first_date(raw.updated),
             categories=_dedupe(raw.categories), author=(raw.author or None),
             content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
             media_image=raw.images[0] if raw.images else None, site=meta.title or None,
-            language=language,
+            language=language, link_shared=link_shared,
         )
-        for raw, key, aliases, title in zip(raws, keys, alias_sets, titles, strict=True)
+        for raw, canon, key, aliases, title, link_shared
+        in zip(raws, canonical, keys, alias_sets, titles, shared, strict=True)
     )
     return ParsedFeed(title=meta.title, site_url=meta.site_url, language=language,
                       feed_url=feed_url, entries=entries, reader=reader)

@@ -3,7 +3,14 @@
 key: the guid when it is a usable identity, else the canonical URL, else a hash of title and
 content. aliases: the other spellings of the same article (canonical link, guid with the other
 scheme, WordPress "?p=123" id) so that a site that moves to https or changes its guid format is
-still recognised. Keys are meaningful within one feed; the store scopes them.
+still recognised.
+
+Scope: an identity that is a URL (or derived from one, or from the text itself) names the article
+wherever it appears, so the same article in a site's main feed and in a category feed is one
+article. Any other identity (an opaque guid such as "1" or "urn:uuid:...") means something only
+inside its feed: two systems both number their entries from 1. Parsing gives identities as the
+feed states them; the poll scopes them by the feed's identity (`scoped`) before they meet the
+store, where all feeds share one key space.
 """
 
 from __future__ import annotations
@@ -93,10 +100,29 @@ def _is_url(s: str) -> bool:
     return s.startswith(("http://", "https://"))
 
 
+_CONTENT = "sha256:"  # the prefix of a content hash
+
+# Identities of these forms name an article wherever it appears: a URL, a WordPress post id (from a
+# URL), a hash of the text. Migration 3 (bot/store/migrations.py) applies the same test in SQL to the
+# identities recorded before scoping; a migration is frozen history, so it holds its own copy.
+GLOBAL_PREFIXES = ("http://", "https://", "wp:", _CONTENT)
+
+
+def scoped(ident: str, feed_id: str) -> str:
+    """`ident` as the store keys it: unchanged when global, else qualified by the feed's identity
+    (its configured URL, which survives the feed's redirects). A feed URL holds no space, so the
+    space keeps two (feed, id) pairs apart."""
+    return ident if ident.startswith(GLOBAL_PREFIXES) else f"feed:{feed_id} {ident}"
+
+
 def content_hash(title: str, text: str) -> str:
-    """Last-resort identity for entries without guid or link."""
+    """Last-resort identity for entries without a guid or link that identifies them."""
     norm = " ".join((title + "\n" + text).split()).casefold()
-    return "sha256:" + hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+    return _CONTENT + hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+
+
+def is_content_key(key: str) -> bool:
+    return key.startswith(_CONTENT)
 
 
 def article_key(guid: str | None, url: str | None, title: str, text: str) -> str:
@@ -138,12 +164,14 @@ def article_aliases(key: str, guid: str | None, url: str | None) -> tuple[str, .
     return tuple(aliases)
 
 
-def usable_guids(guids: Sequence[str | None]) -> list[bool]:
-    """A guid shared by two entries of one feed identifies neither (some CMSs put the site URL
-    there): such entries fall back to their link."""
-    stripped = [(g or "").strip() for g in guids]
-    counts = Counter(g for g in stripped if g)
-    return [bool(g) and counts[g] == 1 for g in stripped]
+def unshared(values: Sequence[str | None]) -> list[bool]:
+    """Which values identify their entry: present, and held by no other entry of the feed. A guid
+    shared by two entries identifies neither (some CMSs put the site URL there), nor does a link
+    shared by several (a site that links every item to its home page): such entries fall back to
+    the next identity, the link, then the content."""
+    stripped = [(v or "").strip() for v in values]
+    counts = Counter(v for v in stripped if v)
+    return [bool(v) and counts[v] == 1 for v in stripped]
 
 
 def drop_shared_aliases(alias_sets: Sequence[tuple[str, ...]], keys: Iterable[str]

@@ -23,6 +23,9 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     baseline_done: bool = False
+    # Last polled before schema 3, when entries that share a link were all recorded under it: on its
+    # next poll such a link still counts as theirs (poll_feed), then never again.
+    legacy_links: bool = False
     failures: int = 0
     next_attempt_at: float | None = None
     last_error: str | None = None
@@ -110,6 +113,9 @@ class Store(Protocol):
     def known_keys(self, keys: Iterable[str]) -> set[str]: ...
     def article_keys_for(self, keys: Iterable[str]) -> set[str]:
         """The articles (their main keys) that any of these identities belongs to."""
+        ...
+    def seen_by_url(self, urls: Iterable[str]) -> list[SeenArticle]:
+        """Every identity recorded for an article at one of these (canonical) links."""
         ...
     def record_articles(self, seen: Sequence[SeenArticle], deliveries: Sequence[NewDelivery], now: float) -> int: ...
     def forget_older_than(self, cutoff: float) -> int: ...

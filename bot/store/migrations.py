@@ -7,6 +7,24 @@ seconds as floating point ({real} is REAL on SQLite, DOUBLE PRECISION on Postgre
 
 from __future__ import annotations
 
+
+def _v3_opaque(column: str) -> str:
+    """SQL: `column` is an identity that migration 3 scopes by its feed. A frozen copy of
+    bot.feeds.identity.GLOBAL_PREFIXES as it was then (a migration must not change with later code).
+    substr, not LIKE: LIKE ignores case on SQLite and not on Postgres."""
+    return (f"substr({column}, 1, 7) <> 'http://' AND substr({column}, 1, 8) <> 'https://' "
+            f"AND substr({column}, 1, 3) <> 'wp:' AND substr({column}, 1, 7) <> 'sha256:'")
+
+
+def _v3_feed_of(table: str, url: str) -> str:
+    """SQL: the feed a `bot post URL` row belongs to. Such a row took the article_key of the feed
+    entry it matched: that entry's feed is the one of the feed row keyed by the article's URL and
+    pointing at that key, else of the feed row keyed by that key itself."""
+    return (f"COALESCE((SELECT s.feed_url FROM seen s WHERE s.key = {table}.{url} "
+            f"AND s.article_key = {table}.article_key AND s.feed_url <> 'cli'), "
+            f"(SELECT s.feed_url FROM seen s WHERE s.key = {table}.article_key AND s.feed_url <> 'cli'))")
+
+
 MIGRATIONS: list[str] = [
     # 1: feeds, seen identities, the outbox, per-platform state
     """
@@ -77,5 +95,26 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
+    """,
+    # 3: an opaque id (a guid that is not a URL) names an entry only within its feed, so two feeds'
+    # guid "1" are two articles: such keys become "feed:<feed url> <id>" (bot.feeds.identity.scoped),
+    # in `seen` and in the outbox alike, so nothing recorded is new again and `bot post URL` still
+    # finds what was posted. Rows of `bot post` (feed_url 'cli') are scoped by the feed whose key they
+    # took; its own "text:" keys stay. `seen_url`: an entry whose link stopped or started being shared
+    # is looked up by link (bot.poll). `legacy_links`: see FeedState.
+    f"""
+    UPDATE outbox SET article_key = COALESCE('feed:' || {_v3_feed_of("outbox", "article_url")} || ' ' || article_key,
+                                             article_key)
+        WHERE feed_url = 'cli' AND {_v3_opaque("article_key")} AND substr(article_key, 1, 5) <> 'text:';
+    UPDATE seen SET article_key = COALESCE('feed:' || {_v3_feed_of("seen", "url")} || ' ' || article_key, article_key)
+        WHERE feed_url = 'cli' AND {_v3_opaque("article_key")} AND substr(article_key, 1, 5) <> 'text:';
+    UPDATE outbox SET article_key = 'feed:' || feed_url || ' ' || article_key
+        WHERE feed_url <> 'cli' AND {_v3_opaque("article_key")};
+    UPDATE seen SET article_key = 'feed:' || feed_url || ' ' || article_key
+        WHERE feed_url <> 'cli' AND {_v3_opaque("article_key")};
+    UPDATE seen SET key = 'feed:' || feed_url || ' ' || key WHERE feed_url <> 'cli' AND {_v3_opaque("key")};
+    CREATE INDEX seen_url ON seen (url);
+    ALTER TABLE feeds ADD COLUMN legacy_links INTEGER NOT NULL DEFAULT 0;
+    UPDATE feeds SET legacy_links = 1;
     """,
 ]

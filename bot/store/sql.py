@@ -31,6 +31,7 @@ from bot.store.migrations import MIGRATIONS
 
 _DELIVERY_COLUMNS = [f.name for f in fields(Delivery)]
 _FEED_COLUMNS = [f.name for f in fields(FeedState)]
+_FEED_FLAGS = [f.name for f in fields(FeedState) if f.type == "bool"]  # stored as INTEGER 0/1
 _PLATFORM_COLUMNS = [f.name for f in fields(PlatformState)]
 
 
@@ -106,8 +107,7 @@ class SqlStore(ABC):
     def save_feed_state(self, state: FeedState) -> None:
         state = replace(state, url=display_url(state.url), current_url=state.current_url and
                         display_url(state.current_url), last_error=self._scrub(state.last_error))
-        values = [getattr(state, c) for c in _FEED_COLUMNS]
-        values[_FEED_COLUMNS.index("baseline_done")] = int(state.baseline_done)
+        values = [int(getattr(state, c)) if c in _FEED_FLAGS else getattr(state, c) for c in _FEED_COLUMNS]
         updates = ", ".join(f"{c} = excluded.{c}" for c in _FEED_COLUMNS[1:])
         with self._transaction() as cur:
             self._exec(
@@ -125,13 +125,20 @@ class SqlStore(ABC):
     def article_keys_for(self, keys: Iterable[str]) -> set[str]:
         return set(self._seen_column("article_key", keys))
 
+    def seen_by_url(self, urls: Iterable[str]) -> list[SeenArticle]:
+        rows = self._seen_where("url", urls, "key, article_key, feed_url, url, title, published_at")
+        return [SeenArticle(*r) for r in rows]
+
     def _seen_column(self, column: str, keys: Iterable[str]) -> list[str]:
-        wanted = list(dict.fromkeys(keys))
-        found: list[str] = []
+        return [r[0] for r in self._seen_where("key", keys, column)]
+
+    def _seen_where(self, column: str, values: Iterable[str], selected: str) -> list[tuple[Any, ...]]:
+        wanted = list(dict.fromkeys(values))
+        found: list[tuple[Any, ...]] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = self._query(f"SELECT {column} FROM seen WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
-            found += [r[0] for r in rows]
+            found += self._query(f"SELECT {selected} FROM seen WHERE {column} IN ({', '.join('?' * len(chunk))})",
+                                 chunk)
         return found
 
     def record_articles(self, seen: Sequence[SeenArticle], deliveries: Sequence[NewDelivery], now: float) -> int:
@@ -339,7 +346,7 @@ class SqlStore(ABC):
 
 def _feed(row: Sequence[Any]) -> FeedState:
     values = dict(zip(_FEED_COLUMNS, row, strict=True))
-    values["baseline_done"] = bool(values["baseline_done"])
+    values.update({c: bool(values[c]) for c in _FEED_FLAGS})
     return FeedState(**values)
 
 
