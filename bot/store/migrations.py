@@ -78,4 +78,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
     """,
+    # 3: the flood guard. A look at a feed that finds more new articles than its flood_limit queues none and
+    # pauses the feed: how many it held and when, until an editor releases it.
+    """
+    ALTER TABLE feeds ADD COLUMN flood_held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feeds ADD COLUMN flood_at {real};
+    """,
 ]
