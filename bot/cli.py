@@ -208,6 +208,7 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
     from bot.deliver import deliver_platform
     from bot.models import Article
     from bot.output import show_draft
+    from bot.platforms.dryrun import DryRunPlatform
     from bot.poll import compose_drafts, identities, new_delivery, seen_rows
 
     if bool(args.url) == bool(args.text):
@@ -246,7 +247,10 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
                 continue
             report = deliver_platform(config, bot.store, bot.platforms[name], bot.owner, article_key=article.key)
             for _, result in report.posted:
-                print(f"{name}: posted {result.url or result.remote_id}")
+                if isinstance(bot.platforms[name], DryRunPlatform):
+                    print(f"{name}: shown (dry-run), not sent")
+                else:
+                    print(f"{name}: posted {result.url or result.remote_id}")
             for _, reason in report.failed:
                 print(f"{name}: failed: {reason}")
                 code = 1

@@ -586,8 +586,8 @@ def config_path(cli_path: str | None, environ: Mapping[str, str] | None = None) 
 def _why_no_file() -> str:
     where = Path.cwd() / DEFAULT_CONFIG
     if DEFAULT_CONFIG.exists():
-        return f"{where} is not a file (--config and BOT_CONFIG not given)"
-    return f"no {where} (--config and BOT_CONFIG not given)"
+        return f"{where} is not a file, and neither --config nor BOT_CONFIG is given"
+    return f"no {where}, and neither --config nor BOT_CONFIG is given"
 
 
 def load_config(cli_path: str | None = None, environ: Mapping[str, str] | None = None) -> Config:

@@ -27,9 +27,11 @@ import pytest
 
 from bot.config import SAMPLE_FEED, Config, FeedConfig, PlatformConfig, Secret, TwitterCredentials
 from bot.deliver import deliver_platform
+from bot.feeds.entries import FeedEntry
 from bot.feeds.filters import FeedFilter
 from bot.models import Article
 from bot.platforms.twitter import TwitterPlatform
+from bot.poll import Release, poll_feed
 from bot.store import Store
 from bot.store.base import DRY_RUN, POSTED, NewDelivery
 from tests.fakes.feed_server import FeedServer
@@ -85,6 +87,7 @@ def test_no_config_file_sends_nothing_whatever_the_credentials(tmp_path: Path, f
     assert "no config file found" in run.stdout and "never sent" in run.stdout
     post = run_bot(["post", "--text", "Hello from the defaults"], env, tmp_path)
     assert post.returncode == 0, post.stderr
+    assert "twitter: shown (dry-run), not sent" in post.stdout and "posted" not in post.stdout
     _nothing_sent(x, graph)
 
     check = run_bot(["check"], env, tmp_path)
@@ -256,7 +259,7 @@ def test_releasing_a_flood_without_backfill_posts_every_held_article(tmp_path: P
     assert sorted(t["text"].split(" about")[0] for t in x.tweets) == [f"Story new-{n}" for n in range(5)]
 
 
-def test_a_flood_fetches_no_article_page_and_renders_nothing(tmp_path: Path, fakes: Any) -> None:
+def test_a_flood_fetches_no_article_page(tmp_path: Path, fakes: Any) -> None:
     """Teaser-only entries make the bot read each article's page: a flood must be decided before that."""
     x, graph = fakes
     with FeedServer() as feeds:
@@ -272,6 +275,50 @@ def test_a_flood_fetches_no_article_page_and_renders_nothing(tmp_path: Path, fak
         assert sum(feeds.hits(f"/article/{n}") for n in range(3000)) == 0
     _nothing_sent(x, graph)
     assert elapsed < 60, f"a flood of 2,999 entries took {elapsed:.1f}s"
+
+
+def test_a_flood_is_held_in_the_store_until_released(store: Store, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite and Postgres: a flood marks none of the new entries seen, queues nothing and renders no
+    entry's text (it is decided from the dates alone), so the release still finds them all; the release
+    renders and queues the newest N and records the rest as seen."""
+    rendered: list[str] = []
+    real_article = FeedEntry.article
+
+    def counted(entry: FeedEntry) -> Article:
+        rendered.append(entry.key)
+        return real_article(entry)
+
+    monkeypatch.setattr(FeedEntry, "article", counted)
+    path = tmp_path / "feed.xml"
+    feed = FeedConfig(url=str(path), name="news", flood_limit=20)
+    config = Config(path=None, feeds=(feed,), platforms={"twitter": PlatformConfig("twitter")})
+    undated = [(f"u-{n}", f"https://news.example.org/u/{n}/", None) for n in range(2000)]
+    path.write_text(_rss(undated[:1]))
+    assert poll_feed(config, store, feed).status == "ok"
+    path.write_text(_rss(undated))
+    report = poll_feed(config, store, feed)
+    assert (report.status, report.new, report.queued) == ("flood", 1999, 0)
+    assert rendered == [], "nothing rendered: the baseline posts none, the flood is decided from dates"
+    assert store.queue_counts() == {}
+    assert store.known_keys(identities_of(undated)) == {"u-0", "https://news.example.org/u/0/"}
+    state = store.feed_state(feed.url)
+    assert state is not None and state.flood_held == 1999 and state.flood_at is not None
+    assert poll_feed(config, store, feed, force=True).status == "paused"
+
+    released = poll_feed(config, store, feed, release=Release(newest=3))
+    assert (released.status, released.queued) == ("ok", 3)
+    assert rendered == ["u-1", "u-2", "u-3"]
+    # Undated entries keep the feed's order, the first being the newest.
+    assert sorted(d.article_key for d in store.deliveries()) == ["u-1", "u-2", "u-3"]
+    assert len(store.known_keys(identities_of(undated))) == 2 * 2000, "the rest are recorded as seen"
+    after = store.feed_state(feed.url)
+    assert after is not None and after.flood_held == 0
+    assert poll_feed(config, store, feed, force=True).queued == 0
+
+
+def identities_of(items: list[tuple[str, str, datetime | None]]) -> list[str]:
+    return [key for guid, link, _ in items for key in (guid, link)]
 
 
 # --- dates in the future ---------------------------------------------------------------------------
