@@ -40,8 +40,11 @@ class Bot:
         for name, platform in self.platforms.items():
             if isinstance(platform, DryRunPlatform) and not dry_run and missing_credentials(config.env, name):
                 log.warning("%s: no credentials set; running in dry-run (posts are shown, not sent)", name)
-        for problem in config_problems(config, time.time()):
+        problems = config_problems(config, time.time())
+        for problem in problems:
             log.warning("%s", problem)
+        if config.missing_file and not problems:
+            log.info("no config file found (%s): running on the built-in defaults, dry-run only", config.missing_file)
         self._deliver_lock = threading.Lock()
         # Kept for the bot's life: each thread keeps its HTTP session, so polls reuse connections.
         self._feed_pool = ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed")
