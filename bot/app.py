@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from bot.config import Config, FeedConfig
+from bot.checks import config_problems
+from bot.config import Config, FeedConfig, missing_credentials
 from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
 from bot.models import Draft
 from bot.platforms import Platform, build_platform
@@ -36,8 +38,13 @@ class Bot:
             name: build_platform(config, name, dry_run, self._show) for name in config.platforms
         }
         for name, platform in self.platforms.items():
-            if isinstance(platform, DryRunPlatform) and not dry_run:
+            if isinstance(platform, DryRunPlatform) and not dry_run and missing_credentials(config.env, name):
                 log.warning("%s: no credentials set; running in dry-run (posts are shown, not sent)", name)
+        problems = config_problems(config, time.time())
+        for problem in problems:
+            log.warning("%s", problem)
+        if config.missing_file and not problems:
+            log.info("no config file found (%s): running on the built-in defaults, dry-run only", config.missing_file)
         self._deliver_lock = threading.Lock()
         # Kept for the bot's life: each thread keeps its HTTP session, so polls reuse connections.
         self._feed_pool = ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed")
@@ -62,7 +69,8 @@ class Bot:
             platforms = list(self.platforms.values())
             with ThreadPoolExecutor(max_workers=max(len(platforms), 1)) as pool:
                 reports = pool.map(
-                    lambda p: deliver_platform(self.config, self.store, p, self.owner, stop, tuning=self.tuning),
+                    lambda p: deliver_platform(self.config, self.store, p, self.owner, stop, tuning=self.tuning,
+                                               show=self._show),
                     platforms)
                 return {p.name: r for p, r in zip(platforms, reports, strict=True)}
 

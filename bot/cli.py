@@ -69,8 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     history = sub.add_parser("history", help="posts made, with their remote ids and URLs")
     history.add_argument("--limit", type=_positive, default=50, metavar="N", help="newest N posts (default 50)")
     history.add_argument("--platform", metavar="NAME", help="only this platform")
-    retry = sub.add_parser("retry", help="requeue failed posts")
-    retry.add_argument("--platform", metavar="NAME", help="only this platform")
+    retry = sub.add_parser("retry", help="requeue failed posts, or release a feed paused by a flood")
+    retry.add_argument("--platform", metavar="NAME", help="only this platform's failed posts")
+    retry.add_argument("--feed", metavar="NAME", help="release this feed, paused by a flood: read it now and "
+                       "queue every new article (or only the newest N with --backfill)")
+    retry.add_argument("--backfill", type=int, metavar="N", help="with --feed: post only the newest N new "
+                       "articles, record the others as seen without posting them")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (run on release)")
@@ -148,6 +152,10 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
             posted = sum(len(r.posted) for r in reports.values())
             print(f"checked {len(polls)} feed(s), {sum(p.queued for p in polls)} post(s) queued, "
                   f"{posted} delivered" + (f", {len(failed_feeds)} feed(s) failed" if failed_feeds else ""))
+            for poll in polls:
+                if poll.status in ("flood", "paused"):
+                    print(f"feed {poll.feed}: PAUSED by a flood of {poll.new} new articles, none queued; "
+                          "see `bot status`")
             for name, report in reports.items():
                 if report.waiting:
                     print(f"{name}: waiting: {report.waiting}")
@@ -223,6 +231,7 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
     from bot.deliver import deliver_platform
     from bot.models import Article
     from bot.output import show_draft
+    from bot.platforms.dryrun import DryRunPlatform
     from bot.poll import compose_drafts, identities, new_delivery, seen_rows
 
     if bool(args.url) == bool(args.text):
@@ -261,7 +270,10 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
                 continue
             report = deliver_platform(config, bot.store, bot.platforms[name], bot.owner, article_key=article.key)
             for _, result in report.posted:
-                print(f"{name}: posted {result.url or result.remote_id}")
+                if isinstance(bot.platforms[name], DryRunPlatform):
+                    print(f"{name}: shown (dry-run), not sent")
+                else:
+                    print(f"{name}: posted {result.url or result.remote_id}")
             for _, reason in report.failed:
                 print(f"{name}: failed: {reason}")
                 code = 1
@@ -328,14 +340,21 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
 
 def cmd_check(config: Any, args: argparse.Namespace) -> int:
     """Config (already validated by now), each feed reached once, each platform's credentials, a short report."""
+    from bot.checks import config_problems
     from bot.config import missing_credentials
     from bot.platforms import BUILDERS
     from bot.progress import Progress
     from bot.schedule import describe_rules
 
     problems = 0
-    source = str(config.path) if config.path else "built-in defaults (no config file)"
-    print(f"config: {source}: ok, {len(config.feeds)} feed(s), platforms: {', '.join(config.platforms) or 'none'}")
+    if config.path:
+        source = f"{config.path.resolve()}: ok"
+    else:
+        source = f"none found ({config.missing_file}): the built-in defaults, dry-run only"
+    print(f"config: {source}, {len(config.feeds)} feed(s), platforms: {', '.join(config.platforms) or 'none'}")
+    for problem in config_problems(config, datetime.now(UTC).timestamp()):
+        problems += 1
+        print(f"problem: {problem}")
     with Progress("reaching feeds", len(config.feeds)) as progress:
         for feed in config.feeds:
             try:
@@ -364,7 +383,10 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
                 account = platform.verify()
             finally:
                 platform.close()
-            print(f"{name}: ok, posting as {account.name} ({account.id})")
+            if config.missing_file:
+                print(f"{name}: credentials work for {account.name} ({account.id}), but dry-run: no config file")
+            else:
+                print(f"{name}: ok, posting as {account.name} ({account.id})")
         except BotError as exc:
             problems += 1
             print(f"{name}: FAILED: {exc}")
@@ -386,13 +408,15 @@ def cmd_schedule(config: Any, args: argparse.Namespace) -> int:
         for feed in config.feeds:
             state = store.feed_state(feed.url)
             times = next_checks(feed, tz, now, state.last_checked_at if state else None, args.checks)
-            if state and state.next_attempt_at and state.next_attempt_at > now:
+            if state and state.flood_held:
+                times, note = [], f" (PAUSED by a flood of {state.flood_held} new articles: see `bot status`)"
+            elif state and state.next_attempt_at and state.next_attempt_at > now:
                 times = [t for t in times if t >= state.next_attempt_at] or [state.next_attempt_at]
                 note = f" (failing, backing off: {state.last_error})"
             else:
                 note = ""
             how = f"cron {feed.cron}" if feed.cron else f"every {_every(feed.every)}"
-            print(f"  {feed.name}: {how}; next: {', '.join(format_local(t, tz) for t in times)}{note}")
+            print(f"  {feed.name}: {how}; next: {', '.join(format_local(t, tz) for t in times) or 'none'}{note}")
         for name, pconf in config.platforms.items():
             print(f"{name}: {describe_rules(pconf)}")
             if missing_credentials(config.env, name):
@@ -457,10 +481,39 @@ def cmd_history(config: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_retry(config: Any, args: argparse.Namespace) -> int:
+    if args.feed is not None:
+        return _release_feed(config, args.feed, args.backfill)
+    if args.backfill is not None:
+        raise ConfigError("--backfill goes with --feed NAME", hint="bot retry --feed NAME --backfill 5")
     platform = _known_platform(args.platform)
     with _open_store(config) as store:
         count = store.requeue_failed(datetime.now(UTC).timestamp(), platform)
         print(f"requeued {count} failed post(s)")
+        return 0
+
+
+def _release_feed(config: Any, name: str, newest: int | None) -> int:
+    """An editor's answer to a flood: the feed is read now and what they chose is queued (the held articles
+    were never marked seen, so they are all still new)."""
+    from bot.poll import Release, poll_feed
+
+    feed = next((f for f in config.feeds if name in (f.name, f.url)), None)
+    if feed is None:
+        raise ConfigError(f"--feed {name!r} is not in the config",
+                          hint=f"feeds: {', '.join(f.name for f in config.feeds)}")
+    if newest is not None and newest < 0:
+        raise ConfigError("--backfill must be 0 or more")
+    with _open_store(config) as store:
+        state = store.feed_state(feed.url)
+        if state is None or not state.flood_held:
+            print(f"feed {feed.name} is not paused; nothing to release")
+            return 0
+        report = poll_feed(config, store, feed, release=Release(newest))
+        if report.status != "ok":
+            print(f"feed {feed.name}: still paused: could not read it: {report.error or report.status}")
+            return 1
+        print(f"feed {feed.name}: released: {report.queued} post(s) queued, the rest of its {report.new} new "
+              "article(s) recorded as seen; the worker sends them (or run `bot run --once`)")
         return 0
 
 

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 KNOWN_PLATFORMS = ("twitter", "facebook")
 DEFAULT_SHUTDOWN_GRACE = 20.0
+# Third-party articles, bundled so the bot runs offline out of the box; never posted for real (bot.sandbox).
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample-feed.xml"
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -45,6 +46,9 @@ class FeedConfig:
     platforms: tuple[str, ...] = ()
     backfill: int = 0
     max_age_days: float = 2.0
+    # More new articles than this in one poll is a flood (a CMS re-issuing every guid, a re-import):
+    # none is queued, the feed pauses until an editor releases it (bot.poll, `bot retry --feed`).
+    flood_limit: int = 20
     # Which entries to post (categories, keywords, patterns, max age); the default passes all but old ones.
     filter: FeedFilter = field(default_factory=FeedFilter)
     # platform -> template used for this feed's posts instead of the platform's template
@@ -137,6 +141,9 @@ class Config:
     # How long an article's identities are remembered after it was last seen in a feed: an old
     # article that slides back into a feed within this time is recognised and not posted again.
     retention: timedelta = timedelta(days=365)
+    # Set by load_config when no config file was found (why, for the user): the built-in defaults are
+    # in force, and they are for trying the bot out, so nothing reaches a real account (bot.sandbox).
+    missing_file: str | None = None
 
     def secrets(self) -> list[str]:
         """The environment's secrets and the credentials inside feed URLs: what the redaction hides."""
@@ -156,6 +163,7 @@ _FEED_KEYS: dict[str, _Type] = {
     "platforms": (list, str),
     "backfill": int,
     "max_age_days": (int, float),
+    "flood_limit": int,
     "include_categories": (list, str),
     "exclude_categories": (list, str),
     "include_keywords": (list, str),
@@ -346,6 +354,10 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
     max_age = float(raw.get("max_age_days", 2.0))
     if max_age <= 0:
         raise reader.fail(f"{prefix}.max_age_days", "must be more than 0", "use a number of days such as 2")
+    flood_limit = raw.get("flood_limit", FeedConfig.flood_limit)
+    if flood_limit < 1:
+        raise reader.fail(f"{prefix}.flood_limit", "must be at least 1",
+                          f"use the most new articles one look may queue (default {FeedConfig.flood_limit})")
     templates: dict[str, str] = {}
     for platform, template in raw.get("templates", {}).items():
         key = f"{prefix}.templates.{platform}"
@@ -356,7 +368,8 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
         templates[platform] = template
     name = str(raw.get("name", display_url(url)))  # the default name is shown everywhere: no credentials
     return FeedConfig(url=url, name=name, every=every, cron=cron, platforms=platforms,
-                      backfill=backfill, max_age_days=max_age, filter=_filter(reader, prefix, raw, max_age),
+                      backfill=backfill, max_age_days=max_age, flood_limit=flood_limit,
+                      filter=_filter(reader, prefix, raw, max_age),
                       templates=tuple(sorted(templates.items())))
 
 
@@ -531,7 +544,7 @@ def _check_timezone(reader: _Reader, key: str, name: str) -> None:
 
 
 def default_config_text() -> str:
-    """The embedded defaults: the bundled sample feed posted to both networks (dry-run without secrets)."""
+    """The embedded defaults: the bundled sample feed shown for both networks (always dry-run: bot.sandbox)."""
     return (
         "[[feeds]]\n"
         f"url = {str(SAMPLE_FEED)!r}\n"
@@ -646,11 +659,18 @@ def config_path(cli_path: str | None, environ: Mapping[str, str] | None = None) 
     return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
 
 
+def _why_no_file() -> str:
+    where = Path.cwd() / DEFAULT_CONFIG
+    if DEFAULT_CONFIG.exists():
+        return f"{where} is not a file, and neither --config nor BOT_CONFIG is given"
+    return f"no {where}, and neither --config nor BOT_CONFIG is given"
+
+
 def load_config(cli_path: str | None = None, environ: Mapping[str, str] | None = None) -> Config:
     path = config_path(cli_path, environ)
     env = read_environment(environ)
     if path is None:
-        return parse_config(default_config_text(), None, env)
+        return replace(parse_config(default_config_text(), None, env), missing_file=_why_no_file())
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -30,6 +30,7 @@ from bot.models import Draft, Image, PostResult
 from bot.platforms.base import Platform
 from bot.platforms.dryrun import DryRunPlatform
 from bot.retries import Tuning, retry_delay
+from bot.sandbox import is_sample_feed
 from bot.store.base import DRY_RUN, POSTED, Delivery, Store
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,14 @@ def deliver_platform(
     clock: Callable[[], float] = lambda: datetime.now(UTC).timestamp(),
     article_key: str | None = None,
     tuning: Tuning | None = None,
+    show: Callable[[str, Draft], None] | None = None,
 ) -> DeliveryReport:
     """Send every due post of one platform until the queue is empty, a limit holds, or `stop` is set.
 
     The queue also looks empty while another worker has this platform's post in flight: that worker
-    carries on, and this one comes back on its next round.
+    carries on, and this one comes back on its next round. A post from the bundled sample feed is
+    handed to a dry-run stand-in (`show` displays it): decided from the row itself, so it holds
+    even if the config that queued it was edited since.
     """
     t = tuning or config.env.tuning
     report = DeliveryReport()
@@ -107,7 +111,10 @@ def deliver_platform(
         delivery = store.claim_next(name, clock(), owner, t.lease_seconds, article_key)
         if delivery is None:
             break
-        outcome = Sender(store, platform, delivery, owner, clock, t).send()
+        sender = platform
+        if is_sample_feed(delivery.feed_url) and not isinstance(platform, DryRunPlatform):
+            sender = DryRunPlatform(name, show or _log_draft)
+        outcome = Sender(store, sender, delivery, owner, clock, t).send()
         _save_quota(store, platform)
         if isinstance(outcome, PostResult):
             report.posted.append((delivery, outcome))
@@ -117,6 +124,10 @@ def deliver_platform(
             report.waiting = ("PAUSED: " if isinstance(outcome, NeedsHumanError) else "") + str(outcome)
             break
     return report
+
+
+def _log_draft(name: str, draft: Draft) -> None:
+    log.info("[dry-run] %s: %s", name, draft.text)
 
 
 Outcome = PostResult | str | PlatformError | None

@@ -24,11 +24,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class PollReport:
     feed: str
-    status: str  # "ok", "not-modified", "backing-off", "error"
+    status: str  # "ok", "not-modified", "backing-off", "error", "flood" (paused now), "paused" (still)
     entries: int = 0
     new: int = 0
     queued: int = 0
@@ -76,15 +75,15 @@ class _Dated(Protocol):
     def published(self) -> datetime | None: ...
 
 
-class _Entry(_Identified, _Dated, Protocol):
-    def article(self) -> Article: ...
-
-
 class _Seeable(_Identified, _Dated, Protocol):
     @property
     def url(self) -> str: ...
     @property
     def title(self) -> str: ...
+
+
+class _Entry(_Seeable, Protocol):
+    def article(self) -> Article: ...
 
 
 def identities(item: _Identified) -> list[str]:
@@ -98,26 +97,26 @@ def _timestamp(item: _Dated) -> float | None:
 
 def select_new(
     entries: Sequence[_Entry], known: set[str], feed: FeedConfig, baseline: bool, now: datetime,
+    limit: int | None = None,
 ) -> list[Article]:
-    """What to post, oldest first: new entries, or on first sight the newest `backfill` of them.
+    """What to post, oldest first: new entries, or only the newest `limit` of them (on first sight,
+    the newest `backfill`).
 
     Rendering an entry's text (`article()`) costs more than parsing the whole feed, so only the
-    entries that may be posted are rendered: on first sight, just enough for the backfill.
+    entries that may be posted are rendered: with a limit, just enough to fill it.
     """
-    unique: dict[str, _Entry] = {}
-    for entry in entries:
-        unique.setdefault(entry.key, entry)
-    fresh = [e for e in unique.values() if not known.intersection(identities(e))]
     if baseline:
+        limit = feed.backfill
+    fresh = _unique_fresh(entries, known)
+    if limit is not None:
         fresh.sort(key=lambda e: _timestamp(e) or 0.0, reverse=True)
     chosen: list[Article] = []
     for entry in fresh:
-        if baseline and len(chosen) >= feed.backfill:
+        if limit is not None and len(chosen) >= limit:
             break
         article = entry.article()
         # A backfill is asked for explicitly, so max age does not apply to it; the other filters do.
-        # Judging the article as of its own publication time makes its age zero.
-        reason = feed.filter.reason(article, (article.published or now) if baseline else now)
+        reason = feed.filter.reason(article, now, backfill=baseline)
         if reason is None:
             chosen.append(article)
         elif not baseline:
@@ -127,9 +126,34 @@ def select_new(
     return oldest_first(chosen)
 
 
+def _unique_fresh(entries: Sequence[_Entry], known: set[str]) -> list[_Entry]:
+    unique: dict[str, _Entry] = {}
+    for entry in entries:
+        unique.setdefault(entry.key, entry)
+    return [e for e in unique.values() if not known.intersection(identities(e))]
+
+
+def flood_size(entries: Sequence[_Entry], known: set[str], feed: FeedConfig, now: datetime) -> int:
+    """How many new entries the date rules would let through: counted from dates alone, before any entry
+    is rendered or any page fetched, so that deciding a flood costs nothing."""
+    return sum(1 for e in _unique_fresh(entries, known) if feed.filter.date_reason(e.published, now) is None)
+
+
+@dataclass(frozen=True)
+class Release:
+    """An editor's answer to a flood (`bot retry --feed`): post every new article, or only the newest
+    `newest` of them and record the others as seen without posting them."""
+
+    newest: int | None = None
+
+
 def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | None = None,
-              force: bool = False) -> PollReport:
-    """One look at one feed. Never raises for a feed problem: it is logged, recorded and backed off."""
+              force: bool = False, release: Release | None = None) -> PollReport:
+    """One look at one feed. Never raises for a feed problem: it is logged, recorded and backed off.
+
+    A feed paused by a flood is not read until an editor releases it: that look (`release`) reads the
+    feed afresh and queues what the editor chose.
+    """
     from bot.feeds.backoff import next_backoff
     from bot.feeds.errors import FeedError
     from bot.feeds.fetch import fetch_feed
@@ -138,12 +162,18 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     now = now or datetime.now(UTC)
     ts = now.timestamp()
     state = store.feed_state(feed.url) or FeedState(url=feed.url)
-    if not force and state.next_attempt_at and ts < state.next_attempt_at:
+    if state.flood_held and release is None:
+        log.warning("feed %s: PAUSED since a flood of %d new articles; waiting for an editor (%s)", feed.name,
+                    state.flood_held, release_hint(feed))
+        return PollReport(feed.name, "paused", new=state.flood_held)
+    if not force and release is None and state.next_attempt_at and ts < state.next_attempt_at:
         return PollReport(feed.name, "backing-off", error=state.last_error)
     # The stored address a feed moved to has no credentials: those of the configured URL go along on its host.
     url = reattach_userinfo(state.current_url, feed.url) if state.current_url else feed.url
+    # A release reads the whole feed again: a "not modified" answer would leave the held articles unread.
+    etag, last_modified = (None, None) if release else (state.etag, state.last_modified)
     try:
-        result = fetch_feed(url, etag=state.etag, last_modified=state.last_modified)
+        result = fetch_feed(url, etag=etag, last_modified=last_modified)
         if result.status == 304 or result.body is None:
             store.save_feed_state(replace(state, last_checked_at=ts, last_success_at=ts, failures=0,
                                           next_attempt_at=None, last_error=None))
@@ -172,8 +202,13 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
              and not (legacy and e.link_shared and e.url in known)]
     fresh = _not_relinked(store, entries, fresh)
     _log_shared_links(feed, fresh)
+    if state.baseline_done and release is None:
+        flood = flood_size(fresh, known, feed, now)
+        if flood > feed.flood_limit:
+            return _hold_flood(store, state, feed, entries, fresh, flood, ts)
     by_key = {e.key: e for e in fresh}
-    chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now)
+    chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now,
+                        limit=release.newest if release else None)
     chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed) for a in chosen]
     platforms = feed_platforms(config, feed)
     deliveries = [
@@ -190,10 +225,14 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     store.save_feed_state(replace(
         state, current_url=redirected, etag=result.etag, last_modified=result.last_modified, baseline_done=True,
         legacy_links=False, failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
+        flood_held=0, flood_at=None,
     ))
     if not state.baseline_done:
         log.info("feed %s: first sight, %d entries recorded as seen, %d queued (backfill %d)",
                  feed.name, len(entries), len(chosen), feed.backfill)
+    elif release:
+        log.warning("feed %s: released by an editor: %d new article(s), %d post(s) queued, %d recorded as seen "
+                    "without posting", feed.name, len(chosen), queued, new_count - len(chosen))
     elif chosen:
         log.info("feed %s: %d new article(s), %d post(s) queued", feed.name, len(chosen), queued)
     return PollReport(feed.name, "ok", entries=len(entries), new=new_count, queued=queued)
@@ -235,6 +274,24 @@ def _log_shared_links(feed: FeedConfig, fresh: Sequence[FeedEntry]) -> None:
         log.warning("feed %s: %d new entr%s without a usable guid share the link %s with other entries, so it "
                     "cannot identify them: each is known by its title and text instead", feed.name, count,
                     "y" if count == 1 else "ies", link)
+
+
+def release_hint(feed: FeedConfig) -> str:
+    return (f"`bot retry --feed {feed.name}` posts them all, `bot retry --feed {feed.name} --backfill N` "
+            "only the newest N")
+
+
+def _hold_flood(store: Store, state: FeedState, feed: FeedConfig, entries: Sequence[_Entry],
+                fresh: Sequence[_Entry], flood: int, ts: float) -> PollReport:
+    """Queue nothing and mark none of the new entries seen (a release must still find them new); the
+    entries known already are seen again, as on any look, so they stay remembered."""
+    new = {id(e) for e in fresh}
+    store.record_articles([row for e in entries if id(e) not in new for row in seen_rows(e, feed.url)], [], ts)
+    store.save_feed_state(replace(state, flood_held=flood, flood_at=ts, failures=0, next_attempt_at=None,
+                                  last_error=None, last_checked_at=ts, last_success_at=ts))
+    log.error("feed %s: FLOOD: %d new articles in one look (flood_limit %d): none queued, feed PAUSED until an "
+              "editor decides: %s", feed.name, flood, feed.flood_limit, release_hint(feed))
+    return PollReport(feed.name, "flood", entries=len(entries), new=flood)
 
 
 def seen_rows(item: _Seeable, feed_url: str) -> list[SeenArticle]:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot import schedule
 from bot.config import Config, PlatformConfig
 from bot.deliver import quota_wait
+from bot.poll import release_hint
 from bot.store.base import DRY_RUN, FAILED, POSTED, QUEUED, RETRY, SENDING, STATES, Delivery, Store
 
 
@@ -19,7 +20,13 @@ def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
     counts = store.queue_counts()
     for pconf in config.platforms.values():
         yield from _platform(pconf, store, counts, now)
+    feeds = {f.url: f for f in config.feeds}
     for feed in store.all_feed_states():
+        if feed.flood_held:
+            conf = feeds.get(feed.url)
+            hint = release_hint(conf) if conf else "the feed is no longer in the config"
+            yield (f"feed {conf.name if conf else feed.url}: PAUSED by a flood: {feed.flood_held} new articles in "
+                   f"one look at {_ts(feed.flood_at)}, none queued, not read since; {hint}")
         if feed.last_error:
             yield (f"feed {feed.url}: failing ({feed.failures}x): {feed.last_error}; "
                    f"next try {_ts(feed.next_attempt_at)}")

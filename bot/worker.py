@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 from bot.app import Bot
+from bot.checks import config_problems
 from bot.config import Config, FeedConfig, load_config
 from bot.errors import ConfigError
 from bot.models import Draft
@@ -158,6 +160,8 @@ class Worker:
             self.bot.config = new
         log.info("config reloaded (%s): %d feed(s) (was %d), platforms: %s", why, len(new.feeds), len(old.feeds),
                  ", ".join(new.platforms) or "none")
+        for problem in config_problems(new, time.time()):
+            log.warning("%s", problem)
         return True
 
     # --- running ----------------------------------------------------------------------------------

@@ -56,8 +56,11 @@ def expected_links(items: list[Item]) -> list[str]:
 
 
 def config_file(tmp_path: Path, feed_url: str, extra_platform: str = "", every: str = "10s") -> Path:
+    # These tests send bursts of up to 300 new articles in one look on purpose: above the flood guard's
+    # default of 20, which would hold them for an editor (tests/test_hostile_publication.py).
     path = tmp_path / "bot.toml"
     path.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\nevery = "{every}"\n'
+                    "flood_limit = 1000\n"
                     f"[platforms.twitter]\n{extra_platform}\n[platforms.facebook]\n{extra_platform}\n",
                     encoding="utf-8")
     return path

@@ -71,14 +71,14 @@ def is_local(url: str) -> bool:
     return url.startswith("file:") or "://" not in url
 
 
-def _local_path(url: str) -> Path:
+def local_path(url: str) -> Path:
     if url.startswith("file:"):
         return Path(unquote(urlsplit(url).path))
     return Path(url)
 
 
 def _fetch_file(url: str, etag: str | None, last_modified: str | None, limits: FetchLimits) -> FetchResult:
-    path = _local_path(url)
+    path = local_path(url)
     try:
         st = path.stat()
         if st.st_size > limits.max_bytes:

@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 
 from bot.models import Article
 
+# A feed's clock or time zone may be off by hours; a date further ahead than this is wrong.
+FUTURE_SLACK = timedelta(days=1)
+
 
 def _fold(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(" ".join(v.split()).casefold() for v in values)
@@ -18,7 +21,9 @@ class FeedFilter:
     """include_*: when non-empty, an article must match at least one; exclude_*: must match none.
     Keywords match whole words, case-insensitively, in title and text; patterns are regular
     expressions (case-insensitive) searched in title and text. max_age_days: never post an
-    article older than that (None disables); an undated article passes (it was just seen new)."""
+    article older than that (None disables); an undated article passes (it was just seen new).
+    An article dated more than a day ahead is never posted either: a wrong year or a leaked
+    embargo would otherwise sort first and go out at once."""
 
     include_categories: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
@@ -49,12 +54,22 @@ class FeedFilter:
         self._compiled["include_categories"] = _fold(self.include_categories)
         self._compiled["exclude_categories"] = _fold(self.exclude_categories)
 
-    def reason(self, article: Article, now: datetime) -> str | None:
+    def date_reason(self, published: datetime | None, now: datetime, backfill: bool = False) -> str | None:
+        """The date rules alone, which need no article text: too old (a backfill is exempt: it asks for
+        old articles), or dated further ahead than a clock or time-zone slip explains."""
+        if published is None:
+            return None
+        if published - now > FUTURE_SLACK:
+            return f"dated in the future ({published:%Y-%m-%d %H:%M %Z}, more than a day ahead)"
+        if self.max_age_days is not None and not backfill and now - published > timedelta(days=self.max_age_days):
+            return f"older than {self.max_age_days:g} days (published {published:%Y-%m-%d})"
+        return None
+
+    def reason(self, article: Article, now: datetime, backfill: bool = False) -> str | None:
         """None when the article passes, else why it is skipped (for the log)."""
-        if self.max_age_days is not None and article.published is not None:
-            age = now - article.published
-            if age > timedelta(days=self.max_age_days):
-                return f"older than {self.max_age_days:g} days (published {article.published:%Y-%m-%d})"
+        dated = self.date_reason(article.published, now, backfill)
+        if dated is not None:
+            return dated
         cats = _fold(article.categories)
         inc_c = self._compiled["include_categories"]
         exc_c = self._compiled["exclude_categories"]

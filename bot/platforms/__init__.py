@@ -37,8 +37,9 @@ BUILDERS: dict[str, Callable[[Config, PlatformConfig], Platform | None]] = {
 
 
 def build_platform(config: Config, name: str, dry_run: bool, show: Callable[[str, Draft], None]) -> Platform:
-    """The real client, or a dry-run stand-in when asked or when credentials are missing."""
-    if not dry_run:
+    """The real client, or a dry-run stand-in when asked, when credentials are missing, or when no config
+    file was found (the built-in defaults are for trying the bot out: bot.sandbox)."""
+    if not dry_run and config.missing_file is None:
         platform = BUILDERS[name](config, config.platforms[name])
         if platform is not None:
             return platform

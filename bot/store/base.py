@@ -31,6 +31,10 @@ class FeedState:
     last_error: str | None = None
     last_checked_at: float | None = None
     last_success_at: float | None = None
+    # Paused by a flood (bot.poll): this many new articles were held at `flood_at`, none queued or marked
+    # seen, and the feed is not read again until an editor releases it (`bot retry --feed`). 0: not paused.
+    flood_held: int = 0
+    flood_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -117,4 +117,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN legacy_links INTEGER NOT NULL DEFAULT 0;
     UPDATE feeds SET legacy_links = 1;
     """,
+    # 4: the flood guard. A look at a feed that finds more new articles than its flood_limit queues none and
+    # pauses the feed: how many it held and when, until an editor releases it.
+    """
+    ALTER TABLE feeds ADD COLUMN flood_held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feeds ADD COLUMN flood_at {real};
+    """,
 ]

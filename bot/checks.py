@@ -1,0 +1,30 @@
+"""A config that loads but cannot do what it is for: what `bot check` reports as problems.
+
+None of these stops the bot (a cron of 30 February is an old way of switching a feed off, and all
+platforms disabled is a way of stopping posting), but none of them is "all good" either.
+"""
+
+from __future__ import annotations
+
+from bot import sandbox
+from bot.config import Config
+from bot.poll import feed_platforms
+from bot.schedule import next_checks
+
+
+def config_problems(config: Config, now: float) -> list[str]:
+    """One line each, naming the feed or platform and what to change."""
+    found: list[str] = []
+    if not config.platforms:
+        found.append("no platform is enabled: nothing will ever be posted (add [platforms.twitter] or "
+                     "[platforms.facebook], or remove enabled = false)")
+    else:
+        for feed in config.feeds:
+            if not feed_platforms(config, feed):
+                found.append(f"feed {feed.name}: none of its platforms ({', '.join(feed.platforms)}) is enabled: "
+                             "nothing from it will be posted")
+    for feed in config.feeds:
+        if feed.cron and not next_checks(feed, config.timezone, now, None, count=1):
+            found.append(f"feed {feed.name}: cron {feed.cron!r} never fires (no such date): the feed is never "
+                         'read; write a schedule that happens, e.g. "*/15 * * * *"')
+    return found + sandbox.problems(config)

@@ -1,0 +1,51 @@
+"""What is for trying the bot out never reaches a real account, whatever credentials are set.
+
+Two things are for trying out: the built-in defaults (used when no config file is found: a wrong
+working directory, a config never committed) and the bundled sample feed (third-party articles,
+which the repository's config/bot.toml points at until an editor replaces it). Posts from either
+are shown as dry-run output. The platform clients are built as usual for the rest, so a config
+that mixes the sample with a real feed posts the real feed's articles only.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from bot.config import KNOWN_PLATFORMS, SAMPLE_FEED, Config, missing_credentials
+
+
+@lru_cache(maxsize=256)
+def is_sample_feed(url: str) -> bool:
+    """A feed (or an outbox row's feed) that is the bundled sample file, by whatever path it is named."""
+    from bot.feeds.fetch import is_local, local_path
+
+    if not is_local(url):
+        return False
+    try:
+        return os.path.samefile(local_path(url), SAMPLE_FEED)
+    except (OSError, ValueError):
+        return False
+
+
+def credentials_set(config: Config) -> list[str]:
+    """The platforms whose credentials are in the environment: those that could post for real."""
+    return [name for name in KNOWN_PLATFORMS if not missing_credentials(config.env, name)]
+
+
+def problems(config: Config) -> list[str]:
+    """Why some or all posts of this config will be dry-run although credentials are set (empty: none).
+
+    For `bot check` (each one a problem) and the start of a run (each one a warning, said once).
+    """
+    have = credentials_set(config)
+    if not have:
+        return []  # dry-run anyway, and says so already: nothing is being kept from a real account
+    found = ", ".join(have)
+    if config.missing_file:
+        return [f"no config file found ({config.missing_file}): running on the built-in defaults, whose posts are "
+                f"only shown (dry-run), never sent, although credentials are set for {found}; "
+                "give --config PATH or BOT_CONFIG, or run from the directory that holds config/bot.toml"]
+    return [f"feed {feed.name}: the bundled sample feed: its posts are only shown (dry-run), never sent, "
+            f"although credentials are set for {found}; point its url at your site's feed"
+            for feed in config.feeds if is_sample_feed(feed.url)]
