@@ -15,14 +15,16 @@ BACKENDS = {
 }
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
+def open_store(url: str, *, migrate: bool = True, lock_timeout: float | None = None) -> Store:
+    """The store DATABASE_URL names. `lock_timeout`: the longest wait, in seconds, for a lock another process
+    holds, after which the call fails with a StoreError (None: the backend's own default)."""
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     target = BACKENDS.get(scheme)
     if target is None:
         raise StoreError(f"DATABASE_URL scheme {scheme!r} is not supported",
                          hint="use sqlite:///bot.db or postgres://user:pass@host/db")
     module_name, class_name = target.split(":")
-    store: Store = getattr(importlib.import_module(module_name), class_name)(url)
+    store: Store = getattr(importlib.import_module(module_name), class_name)(url, lock_timeout=lock_timeout)
     if migrate:
         store.migrate()
     return store
