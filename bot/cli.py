@@ -1,6 +1,7 @@
 """Command line: parses arguments, calls the core, turns errors into one-line messages.
 
-Exit codes: 0 success, 2 bad config or usage (nothing posted), 1 anything else.
+Exit codes: 0 success, 2 bad config or usage (nothing posted), 130/143 stopped by SIGINT/SIGTERM,
+1 anything else.
 Heavy imports (tweepy, facebook-sdk, parsers) happen inside the commands that need them.
 """
 

@@ -39,6 +39,7 @@ class StopSignals:
         self._grace = grace
         self._wake = wake
         self._previous: dict[int, Any] = {}
+        self._timer: threading.Timer | None = None
 
     @property
     def exit_code(self) -> int:
@@ -59,6 +60,8 @@ class StopSignals:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+        if self._timer is not None:  # the work ended within the grace period
+            self._timer.cancel()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
@@ -71,9 +74,9 @@ class StopSignals:
         log.info("received %s: %s (%sa second signal stops at once)", name, self._doing, within)
         self.event.set()
         if self._grace is not None:
-            timer = threading.Timer(self._grace, self._grace_over, args=(signum,))
-            timer.daemon = True
-            timer.start()
+            self._timer = threading.Timer(self._grace, self._grace_over, args=(signum,))
+            self._timer.daemon = True
+            self._timer.start()
         self._wake()
 
     def _grace_over(self, signum: int) -> None:

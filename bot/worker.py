@@ -51,7 +51,7 @@ class Worker:
         self.show = show or (lambda name, draft: None)
         self._wake = threading.Event()
         grace = int(bot.config.env.shutdown_grace)
-        self.signals = StopSignals(f"taking no new work, finishing what is in flight (up to {grace}s)", self._abort,
+        self.signals = StopSignals(f"taking no new work, finishing what is in flight, up to {grace} s", self._abort,
                                    wake=self._wake.set)
         self.stop = self.signals.event
         self._reload_asked = False

@@ -106,3 +106,60 @@ def test_database_gone_mid_poll_is_a_database_error(tmp_path: Path, pg_url: str,
     assert lines[0].startswith(expected), output
     assert "feed(s) failed" not in output and "unexpected error" not in output, "no feed is reported failed"
     assert "Traceback" not in output
+
+
+def test_the_worker_logs_a_database_failure_and_its_next_round_goes_on(tmp_path: Path, pg_url: str,
+                                                                       feeds: FeedServer,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    from bot.app import Bot
+    from bot.config import load_config
+    from bot.worker import Worker
+
+    name = f"bot-test-{uuid.uuid4().hex[:8]}"
+    config = load_config(str(_config(tmp_path, feeds)), environ={"DATABASE_URL": f"{pg_url}&application_name={name}"})
+    bot = Bot(config, dry_run=True)
+    try:
+        worker = Worker(bot, dry_run=True)
+        worker.build_scheduler()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                          (name,))
+        url = feeds.url_for("/feed.xml")
+        worker._poll_job(url)  # the connection is gone: one line, no exception out of the job
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "feed news: not read, the database failed" in errors[0], errors
+        assert not [r for r in caplog.records if "unexpected error" in r.getMessage()]
+        worker._poll_job(url)  # the next round reconnects and reads the feed
+        state = bot.store.feed_state(url)
+        assert state is not None and state.baseline_done and state.failures == 0
+    finally:
+        bot.close()
+
+
+def test_sqlite_lock_wait_is_bounded_too(sqlite_url: str) -> None:
+    import sqlite3
+
+    waiting = open_store(sqlite_url, lock_timeout=0.5)
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing, and taking its time
+        start = time.monotonic()
+        with pytest.raises(StoreError, match="database is locked"):
+            waiting.requeue_failed(0.0)
+        assert 0.4 < time.monotonic() - start < 5
+        holder.execute("ROLLBACK")
+        assert waiting.requeue_failed(0.0) == 0
+    finally:
+        holder.close()
+        waiting.close()
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "nan", "inf"])
+def test_a_bad_lock_timeout_is_one_clear_config_error(value: str) -> None:
+    from bot.config import read_environment
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"BOT_DB_LOCK_TIMEOUT_SECONDS='{value}' is not a positive number"):
+        read_environment({"BOT_DB_LOCK_TIMEOUT_SECONDS": value})
+    assert read_environment({"BOT_DB_LOCK_TIMEOUT_SECONDS": "2.5"}).db_lock_timeout == 2.5
+    assert read_environment({}).db_lock_timeout is None
