@@ -23,9 +23,12 @@ from bot.store.sql import SqlStore
 _MIGRATION_LOCK = 0x0B07_5EED
 LOCK_TIMEOUT = 15.0  # seconds; a claim holds its lock for milliseconds, a big poll's insert for a second or so
 CONNECT_TIMEOUT = 10
-# libpq's side, unless DATABASE_URL says otherwise: a silent server is given up on after about 30 s.
-_CLIENT = {"keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5", "keepalives_count": "3",
-           "tcp_user_timeout": "30000"}
+# TCP keepalives, on both ends: a peer silent for 10 s is probed every 5 s and dropped after 3 unanswered probes.
+_KEEPALIVES = {"idle": 10, "interval": 5, "count": 3}
+# libpq's side, unless DATABASE_URL says otherwise; tcp_user_timeout also drops a server that stopped
+# acknowledging what we sent (keepalives only probe an idle connection).
+_CLIENT = {"keepalives": "1", **{f"keepalives_{k}": str(v) for k, v in _KEEPALIVES.items()},
+           "tcp_user_timeout": "30000", "connect_timeout": str(CONNECT_TIMEOUT)}
 
 
 def normalise_url(url: str) -> str:
@@ -55,10 +58,9 @@ class PostgresStore(SqlStore):
         # A statement includes its lock waits: twice the lock timeout lets the clearer lock message win.
         session = {"lock_timeout": lock_ms, "statement_timeout": 2 * lock_ms,
                    "idle_in_transaction_session_timeout": 2 * lock_ms,
-                   "tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
+                   **{f"tcp_keepalives_{k}": v for k, v in _KEEPALIVES.items()}}
         try:
-            conninfo = make_conninfo("", **{**_CLIENT, "connect_timeout": str(CONNECT_TIMEOUT),
-                                            **conninfo_to_dict(self._url)})
+            conninfo = make_conninfo("", **{**_CLIENT, **conninfo_to_dict(self._url)})
             conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to Postgres: {_first_line(exc)}",
