@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from bot.checks import config_problems
 from bot.config import Config, FeedConfig, missing_credentials
 from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
+from bot.errors import BotError, StoreError
 from bot.models import Draft
 from bot.platforms import Platform, build_platform
 from bot.platforms.dryrun import DryRunPlatform
 from bot.poll import PollReport, poll_feed
 from bot.store import Store, open_store
+from bot.store.base import SENDING
 
 log = logging.getLogger(__name__)
 FEED_WORKERS = 8
@@ -28,7 +30,8 @@ class Bot:
     def __init__(self, config: Config, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None,
                  store: Store | None = None) -> None:
         self.config = config
-        self.store = store or open_store(config.env.database_url, secrets=config.secrets())
+        self.store = store or open_store(config.env.database_url, secrets=config.secrets(),
+                                         lock_timeout=config.env.db_lock_timeout)
         self.owner = worker_id()
         self.tuning = config.env.tuning
         for warning in self.tuning.warnings():
@@ -51,7 +54,8 @@ class Bot:
         resume_all(self.store, config)
 
     def poll(self, feeds: Sequence[FeedConfig] | None = None, force: bool = False) -> list[PollReport]:
-        """Look at feeds concurrently (one slow feed never delays the others)."""
+        """Look at feeds concurrently (one slow feed never delays the others). A feed's failure is in its
+        report; a database failure (StoreError) is raised: it is no feed's fault, and no poll can be recorded."""
         chosen = list(feeds if feeds is not None else self.config.feeds)
         now = datetime.now(UTC)
         return list(self._feed_pool.map(lambda f: self._poll_one(f, now, force), chosen))
@@ -59,6 +63,8 @@ class Bot:
     def _poll_one(self, feed: FeedConfig, now: datetime, force: bool) -> PollReport:
         try:
             return poll_feed(self.config, self.store, feed, now=now, force=force)
+        except StoreError:
+            raise
         except Exception as exc:  # one feed's bug must not stop the others
             log.exception("feed %s: unexpected error", feed.name)
             return PollReport(feed.name, "error", error=f"{type(exc).__name__}: {exc}")
@@ -77,6 +83,23 @@ class Bot:
     def run_once(self, stop: threading.Event | None = None) -> tuple[list[PollReport], dict[str, DeliveryReport]]:
         polls = self.poll(force=True)
         return polls, self.deliver(stop)
+
+    def hand_back(self) -> int:
+        """Give back the posts this process holds, when it must stop before they are settled, so they do not
+        wait out their lease. The call in flight may have reached the platform: each is looked up before it
+        is sent again, and only after the first retry delay, as a request already on its way may still land."""
+        now = datetime.now(UTC).timestamp()
+        try:
+            held = [d for d in self.store.deliveries(states=(SENDING,), limit=1000) if d.lease_owner == self.owner]
+            for d in held:
+                self.store.mark_retry(d.id, self.owner, "stopped mid-post; looked up before it is sent again",
+                                      now + self.tuning.backoff_base, count_attempt=False, uncertain=True)
+        except BotError as exc:
+            log.warning("could not hand back the posts in flight (their lease runs out instead): %s", exc)
+            return 0
+        if held:
+            log.warning("%d post(s) in flight handed back; each is looked up before it is sent again", len(held))
+        return len(held)
 
     def close(self) -> None:
         self._feed_pool.shutdown(wait=True)

@@ -118,6 +118,8 @@ class Environment:
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     # Leases, backoff and probes of delivery (bot.retries); the defaults are production's.
     tuning: Tuning = field(default_factory=Tuning)
+    # Longest wait for a database lock held by another process; None: the backend's default (bot.store).
+    db_lock_timeout: float | None = None
 
     def secrets(self) -> list[str]:
         """Every secret value, for redaction of logs and errors."""
@@ -577,6 +579,7 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     return Environment(
         shutdown_grace=grace,
         tuning=Tuning.from_env(env),
+        db_lock_timeout=_positive_seconds(env, "BOT_DB_LOCK_TIMEOUT_SECONDS"),
         database_url=database_url,
         twitter=twitter,
         facebook=facebook,
@@ -635,6 +638,19 @@ def check_database_url(url: str) -> None:
                       "write an IPv6 host as [::1]; in the password write '[' as %5B and ']' as %5D") from None
         raise bad("has a port that is not a number after the host",
                   "in the password write ':' as %3A, '/' as %2F and '@' as %40") from None
+
+
+def _positive_seconds(env: Mapping[str, str], name: str) -> float | None:
+    text = env.get(name)
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):  # NaN fails this too
+        raise ConfigError(f"{name}={text!r} is not a positive number of seconds", hint="unset it for the default")
+    return value
 
 
 def missing_credentials(env: Environment, platform: str) -> list[str]:

@@ -4,19 +4,19 @@ Threads: APScheduler's BackgroundScheduler runs the jobs (it sleeps until the ne
 due); the main thread only waits on an Event, waking every few seconds to see whether the
 config file changed. Idle, the process does next to nothing.
 
-Stopping (SIGTERM from the host, SIGINT from a terminal): no new jobs start, deliveries stop
-between two posts, and what is in flight finishes; every network call has a timeout shorter
-than the grace period. A post that still has not settled when the grace period ends keeps
-its lease: the next worker to take it over looks it up on the platform before posting again.
+Stopping (SIGTERM from the host, SIGINT from a terminal; bot.stopping): no new jobs start,
+deliveries stop between two posts, and what is in flight finishes; every network call has a
+timeout shorter than the grace period. A post that still has not settled when the grace period
+ends, or at a second signal, is handed back (Bot.hand_back): it is looked up on the platform
+before it is sent again.
+
+A database failure in a job is logged in one line and the job's next round tries again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,9 +28,10 @@ from typing import Any
 from bot.app import Bot
 from bot.checks import config_problems
 from bot.config import Config, FeedConfig, load_config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreError
 from bot.models import Draft
 from bot.schedule import feed_trigger
+from bot.stopping import StopSignals, exit_now
 
 log = logging.getLogger(__name__)
 DELIVERY_EVERY = timedelta(seconds=30)
@@ -50,8 +51,11 @@ class Worker:
         self.bot = bot
         self.dry_run = dry_run
         self.show = show or (lambda name, draft: None)
-        self.stop = threading.Event()
         self._wake = threading.Event()
+        grace = int(bot.config.env.shutdown_grace)
+        self.signals = StopSignals(f"taking no new work, finishing what is in flight, up to {grace} s", self._abort,
+                                   wake=self._wake.set)
+        self.stop = self.signals.event
         self._reload_asked = False
         # Held while delivering and while swapping the config, so a delivery never sees a half-swapped bot.
         self._lock = threading.Lock()
@@ -67,7 +71,11 @@ class Worker:
         feed = self._feeds.get(url)
         if self.stop.is_set() or feed is None:
             return
-        reports = self.bot.poll([feed])
+        try:
+            reports = self.bot.poll([feed])
+        except StoreError as exc:
+            log.error("feed %s: not read, the database failed (the next round tries again): %s", feed.name, exc)
+            return
         if any(r.queued for r in reports):
             self._deliver_job()
 
@@ -75,7 +83,10 @@ class Worker:
         if self.stop.is_set():
             return
         with self._lock:
-            self.bot.deliver(self.stop)
+            try:
+                self.bot.deliver(self.stop)
+            except StoreError as exc:
+                log.error("delivery stopped, the database failed (the next round tries again): %s", exc)
 
     def _housekeeping_job(self) -> None:
         self.bot.store.forget_older_than((datetime.now(UTC) - self.bot.config.retention).timestamp())
@@ -166,22 +177,15 @@ class Worker:
 
     # --- running ----------------------------------------------------------------------------------
 
-    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
-        if self.stop.is_set():
-            log.warning("second %s: stopping now", signal.Signals(signum).name)
-            _flush_and_exit(1)
-        log.info("received %s: taking no new work, finishing what is in flight (up to %ds)",
-                 signal.Signals(signum).name, int(self.bot.config.env.shutdown_grace))
-        self.stop.set()
-        self._wake.set()
+    def _abort(self, signum: int) -> None:
+        exit_now(1, self.bot.hand_back)
 
     def _on_hup(self, signum: int, frame: FrameType | None) -> None:
         self._reload_asked = True
         self._wake.set()
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
+        self.signals.install()  # for the process's life: the worker's end is the process's end
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, self._on_hup)
         scheduler = self.build_scheduler()
@@ -203,20 +207,12 @@ class Worker:
         done.join(grace)
         if done.is_alive():
             # Job threads are not daemons: returning would hang the interpreter until they end.
-            log.warning("work still running after %ds; its leases expire and the next worker looks its posts up "
-                        "before sending them again", int(grace))
-            _flush_and_exit(0)
+            log.warning("work still running after %ds: stopping now", int(grace))
+            exit_now(0, self.bot.hand_back)
         for platform in self._retired:
             platform.close()
         log.info("worker stopped")
         return 0
-
-
-def _flush_and_exit(code: int) -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(code)
 
 
 def run_worker(bot: Bot, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None) -> int:

@@ -17,9 +17,12 @@ BACKENDS = {
 }
 
 
-def open_store(url: str, *, migrate: bool = True, secrets: Iterable[str] = ()) -> Store:
+def open_store(url: str, *, migrate: bool = True, secrets: Iterable[str] = (),
+               lock_timeout: float | None = None) -> Store:
     """The store for DATABASE_URL (bot.config checks its syntax first). `secrets` are hidden from every
-    error text it stores, as they are from the logs: an API's error body may quote a token."""
+    error text it stores, as they are from the logs: an API's error body may quote a token. `lock_timeout`:
+    the longest wait, in seconds, for a lock another process holds, after which the call fails with a
+    StoreError (None: the backend's own default)."""
     scheme = url.split(":", 1)[0]
     target = BACKENDS.get(scheme.split("+", 1)[0].lower())
     if target is None:
@@ -29,7 +32,8 @@ def open_store(url: str, *, migrate: bool = True, secrets: Iterable[str] = ()) -
         raise ConfigError(f"DATABASE_URL {named} is not supported",
                           hint="use sqlite:///bot.db or postgres://user:pass@host/db")
     module_name, class_name = target.split(":")
-    store: Store = getattr(importlib.import_module(module_name), class_name)(url, secrets=secrets)
+    store: Store = getattr(importlib.import_module(module_name), class_name)(url, secrets=secrets,
+                                                                             lock_timeout=lock_timeout)
     if migrate:
         store.migrate()
     return store

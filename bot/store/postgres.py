@@ -3,6 +3,11 @@
 A row lock on the platform's row serialises claims (one post in flight per platform); the
 outbox's unique (article, platform) key makes concurrent polls of the same feed queue each
 post once; an advisory lock serialises migrations when several processes start at once.
+
+Every wait is bounded, so a stuck database gives one line and an exit instead of a hung run: a lock
+held by another session (lock_timeout), a statement (statement_timeout), a session of ours left idle
+inside a transaction, and TCP keepalives on both ends: the server notices a worker whose host vanished
+and releases its locks; we notice a server that is gone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,14 @@ from bot.redact import userinfo_secrets
 from bot.store.sql import SqlStore
 
 _MIGRATION_LOCK = 0x0B07_5EED
+LOCK_TIMEOUT = 15.0  # seconds; a claim holds its lock for milliseconds, a big poll's insert for a second or so
+CONNECT_TIMEOUT = 10
+# TCP keepalives, on both ends: a peer silent for 10 s is probed every 5 s and dropped after 3 unanswered probes.
+_KEEPALIVES = {"idle": 10, "interval": 5, "count": 3}
+# libpq's side, unless DATABASE_URL says otherwise; tcp_user_timeout also drops a server that stopped
+# acknowledging what we sent (keepalives only probe an idle connection).
+_CLIENT = {"keepalives": "1", **{f"keepalives_{k}": str(v) for k, v in _KEEPALIVES.items()},
+           "tcp_user_timeout": "30000", "connect_timeout": str(CONNECT_TIMEOUT)}
 
 
 def normalise_url(url: str) -> str:
@@ -32,21 +45,37 @@ class PostgresStore(SqlStore):
     serial_type = "BIGSERIAL PRIMARY KEY"
     max_function = "GREATEST"
 
-    def __init__(self, url: str, *, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, url: str, *, secrets: Iterable[str] = (), lock_timeout: float | None = None) -> None:
         # libpq may quote the connection string back in an error: its password is redacted like any secret.
         super().__init__([*secrets, *userinfo_secrets(url, lone_user=False)])
         self._url = normalise_url(url)
+        self._lock_timeout = lock_timeout or LOCK_TIMEOUT
         self._lock = threading.RLock()
         self._conn = self._connect()
 
     def _connect(self) -> Any:
         import psycopg
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+        lock_ms = int(self._lock_timeout * 1000)
+        # A statement includes its lock waits: twice the lock timeout lets the clearer lock message win.
+        session = {"lock_timeout": lock_ms, "statement_timeout": 2 * lock_ms,
+                   "idle_in_transaction_session_timeout": 2 * lock_ms,
+                   **{f"tcp_keepalives_{k}": v for k, v in _KEEPALIVES.items()}}
         try:
-            return psycopg.connect(self._url, autocommit=True, connect_timeout=10)
+            conninfo = make_conninfo("", **{**_CLIENT, **conninfo_to_dict(self._url)})
+            conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to Postgres: {self._redact(_first_line(exc))}",
                              hint="check DATABASE_URL and that the server is running") from None
+        try:
+            # SET, not the `options` parameter: DATABASE_URL may carry options of its own (a search_path).
+            conn.execute("SELECT " + ", ".join(f"set_config('{name}', %s, false)" for name in session),
+                         [str(v) for v in session.values()])
+        except psycopg.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot set up the Postgres session: {_first_line(exc)}") from None
+        return conn
 
     def _sql(self, query: str) -> str:
         return query.replace("%", "%%").replace("?", "%s")
@@ -63,6 +92,17 @@ class PostgresStore(SqlStore):
             try:
                 with self._conn.transaction(), self._conn.cursor() as cur:
                     yield cur
+            except psycopg.errors.LockNotAvailable:
+                raise StoreError(f"Postgres: waited {self._lock_timeout:g} s for a lock held by another session",
+                                 hint="another worker, or a session left open, holds it: see pg_stat_activity; "
+                                 "BOT_DB_LOCK_TIMEOUT_SECONDS sets the wait") from None
+            except psycopg.errors.QueryCanceled as exc:
+                why = (f"a statement ran longer than {2 * self._lock_timeout:g} s" if "statement timeout" in str(exc)
+                       else _first_line(exc))
+                raise StoreError(f"Postgres: {why}", hint="check the database's load and locks") from None
+            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as exc:
+                raise StoreError(f"Postgres: the bot's tables are gone: {_first_line(exc)}",
+                                 hint="check DATABASE_URL; `bot db upgrade` creates them") from None
             except psycopg.OperationalError as exc:
                 raise StoreError(f"Postgres failed: {self._redact(_first_line(exc))}",
                                  hint="the next call reconnects; check the database if this repeats") from None

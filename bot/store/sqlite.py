@@ -27,10 +27,14 @@ def path_from_url(url: str) -> str:
     return rest[3:] or "bot.db"
 
 
+LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process's write lock
+
+
 class SqliteStore(SqlStore):
-    def __init__(self, url: str, *, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, url: str, *, secrets: Iterable[str] = (), lock_timeout: float | None = None) -> None:
         super().__init__(secrets)
         path = path_from_url(url)
+        wait = lock_timeout or LOCK_TIMEOUT
         if path != ":memory:":
             folder = Path(path).parent
             try:
@@ -42,10 +46,10 @@ class SqliteStore(SqlStore):
         try:
             if path != ":memory:":
                 _create_private(path)
-            self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._conn = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=60000")
+            self._conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the SQLite database {path!r}: {exc}",
                              hint="check DATABASE_URL and that the folder is writable") from None
