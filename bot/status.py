@@ -20,6 +20,12 @@ def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
     for pconf in config.platforms.values():
         yield from _platform(pconf, store, counts, now)
     for feed in store.all_feed_states():
+        if feed.current_url and feed.current_url != feed.url:
+            yield f"feed {feed.url}: moved permanently; read from {feed.current_url}"
+        if feed.move_candidate:
+            yield (f"feed {feed.url}: redirects permanently to {feed.move_candidate} (another host) since "
+                   f"{_ts(feed.move_seen_since)}: followed on each poll, stored as its address once it has "
+                   "held for a day")
         if feed.last_error:
             yield (f"feed {feed.url}: failing ({feed.failures}x): {feed.last_error}; "
                    f"next try {_ts(feed.next_attempt_at)}")

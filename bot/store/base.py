@@ -28,6 +28,10 @@ class FeedState:
     last_error: str | None = None
     last_checked_at: float | None = None
     last_success_at: float | None = None
+    # A permanent redirect to another host, not yet stored as current_url (bot.feeds.moves):
+    # where to, and since when every poll has shown it.
+    move_candidate: str | None = None
+    move_seen_since: float | None = None
 
 
 @dataclass(frozen=True)

@@ -78,4 +78,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
     """,
+    # 3: a feed's permanent redirect to another host is stored only once it has held for a day of polls;
+    # until then it is a candidate, with the time it was first seen.
+    """
+    ALTER TABLE feeds ADD COLUMN move_candidate TEXT;
+    ALTER TABLE feeds ADD COLUMN move_seen_since {real};
+    """,
 ]
