@@ -213,12 +213,17 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         drafts = [Draft(platform=p, article_key=key, text=args.text) for p in platforms]
         article = Article(key=key, feed_url="cli", url="", title=args.text[:80])
     else:
+        from bot.feeds.errors import FeedError
         from bot.feeds.page import PAGE_LIMITS, fetch_article
         from bot.poll import feed_guard
 
-        # The page's own host is the typed choice; anything else it leads to is judged like feed content.
-        article = fetch_article(args.url, limits=replace(PAGE_LIMITS, total_deadline=config.fetch_deadline),
-                                guard=feed_guard(config, args.url))
+        try:
+            # The page's own host is the typed choice; anything else it leads to is judged like feed content.
+            article = fetch_article(args.url, limits=replace(PAGE_LIMITS, total_deadline=config.fetch_deadline),
+                                    guard=feed_guard(config, args.url))
+        except FeedError as exc:
+            print(f"bot: {exc}", file=sys.stderr)
+            return 1
         drafts = compose_drafts(config, article, platforms)
     if args.dry_run:
         for draft in drafts:

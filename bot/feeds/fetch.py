@@ -2,9 +2,9 @@
 
 A 304 returns no body, so it costs no parsing. Limits are enforced while streaming: the body
 is read in chunks as they arrive (`read1`), so a size cap counts decompressed bytes (a gzip
-bomb stops at the cap), and each read waits at most until the total deadline (a server that
-trickles a byte at a time is cut off at the deadline, 30 s by default: feed readers settle for
-15-30 s, and one bad feed must not hold a cron run for a minute).
+bomb stops at the cap), and the body is cut off at the total deadline (bot.net.watchdog), however
+the server trickles it: 30 s by default, as feed readers settle for 15-30 s and one bad feed must
+not hold a cron run for a minute.
 
 Every connection goes through `bot.net` (a `Guard`): the URL asked for is the caller's choice
 and its host is trusted; a redirect to, or a page on, any other non-public address is refused.
@@ -243,31 +243,38 @@ def _read_body(url: str, resp: Any, limits: FetchLimits, deadline: float) -> byt
     import requests
     import urllib3.exceptions
 
+    from bot.net.watchdog import cut_at
+
     chunks: list[bytes] = []
     total = 0
     raw = resp.raw
-    sock = getattr(getattr(raw, "connection", None), "sock", None)
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _past_deadline(url, limits, total)
-            if sock is not None:  # no single read may outlast the deadline (urllib3 resets it per request)
-                sock.settimeout(min(limits.read_timeout, left))
-            chunk = raw.read1(_CHUNK, decode_content=True)
-            if not chunk:  # read1 returns b"" only at the end of the body
-                break
-            total += len(chunk)
-            if total > limits.max_bytes:
-                raise FeedTooLarge(url, f"body over the {limits.max_bytes}-byte limit; download stopped")
-            chunks.append(chunk)
+        # A socket timeout bounds each recv, not a read1 that keeps reading: the watchdog ends the
+        # connection at the deadline, and whatever ended the read is then reported as the deadline.
+        with cut_at(deadline, getattr(getattr(raw, "connection", None), "sock", None)):
+            while True:
+                if time.monotonic() > deadline:
+                    raise _past_deadline(url, limits, total)
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:  # the end of the body (or of the connection the watchdog cut)
+                    break
+                total += len(chunk)
+                if total > limits.max_bytes:
+                    raise FeedTooLarge(url, f"body over the {limits.max_bytes}-byte limit; download stopped")
+                chunks.append(chunk)
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total)
     except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
         if time.monotonic() >= deadline:
             raise _past_deadline(url, limits, total) from None
         raise FeedTimeout(url, f"server stopped sending for {limits.read_timeout:g} s") from None
     except urllib3.exceptions.DecodeError:
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
         raise FetchError(url, "compressed body is corrupt", retryable=True) from None
     except (urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError, OSError) as exc:
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
         raise FeedConnectionError(url, f"connection broken while reading: {type(exc).__name__}") from None
     return b"".join(chunks)
 
