@@ -63,9 +63,10 @@ _watchdog = _Watchdog()
 
 
 @contextlib.contextmanager
-def cut_at(deadline: float, sock: socket.socket | None) -> Iterator[None]:
-    """Within the block, reads on `sock` end (as a broken connection) at `deadline` (time.monotonic())."""
-    if sock is None:
+def cut_at(deadline: float | None, sock: socket.socket | None) -> Iterator[None]:
+    """Within the block, reads on `sock` end (as a broken connection) at `deadline` (time.monotonic());
+    with no deadline or no socket, nothing is watched."""
+    if deadline is None or sock is None:
         yield
         return
     ident = _watchdog.watch(deadline, sock)

@@ -10,6 +10,7 @@ import time
 
 from bot.net.policy import Guard
 from bot.net.session import GuardedSession
+from bot.net.watchdog import cut_at
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # X's limit for images
 _TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -31,11 +32,15 @@ def download_image(url: str, guard: Guard, timeout: tuple[float, float] = (5.0, 
             raise ValueError(f"{url} is not an image X accepts ({media_type or 'no content type'})")
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if deadline is not None and time.monotonic() > deadline:
-                raise ValueError(f"{url} took too long to download")
-            if size > MAX_IMAGE_BYTES:
-                raise ValueError(f"{url} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
-            chunks.append(chunk)
+        sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+        with cut_at(deadline, sock):
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise ValueError(f"{url} took too long to download")
+                if size > MAX_IMAGE_BYTES:
+                    raise ValueError(f"{url} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+                chunks.append(chunk)
+        if deadline is not None and time.monotonic() > deadline:  # the watchdog cut it short
+            raise ValueError(f"{url} took too long to download")
     return b"".join(chunks), media_type
