@@ -277,9 +277,17 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         drafts = [Draft(platform=p, article_key=key, text=args.text) for p in platforms]
         article = Article(key=key, feed_url="cli", url="", title=args.text[:80])
     else:
-        from bot.feeds.page import fetch_article
+        from bot.feeds.errors import FeedError
+        from bot.feeds.page import PAGE_LIMITS, fetch_article
+        from bot.poll import feed_guard
 
-        article = fetch_article(args.url)
+        try:
+            # The page's own host is the typed choice; anything else it leads to is judged like feed content.
+            article = fetch_article(args.url, limits=replace(PAGE_LIMITS, total_deadline=config.fetch_deadline),
+                                    guard=feed_guard(config, args.url))
+        except FeedError as exc:
+            print(f"bot: {exc}", file=sys.stderr)
+            return 1
         drafts = compose_drafts(config, article, platforms)
     if args.dry_run:
         for draft in drafts:
@@ -316,12 +324,14 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         bot.close()
 
 
-def _read_feed(url: str) -> Any:
-    """A feed fetched fresh (no conditional GET) and parsed, for commands that change no state."""
+def _read_feed(config: Any, url: str) -> Any:
+    """A feed fetched fresh (no conditional GET) from its configured URL, under the worker's guard and
+    deadline, and parsed, for commands that change no state. `feed_url` is where it was read from."""
     from bot.feeds.fetch import fetch_feed
     from bot.feeds.parse import parse_feed
+    from bot.poll import feed_guard, fetch_limits
 
-    result = fetch_feed(url, etag=None, last_modified=None)
+    result = fetch_feed(url, etag=None, last_modified=None, limits=fetch_limits(config), guard=feed_guard(config, url))
     return parse_feed(result.body or b"", result.final_url or url, result.content_type)
 
 
@@ -343,7 +353,7 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     for feed in feeds:
         progress.step(feed.name, count=0)
         try:
-            parsed = _read_feed(feed.url)
+            parsed = _read_feed(config, feed.url)
         except BotError as exc:
             progress.close()
             print(f"bot: {exc}", file=sys.stderr)
@@ -376,6 +386,7 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
     from bot.config import missing_credentials
     from bot.platforms import BUILDERS
     from bot.progress import Progress
+    from bot.redact import strip_userinfo
     from bot.schedule import describe_rules
 
     problems = 0
@@ -391,7 +402,10 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
         for feed in config.feeds:
             try:
                 # Counting needs no article text: `entries` skips cleaning every entry's HTML.
-                line = f"feed {feed.name}: ok, {len(_read_feed(feed.url).entries)} entries"
+                parsed = _read_feed(config, feed.url)
+                line = f"feed {feed.name}: ok, {len(parsed.entries)} entries"
+                if parsed.feed_url != strip_userinfo(feed.url):
+                    line += f", read from {parsed.feed_url} (the configured URL redirects there)"
             except BotError as exc:
                 problems += 1
                 line = f"feed {feed.name}: FAILED: {exc}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 from bot.feeds.filters import FeedFilter
+from bot.net.policy import Allowlist
 from bot.redact import display_url, userinfo_secrets
 from bot.retries import Tuning
 from bot.schedule import QuietDates, ScheduleSyntaxError, Window, parse_quiet_dates, parse_window
@@ -29,6 +30,8 @@ DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 KNOWN_PLATFORMS = ("twitter", "facebook")
 DEFAULT_SHUTDOWN_GRACE = 20.0
+DEFAULT_FETCH_DEADLINE = 30.0
+_FETCH_DEADLINE_RANGE = (timedelta(seconds=1), timedelta(minutes=5))
 # Third-party articles, bundled so the bot runs offline out of the box; never posted for real (bot.sandbox).
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample-feed.xml"
 
@@ -147,6 +150,11 @@ class Config:
     # in force, and they are for trying the bot out, so nothing reaches a real account (bot.sandbox).
     missing_file: str | None = None
 
+    # Intranet hosts and networks a feed's pages, images and redirects may reach (bot.net.policy).
+    allow_private: Allowlist = field(default_factory=Allowlist)
+    # Seconds one fetch (a feed, an article page) may take in all, however slowly the bytes arrive.
+    fetch_deadline: float = DEFAULT_FETCH_DEADLINE
+
     def secrets(self) -> list[str]:
         """The environment's secrets and the credentials inside feed URLs: what the redaction hides."""
         return self.env.secrets() + [s for feed in self.feeds for s in userinfo_secrets(feed.url)]
@@ -194,7 +202,8 @@ _PLATFORM_KEYS: dict[str, _Type] = {
     "quiet_dates": (list, str),
 }
 _TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
-_BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int}
+_BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int, "allow_private": (list, str),
+                               "fetch_deadline": str}
 _MIN_INTERVAL = timedelta(seconds=10)
 _FEED_FILE = re.compile(r"\.(xml|rss|atom|json|rdf)$", re.IGNORECASE)  # "feed.xml" is a file, not a host
 # Names editors reach for, and the template field they mean.
@@ -506,6 +515,8 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
     if retention_days < 30:
         raise reader.fail("bot.retention_days", f"{retention_days} days is too short to recognise old articles",
                           "use at least 30 (default 365): feeds keep articles for weeks")
+    allow_private = _allow_private(reader, raw.get("bot", {}).get("allow_private", ()))
+    fetch_deadline = _fetch_deadline(reader, raw.get("bot", {}).get("fetch_deadline"))
     platforms_raw = raw.get("platforms", {})
     for key in platforms_raw:
         if key not in KNOWN_PLATFORMS:
@@ -527,7 +538,32 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
                               "remove one of them (a feed may list several platforms)")
         seen[feed.shown_url] = index
     return Config(path=path, feeds=feeds, platforms=platforms, timezone=timezone,
-                  env=env if env is not None else Environment(), retention=timedelta(days=retention_days))
+                  env=env if env is not None else Environment(), retention=timedelta(days=retention_days),
+                  allow_private=allow_private, fetch_deadline=fetch_deadline)
+
+
+def _allow_private(reader: _Reader, entries: list[str] | tuple[str, ...]) -> Allowlist:
+    for index, entry in enumerate(entries):
+        try:
+            Allowlist.parse([entry])
+        except ValueError:
+            raise reader.fail(f"bot.allow_private[{index}]", f"{entry!r} is neither a host name nor a network",
+                              'write a host name like "intranet.example.org", an address like "10.1.2.3" '
+                              'or a network like "10.1.0.0/16"') from None
+    return Allowlist.parse(entries)
+
+
+def _fetch_deadline(reader: _Reader, text: str | None) -> float:
+    if text is None:
+        return DEFAULT_FETCH_DEADLINE
+    parsed = parse_duration(text)
+    if parsed is None:
+        raise reader.fail("bot.fetch_deadline", f"{text!r} is not a duration", 'write e.g. "30s" or "1m"')
+    low, high = _FETCH_DEADLINE_RANGE
+    if not low <= parsed <= high:
+        raise reader.fail("bot.fetch_deadline", f"{text!r} is out of range",
+                          'use between "1s" and "5m" (default "30s")')
+    return parsed.total_seconds()
 
 
 def _check_timezone(reader: _Reader, key: str, name: str) -> None:

@@ -47,7 +47,7 @@ def worker_id() -> str:
 def draft_of(d: Delivery) -> Draft:
     image = Image(d.image_url, d.image_alt) if d.image_url else None
     return Draft(platform=d.platform, article_key=d.article_key, text=d.text, link=d.link, hashtags=d.hashtags,
-                 image=image, thread=d.thread)
+                 image=image, thread=d.thread, feed_url=d.feed_url)
 
 
 @dataclass

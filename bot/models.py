@@ -53,6 +53,9 @@ class Draft:
     image: Image | None = None
     # Further posts of an opt-in X thread, each already valid on its own.
     thread: tuple[str, ...] = field(default=())
+    # The configured feed the article came from ("" when none): an image on that feed's own host
+    # may be fetched even when the host is private (bot.net.policy); any other private one is not.
+    feed_url: str = ""
 
 
 @dataclass(frozen=True)

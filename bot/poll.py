@@ -15,13 +15,26 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Config, FeedConfig
 from bot.models import Article, Draft
-from bot.redact import reattach_userinfo
+from bot.net.policy import Guard, is_web_url
+from bot.redact import reattach_userinfo, strip_userinfo
 from bot.store.base import FeedState, NewDelivery, SeenArticle, Store
 
 if TYPE_CHECKING:
     from bot.feeds.entries import FeedEntry
+    from bot.feeds.fetch import FetchLimits
 
 log = logging.getLogger(__name__)
+
+def feed_guard(config: Config, feed_url: str) -> Guard:
+    """Where fetches for this feed may connect: public hosts, the configured feed's own host (the
+    editor's choice, even when private), and what `[bot] allow_private` names."""
+    return Guard(config.allow_private).trusting(feed_url)
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    from bot.feeds.fetch import FetchLimits
+
+    return FetchLimits(total_deadline=config.fetch_deadline)
 
 
 @dataclass(frozen=True)
@@ -157,6 +170,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     from bot.feeds.backoff import next_backoff
     from bot.feeds.errors import FeedError
     from bot.feeds.fetch import fetch_feed
+    from bot.feeds.moves import track_move
     from bot.feeds.parse import parse_feed
 
     now = now or datetime.now(UTC)
@@ -168,12 +182,21 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
         return PollReport(feed.name, "paused", new=state.flood_held)
     if not force and release is None and state.next_attempt_at and ts < state.next_attempt_at:
         return PollReport(feed.name, "backing-off", error=state.last_error)
-    # The stored address a feed moved to has no credentials: those of the configured URL go along on its host.
-    url = reattach_userinfo(state.current_url, feed.url) if state.current_url else feed.url
+    # A stored move is used only as an http(s) address; only the configured URL may be a file. It is stored
+    # without credentials: those of the configured URL go along on its host.
+    moved = state.current_url if state.current_url and is_web_url(state.current_url) else None
+    url = reattach_userinfo(moved, feed.url) if moved else feed.url
+    guard = feed_guard(config, feed.url)
     # A release reads the whole feed again: a "not modified" answer would leave the held articles unread.
     etag, last_modified = (None, None) if release else (state.etag, state.last_modified)
     try:
-        result = fetch_feed(url, etag=etag, last_modified=last_modified)
+        result = fetch_feed(url, etag=etag, last_modified=last_modified, limits=fetch_limits(config), guard=guard)
+        move = track_move(strip_userinfo(url), state.current_url, state.move_candidate, state.move_seen_since,
+                          result.moved_to if result.permanent_redirect else None, ts)
+        if move.news:
+            log.warning("feed %s: %s", feed.name, move.news)
+        state = replace(state, current_url=move.current_url, move_candidate=move.candidate,
+                        move_seen_since=move.since)
         if result.status == 304 or result.body is None:
             store.save_feed_state(replace(state, last_checked_at=ts, last_success_at=ts, failures=0,
                                           next_attempt_at=None, last_error=None))
@@ -209,7 +232,11 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     by_key = {e.key: e for e in fresh}
     chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now,
                         limit=release.newest if release else None)
-    chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed) for a in chosen]
+    chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed, guard, config) for a in chosen]
+    for article in chosen:
+        if article.url and not is_web_url(article.url):
+            log.warning("feed %s: %r links to %r, not a web page: posting it without a link", feed.name,
+                        article.title, article.url.split(":", 1)[0] + ":")
     platforms = feed_platforms(config, feed)
     deliveries = [
         new_delivery(article, draft, feed.url, ts)
@@ -219,11 +246,8 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     seen = [row for e in entries for row in seen_rows(e, feed.url)]
     queued = store.record_articles(seen, deliveries, ts)
     new_count = len(fresh)
-    redirected = result.moved_to if result.permanent_redirect and result.moved_to else state.current_url
-    if redirected != state.current_url:
-        log.warning("feed %s moved permanently to %s; using the new address from now on", feed.name, redirected)
     store.save_feed_state(replace(
-        state, current_url=redirected, etag=result.etag, last_modified=result.last_modified, baseline_done=True,
+        state, etag=result.etag, last_modified=result.last_modified, baseline_done=True,
         legacy_links=False, failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
         flood_held=0, flood_at=None,
     ))
@@ -300,15 +324,18 @@ def seen_rows(item: _Seeable, feed_url: str) -> list[SeenArticle]:
                         published_at=_timestamp(item)) for key in identities(item)]
 
 
-def _complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig) -> Article:
-    """A feed that carries only a teaser: read the article's page for its text and image."""
-    if not excerpt_only or not article.url.startswith(("http://", "https://")):
+def _complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig, guard: Guard,
+                      config: Config) -> Article:
+    """A feed that carries only a teaser: read the article's page for its text and image (under the
+    feed's guard: a page on another private host is refused, and the excerpt is posted)."""
+    if not excerpt_only or not is_web_url(article.url):
         return article
     from bot.feeds.errors import FeedError
-    from bot.feeds.page import complete_from_page
+    from bot.feeds.page import PAGE_LIMITS, complete_from_page
 
     try:
-        return complete_from_page(article)
+        return complete_from_page(article, guard=guard,
+                                  limits=replace(PAGE_LIMITS, total_deadline=config.fetch_deadline))
     except FeedError as exc:
         log.warning("feed %s: using the excerpt of %r: %s", feed.name, article.title, exc)
         return article

@@ -22,6 +22,12 @@ def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
         yield from _platform(pconf, store, counts, now)
     feeds = {f.url: f for f in config.feeds}
     for feed in store.all_feed_states():
+        if feed.current_url and feed.current_url != feed.url:
+            yield f"feed {feed.url}: moved permanently; read from {feed.current_url}"
+        if feed.move_candidate:
+            yield (f"feed {feed.url}: redirects permanently to {feed.move_candidate} (another host) since "
+                   f"{_ts(feed.move_seen_since)}: followed on each poll, stored as its address once it has "
+                   "held for a day")
         if feed.flood_held:
             conf = feeds.get(feed.url)
             hint = release_hint(conf) if conf else "the feed is no longer in the config"

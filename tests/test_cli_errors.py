@@ -83,12 +83,12 @@ CASES: list[tuple[str, list[str], dict[str, str], int, list[str]]] = [
      ["page {site}/huge: server announces 12582912 bytes, over the 5242880-byte limit", "not a download"]),
     ("post-no-text", ["post", "{site}/empty.html", "--dry-run"], {}, 1,
      ["page {site}/empty.html: no article text found on the page", "article's own web page"]),
-    ("post-missing-file", ["post", "{tmp}/missing.html", "--dry-run"], {}, 1,
-     ["page {tmp}/missing.html: no such file", "check the path"]),
-    ("post-unreadable-file", ["post", "{tmp}/folder", "--dry-run"], {}, 1,
-     ["page {tmp}/folder: cannot read file: Is a directory"]),
+    # `bot post` reads web pages only: a local file is never read from its argument (issue "Safe by default").
+    ("post-local-file", ["post", "{tmp}/missing.html", "--dry-run"], {}, 1,
+     ["page {tmp}/missing.html: not a web page address", "local files are read only when the config names them"]),
+    ("post-folder", ["post", "{tmp}/folder", "--dry-run"], {}, 1, ["page {tmp}/folder: not a web page address"]),
     ("post-no-scheme", ["post", "news.example.invalid/story", "--dry-run"], {}, 1,
-     ["page news.example.invalid/story: no such file", "https://"]),
+     ["page news.example.invalid/story: not a web page address", "write https:// in front"]),
     ("post-invalid-url", ["post", "http://", "--dry-run"], {}, 1, ["page http://: invalid URL", "full address"]),
     ("post-nothing", ["post"], {}, 2, ["give either a URL or --text"]),
     ("post-both", ["post", "{site}/article.html", "--text", "hello"], {}, 2, ["give either a URL or --text"]),
@@ -174,12 +174,15 @@ def test_each_failure_is_one_line(workdir: Path, site: FeedServer, args: list[st
 
 # Timeouts take the real limits' 10-20 s; this runs the real main with shorter limits instead.
 _SHORT_LIMITS = """
-import functools, sys
+import sys
 import bot.feeds.fetch as fetch, bot.feeds.page as page
 from bot.cli import main
 fast = fetch.FetchLimits(connect_timeout=2.0, read_timeout=0.5, total_deadline=3.0)
-page.fetch_article = functools.partial(page.fetch_article, limits=fast)
-fetch.fetch_feed = functools.partial(fetch.fetch_feed, limits=fast)
+real = fetch.fetch_feed
+def fast_fetch(*args, **kwargs):
+    kwargs["limits"] = fast  # whatever limits the caller chose
+    return real(*args, **kwargs)
+page.fetch_feed = fetch.fetch_feed = fast_fetch
 sys.exit(main(sys.argv[1:]))
 """
 

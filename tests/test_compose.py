@@ -307,3 +307,12 @@ def test_article_text_never_mentions_an_account_on_x() -> None:
     assert "cityhall" in draft.text and xtext.is_valid_tweet(draft.text)
     fb = compose(article, ComposeSpec(platform="facebook"))
     assert "@cityhall" in fb.text, "Facebook does not turn @name into a tag: keep the text as typed"
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(document.cookie)", "JavaScript:void(0)", "data:text/html,<b>x</b>",
+                                  "file:///etc/passwd", "ftp://example.org/a"])
+@pytest.mark.parametrize("platform", ["twitter", "facebook"])
+def test_links_that_are_not_web_pages_are_never_posted(link: str, platform: str) -> None:
+    a = Article(key="k", feed_url="https://example.org/feed", url=link, title="A title", text="Some text here.")
+    d = compose(a, ComposeSpec(platform=platform, template="{title} {link}"))
+    assert d.link is None and link.split(":")[0].lower() not in d.text.lower() and "A title" in d.text

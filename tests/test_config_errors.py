@@ -101,6 +101,15 @@ CASES: list[tuple[str, str, int | None, str, str]] = [
      'windows = ["Mon 9:00-8:00"]\n', 8, "platforms.facebook.windows[0]", "split it"),
     ("not TOML", HEAD + 'every = "15m\n', 6, "not valid TOML", "that line"),
     ("key outside a table after comment", "# editors' file\n\nfeeds = 3\n", 3, "feeds", "a list"),
+    ("allow_private entry neither host nor network",
+     '[bot]\nallow_private = ["10.1.0.0/16", "intranet example"]\n[[feeds]]\nurl = "https://e.org/f"\n', 2,
+     "bot.allow_private[1]", '"10.1.0.0/16"'),
+    ("allow_private not a list", '[bot]\nallow_private = "10.0.0.0/8"\n[[feeds]]\nurl = "https://e.org/f"\n', 2,
+     "bot.allow_private", 'allow_private = [\'10.0.0.0/8\']'),
+    ("fetch deadline not a duration", '[bot]\nfetch_deadline = "30 seconds"\n[[feeds]]\nurl = "https://e.org/f"\n',
+     2, "bot.fetch_deadline", '"30s"'),
+    ("fetch deadline zero", '[bot]\nfetch_deadline = "0s"\n[[feeds]]\nurl = "https://e.org/f"\n', 2,
+     "bot.fetch_deadline", 'between "1s" and "5m"'),
 ]
 
 

@@ -110,7 +110,9 @@ def test_x_image_is_uploaded_with_alt_text(x) -> None:  # type: ignore[no-untype
     with FeedServer() as site:
         site.set("/photo.png", _png(), content_type="image/png")
         platform = TwitterPlatform(_twitter_creds(), x.url)
-        platform.publish(_draft(image=Image(site.url_for("/photo.png"), "The council chamber")))
+        # The image is on the host of the feed the draft came from (elsewhere private: test_hostile_fetch).
+        platform.publish(_draft(image=Image(site.url_for("/photo.png"), "The council chamber"),
+                                feed_url=site.url_for("/feed.xml")))
     tweet = x.tweets[0]
     assert len(tweet["media_ids"]) == 1
     upload = x.uploads[0]
@@ -121,7 +123,8 @@ def test_x_image_is_uploaded_with_alt_text(x) -> None:  # type: ignore[no-untype
 def test_x_broken_image_never_blocks_the_post(x) -> None:  # type: ignore[no-untyped-def]
     with FeedServer() as site:
         platform = TwitterPlatform(_twitter_creds(), x.url)
-        platform.publish(_draft(image=Image(site.url_for("/missing.jpg"), None)))
+        platform.publish(_draft(image=Image(site.url_for("/missing.jpg"), None), feed_url=site.url_for("/feed.xml")))
+        assert site.hits("/missing.jpg") == 1  # asked for, answered 404
     assert len(x.tweets) == 1 and x.tweets[0]["media_ids"] == []
 
 

@@ -14,6 +14,7 @@ from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, sum
 from bot.compose.template import parse_template
 from bot.compose.thread import build_thread
 from bot.models import Article, Draft
+from bot.net.policy import is_web_url
 
 __all__ = ["compose"]
 
@@ -60,7 +61,8 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
     own = defuse_mentions if rules.mentions else _unchanged
     title = own(_one_line(article.title))
     body = own(_body(article))
-    link = article.url.strip()
+    # Only web pages are posted as links: a feed can say javascript:, data: or file: (bot.poll logs it).
+    link = article.url.strip() if is_web_url(article.url.strip()) else ""
     fixed = {
         "link": link if "link" in used else "",
         "author": own(_one_line(article.author or "")),

@@ -2,8 +2,12 @@
 
 A 304 returns no body, so it costs no parsing. Limits are enforced while streaming: the body
 is read in chunks as they arrive (`read1`), so a size cap counts decompressed bytes (a gzip
-bomb stops at the cap) and the total deadline is checked between chunks (a server that
-trickles a byte at a time is cut off at the deadline plus at most one read timeout).
+bomb stops at the cap), and the body is cut off at the total deadline (bot.net.watchdog), however
+the server trickles it: 30 s by default, as feed readers settle for 15-30 s and one bad feed must
+not hold a cron run for a minute.
+
+Every connection goes through `bot.net` (a `Guard`): the URL asked for is the caller's choice
+and its host is trusted; a redirect to, or a page on, any other non-public address is refused.
 """
 
 from __future__ import annotations
@@ -30,12 +34,12 @@ from bot.feeds.errors import (
     FeedTooLarge,
     FetchError,
 )
+from bot.net.policy import DestinationRefused, Guard
 from bot.redact import strip_userinfo
 
 if TYPE_CHECKING:
-    import requests
-
     from bot.feeds.parse import ParsedFeed
+    from bot.net.session import GuardedSession
 
 USER_AGENT = "bot-feeds/0.1 (+https://github.com/; feed reader posting to the site's own accounts)"
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -47,7 +51,7 @@ _CHUNK = 64 * 1024
 class FetchLimits:
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
-    total_deadline: float = 60.0
+    total_deadline: float = 30.0  # `[bot] fetch_deadline`
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
 
@@ -105,27 +109,23 @@ def _fetch_file(url: str, etag: str | None, last_modified: str | None, limits: F
 _sessions = threading.local()
 
 
-def default_session() -> requests.Session:
+def default_session() -> GuardedSession:
     """A per-thread session (requests.Session is not documented as thread-safe) with a
     connection pool, so polling many feeds on one host reuses connections."""
-    s = getattr(_sessions, "session", None)
+    s: GuardedSession | None = getattr(_sessions, "session", None)
     if s is None:
-        from requests.adapters import HTTPAdapter
-
         s = _feed_session_class()()
-        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=16, max_retries=0)
-        s.mount("http://", adapter)
-        s.mount("https://", adapter)
         s.headers["User-Agent"] = USER_AGENT
         _sessions.session = s
     return s
 
 
-def _feed_session_class() -> type[requests.Session]:
-    import requests
+def _feed_session_class() -> type[GuardedSession]:
     from requests.utils import get_environ_proxies
 
-    class FeedSession(requests.Session):
+    from bot.net.session import GuardedSession
+
+    class FeedSession(GuardedSession):
         """requests reads the proxy variables from os.environ on every request (twice): over a
         thousand feeds a cycle that was a fifth of the poll's CPU. The environment does not change
         while the bot runs, so each scheme and host is looked up once per thread."""
@@ -182,14 +182,21 @@ def _moved_to(url: str, history: Sequence[Any]) -> str | None:
 
 
 def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None = None,
-               session: requests.Session | None = None, limits: FetchLimits = FetchLimits()) -> FetchResult:
-    """Fetch a feed with a conditional GET. Raises a FetchError subclass naming the feed."""
+               limits: FetchLimits = FetchLimits(), guard: Guard | None = None) -> FetchResult:
+    """Fetch a feed with a conditional GET. Raises a FetchError subclass naming the feed.
+
+    `guard` says where the fetch may connect; None trusts the host of `url` (the caller chose it)
+    and nothing else that is not public. A file path is read as a file: pass only paths the config
+    names, never a URL a feed or a page supplied (`fetch_article` refuses those).
+    """
     start = time.monotonic()
     if is_local(url):
         return _fetch_file(url, etag, last_modified, limits)
     import requests
 
-    sess = session or default_session()
+    sess = default_session()
+    old_guard = sess.guard
+    sess.guard = guard if guard is not None else Guard().trusting(url)
     headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate", "User-Agent": USER_AGENT}
     if etag:
         headers["If-None-Match"] = etag
@@ -202,6 +209,8 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
     try:
         resp = sess.get(url, headers=headers, stream=True, allow_redirects=True,
                         timeout=(limits.connect_timeout, read_timeout))
+    except DestinationRefused as exc:
+        raise FetchError(url, f"refused: {exc}", retryable=False) from None
     except requests.exceptions.ConnectTimeout:
         raise FeedTimeout(url, f"no connection within {limits.connect_timeout:g} s") from None
     except requests.exceptions.ReadTimeout:
@@ -217,6 +226,7 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
         raise FeedConnectionError(url, f"connection failed: {connection_problem(exc)}") from None
     finally:
         sess.max_redirects = old_max
+        sess.guard = old_guard
     with resp:
         # Neither carries the URL's credentials: final_url is the base of the articles' relative links (which
         # end up in posts), moved_to is stored.
@@ -245,28 +255,45 @@ def _read_body(url: str, resp: Any, limits: FetchLimits, deadline: float) -> byt
     import requests
     import urllib3.exceptions
 
+    from bot.net.watchdog import cut_at
+
     chunks: list[bytes] = []
     total = 0
     raw = resp.raw
     try:
-        while True:
-            if time.monotonic() > deadline:
-                raise FeedTimeout(url, f"download not finished within the {limits.total_deadline:g} s deadline "
-                                       f"({total} bytes received)")
-            chunk = raw.read1(_CHUNK, decode_content=True)
-            if not chunk:  # read1 returns b"" only at the end of the body
-                break
-            total += len(chunk)
-            if total > limits.max_bytes:
-                raise FeedTooLarge(url, f"body over the {limits.max_bytes}-byte limit; download stopped")
-            chunks.append(chunk)
+        # A socket timeout bounds each recv, not a read1 that keeps reading: the watchdog ends the
+        # connection at the deadline, and whatever ended the read is then reported as the deadline.
+        with cut_at(deadline, getattr(getattr(raw, "connection", None), "sock", None)):
+            while True:
+                if time.monotonic() > deadline:
+                    raise _past_deadline(url, limits, total)
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:  # the end of the body (or of the connection the watchdog cut)
+                    break
+                total += len(chunk)
+                if total > limits.max_bytes:
+                    raise FeedTooLarge(url, f"body over the {limits.max_bytes}-byte limit; download stopped")
+                chunks.append(chunk)
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total)
     except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
         raise FeedTimeout(url, f"server stopped sending for {limits.read_timeout:g} s") from None
     except urllib3.exceptions.DecodeError:
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
         raise FetchError(url, "compressed body is corrupt", retryable=True) from None
     except (urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError, OSError) as exc:
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
         raise FeedConnectionError(url, f"connection broken while reading: {type(exc).__name__}") from None
     return b"".join(chunks)
+
+
+def _past_deadline(url: str, limits: FetchLimits, received: int) -> FeedTimeout:
+    return FeedTimeout(url, f"download not finished within the {limits.total_deadline:g} s deadline "
+                            f"({received} bytes received)")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 The main text, title, date and og:image come from trafilatura (the maintained reference for
 main-content extraction); it is imported only here, on first use, because it is heavy.
+
+A page's address comes from a feed or from the command line, never from the config: only http(s)
+is fetched (no local files), and the `Guard` decides which non-public hosts may be reached.
 """
 
 from __future__ import annotations
@@ -9,20 +12,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.feeds.dates import parse_date
 from bot.feeds.entries import absolute, is_photo_url
-from bot.feeds.errors import FeedError, NotAPageError
+from bot.feeds.errors import FeedError, FetchError, NotAPageError
 from bot.feeds.fetch import FetchLimits, fetch_feed
 from bot.feeds.identity import article_aliases, canonical_url
 from bot.feeds.parse import looks_like_feed
 from bot.models import Article, Image
+from bot.net.policy import Guard, is_web_url
 
-if TYPE_CHECKING:
-    import requests
-
-_META_LIMITS = FetchLimits(total_deadline=30.0, max_bytes=5 * 1024 * 1024)
+PAGE_LIMITS = FetchLimits(total_deadline=30.0, max_bytes=5 * 1024 * 1024)
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 # Leading bytes to skip before a page's first "<": a UTF-8 byte order mark and white space.
 _LEAD = b"\xef\xbb\xbf \t\r\n"
@@ -89,15 +90,21 @@ def extract_article(html: bytes, url: str, feed_url: str = "") -> Article:
     )
 
 
-def fetch_article(url: str, session: requests.Session | None = None,
-                  limits: FetchLimits = _META_LIMITS) -> Article:
-    """Fetch a page and extract its article. Raises FeedError subclasses naming the page."""
+def fetch_article(url: str, limits: FetchLimits = PAGE_LIMITS, guard: Guard | None = None) -> Article:
+    """Fetch a page and extract its article. Raises FeedError subclasses naming the page.
+
+    `guard` None trusts the page's own host (`bot post URL`: the person typing chose it)."""
     try:
-        result = fetch_feed(url, etag=None, last_modified=None, session=session, limits=limits)
+        if not is_web_url(url):
+            raise FetchError(url, "not a web page address", retryable=False,
+                             hint="write https:// in front of a web address; local files are read only when "
+                                  "the config names them")
+        result = fetch_feed(url, etag=None, last_modified=None, limits=limits,
+                            guard=guard if guard is not None else Guard().trusting(url))
         body = result.body or b""
         kind = (result.content_type or "").split(";", 1)[0].strip().lower()
         # An image, a PDF or a JSON answer is no article page (and trafilatura would only log noise
-        # about it); markup under a loose label, or a local file, is given a chance.
+        # about it); markup under a loose label is given a chance.
         if "html" not in kind and (kind.endswith(("rss+xml", "atom+xml", "feed+json"))
                                    or looks_like_feed(body[:2048].decode("latin-1"))):
             raise NotAPageError(url, "this is a feed, not an article page",
@@ -111,10 +118,15 @@ def fetch_article(url: str, session: requests.Session | None = None,
         raise
 
 
-def complete_from_page(article: Article, session: requests.Session | None = None) -> Article:
+def complete_from_page(article: Article, guard: Guard | None = None,
+                       limits: FetchLimits = PAGE_LIMITS) -> Article:
     """For excerpt-only feeds: fill text (and a missing image) from the article's page, keeping
-    the feed's identity, title, date and categories."""
-    page = fetch_article(article.url, session=session)
+    the feed's identity, title, date and categories.
+
+    The page's address is the feed's content: `guard` None trusts only the host of the feed it
+    came from (`article.feed_url`); pass the configured feed's guard (`bot.poll.feed_guard`)."""
+    page = fetch_article(article.url, limits=limits,
+                         guard=guard if guard is not None else Guard().trusting(article.feed_url))
     return dataclasses.replace(
         article,
         text=page.text if len(page.text) > len(article.text) else article.text,

@@ -18,7 +18,8 @@ def _twitter(config: Config, platform: PlatformConfig) -> Platform | None:
         return None
     from bot.platforms.twitter import TwitterPlatform
 
-    return TwitterPlatform(config.env.twitter, config.env.twitter_api_url, upload_images=platform.image)
+    return TwitterPlatform(config.env.twitter, config.env.twitter_api_url, upload_images=platform.image,
+                           allow_private=config.allow_private)
 
 
 def _facebook(config: Config, platform: PlatformConfig) -> Platform | None:

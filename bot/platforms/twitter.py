@@ -21,6 +21,7 @@ from bot.errors import (
     connection_problem,
 )
 from bot.models import Draft, PostResult
+from bot.net.policy import Allowlist, DestinationRefused, Guard
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import route_session
 from bot.platforms.media import download_image
@@ -38,7 +39,7 @@ class TwitterPlatform:
     name = NAME
 
     def __init__(self, credentials: TwitterCredentials, api_url: str = DEFAULT_TWITTER_API_URL,
-                 upload_images: bool = True) -> None:
+                 upload_images: bool = True, allow_private: Allowlist | None = None) -> None:
         self._credentials = credentials
         self.client = tweepy.Client(
             consumer_key=credentials.api_key,
@@ -50,6 +51,8 @@ class TwitterPlatform:
         )
         route_session(self.client.session, DEFAULT_TWITTER_API_URL, api_url)
         self.upload_images = upload_images
+        # Intranet hosts an image may come from, beside the host of the feed it came with.
+        self.allow_private = allow_private or Allowlist()
         self._user_id: str | None = None
         self._quota: Quota | None = None  # from the headers of the last POST /2/tweets
 
@@ -131,13 +134,14 @@ class TwitterPlatform:
         assert draft.image is not None
         deadline = time.monotonic() + IMAGE_BUDGET_SECONDS
         try:
-            data, media_type = download_image(draft.image.url, deadline=deadline)
+            guard = Guard(self.allow_private).trusting(draft.feed_url)
+            data, media_type = download_image(draft.image.url, guard, deadline=deadline)
             media_id = self._upload_bytes(data, media_type, deadline)
             if draft.image.alt:
                 alt = {"id": media_id, "metadata": {"alt_text": {"text": draft.image.alt[:1000]}}}
                 self._media_request("metadata", alt)
             return [media_id]
-        except (PlatformError, OSError, ValueError, requests.RequestException, KeyError) as exc:
+        except (PlatformError, OSError, ValueError, requests.RequestException, KeyError, DestinationRefused) as exc:
             log.warning("X: posting %s without its image: %s", draft.article_key, _one_line(exc))
             return []
 

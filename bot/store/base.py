@@ -35,6 +35,10 @@ class FeedState:
     # seen, and the feed is not read again until an editor releases it (`bot retry --feed`). 0: not paused.
     flood_held: int = 0
     flood_at: float | None = None
+    # A permanent redirect to another host, not yet stored as current_url (bot.feeds.moves):
+    # where to, and since when every poll has shown it.
+    move_candidate: str | None = None
+    move_seen_since: float | None = None
 
 
 @dataclass(frozen=True)

@@ -123,4 +123,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN flood_held INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE feeds ADD COLUMN flood_at {real};
     """,
+    # 5: a feed's permanent redirect to another host is stored only once it has held for a day of polls;
+    # until then it is a candidate, with the time it was first seen.
+    """
+    ALTER TABLE feeds ADD COLUMN move_candidate TEXT;
+    ALTER TABLE feeds ADD COLUMN move_seen_since {real};
+    """,
 ]

@@ -265,21 +265,24 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, owner: FakeServerBase) -> None:
+    def __init__(self, owner: FakeServerBase, host: str) -> None:
         self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((host, 0), _Handler)
 
 
 class FakeServerBase:
-    """Start/stop, context manager, request log and the fault-handling helpers."""
+    """Start/stop, context manager, request log and the fault-handling helpers.
 
-    def __init__(self) -> None:
+    ``host`` is the loopback address to listen on (``127.0.0.2`` plays a second, internal machine)."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self._lock = threading.RLock()
         self.stopping = threading.Event()
         self.faults = FaultQueue()
         self.errors: list[str] = []
         self._requests: list[dict[str, Any]] = []
-        self._httpd = _Server(self)
+        self._httpd = _Server(self, host)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
             name=f"{type(self).__name__}", daemon=True,
@@ -293,7 +296,7 @@ class FakeServerBase:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def close(self) -> None:
         if self.stopping.is_set():

@@ -83,14 +83,14 @@ def _gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
 class FeedServer(FakeServerBase):
     """Serves registered paths. ``requests`` logs every request with its conditional/encoding headers."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self._entries: dict[str, _Entry] = {}
         self._hits: dict[str, int] = {}
         self._fail: dict[str, list[tuple[int, int]]] = {}
         self._stall: dict[str, list[tuple[float, int]]] = {}
         self._auth: dict[str, str] = {}  # path -> the Authorization header it requires
         self._entry_lock = threading.Lock()
-        super().__init__()
+        super().__init__(host)
 
     # ---------------------------------------------------------------------------------------------
     # registration

@@ -1,0 +1,1 @@
+"""Where the bot may connect: the policy (`policy`, pure) and its enforcement on requests (`session`)."""
