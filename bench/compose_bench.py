@@ -29,8 +29,8 @@ from bot.compose import ComposeSpec, compose  # noqa: E402
 from bot.compose.boilerplate import article_paragraphs  # noqa: E402
 from bot.compose.hashtags import keywords  # noqa: E402
 from bot.compose.summarize import ranked_sentences  # noqa: E402
-from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.feeds.entries import FeedEntry  # noqa: E402
+from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.models import Article  # noqa: E402
 
 PLATFORMS = ("twitter", "facebook")

@@ -6,12 +6,22 @@ and the assertions are on what comes out.
 
 from __future__ import annotations
 
+import signal
+import time
+from pathlib import Path
+
 import pytest
 
 from bot.compose import ComposeSpec, compose, rules_for
 from bot.compose.text import cut_to_fit
+from bot.config import read_environment
+from bot.errors import ConfigError
 from bot.feeds.parse import parse_feed
 from bot.models import Article, Image
+from tests.fakes.feed_server import FeedServer
+from tests.feedgen import Item, rss
+from tests.helpers import bot_env, run_bot
+from tests.test_worker import Proc
 
 MB = 1_000_000
 WORDS = "Council approves the library budget after a long debate. "
@@ -91,3 +101,114 @@ def test_huge_feed_fields_are_bounded_when_read() -> None:
     assert entry.title.startswith("Council approves") and len(entry.title) <= 2_000
     assert 0 < len(entry.categories) <= 500
     assert entry.author is not None and len(entry.author) <= 300
+
+
+# --- the config file -----------------------------------------------------------------------------
+
+GOOD = '[[feeds]]\nurl = "https://example.org/feed/"\n[platforms.twitter]\n'
+DEEP = "x = " + "[" * 3_000 + "]" * 3_000 + "\n"
+# (id, file content, where the one line points, what it names)
+BAD_FILES: list[tuple[str, bytes, str, str]] = [
+    ("every overflows a date", (GOOD + '[[feeds]]\nurl = "https://example.org/b"\nevery = "99999999d"\n').encode(),
+     ":6: feeds[1].every:", "longer than 365 days"),
+    ("max age nan", (GOOD.replace("[platforms", 'max_age_days = nan\n[platforms')).encode(),
+     ":3: feeds[0].max_age_days:", "not a number"),
+    ("max age inf", (GOOD.replace("[platforms", 'max_age_days = inf\n[platforms')).encode(),
+     ":3: feeds[0].max_age_days:", "not a number"),
+    ("max age 1e308", (GOOD.replace("[platforms", 'max_age_days = 1e308\n[platforms')).encode(),
+     ":3: feeds[0].max_age_days:", "more than 36500"),
+    ("retention overflows", ('[bot]\nretention_days = 99999999999\n' + GOOD).encode(), ":2: bot.retention_days:",
+     "more than 36500"),
+    ("daily cap past int64", (GOOD + "daily_cap = 9223372036854775807\n").encode(), ":4: platforms.twitter.daily_cap:",
+     "more than 1e+06"),
+    ("nested 3,000 deep", (GOOD + DEEP).encode(), ": not valid TOML:", "nested too deeply"),
+    ("UTF-8 BOM", b"\xef\xbb\xbf" + GOOD.encode(), ":1: the file starts with a byte order mark", "without BOM"),
+    ("not UTF-8", (GOOD + '[platforms.facebook]\ntemplate = "caf').encode() + b"\xe9" + b'"\n',
+     ":5: not UTF-8 text (byte 0xe9 at column 16)", "save the file as UTF-8"),
+    ("over 1 MB", (GOOD + "# " + "x" * 1_100_000 + "\n").encode(), ": the config file is over 1,000,000 bytes",
+     "right file"),
+]
+
+
+@pytest.mark.parametrize(("content", "where", "says"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
+def test_bot_check_refuses_a_hostile_config_with_one_line(tmp_path: Path, content: bytes, where: str,
+                                                          says: str) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_bytes(content)
+    result = run_bot(["check"], bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", config), tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"bot: {config}{where}"), line
+    assert says in line, line
+
+
+def test_a_running_worker_rejects_every_hostile_edit_and_keeps_its_config(tmp_path: Path) -> None:
+    with FeedServer() as feeds:
+        feeds.set("/a.xml", rss([Item(1)]))
+        feeds.set("/b.xml", rss([Item(2)]))
+        config = tmp_path / "bot.toml"
+        good = f'[[feeds]]\nurl = "{feeds.url_for("/a.xml")}"\n[platforms.twitter]\n'
+        config.write_text(good)
+        proc = Proc(["run"], bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", config), tmp_path)
+        try:
+            proc.wait_for("worker started")
+            for number, (name, content, where, says) in enumerate(BAD_FILES, 1):
+                config.write_bytes(content)
+                proc.signal(signal.SIGHUP)
+                deadline = time.monotonic() + 20
+                while len(_rejected(proc)) < number and time.monotonic() < deadline and proc.popen.poll() is None:
+                    time.sleep(0.05)
+                assert proc.popen.poll() is None, f"{name}: the worker died:\n" + "\n".join(proc.lines)
+                assert len(_rejected(proc)) == number, f"{name}: no REJECTED line:\n" + "\n".join(proc.lines)
+                line = _rejected(proc)[-1]
+                assert f"{config}{where}" in line and says in line, line
+            config.write_text(good + f'[[feeds]]\nurl = "{feeds.url_for("/b.xml")}"\n')
+            proc.signal(signal.SIGHUP)
+            proc.wait_for(r"config reloaded \(SIGHUP\): 2 feed\(s\) \(was 1\)")
+            assert not [line for line in proc.lines if "Traceback" in line]
+            proc.signal(signal.SIGTERM)
+            assert proc.finish(15)[0] == 0
+        finally:
+            proc.kill()
+
+
+def _rejected(proc: Proc) -> list[str]:
+    return [line for line in list(proc.lines) if "REJECTED" in line]
+
+
+# --- numbers from the environment ----------------------------------------------------------------
+
+TUNING_VARS = ["BOT_LEASE_SECONDS", "BOT_BACKOFF_BASE_SECONDS", "BOT_BACKOFF_CAP_SECONDS", "BOT_MAX_ATTEMPTS",
+               "BOT_PAUSE_PROBE_SECONDS", "BOT_SHUTDOWN_GRACE", "BOT_TEST_PAUSE_AFTER_SEND"]
+ZERO_IS_OFF = {"BOT_TEST_PAUSE_AFTER_SEND"}
+
+
+@pytest.mark.parametrize("name", TUNING_VARS)
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "1e308", "0", "soon", "NaN"])
+def test_a_numeric_environment_variable_must_be_a_finite_number_in_range(name: str, value: str) -> None:
+    if value == "0" and name in ZERO_IS_OFF:
+        assert read_environment({name: value}).tuning.pause_after_send == 0
+        return
+    with pytest.raises(ConfigError) as raised:
+        read_environment({name: value})
+    assert str(raised.value).startswith(f"{name}={value!r} is not ")
+
+
+def test_max_attempts_must_be_whole() -> None:
+    with pytest.raises(ConfigError, match=r"BOT_MAX_ATTEMPTS='2\.5' is not a whole number"):
+        read_environment({"BOT_MAX_ATTEMPTS": "2.5"})
+    assert read_environment({"BOT_MAX_ATTEMPTS": "3", "BOT_LEASE_SECONDS": "2.5"}).tuning.max_attempts == 3
+
+
+@pytest.mark.parametrize(("name", "value"), [("BOT_LEASE_SECONDS", "nan"), ("BOT_SHUTDOWN_GRACE", "inf"),
+                                             ("BOT_MAX_ATTEMPTS", "0")])
+def test_the_bot_refuses_a_bad_tuning_value_with_exit_2(tmp_path: Path, name: str, value: str) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text(GOOD)
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", config, {name: value})
+    result = run_bot(["run", "--once"], env, tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"bot: {name}={value!r} is not "), line
+    assert not (tmp_path / "s.db").exists(), "refused before anything ran"
