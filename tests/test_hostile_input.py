@@ -20,7 +20,7 @@ from bot.feeds.parse import parse_feed
 from bot.models import Article, Image
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
-from tests.helpers import bot_env, run_bot
+from tests.helpers import bot_env, fake_graph, fake_x, run_bot
 from tests.test_worker import Proc
 
 MB = 1_000_000
@@ -212,3 +212,28 @@ def test_the_bot_refuses_a_bad_tuning_value_with_exit_2(tmp_path: Path, name: st
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"bot: {name}={value!r} is not "), line
     assert not (tmp_path / "s.db").exists(), "refused before anything ran"
+
+
+# --- bot post --text ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("", "--text is empty"),
+    ("  \n\t ", "--text is empty"),
+    ("word " * 57, "--text is too long for twitter: it counts 285, the limit is 280"),  # fine on Facebook
+    ("日本" * 141, "--text is too long for twitter: it counts 564, the limit is 280"),  # CJK counts double on X
+])
+def test_post_text_that_a_network_would_refuse_is_refused_before_anything_is_sent(
+        tmp_path: Path, text: str, says: str) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text(GOOD + "[platforms.facebook]\n")
+    with fake_x() as x, fake_graph() as graph:
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 's.db'}", config)
+        for extra in ([], ["--dry-run"]):
+            result = run_bot(["post", "--text", text, *extra], env, tmp_path)
+            assert result.returncode == 2, result.stdout + result.stderr
+            (line,) = result.stderr.splitlines()
+            assert says in line, line
+            assert result.stdout == ""
+        assert x.requests == [] and graph.requests == [], "nothing reached either network"
+        history = run_bot(["history"], env, tmp_path)
+        assert history.returncode == 0 and "text:" not in history.stdout
