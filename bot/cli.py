@@ -419,10 +419,10 @@ def _every(value: Any) -> str:
 
 
 @contextmanager
-def _open_store(config: Any, migrate: bool = True) -> Iterator[Any]:
+def _open_store(config: Any, migrate: bool = True, reading: bool = False) -> Iterator[Any]:
     from bot.store import open_store
 
-    store = open_store(config.env.database_url, migrate=migrate)
+    store = open_store(config.env.database_url, migrate=migrate, reading=reading)
     try:
         yield store
     finally:
@@ -432,7 +432,7 @@ def _open_store(config: Any, migrate: bool = True) -> Iterator[Any]:
 def cmd_status(config: Any, args: argparse.Namespace) -> int:
     from bot.status import status_lines
 
-    with _open_store(config) as store:
+    with _open_store(config, reading=True) as store:
         for line in status_lines(config, store, datetime.now(UTC).timestamp()):
             print(line)
         return 0
@@ -441,7 +441,7 @@ def cmd_status(config: Any, args: argparse.Namespace) -> int:
 def cmd_history(config: Any, args: argparse.Namespace) -> int:
     from bot.status import history_lines
 
-    with _open_store(config) as store:
+    with _open_store(config, reading=True) as store:
         for line in history_lines(store, args.platform, args.limit):
             print(line)
         return 0

@@ -6,8 +6,13 @@ and the assertions are on what comes out.
 
 from __future__ import annotations
 
+import os
 import signal
+import sqlite3
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -237,3 +242,75 @@ def test_post_text_that_a_network_would_refuse_is_refused_before_anything_is_sen
         assert x.requests == [] and graph.requests == [], "nothing reached either network"
         history = run_bot(["history"], env, tmp_path)
         assert history.returncode == 0 and "text:" not in history.stdout
+
+
+# --- a database that cannot be written ------------------------------------------------------------
+
+@contextmanager
+def _read_only(paths: list[Path]) -> Iterator[None]:
+    """Make files and folders read-only for this process: permission bits for a user; for root (which
+    ignores them), the immutable attribute, as a read-only mount would."""
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in paths}
+        for p in paths:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+        return
+    done: list[Path] = []
+    try:
+        for p in paths:
+            if subprocess.run(["chattr", "+i", str(p)], capture_output=True, check=False).returncode != 0:
+                pytest.skip("running as root without chattr +i: no way to make a file read-only for root")
+            done.append(p)
+        yield
+    finally:
+        for p in done:
+            subprocess.run(["chattr", "-i", str(p)], check=True)
+
+
+def _posted_once(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    config = tmp_path / "bot.toml"
+    config.write_text(GOOD)
+    folder = tmp_path / "state"
+    folder.mkdir()
+    with fake_x() as x:
+        env = bot_env(x.url, None, f"sqlite:///{folder / 's.db'}", config)
+        posted = run_bot(["post", "--text", "Our office is closed on Monday.", "--platform", "twitter"], env, tmp_path)
+        assert posted.returncode == 0, posted.stderr
+    return folder, env
+
+
+@pytest.mark.parametrize("what", ["file", "file and folder"])
+def test_status_and_history_read_a_database_that_is_not_writable(tmp_path: Path, what: str) -> None:
+    folder, env = _posted_once(tmp_path)
+    db = folder / "s.db"
+    with _read_only([db] if what == "file" else [db, folder]):
+        status = run_bot(["status"], env, tmp_path)
+        assert status.returncode == 0, status.stderr
+        assert "twitter" in status.stdout
+        history = run_bot(["history"], env, tmp_path)
+        assert history.returncode == 0, history.stderr
+        assert "Our office is closed on Monday." in history.stdout
+        write = run_bot(["retry"], env, tmp_path)  # a command that writes says why it cannot
+        assert write.returncode == 1
+        (line,) = write.stderr.splitlines()
+        assert "not writable" in line and "bot status" in line, line
+
+
+def test_a_locked_database_says_it_is_locked(tmp_path: Path) -> None:
+    folder, env = _posted_once(tmp_path)
+    holder = sqlite3.connect(folder / "s.db", isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        status = run_bot(["status"], env, tmp_path, timeout=60)
+    finally:
+        holder.close()
+    assert status.returncode == 1
+    (line,) = status.stderr.splitlines()
+    assert "is locked by another process" in line and "try again" in line, line
+    assert "writable" not in line, line

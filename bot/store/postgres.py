@@ -31,7 +31,8 @@ class PostgresStore(SqlStore):
     serial_type = "BIGSERIAL PRIMARY KEY"
     max_function = "GREATEST"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, reading: bool = False) -> None:
+        # `reading` needs nothing here: a Postgres store is reached over a connection, not a file.
         self._url = normalise_url(url)
         self._lock = threading.RLock()
         self._conn = self._connect()

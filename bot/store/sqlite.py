@@ -6,8 +6,11 @@ front so two workers claiming the next post are serialised by SQLite itself.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,19 +28,33 @@ def path_from_url(url: str) -> str:
     return rest[3:] or "bot.db"
 
 
+# A command that only reads (status, history) waits this long for a lock, not a worker's minute:
+# in WAL mode readers never wait for writers, so a lock that outlasts it is held on purpose.
+READER_BUSY_SECONDS = 5.0
+WRITER_BUSY_SECONDS = 60.0
+
+
 class SqliteStore(SqlStore):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, reading: bool = False) -> None:
+        """`reading`: for commands that only read. A file or folder that is not writable is then
+        opened read-only (and not migrated) instead of refused."""
         path = path_from_url(url)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        busy = READER_BUSY_SECONDS if reading else WRITER_BUSY_SECONDS
+        self.read_only = reading and path != ":memory:" and not _writable(Path(path))
         try:
-            self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=60000")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the SQLite database {path!r}: {exc}",
-                             hint="check DATABASE_URL and that the folder is writable") from None
+            if self.read_only:
+                self._conn = _connect_read_only(Path(path), busy)
+            else:
+                if path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self._conn = sqlite3.connect(path, timeout=busy, isolation_level=None, check_same_thread=False)
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
+        except (sqlite3.Error, OSError) as exc:
+            unwritable = path != ":memory:" and not self.read_only and not _writable(Path(path))
+            raise _store_error(f"cannot open the SQLite database {path!r}", exc, unwritable) from None
         # One connection shared by the worker's threads; sqlite3 objects are not safe to interleave.
         self._lock = threading.RLock()
 
@@ -72,9 +89,7 @@ class SqliteStore(SqlStore):
         try:
             yield
         except sqlite3.OperationalError as exc:  # locked for longer than the busy timeout, disk full, ...
-            raise StoreError(f"the SQLite database failed: {exc}",
-                             hint="several machines cannot share one SQLite file: use Postgres (DATABASE_URL)"
-                             if "locked" in str(exc) else None) from None
+            raise _store_error("the SQLite database failed", exc) from None
 
     def _run_script(self, cur: Any, script: str) -> None:
         # executescript() would COMMIT our transaction; run the statements one by one instead.
@@ -85,3 +100,49 @@ class SqliteStore(SqlStore):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _store_error(what: str, exc: BaseException, unwritable: bool = False) -> StoreError:
+    """One message per cause: a lock is not a permission problem, and the fixes differ."""
+    text = str(exc)
+    if "locked" in text:
+        return StoreError(f"{what}: it is locked by another process ({text})",
+                          hint="a worker or `bot db upgrade` may be holding it: try again in a moment; if it stays "
+                               "locked, stop stuck bot processes (several machines cannot share one SQLite file: "
+                               "use Postgres)")
+    if "readonly" in text or unwritable:
+        return StoreError(f"{what}: the file or its folder is not writable ({text})",
+                          hint="`bot status` and `bot history` can still read it; everything else needs write "
+                               "access, or a DATABASE_URL that is writable")
+    return StoreError(f"{what}: {text}", hint="check DATABASE_URL and that the file and its folder are writable")
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process can write the database and the journal files beside it. Tried, not
+    guessed from permission bits: root passes those, but not a read-only mount or an immutable file."""
+    try:
+        if path.exists():
+            os.close(os.open(path, os.O_RDWR))
+        with tempfile.TemporaryFile(dir=path.parent or "."):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _connect_read_only(path: Path, busy: float) -> sqlite3.Connection:
+    if not path.is_file():
+        raise sqlite3.OperationalError(f"{path} does not exist, and its folder is not writable to create it")
+    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    try:
+        conn = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=busy, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        return conn
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc):
+            raise
+    # A folder that is not writable cannot take the WAL's shared-memory file: read the file as it is
+    # (nothing can be writing it, for the same reason).
+    return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, timeout=busy, isolation_level=None,
+                           check_same_thread=False)
