@@ -13,6 +13,8 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -106,6 +108,29 @@ def test_huge_feed_fields_are_bounded_when_read() -> None:
     assert entry.title.startswith("Council approves") and len(entry.title) <= 2_000
     assert 0 < len(entry.categories) <= 500
     assert entry.author is not None and len(entry.author) <= 300
+
+
+@pytest.mark.timeout(120)
+def test_an_entry_with_a_1mb_title_is_posted_once_and_recorded(tmp_path: Path) -> None:
+    """It used to never finish composing, so it was never recorded and every poll started over."""
+    title = _words(MB)
+    feed = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>'
+            f"<item><title>{title}</title><link>https://news.example.org/a</link><guid>a-1</guid>"
+            f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate><description>Short.</description></item>"
+            "</channel></rss>")
+    with FeedServer() as site, fake_x() as x:
+        site.set("/feed.xml", feed)
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{site.url_for("/feed.xml")}"\nbackfill = 1\n'
+                          "[platforms.twitter]\nimage = false\n")
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", config)
+        for _ in range(2):
+            result = run_bot(["run", "--once"], env, tmp_path)
+            assert result.returncode == 0, result.stdout + result.stderr
+        (tweet,) = x.tweets
+        _valid("twitter", tweet["text"])
+        assert tweet["text"].startswith("Council approves the library budget")
+        assert "0 post(s) queued" in result.stdout
 
 
 # --- the config file -----------------------------------------------------------------------------
