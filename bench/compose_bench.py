@@ -6,6 +6,10 @@ Prints the median, p95 and slowest (article, platform) in milliseconds. Caches a
 cleared before every article, so each platform pays for its own ranking and keyword
 extraction: the numbers are what a fresh article costs, not a cache hit. Feed parsing
 is outside the timing; YAKE's one-time import is paid in a warm-up before it.
+
+Then hostile inputs, each from its feed entry to the X and Facebook posts (reading the entry's
+HTML included): a 1 MB title and a 10 MB description, with time and peak memory. Both must
+cost about what a long article does: every field is bounded before any text work.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import argparse
 import statistics
 import sys
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +29,7 @@ from bot.compose import ComposeSpec, compose  # noqa: E402
 from bot.compose.boilerplate import article_paragraphs  # noqa: E402
 from bot.compose.hashtags import keywords  # noqa: E402
 from bot.compose.summarize import ranked_sentences  # noqa: E402
+from bot.feeds.entries import FeedEntry  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.models import Article  # noqa: E402
 
@@ -43,6 +50,47 @@ def clear_caches() -> None:
     article_paragraphs.cache_clear()
     ranked_sentences.cache_clear()
     keywords.cache_clear()
+
+
+_WORDS = "Council approves the library budget after a long debate. "
+
+
+def _words(n: int) -> str:
+    return (_WORDS * (n // len(_WORDS) + 1))[:n]
+
+
+def _entry(title: str, description_html: str) -> FeedEntry:
+    return FeedEntry(key="https://example.org/a", aliases=(), feed_url="https://example.org/feed",
+                     url="https://example.org/a", title=title, published=None, updated=None, categories=(),
+                     author=None, content_html=None, summary_html=description_html, base=None, media_image=None)
+
+
+HOSTILE: dict[str, Callable[[], FeedEntry]] = {
+    "1 MB title": lambda: _entry(_words(1_000_000), "<p>The council met on Monday.</p>"),
+    "10 MB description": lambda: _entry("Budget approved", "<p>" + _words(10_000_000) + "</p>"),
+}
+
+
+def _compose_entry(entry: FeedEntry, specs: dict[str, ComposeSpec]) -> None:
+    article = entry.article()
+    for spec in specs.values():
+        compose(article, spec)
+
+
+def hostile(specs: dict[str, ComposeSpec]) -> None:
+    print("hostile inputs (feed entry -> X and Facebook posts, caches cleared):")
+    for name, make in HOSTILE.items():
+        entry = make()
+        clear_caches()
+        start = time.perf_counter()
+        _compose_entry(entry, specs)
+        took = time.perf_counter() - start
+        clear_caches()
+        tracemalloc.start()  # a second run: tracing slows it, so it is not the one timed
+        _compose_entry(entry, specs)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"  {name}: {took * 1000:.1f} ms, peak {peak / 1e6:.1f} MB beyond the input")
 
 
 def main() -> None:
@@ -76,6 +124,7 @@ def main() -> None:
     for name in PLATFORMS:
         per = [t[0] for t in timings if t[3] == name]
         print(f"  {name}: median {statistics.median(per):.2f} ms, max {max(per):.2f} ms")
+    hostile(specs)
 
 
 if __name__ == "__main__":

@@ -266,15 +266,16 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
     from bot.platforms.dryrun import DryRunPlatform
     from bot.poll import compose_drafts, identities, new_delivery, seen_rows
 
-    if bool(args.url) == bool(args.text):
+    if (args.url is None) == (args.text is None):
         raise ConfigError("give either a URL or --text \"...\"", hint="bot post https://example.org/article")
     platforms = _chosen_platforms(config, args.platform)
     now = datetime.now(UTC).timestamp()
-    if args.text:
+    if args.text is not None:
         key = "text:" + hashlib.sha256(args.text.encode()).hexdigest()[:32]
         from bot.models import Draft
 
         drafts = [Draft(platform=p, article_key=key, text=args.text) for p in platforms]
+        _refuse_unpostable(drafts)  # all or nothing: one network posting it and the other refusing is half a post
         article = Article(key=key, feed_url="cli", url="", title=args.text[:80])
     else:
         from bot.feeds.errors import FeedError
@@ -322,6 +323,20 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         return code
     finally:
         bot.close()
+
+
+def _refuse_unpostable(drafts: Sequence[Any]) -> None:
+    """A given text is posted as it is, so it must pass every chosen network's own count first."""
+    from bot.output import count_and_limit
+
+    for draft in drafts:
+        if not draft.text.strip():
+            raise ConfigError("--text is empty: there is nothing to post", hint='give the text, e.g. --text "..."')
+        used, limit = count_and_limit(draft)
+        if used > limit:
+            raise ConfigError(f"--text is too long for {draft.platform}: it counts {used}, the limit is {limit}; "
+                              "nothing was posted anywhere",
+                              hint="shorten it, or leave that network out with --platform")
 
 
 def _read_feed(config: Any, url: str) -> Any:
@@ -497,10 +512,10 @@ def _every(value: Any) -> str:
 
 
 @contextmanager
-def _open_store(config: Any, migrate: bool = True) -> Iterator[Any]:
+def _open_store(config: Any, migrate: bool = True, reading: bool = False) -> Iterator[Any]:
     from bot.store import open_store
 
-    store = open_store(config.env.database_url, migrate=migrate, secrets=config.secrets(),
+    store = open_store(config.env.database_url, migrate=migrate, reading=reading, secrets=config.secrets(),
                        lock_timeout=config.env.db_lock_timeout)
     try:
         yield store
@@ -511,7 +526,7 @@ def _open_store(config: Any, migrate: bool = True) -> Iterator[Any]:
 def cmd_status(config: Any, args: argparse.Namespace) -> int:
     from bot.status import status_lines
 
-    with _open_store(config) as store:
+    with _open_store(config, reading=True) as store:
         for line in status_lines(config, store, datetime.now(UTC).timestamp()):
             print(line)
         return 0
@@ -521,7 +536,7 @@ def cmd_history(config: Any, args: argparse.Namespace) -> int:
     from bot.status import history_lines
 
     platform = _known_platform(args.platform)
-    with _open_store(config) as store:
+    with _open_store(config, reading=True) as store:
         for line in history_lines(store, platform, args.limit):
             print(line)
         return 0

@@ -7,6 +7,7 @@ Validates everything up front into frozen objects, so a mistake is one clear lin
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -20,7 +21,7 @@ from bot.errors import ConfigError
 from bot.feeds.filters import FeedFilter
 from bot.net.policy import Allowlist
 from bot.redact import display_url, userinfo_secrets
-from bot.retries import Tuning
+from bot.retries import Tuning, env_number
 from bot.schedule import QuietDates, ScheduleSyntaxError, Window, parse_quiet_dates, parse_window
 from bot.tomllines import key_lines, line_of
 
@@ -30,6 +31,8 @@ DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 KNOWN_PLATFORMS = ("twitter", "facebook")
 DEFAULT_SHUTDOWN_GRACE = 20.0
+MAX_SHUTDOWN_GRACE = 3600.0
+MAX_DB_LOCK_TIMEOUT = 3600.0
 DEFAULT_FETCH_DEADLINE = 30.0
 _FETCH_DEADLINE_RANGE = (timedelta(seconds=1), timedelta(minutes=5))
 # Third-party articles, bundled so the bot runs offline out of the box; never posted for real (bot.sandbox).
@@ -205,6 +208,14 @@ _TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
 _BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int, "allow_private": (list, str),
                                "fetch_deadline": str}
 _MIN_INTERVAL = timedelta(seconds=10)
+# Upper bounds: beyond them a value is a typo, and some would overflow a date or a database integer.
+MAX_DURATION = timedelta(days=365)
+_MAX_RETENTION_DAYS = 36_500
+_MAX_AGE_DAYS = 36_500
+_MAX_COUNT = 1_000_000  # caps and backfill
+_MAX_HASHTAGS = 30
+_MAX_THREAD = 25
+MAX_CONFIG_BYTES = 1_000_000
 _FEED_FILE = re.compile(r"\.(xml|rss|atom|json|rdf)$", re.IGNORECASE)  # "feed.xml" is a file, not a host
 # Names editors reach for, and the template field they mean.
 _FIELD_ALIASES = {"url": "link", "headline": "title", "description": "summary", "excerpt": "summary",
@@ -280,12 +291,37 @@ def _type_fix(key: str, expected: _Type) -> str:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """'15m', '1h30m', '2d', '45s' -> timedelta; None when it does not read as a duration."""
+    """'15m', '1h30m', '2d', '45s' -> timedelta, at most MAX_DURATION; None when it does not read as
+    a duration. Raises OverflowError for a duration longer than MAX_DURATION."""
     match = _DURATION.match(text)
     if not match or not any(match.groups()):
         return None
+    if any(len(g) > 12 for g in match.groups() if g):
+        raise OverflowError(text)  # a huge count of digits: int() alone would refuse over 4,300
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if total > MAX_DURATION.total_seconds():
+        raise OverflowError(text)
+    return timedelta(seconds=total)
+
+
+def _duration(reader: _Reader, key: str, text: str, examples: str, what: str = "a duration") -> timedelta:
+    try:
+        parsed = parse_duration(text)
+    except OverflowError:
+        raise reader.fail(key, f"{text!r} is longer than {MAX_DURATION.days} days",
+                          f"write a shorter duration, {examples}") from None
+    if parsed is None:
+        raise reader.fail(key, f"{text!r} is not {what}", f"write a duration {examples}")
+    return parsed
+
+
+def _at_most(reader: _Reader, key: str, value: float, limit: float, fix: str) -> None:
+    if not math.isfinite(value):
+        raise reader.fail(key, f"{value} is not a number", fix)
+    if value > limit:
+        shown = str(value) if isinstance(value, int) else f"{value:g}"
+        raise reader.fail(key, f"{shown} is more than {limit:g}", fix)
 
 
 def _feed_url(reader: _Reader, key: str, url: str, base_dir: Path) -> str:
@@ -348,10 +384,8 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
     if cron is not None:
         _check_cron(reader, f"{prefix}.cron", cron)
     else:
-        every = parse_duration(raw.get("every", "15m"))
-        if every is None:
-            raise reader.fail(f"{prefix}.every", f"{raw['every']!r} is not an interval",
-                              'write a duration such as "15m", "1h" or "90s"')
+        every = _duration(reader, f"{prefix}.every", raw.get("every", "15m"), 'such as "15m", "1h" or "90s"',
+                          "an interval")
         if every < _MIN_INTERVAL:
             raise reader.fail(f"{prefix}.every", f"{raw['every']!r} is too often", "use at least 10s")
     platforms = tuple(raw.get("platforms", ()))
@@ -362,9 +396,11 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
     backfill = raw.get("backfill", 0)
     if backfill < 0:
         raise reader.fail(f"{prefix}.backfill", "must not be negative", "use 0 (post nothing old) or a count")
+    _at_most(reader, f"{prefix}.backfill", backfill, _MAX_COUNT, "use a count of entries such as 5")
     max_age = float(raw.get("max_age_days", 2.0))
     if max_age <= 0:
         raise reader.fail(f"{prefix}.max_age_days", "must be more than 0", "use a number of days such as 2")
+    _at_most(reader, f"{prefix}.max_age_days", max_age, _MAX_AGE_DAYS, "use a number of days such as 2")
     flood_limit = raw.get("flood_limit", FeedConfig.flood_limit)
     if flood_limit < 1:
         raise reader.fail(f"{prefix}.flood_limit", "must be at least 1",
@@ -441,15 +477,13 @@ def _platform(reader: _Reader, name: str, raw: Any, default_tz: str) -> Platform
     mode = raw.get("hashtag_mode", "append")
     if mode not in ("append", "inline"):
         raise reader.fail(f"{prefix}.hashtag_mode", f"{mode!r} is not a mode", 'use "append" or "inline"')
-    for key in ("max_hashtags", "daily_cap", "monthly_cap", "thread_max"):
+    for key, most in (("max_hashtags", _MAX_HASHTAGS), ("daily_cap", _MAX_COUNT), ("monthly_cap", _MAX_COUNT),
+                      ("thread_max", _MAX_THREAD)):
         if key in raw and raw[key] < 0:
             raise reader.fail(f"{prefix}.{key}", "must not be negative", "use 0 or more")
-    gap = timedelta(0)
-    if "min_gap" in raw:
-        parsed = parse_duration(raw["min_gap"])
-        if parsed is None:
-            raise reader.fail(f"{prefix}.min_gap", f"{raw['min_gap']!r} is not a duration", 'write e.g. "30m"')
-        gap = parsed
+        if key in raw:
+            _at_most(reader, f"{prefix}.{key}", raw[key], most, f"use 0 to {most}")
+    gap = _duration(reader, f"{prefix}.min_gap", raw["min_gap"], 'e.g. "30m"') if "min_gap" in raw else timedelta(0)
     hashtags = raw.get("hashtags", {})
     for key, value in hashtags.items():
         if not isinstance(value, str):
@@ -503,10 +537,16 @@ def _toml_error(name: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
 def parse_config(text: str, path: Path | None, env: Environment | None = None) -> Config:
     """Validate TOML text into a Config, or raise one ConfigError naming the place."""
     reader = _Reader(path, text)
+    if text.startswith("\ufeff"):
+        raise ConfigError(f"{reader.name}:1: the file starts with a byte order mark (BOM)",
+                          hint="save it as UTF-8 without BOM, in your editor's encoding menu")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(reader.name, exc) from None
+    except RecursionError:
+        raise ConfigError(f"{reader.name}: not valid TOML: tables or lists nested too deeply",
+                          hint="a config needs a few levels at most: look for a run of [ or {") from None
     reader.check_keys(raw, _TOP_KEYS, "")
     reader.check_keys(raw.get("bot", {}), _BOT_KEYS, "bot")
     timezone = raw.get("bot", {}).get("timezone", "UTC")
@@ -515,6 +555,7 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
     if retention_days < 30:
         raise reader.fail("bot.retention_days", f"{retention_days} days is too short to recognise old articles",
                           "use at least 30 (default 365): feeds keep articles for weeks")
+    _at_most(reader, "bot.retention_days", retention_days, _MAX_RETENTION_DAYS, "use 30 to 36500; the default is 365")
     allow_private = _allow_private(reader, raw.get("bot", {}).get("allow_private", ()))
     fetch_deadline = _fetch_deadline(reader, raw.get("bot", {}).get("fetch_deadline"))
     platforms_raw = raw.get("platforms", {})
@@ -604,18 +645,12 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     facebook = None
     if env.get("FACEBOOK_PAGE_ID") and env.get("FACEBOOK_PAGE_TOKEN"):
         facebook = FacebookCredentials(page_id=env["FACEBOOK_PAGE_ID"], page_token=Secret(env["FACEBOOK_PAGE_TOKEN"]))
-    grace_text = env.get("BOT_SHUTDOWN_GRACE") or str(DEFAULT_SHUTDOWN_GRACE)
-    try:
-        grace = float(grace_text)
-    except ValueError:
-        raise ConfigError(f"BOT_SHUTDOWN_GRACE={grace_text!r} is not a number of seconds",
-                          hint="unset it (20 s) or give e.g. 25") from None
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     check_database_url(database_url)
     return Environment(
-        shutdown_grace=grace,
+        shutdown_grace=env_number(env, "BOT_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE, MAX_SHUTDOWN_GRACE),
         tuning=Tuning.from_env(env),
-        db_lock_timeout=_positive_seconds(env, "BOT_DB_LOCK_TIMEOUT_SECONDS"),
+        db_lock_timeout=env_number(env, "BOT_DB_LOCK_TIMEOUT_SECONDS", 0.0, MAX_DB_LOCK_TIMEOUT) or None,
         database_url=database_url,
         twitter=twitter,
         facebook=facebook,
@@ -676,19 +711,6 @@ def check_database_url(url: str) -> None:
                   "in the password write ':' as %3A, '/' as %2F and '@' as %40") from None
 
 
-def _positive_seconds(env: Mapping[str, str], name: str) -> float | None:
-    text = env.get(name)
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):  # NaN fails this too
-        raise ConfigError(f"{name}={text!r} is not a positive number of seconds", hint="unset it for the default")
-    return value
-
-
 def missing_credentials(env: Environment, platform: str) -> list[str]:
     """Names of the environment variables a platform still needs (empty when it can post for real)."""
     needed = {
@@ -723,8 +745,23 @@ def load_config(cli_path: str | None = None, environ: Mapping[str, str] | None =
     env = read_environment(environ)
     if path is None:
         return replace(parse_config(default_config_text(), None, env), missing_file=_why_no_file())
+    return parse_config(read_config_text(path), path, env)
+
+
+def read_config_text(path: Path) -> str:
+    """The file as text: at most MAX_CONFIG_BYTES, UTF-8, or one line saying where it is not."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
-    return parse_config(text, path, env)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: the config file is over {MAX_CONFIG_BYTES:,} bytes",
+                          hint="a config is a few kilobytes: check that this is the right file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column})",
+                          hint="save the file as UTF-8, in your editor's encoding menu") from None

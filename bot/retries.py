@@ -18,6 +18,7 @@ need a lease of seconds, not minutes); bot.config reads them with `Tuning.from_e
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -34,6 +35,37 @@ _ENV = {
 }
 # A publish can take this long before its first lease renewal (see the module docstring).
 SAFE_LEASE_SECONDS = 180.0
+_DAY = 86_400.0
+# field -> (largest value, whether 0 is allowed). Nothing here may be nan or inf: a nan lease
+# compares false with every time, so a post being sent looks free and is sent again.
+_BOUNDS: dict[str, tuple[float, bool]] = {
+    "lease_seconds": (_DAY, False),
+    "backoff_base": (_DAY, False),
+    "backoff_cap": (7 * _DAY, False),
+    "max_attempts": (1000, False),
+    "pause_probe_seconds": (_DAY, False),
+    "pause_after_send": (3600.0, True),
+}
+
+
+def env_number(env: Mapping[str, str], name: str, default: float, high: float, *, zero: bool = False,
+               whole: bool = False) -> float:
+    """A number from the environment: finite, more than 0 (or 0 when `zero`), at most `high`;
+    unset or empty gives `default`. Anything else is a ConfigError (exit 2) naming the variable."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        number = math.nan
+    low_ok = number >= 0 if zero else number > 0
+    if not (math.isfinite(number) and low_ok and number <= high) or (whole and not number.is_integer()):
+        kind = "a whole number" if whole else "a number of seconds"
+        low = "0" if zero else ("1" if whole else "more than 0")
+        raise ConfigError(f"{name}={raw!r} is not {kind} from {low} to {high:g}",
+                          hint=f"unset it to use the default ({default:g})")
+    return number
 
 
 @dataclass(frozen=True)
@@ -49,17 +81,10 @@ class Tuning:
     def from_env(cls, env: Mapping[str, str]) -> Tuning:
         values: dict[str, float | int] = {}
         for f in fields(cls):
-            raw = env.get(_ENV[f.name])
-            if not raw:
-                continue
-            try:
-                number = float(raw)
-            except ValueError:
-                raise ConfigError(f"{_ENV[f.name]}={raw!r} is not a number",
-                                  hint="unset it to use the default") from None
-            if number < 0:
-                raise ConfigError(f"{_ENV[f.name]} must not be negative", hint="unset it to use the default")
-            values[f.name] = int(number) if f.name == "max_attempts" else number
+            high, zero = _BOUNDS[f.name]
+            whole = f.name == "max_attempts"
+            number = env_number(env, _ENV[f.name], getattr(cls, f.name), high, zero=zero, whole=whole)
+            values[f.name] = int(number) if whole else number
         return cls(**values)  # type: ignore[arg-type]
 
     def warnings(self) -> list[str]:

@@ -15,6 +15,7 @@ A database failure in a job is logged in one line and the job's next round tries
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -112,23 +113,35 @@ class Worker:
                           name="forget old identities")
         return scheduler
 
-    def _sync_feed_jobs(self, config: Config) -> None:
+    def _sync_feed_jobs(self, config: Config, triggers: dict[str, Any] | None = None) -> None:
         """One job per feed URL: new feeds start now, changed timings are rescheduled, the rest keep their
         rhythm. Jobs look their feed up at run time, so filter or template edits apply at the next look. Jobs are
         keyed by the URL without its credentials (unique: bot.config checks), which APScheduler may log."""
         wanted = {feed.shown_url: feed for feed in config.feeds}
-        tz = config.timezone
+        triggers = self._new_triggers(config) if triggers is None else triggers
         for url in set(self._feeds) - set(wanted):
             self.scheduler.remove_job(f"feed:{url}")
         for url, feed in wanted.items():
-            old = self._feeds.get(url)
             job_id = f"feed:{url}"
-            if old is None:
-                self.scheduler.add_job(self._poll_job, feed_trigger(feed, tz), args=[url], id=job_id,
+            if url not in self._feeds:
+                self.scheduler.add_job(self._poll_job, triggers[url], args=[url], id=job_id,
                                        name=f"poll {feed.name}", next_run_time=datetime.now(UTC))
-            elif (old.every, old.cron) != (feed.every, feed.cron) or tz != self.bot.config.timezone:
-                self.scheduler.reschedule_job(job_id, trigger=feed_trigger(feed, tz))
+            elif url in triggers:
+                self.scheduler.reschedule_job(job_id, trigger=triggers[url])
         self._feeds = wanted
+
+    def _new_triggers(self, config: Config) -> dict[str, Any]:
+        """Triggers of the feeds that are new or whose timing changed, built before any job is touched:
+        a trigger that cannot be built must leave the running schedule as it was."""
+        tz = config.timezone
+        triggers: dict[str, Any] = {}
+        for feed in config.feeds:
+            old = self._feeds.get(feed.shown_url)
+            if old is None or (old.every, old.cron) != (feed.every, feed.cron) or tz != self.bot.config.timezone:
+                trigger = feed_trigger(feed, tz)
+                trigger.get_next_fire_time(None, datetime.now(UTC))  # an overflow shows here, not in the scheduler
+                triggers[feed.shown_url] = trigger
+        return triggers
 
     # --- config reloads ---------------------------------------------------------------------------
 
@@ -145,29 +158,38 @@ class Worker:
         self._seen_stamp = stamp
 
     def reload(self, why: str) -> bool:
+        """Load the edited file, build what it needs, then swap. Any failure on the way (not only a
+        ConfigError: a RecursionError from the TOML reader, an overflow, a client that cannot be built)
+        is one REJECTED line, and the last good config stays in force."""
         path = self.bot.config.path
         if path is None:
             log.info("config reload (%s) skipped: running on the built-in defaults, no file to read", why)
             return False
         self._loaded_stamp = _stamp(path)
+        from bot.platforms import build_platform
+
+        built: dict[str, Any] = {}
         try:
             new = load_config(str(path))
-        except ConfigError as exc:
-            log.error("config reload (%s) REJECTED, the last good config stays in force: %s", why, exc)
+            for name in new.platforms:
+                if name not in self.bot.platforms:
+                    built[name] = build_platform(new, name, self.dry_run, self.show)
+            triggers = self._new_triggers(new)
+        except Exception as exc:  # whatever it is, the worker goes on with the old config
+            for platform in built.values():
+                with contextlib.suppress(Exception):
+                    platform.close()
+            log.error("config reload (%s) REJECTED, the last good config stays in force: %s", why, _one_line(exc))
             return False
         from bot.logs import learn_secrets
-        from bot.platforms import build_platform
 
         learn_secrets(new.secrets())  # a new feed URL may bring its own credentials
         with self._lock:
             old = self.bot.config
             platforms = {name: p for name, p in self.bot.platforms.items() if name in new.platforms}
             self._retired += [p for name, p in self.bot.platforms.items() if name not in new.platforms]
-            for name in new.platforms:
-                if name not in platforms:
-                    platforms[name] = build_platform(new, name, self.dry_run, self.show)
-            self.bot.platforms = platforms
-            self._sync_feed_jobs(new)
+            self.bot.platforms = {**platforms, **built}
+            self._sync_feed_jobs(new, triggers)
             self.bot.config = new
         log.info("config reloaded (%s): %d feed(s) (was %d), platforms: %s", why, len(new.feeds), len(old.feeds),
                  ", ".join(new.platforms) or "none")
@@ -213,6 +235,13 @@ class Worker:
             platform.close()
         log.info("worker stopped")
         return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    text = " ".join(str(exc).split()) or "no details"
+    return f"{type(exc).__name__}: {text}"
 
 
 def run_worker(bot: Bot, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None) -> int:

@@ -110,6 +110,28 @@ CASES: list[tuple[str, str, int | None, str, str]] = [
      2, "bot.fetch_deadline", '"30s"'),
     ("fetch deadline zero", '[bot]\nfetch_deadline = "0s"\n[[feeds]]\nurl = "https://e.org/f"\n', 2,
      "bot.fetch_deadline", 'between "1s" and "5m"'),
+    # Out of range: each would have been accepted, then overflowed a date or a database integer later.
+    ("every overflows a date", HEAD + 'every = "99999999d"\n', 6, "feeds[0].every", "shorter duration"),
+    ("every of a thousand digits", HEAD + f'every = "{"9" * 1000}s"\n', 6, "feeds[0].every", "shorter duration"),
+    ("every over a year", HEAD + 'every = "366d"\n', 6, "feeds[0].every", "shorter duration"),
+    ("min gap overflows", HEAD + '[platforms.twitter]\nmin_gap = "99999999d"\n', 7, "platforms.twitter.min_gap",
+     "shorter duration"),
+    ("retention overflows a date", '[bot]\nretention_days = 99999999999\n[[feeds]]\nurl = "https://e.org/f"\n', 2,
+     "bot.retention_days", "30 to 36500"),
+    ("max age nan", HEAD + 'max_age_days = nan\n', 6, "feeds[0].max_age_days", "number of days"),
+    ("max age inf", HEAD + 'max_age_days = inf\n', 6, "feeds[0].max_age_days", "number of days"),
+    ("max age 1e308", HEAD + 'max_age_days = 1e308\n', 6, "feeds[0].max_age_days", "number of days"),
+    ("max age -nan", HEAD + 'max_age_days = -nan\n', 6, "feeds[0].max_age_days", "number of days"),
+    ("backfill beyond a database integer", HEAD + 'backfill = 9223372036854775807\n', 6, "feeds[0].backfill",
+     "count of entries"),
+    ("daily cap beyond reason", HEAD + '[platforms.twitter]\ndaily_cap = 9223372036854775807\n', 7,
+     "platforms.twitter.daily_cap", "0 to 1000000"),
+    ("monthly cap beyond reason", HEAD + '[platforms.facebook]\nmonthly_cap = 10000001\n', 7,
+     "platforms.facebook.monthly_cap", "0 to 1000000"),
+    ("max hashtags beyond reason", HEAD + '[platforms.twitter]\nmax_hashtags = 1000\n', 7,
+     "platforms.twitter.max_hashtags", "0 to 30"),
+    ("thread max beyond reason", HEAD + '[platforms.twitter]\nthread_max = 100000\n', 7,
+     "platforms.twitter.thread_max", "0 to 25"),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import regex  # type: ignore[import-untyped]
 
+from bot.bounds import bound_article
 from bot.compose.clean import clean_html, clean_text, looks_like_html
 from bot.compose.fit import Fitter, fit_post
 from bot.compose.hashtags import Tag, choose_hashtags
@@ -48,6 +49,7 @@ def _unchanged(text: str) -> str:
 
 def compose(article: Article, spec: ComposeSpec) -> Draft:
     """Write `article` for `spec.platform`. Pure and deterministic: same input, same Draft."""
+    article = bound_article(article)  # a 1 MB title must cost what a long one does
     rules = rules_for(spec.platform)
     template = spec.template if spec.template is not None else rules.default_template
     tokens = parse_template(template)

@@ -48,7 +48,7 @@ _GRAPHEME = regex.compile(r"\X")
 _CJK_CHAR = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
 _CJK_LETTER = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 # Never leave these dangling at the end of a cut text.
-_TRAILING_JUNK = regex.compile(rf"[\s,;:、，；：\-–—/|·•({regex.escape(_OPENERS)}]+$")
+_JUNK_RUN = regex.compile(rf"[\s,;:、，；：\-–—/|·•({regex.escape(_OPENERS)}]+")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -180,21 +180,34 @@ def cut_to_fit(text: str, fits: Callable[[str], bool], ellipsis: str = ELLIPSIS)
     """
     if fits(text):
         return text
-    candidates: list[str] = []
-    for i in _cut_points(text):
-        head = _TRAILING_JUNK.sub("", text[:i])
-        if head and (not candidates or candidates[-1] != head):
-            candidates.append(head)
-    lo, hi, best = 0, len(candidates) - 1, ""
-    # Length grows with the prefix, so binary search keeps this O(log n) counts.
+    ends = _head_ends(text)
+    lo, hi, best = 0, len(ends) - 1, ""
+    # Length grows with the prefix, so binary search keeps this O(log n) counts; only the
+    # prefixes it tries are built (building every one made a long title quadratic).
     while lo <= hi:
         mid = (lo + hi) // 2
-        attempt = _with_ellipsis(candidates[mid], ellipsis)
+        attempt = _with_ellipsis(text[: ends[mid]], ellipsis)
         if fits(attempt):
             best, lo = attempt, mid + 1
         else:
             hi = mid - 1
     return best
+
+
+def _head_ends(text: str) -> list[int]:
+    """Distinct ends of the cut candidates, in order: each cut point moved back over the
+    punctuation and spaces that must not dangle at the end of a cut. One pass, linear."""
+    runs = iter(_JUNK_RUN.finditer(text))
+    run = next(runs, None)
+    ends: list[int] = []
+    for i in _cut_points(text):
+        while run is not None and run.end() < i:
+            run = next(runs, None)
+        # text[:i] ends inside (or at the end of) this run of junk: the head stops where it starts.
+        end = run.start() if run is not None and run.start() < i <= run.end() else i
+        if end > 0 and (not ends or ends[-1] != end):
+            ends.append(end)
+    return ends
 
 
 def _with_ellipsis(head: str, ellipsis: str) -> str:

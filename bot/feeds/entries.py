@@ -17,6 +17,15 @@ from datetime import datetime
 from functools import cached_property
 from urllib.parse import urljoin
 
+from bot.bounds import (
+    MAX_ALT_CHARS,
+    MAX_CATEGORIES,
+    MAX_CATEGORY_CHARS,
+    MAX_HTML_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TITLE_CHARS,
+    clip,
+)
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
 from bot.models import Article, Image
@@ -111,11 +120,11 @@ def first_html_image(html: str | None, base: str | None) -> Image | None:
         src = absolute(attrs.get("src") or attrs.get("data-src"), base)
         if not src or not is_photo_url(src):
             continue
-        alt = useful_alt(clean_html(attrs.get("alt") or ""))
+        alt = useful_alt(clip(clean_html((attrs.get("alt") or "")[: 4 * MAX_ALT_CHARS]), MAX_ALT_CHARS))
         if alt is None:
             cap = _FIGCAPTION.search(html, m.end(), m.end() + 3000)
             if cap and "<img" not in html[m.end():cap.start()].lower():
-                alt = useful_alt(clean_html(cap.group(1)))
+                alt = useful_alt(clip(clean_html(cap.group(1)[: 4 * MAX_ALT_CHARS]), MAX_ALT_CHARS))
         return Image(url=src, alt=alt)
     return None
 
@@ -168,8 +177,9 @@ class FeedEntry:
                 or first_html_image(self.summary_html, self.base))
 
     def article(self) -> Article:
-        summary = clean_html(self.summary_html) if self.summary_html else ""
-        text = clean_html(self.content_html) if self.content_html else summary
+        # Cleaning is linear but slow (pure Python): a 10 MB description is clipped first.
+        summary = clean_html(self.summary_html[:MAX_HTML_CHARS]) if self.summary_html else ""
+        text = clean_html(self.content_html[:MAX_HTML_CHARS]) if self.content_html else summary
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
@@ -198,10 +208,12 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
     for v in values:
-        v = " ".join(v.split())
+        v = clip(" ".join(v[: 4 * MAX_CATEGORY_CHARS].split()), MAX_CATEGORY_CHARS)
         if v and v.casefold() not in seen:
             seen.add(v.casefold())
             out.append(v)
+            if len(out) >= MAX_CATEGORIES:
+                break
     return tuple(out)
 
 
@@ -249,9 +261,9 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             key=key, aliases=aliases, feed_url=feed_url,
             url=canon,
             # Atom entries often carry only <updated>: it is the best publication date there is.
-            title=title, published=_first_date(raw.dates) or _first_date(raw.updated),
+            title=clip(title, MAX_TITLE_CHARS), published=_first_date(raw.dates) or _first_date(raw.updated),
             updated=_first_date(raw.updated),
-            categories=_dedupe(raw.categories), author=(raw.author or None),
+            categories=_dedupe(raw.categories), author=clip(raw.author, MAX_NAME_CHARS) if raw.author else None,
             content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
             media_image=raw.images[0] if raw.images else None, site=meta.title or None,
             language=language, link_shared=link_shared,

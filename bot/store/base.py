@@ -109,7 +109,10 @@ class PlatformState:
 class Store(Protocol):
     """State of the bot. One implementation per database, chosen by DATABASE_URL's scheme."""
 
+    read_only: bool
+
     def migrate(self) -> int: ...
+    def check_schema(self) -> int: ...
     def close(self) -> None: ...
 
     # feeds

@@ -45,7 +45,9 @@ class PostgresStore(SqlStore):
     serial_type = "BIGSERIAL PRIMARY KEY"
     max_function = "GREATEST"
 
-    def __init__(self, url: str, *, secrets: Iterable[str] = (), lock_timeout: float | None = None) -> None:
+    def __init__(self, url: str, *, secrets: Iterable[str] = (), lock_timeout: float | None = None,
+                 reading: bool = False) -> None:
+        # `reading` needs nothing here: a Postgres store is reached over a connection, not a file.
         # libpq may quote the connection string back in an error: its password is redacted like any secret.
         super().__init__([*secrets, *userinfo_secrets(url, lone_user=False)])
         self._url = normalise_url(url)

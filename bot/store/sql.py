@@ -38,6 +38,8 @@ _PLATFORM_COLUMNS = [f.name for f in fields(PlatformState)]
 class SqlStore(ABC):
     """Shared SQL; `?` placeholders are rewritten by backends that use another style."""
 
+    read_only = False  # opened for reading only (a SQLite file or folder that is not writable)
+
     real_type = "REAL"
     max_function = "MAX"  # the two-argument maximum: MAX on SQLite, GREATEST on Postgres
     serial_type = "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -91,6 +93,17 @@ class SqlStore(ABC):
                 self._run_script(cur, script.format(real=self.real_type, serial=self.serial_type))
                 self._exec(cur, "UPDATE schema_version SET version = ?", (number,))
             return len(MIGRATIONS)
+
+    def check_schema(self) -> int:
+        """For a store opened read-only: the schema must already be current, since it cannot be migrated."""
+        from bot.errors import StoreError
+
+        rows = self._query("SELECT version FROM schema_version")
+        version = int(rows[0][0]) if rows else 0
+        if version < len(MIGRATIONS):
+            raise StoreError(f"the database is at schema version {version} and this bot needs {len(MIGRATIONS)}",
+                             hint="run `bot db upgrade` where the database is writable")
+        return version
 
     def _lock_for_migration(self, cur: Any) -> None:  # noqa: B027 - optional hook, a no-op for SQLite
         """Backends that allow concurrent transactions serialise migrations here."""
