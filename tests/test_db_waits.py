@@ -159,7 +159,8 @@ def test_a_bad_lock_timeout_is_one_clear_config_error(value: str) -> None:
     from bot.config import read_environment
     from bot.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=f"BOT_DB_LOCK_TIMEOUT_SECONDS='{value}' is not a number of seconds from more than 0"):
+    wrong = f"BOT_DB_LOCK_TIMEOUT_SECONDS='{value}' is not a number of seconds from more than 0"
+    with pytest.raises(ConfigError, match=wrong):
         read_environment({"BOT_DB_LOCK_TIMEOUT_SECONDS": value})
     assert read_environment({"BOT_DB_LOCK_TIMEOUT_SECONDS": "2.5"}).db_lock_timeout == 2.5
     assert read_environment({}).db_lock_timeout is None
