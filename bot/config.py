@@ -136,6 +136,9 @@ class Config:
     # How long an article's identities are remembered after it was last seen in a feed: an old
     # article that slides back into a feed within this time is recognised and not posted again.
     retention: timedelta = timedelta(days=365)
+    # Categories that say nothing about an article on this site ("Inside", "Weekend"), added to the
+    # built-in multilingual list (bot.compose.stopwords): never made into hashtags.
+    generic_tags: tuple[str, ...] = ()
 
 
 # --- schema: allowed keys per table, with the type each one takes -----------------------------
@@ -179,7 +182,7 @@ _PLATFORM_KEYS: dict[str, _Type] = {
     "quiet_dates": (list, str),
 }
 _TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
-_BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int}
+_BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int, "generic_tags": (list, str)}
 _MIN_INTERVAL = timedelta(seconds=10)
 _FEED_FILE = re.compile(r"\.(xml|rss|atom|json|rdf)$", re.IGNORECASE)  # "feed.xml" is a file, not a host
 # Names editors reach for, and the template field they mean.
@@ -490,7 +493,8 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
                               "remove one of them (a feed may list several platforms)")
         seen[feed.url] = index
     return Config(path=path, feeds=feeds, platforms=platforms, timezone=timezone,
-                  env=env if env is not None else Environment(), retention=timedelta(days=retention_days))
+                  env=env if env is not None else Environment(), retention=timedelta(days=retention_days),
+                  generic_tags=tuple(raw.get("bot", {}).get("generic_tags", ())))
 
 
 def _check_timezone(reader: _Reader, key: str, name: str) -> None:

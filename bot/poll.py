@@ -49,6 +49,7 @@ def compose_spec(config: Config, platform: str, feed: FeedConfig | None = None):
         hashtag_map=dict(p.hashtag_map),
         always_tags=p.always_tags,
         never_tags=p.never_tags,
+        generic_tags=config.generic_tags,
         thread=p.thread,
         thread_max=p.thread_max,
     )

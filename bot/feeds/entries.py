@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
+from bot.feeds.mojibake import repair
 from bot.models import Article, Image
 
 
@@ -36,6 +37,7 @@ class RawEntry:
     guid: str | None = None
     link: str | None = None
     title: str = ""
+    title_is_text: bool = False  # JSON Feed titles are plain text: "<i>" there is literal, not markup
     dates: list[str] = field(default_factory=list)  # published candidates, most trusted first
     updated: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
@@ -158,8 +160,8 @@ class FeedEntry:
                 or first_html_image(self.summary_html, self.base))
 
     def article(self) -> Article:
-        summary = clean_html(self.summary_html) if self.summary_html else ""
-        text = clean_html(self.content_html) if self.content_html else summary
+        summary = repair(clean_html(self.summary_html)) if self.summary_html else ""
+        text = repair(clean_html(self.content_html)) if self.content_html else summary
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
@@ -188,7 +190,7 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
     for v in values:
-        v = " ".join(v.split())
+        v = repair(" ".join(v.split()))
         if v and v.casefold() not in seen:
             seen.add(v.casefold())
             out.append(v)
@@ -198,17 +200,20 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
-def _plain_title(raw: str) -> str:
+def _plain_title(raw: str, is_text: bool = False) -> str:
     """A title as plain text. Titles are one line of inline markup at most, so a tag strip and
     an unescape do (the full cleaner is ~50x slower and titles are read for every entry); a
-    second round handles feeds that escape their markup twice."""
-    if "<" in raw or "&" in raw:
+    second round handles feeds that escape their markup twice. A title that is already text
+    (JSON Feed) keeps its "<" and "&" as written. Double-encoded characters are repaired."""
+    if is_text:
+        raw = unicodedata.normalize("NFC", raw)
+    elif "<" in raw or "&" in raw:
         for _ in range(2):
             raw = html.unescape(_TAG.sub("", raw))
             if "<" not in raw and "&" not in raw:
                 break
         raw = unicodedata.normalize("NFC", raw)
-    return " ".join(raw.split())
+    return repair(" ".join(raw.split()))
 
 
 def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str) -> ParsedFeed:
@@ -218,7 +223,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     titles: list[str] = []
     for raw, guid_ok in zip(raws, usable, strict=True):
         guid = raw.guid if guid_ok else None
-        title = _plain_title(raw.title)
+        title = _plain_title(raw.title, raw.title_is_text)
         titles.append(title)
         # The hash fallback hashes plain text, not HTML, so the lxml and feedparser readers
         # (which sanitise HTML differently) agree on it.
@@ -231,11 +236,11 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
-            url=identity.canonical_url(raw.link) if raw.link else "",
+            url=identity.reader_link(raw.link) if raw.link else "",
             # Atom entries often carry only <updated>: it is the best publication date there is.
             title=title, published=_first_date(raw.dates) or _first_date(raw.updated),
             updated=_first_date(raw.updated),
-            categories=_dedupe(raw.categories), author=(raw.author or None),
+            categories=_dedupe(raw.categories), author=(repair(raw.author) if raw.author else None),
             content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
             media_image=raw.images[0] if raw.images else None, site=meta.title or None,
             language=language,
