@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.config import Config, FeedConfig
+from bot.feeds.kinds import not_an_article
 from bot.models import Article, Draft
 from bot.store.base import FeedState, NewDelivery, SeenArticle, Store
 
@@ -113,7 +114,7 @@ def select_new(
         article = entry.article()
         # A backfill is asked for explicitly, so max age does not apply to it; the other filters do.
         # Judging the article as of its own publication time makes its age zero.
-        reason = feed.filter.reason(article, (article.published or now) if baseline else now)
+        reason = not_an_article(article) or feed.filter.reason(article, (article.published or now) if baseline else now)
         if reason is None:
             chosen.append(article)
         elif not baseline:

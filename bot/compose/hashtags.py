@@ -199,6 +199,8 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     text = f"{title}. {lead}".strip()
     if not text or _CJK_OR_NOSPACE.search(text):
         return ()
+    if not _names_can_be_judged(text, language):
+        return ()
     # A Title Case headline capitalises every word, so it proves nothing about names.
     title_toks, lead_toks = _tokens(title), _tokens(lead)
     title_case = _is_title_case(title)
@@ -286,6 +288,22 @@ def _is_title_case(title: str) -> bool:
     ("The Goal" capitalises its one word either way)."""
     content = [w for w, _ in _tokens(title) if w[:1].isalpha() and not is_stopword(w)]
     return len(content) < 3 or sum(map(_capitalised, content)) >= 0.75 * len(content)
+
+
+# Languages whose nouns decline: a name in the text is mostly not in its dictionary form (a Slovak or
+# Russian name in the instrumental or accusative case is a tag nobody uses), and that cannot be judged
+# without a dictionary. No keyword tags there; the editors' map and the site's categories still give tags.
+_DECLINING = frozenset(
+    "ru uk be sr hr bs sl sk cs pl lt lv et fi hu tr ka hy".split()  # noqa: SIM905
+)
+_CYRILLIC = regex.compile(r"\p{Cyrillic}")
+
+
+def _names_can_be_judged(text: str, language: str | None) -> bool:
+    code = (language or "").split("-")[0].split("_")[0].lower()
+    if code:
+        return code not in _DECLINING
+    return not _CYRILLIC.search(text)  # no language given: Cyrillic text is of a declining language
 
 
 _GERMAN_MARKER_LIST = "der die das und ist nicht mit von den dem des ein eine einen zu auf für sich auch"
