@@ -92,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.logs import setup_logging
 
         config = load_config(args.config)
-        redact = setup_logging(args.log_level, args.log_format, config.secrets())
+        redact = setup_logging(args.log_level, args.log_format, config.secrets(),
+                               to_stderr=bool(getattr(args, "json", False)))
         handler = _COMMANDS[args.command]
         return handler(config, args)
     except ConfigError as exc:
@@ -352,6 +353,7 @@ def _read_feed(config: Any, url: str) -> Any:
 
 def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.config import FeedConfig
+    from bot.feeds.kinds import not_an_article
     from bot.output import count_and_limit, format_draft
     from bot.poll import compose_drafts, feed_platforms
     from bot.progress import Progress
@@ -377,6 +379,10 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
             continue
         platforms = [p for p in feed_platforms(config, feed) if not args.platform or p in args.platform]
         for article in parsed.articles:
+            skip = not_an_article(article)
+            if skip:
+                log.info("feed %s: not previewing %r: %s", feed.name, article.title, skip)
+                continue
             for draft in compose_drafts(config, article, platforms, feed):
                 used, limit = count_and_limit(draft)
                 items.append({

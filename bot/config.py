@@ -158,6 +158,10 @@ class Config:
     # Seconds one fetch (a feed, an article page) may take in all, however slowly the bytes arrive.
     fetch_deadline: float = DEFAULT_FETCH_DEADLINE
 
+    # Categories that say nothing about an article on this site ("Inside", "Weekend"), added to the
+    # built-in multilingual list (bot.compose.stopwords): never made into hashtags.
+    generic_tags: tuple[str, ...] = ()
+
     def secrets(self) -> list[str]:
         """The environment's secrets and the credentials inside feed URLs: what the redaction hides."""
         return self.env.secrets() + [s for feed in self.feeds for s in userinfo_secrets(feed.url)]
@@ -206,7 +210,7 @@ _PLATFORM_KEYS: dict[str, _Type] = {
 }
 _TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
 _BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int, "allow_private": (list, str),
-                               "fetch_deadline": str}
+                               "fetch_deadline": str, "generic_tags": (list, str)}
 _MIN_INTERVAL = timedelta(seconds=10)
 # Upper bounds: beyond them a value is a typo, and some would overflow a date or a database integer.
 MAX_DURATION = timedelta(days=365)
@@ -580,7 +584,8 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
         seen[feed.shown_url] = index
     return Config(path=path, feeds=feeds, platforms=platforms, timezone=timezone,
                   env=env if env is not None else Environment(), retention=timedelta(days=retention_days),
-                  allow_private=allow_private, fetch_deadline=fetch_deadline)
+                  allow_private=allow_private, fetch_deadline=fetch_deadline,
+                  generic_tags=tuple(raw.get("bot", {}).get("generic_tags", ())))
 
 
 def _allow_private(reader: _Reader, entries: list[str] | tuple[str, ...]) -> Allowlist:

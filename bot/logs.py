@@ -97,10 +97,13 @@ class _RedactingFormatter(logging.Formatter):
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
-def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> Redactor:
+def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (),
+                  to_stderr: bool = False) -> Redactor:
+    """`to_stderr`: for commands whose standard output is a document (`--json`), which a log line
+    would break."""
     redact = Redactor(secrets)
     redact_streams(redact)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(sys.stderr if to_stderr else sys.stdout)
     handler.setFormatter(_RedactingFormatter(redact, fmt == "json"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Config, FeedConfig
+from bot.feeds.kinds import not_an_article
 from bot.models import Article, Draft
 from bot.net.policy import Guard, is_web_url
 from bot.redact import reattach_userinfo, strip_userinfo
@@ -66,6 +67,7 @@ def compose_spec(config: Config, platform: str, feed: FeedConfig | None = None):
         hashtag_map=dict(p.hashtag_map),
         always_tags=p.always_tags,
         never_tags=p.never_tags,
+        generic_tags=config.generic_tags,
         thread=p.thread,
         thread_max=p.thread_max,
     )
@@ -129,7 +131,7 @@ def select_new(
             break
         article = entry.article()
         # A backfill is asked for explicitly, so max age does not apply to it; the other filters do.
-        reason = feed.filter.reason(article, now, backfill=baseline)
+        reason = not_an_article(article) or feed.filter.reason(article, now, backfill=baseline)
         if reason is None:
             chosen.append(article)
         elif not baseline:

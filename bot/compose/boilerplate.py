@@ -71,6 +71,42 @@ _PHOTO_CREDIT = regex.compile(
 # "(PMOI / MEK Iran) and (NCRI): ..." — a parenthesised credit, then a colon: the
 # caption style of the seed's site, and of agency captions in general.
 _PAREN_PREFIX = regex.compile(r"^\([^()]{1,40}\)(?:\s*(?:and|&|,|/|et|und|y)?\s*\([^()]{1,40}\))*\s*[:：]", _I)
+# Whole paragraphs that are never the article: a protected post's stand-in, a podcast's episode
+# navigation ("Listen to Episode #11 | Watch Episode #11 | Transcript"), licence lines of guest posts.
+_NOT_PROSE = regex.compile(
+    r"^there is no excerpt because this is a protected post\.?$"
+    r"|^(?:(?:listen(?: to)?|watch|download|subscribe(?: on| to)?|transcript|show notes|play|stream)\b[^|•·]{0,60}"
+    r"(?:[|•·]\s*|$)){2,}$"
+    r"|\b(?:is|are) licen[sc]ed under (?:a |the )?(?:creative commons|cc[- ]by|mit|gnu|apache)"
+    r"|^(?:licen[sc]e|lizenz|licence)\s*[:：]\s*(?:cc|creative commons)"
+    r"|\brepublished (?:from|with permission)\b.{0,80}\b(?:under|licen[sc]e)",
+    _I,
+)
+# What some feeds glue to the end of the excerpt itself, in the same paragraph: cut it off.
+_TAIL = regex.compile(
+    r"\s*(?:\bthe post\b.{1,300}?\bappeared first on\b.{1,200}$"  # WordPress (Yoast) back-link
+    r"|\bsubmitted by\s+/?u/\S+.*$"  # Reddit: "submitted by /u/name to /r/sub [link] [comments]"
+    r"|\[link\]\s*\[comments\]\s*$"
+    r"|\[(?:…|\.\.\.|&hellip;)\]\s*$"  # WordPress's excerpt teaser "[…]"
+    r"|\b(?:continue reading|read more|weiterlesen|lire la suite|leer más|leia mais)\b[^.!?]{0,120}$)",
+    _I | regex.DOTALL,
+)
+_CUT_OFF = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*\s+[^.!?…。！？؟۔।]*$")
+
+
+def strip_tail(text: str) -> str:
+    """The paragraph without a teaser or back-link glued to its end. After a "[…]" teaser the
+    sentence it cut is dropped too: it is not whole."""
+    match = _TAIL.search(text)
+    if match is None:
+        return text
+    head = text[: match.start()].rstrip()
+    if match.group(0).lstrip().startswith("[") and not _SENTENCE_END.search(head):
+        cut = _CUT_OFF.search(head)
+        head = head[: cut.start() + 1].rstrip() if cut else ""
+    return head
+
+
 _SENTENCE_END = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*$")
 
 
@@ -100,7 +136,7 @@ def _is_heading(text: str) -> bool:
 
 def _is_boilerplate(text: str) -> bool:
     n = len(words(text))
-    if _LABEL_LINE.search(text) or _WP_FOOTER.search(text) or _SHARE_ONLY.search(text):
+    if _LABEL_LINE.search(text) or _WP_FOOTER.search(text) or _SHARE_ONLY.search(text) or _NOT_PROSE.search(text):
         return True
     if n <= 40 and (_FOLLOW.search(text) or _COPYRIGHT.search(text) or _CREDIT.search(text)):
         return True
@@ -119,6 +155,7 @@ def article_paragraphs(text: str, title: str) -> tuple[Paragraph, ...]:
     title_key = normalise_for_compare(title)
     kept: list[Paragraph] = []
     for para in raw:
+        para = strip_tail(para)
         key = normalise_for_compare(para)
         if not key or key == title_key or _is_boilerplate(para):
             continue

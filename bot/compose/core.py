@@ -5,6 +5,7 @@ from __future__ import annotations
 import regex  # type: ignore[import-untyped]
 
 from bot.bounds import bound_article
+from bot.compose import xtext
 from bot.compose.clean import clean_html, clean_text, looks_like_html
 from bot.compose.fit import Fitter, fit_post
 from bot.compose.hashtags import Tag, choose_hashtags
@@ -20,7 +21,6 @@ from bot.net.policy import is_web_url
 __all__ = ["compose"]
 
 _WS = regex.compile(r"\s+")
-_EXISTING_TAG = regex.compile(r"(?<![\p{L}\p{N}_&])[#＃]([\p{L}\p{M}\p{N}_\u200c\u200d]+)")
 
 
 def _one_line(text: str) -> str:
@@ -75,6 +75,10 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
     want_summary = "summary" in used or (spec.thread and rules.threads)
     ranked = ranked_sentences(body, title, article.language) if want_summary else ()
     limit = spec.max_hashtags if spec.max_hashtags is not None else rules.default_max_hashtags
+    existing = xtext.extract_hashtags(title)  # linked ones only: "#4" is no hashtag
+    # A headline that carries its own hashtags uses up slots of the limit: three tags plus one in
+    # the title reads as four.
+    limit = max(0, limit - len(existing))
     tags: list[Tag] = []
     if limit > 0 and ("hashtags" in used or spec.hashtag_mode == "inline"):
         tags = choose_hashtags(
@@ -85,7 +89,8 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
             language=article.language,
             spec=spec,
             limit=limit,
-            existing=_EXISTING_TAG.findall(title),
+            existing=existing,
+            site=article.site,
         )
 
     thread: tuple[str, ...] = ()
@@ -110,7 +115,5 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
 
 def _tags_in(text: str, thread: tuple[str, ...], tags: list[Tag]) -> list[Tag]:
     """The chosen tags that the final post(s) actually carry as linked hashtags."""
-    from bot.compose import xtext
-
     found = {h.lstrip("#").casefold() for post in (text, *thread) for h in xtext.extract_hashtags(post)}
     return [t for t in tags if t.name.casefold() in found]

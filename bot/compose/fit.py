@@ -14,7 +14,7 @@ from bot.compose.hashtags import Tag
 from bot.compose.inline import place_inline
 from bot.compose.rules import NetworkRules
 from bot.compose.spec import ComposeSpec
-from bot.compose.summarize import Sentence, in_order
+from bot.compose.summarize import Sentence, in_order, points_back
 from bot.compose.template import Token, render
 from bot.compose.text import cut_to_fit
 
@@ -76,9 +76,10 @@ def fit_with_tags(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: i
     summary = in_order(chosen)
     text = fitter.render(title, summary, tags)
     if fitter.fits(text):
-        if not chosen and ranked:
+        first = opener(ranked)
+        if not chosen and first is not None:
             # No whole sentence fits: cut the best one at a word, if there is room to say anything.
-            partial = cut_summary(fitter, title, ranked[0].text, tags)
+            partial = cut_summary(fitter, title, first.text, tags)
             if partial:
                 return fitter.render(title, partial, tags)
         return text
@@ -92,19 +93,25 @@ def fit_with_tags(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: i
 
 def choose_summary(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: int, tags: list[Tag]) -> list[Sentence]:
     """The best sentence, then the good sentences that follow it in the article, while
-    the post fits: a continuous excerpt reads like the editor's own, a patchwork does not."""
+    the post fits: a continuous excerpt reads like the editor's own, a patchwork does not.
+    A sentence that leans on the one before it ("..., she said.") comes only with that one."""
     if k <= 0 or not ranked:
         return []
-    best = ranked[0]
+    best = opener(ranked)
+    if best is None:
+        return []
     # Beyond the first, only sentences nearly as good as the best: a weak extra
     # sentence makes a post worse, not fuller.
-    good = sorted((s for s in ranked[1:] if s.score >= best.score - 0.35), key=lambda s: s.position)
+    good = sorted((s for s in ranked if s is not best and s.score >= best.score - 0.35), key=lambda s: s.position)
     after = [s for s in good if s.position > best.position]
     before = [s for s in good if s.position < best.position][::-1]
     chosen: list[Sentence] = []
     for cand in [best, *after, *before]:
         if len(chosen) >= k:
             break
+        if cand is not best and cand.position > 0 and points_back(cand.text) \
+                and not any(c.position == cand.position - 1 for c in chosen):
+            continue  # what it points at is not in the excerpt
         trial = [*chosen, cand]
         summary = in_order(trial)
         if not fitter.summary_ok(summary) or not fitter.fits(fitter.render(title, summary, tags)):
@@ -113,6 +120,11 @@ def choose_summary(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: 
             break  # skipping a sentence to take a later one would leave a gap in the excerpt
         chosen = trial
     return chosen
+
+
+def opener(ranked: tuple[Sentence, ...]) -> Sentence | None:
+    """The best sentence that can stand first: the lead, or one that does not lean on another."""
+    return next((s for s in ranked if s.position == 0 or not points_back(s.text)), None)
 
 
 def cut_summary(fitter: Fitter, title: str, sentence: str, tags: list[Tag]) -> str:

@@ -107,9 +107,11 @@ def choose_hashtags(
     limit: int,
     existing: Iterable[str] = (),
     opening: str = "",
+    site: str | None = None,
 ) -> list[Tag]:
     """Up to `limit` tags, most trusted first. `existing`: hashtags already in the text;
-    `opening`: the start of the article, where the editors' keywords are looked for."""
+    `opening`: the start of the article, where the editors' keywords are looked for;
+    `site`: the site's own name, never a tag of its own articles."""
     never = {t.strip().lstrip("#").casefold() for t in spec.never_tags}
     never |= {t.replace(" ", "").casefold() for t in never}
     seen = {t.lstrip("#").casefold() for t in existing}
@@ -139,16 +141,31 @@ def choose_hashtags(
             if key.strip() and _phrase_in(key.strip(), context):
                 add(_editor_tag(value, key.split()))
 
+    # What the editors' map and list say stays theirs; the site's categories and keywords must
+    # also not be generic words of the editors' list or the site's own name.
+    generic = _folded_forms([*spec.generic_tags, *([site] if site else [])])
     for cat in cats:
         for phrase in _category_phrases(cat):
-            add(to_hashtag(phrase))
+            tag = to_hashtag(phrase)
+            if tag is not None and not _folded_forms([phrase, tag.name]) & generic:
+                add(tag)
 
     if spec.keyword_hashtags and len(chosen) < limit:
         for phrase in keywords(title, lead, language):
             tag = to_hashtag(phrase)
-            if tag is not None and len(tag.name) <= MAX_KEYWORD_TAG_CHARS:
+            if tag is not None and len(tag.name) <= MAX_KEYWORD_TAG_CHARS and not _folded_forms([phrase]) & generic:
                 add(tag)
     return chosen
+
+
+def _folded_forms(phrases: Iterable[str]) -> set[str]:
+    """Each phrase case-folded, as written and without spaces or '#' ("Example News", "ExampleNews")."""
+    out: set[str] = set()
+    for phrase in phrases:
+        folded = " ".join(phrase.strip().lstrip("#＃").split()).casefold()
+        if folded:
+            out |= {folded, folded.replace(" ", "")}
+    return out
 
 
 def _category_phrases(category: str) -> list[str]:
@@ -182,6 +199,8 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     text = f"{title}. {lead}".strip()
     if not text or _CJK_OR_NOSPACE.search(text):
         return ()
+    if not _names_can_be_judged(text, language):
+        return ()
     # A Title Case headline capitalises every word, so it proves nothing about names.
     title_toks, lead_toks = _tokens(title), _tokens(lead)
     title_case = _is_title_case(title)
@@ -190,7 +209,7 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     import yake  # lazy: numpy/networkx cost ~130 ms to import; the CLI must start fast
 
     lang = (language or "en").split("-")[0].split("_")[0].lower() or "en"
-    extractor = yake.KeywordExtractor(lan=lang, n=3, top=15, dedupLim=0.8)
+    extractor = yake.KeywordExtractor(lan=lang, n=3, top=15, dedupLim=0.8, stopwords=_yake_stopwords(lang))
     try:
         found = extractor.extract_keywords(text)
     except Exception:  # YAKE has failed on odd inputs (no words); a tag is never worth a crash
@@ -222,6 +241,28 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=64)
+def _yake_stopwords(lang: str) -> frozenset[str] | None:
+    """YAKE's own stop-word list for `lang`, read here: YAKE reads it itself too, but prints a warning
+    to standard output for the lists that are not UTF-8 (Slovak, Lithuanian), which breaks
+    `bot preview --json`. None: let YAKE choose (its layout changed, or no list for `lang`)."""
+    from importlib import resources
+
+    try:
+        folder = resources.files("yake.core") / "StopwordsList"
+        entry = folder / f"stopwords_{lang[:2]}.txt"
+        if not entry.is_file():
+            entry = folder / "stopwords_noLang.txt"
+        data = entry.read_bytes()
+    except (ModuleNotFoundError, OSError):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("iso-8859-1")  # what YAKE itself falls back to
+    return frozenset(text.lower().split("\n"))
+
+
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}_\u200c\u200d'’\-]*")
 _SENTENCE_GAP = regex.compile(r"[.!?:;。！？؟]")
 
@@ -247,6 +288,22 @@ def _is_title_case(title: str) -> bool:
     ("The Goal" capitalises its one word either way)."""
     content = [w for w, _ in _tokens(title) if w[:1].isalpha() and not is_stopword(w)]
     return len(content) < 3 or sum(map(_capitalised, content)) >= 0.75 * len(content)
+
+
+# Languages whose nouns decline: a name in the text is mostly not in its dictionary form (a Slovak or
+# Russian name in the instrumental or accusative case is a tag nobody uses), and that cannot be judged
+# without a dictionary. No keyword tags there; the editors' map and the site's categories still give tags.
+_DECLINING = frozenset(
+    "ru uk be sr hr bs sl sk cs pl lt lv et fi hu tr ka hy".split()  # noqa: SIM905
+)
+_CYRILLIC = regex.compile(r"\p{Cyrillic}")
+
+
+def _names_can_be_judged(text: str, language: str | None) -> bool:
+    code = (language or "").split("-")[0].split("_")[0].lower()
+    if code:
+        return code not in _DECLINING
+    return not _CYRILLIC.search(text)  # no language given: Cyrillic text is of a declining language
 
 
 _GERMAN_MARKER_LIST = "der die das und ist nicht mit von den dem des ein eine einen zu auf für sich auch"

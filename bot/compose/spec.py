@@ -62,6 +62,8 @@ class ComposeSpec:
     hashtag_map: Mapping[str, str] = field(default_factory=FrozenMap)
     always_tags: tuple[str, ...] = ()
     never_tags: tuple[str, ...] = ()
+    # Categories that describe the site, not the article, beyond the built-in list (stopwords.GENERIC_TAGS).
+    generic_tags: tuple[str, ...] = ()
     # Opt-in: a long summary becomes a numbered thread of at most thread_max posts.
     thread: bool = False
     thread_max: int = 4
@@ -78,3 +80,4 @@ class ComposeSpec:
             object.__setattr__(self, "hashtag_map", FrozenMap(self.hashtag_map))
         object.__setattr__(self, "always_tags", tuple(self.always_tags))
         object.__setattr__(self, "never_tags", tuple(self.never_tags))
+        object.__setattr__(self, "generic_tags", tuple(self.generic_tags))

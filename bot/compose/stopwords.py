@@ -53,6 +53,16 @@ GENERIC_TAGS = frozenset(
     |january|february|march|april|may|june|july|august|september|october|november|december
     |section|rubrik|rubrique|sección|seção|sezione|раздел|рубрика|category|categories|tag|tags
     |monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|year|report|reports
+    |unkategorisiert|nicht kategorisiert|ohne kategorie|sonstiges|neuigkeiten|meldungen|startseite
+    |sans catégorie|aucune|aucun|divers|général|generale|generali|varie|varios|general news|geral|gerais
+    |sin categoria|sin categorizar|sem categoria|generico|algemeen|nieuws|overig|ongecategoriseerd
+    |bez kategorii|ogólne|aktualności|wiadomości|nezaradené|nezařazené|správy|zprávy|novinky|aktuality
+    |статьи|статья|тема|темы|разное|без категории|главное|общее|новини|статті|різне|без категорії
+    |haberler|genel|kategorisiz|gündem|عمومی|خبر|مقالات|مقاله|یادداشت|عام|مقالات|غير مصنف|כללי|מאמרים
+    |ニュース|未分類|お知らせ|新闻|新聞|未分类|资讯|뉴스|기타|समाचार|सामान्य|ข่าว|tin tức|berita|umum
+    |main|top|trending|editor's picks|editors picks|editors' picks|must read|must-read|highlights|spotlight
+    |sponsored|sponsored content|advertisement|advertorial|ad|ads|promoted|partner content|paid post
+    |announcements|announcement|newsletter|rss|feed|all|default|misc.|random|stuff|thoughts|notes|links
     """,
         "|",
     )

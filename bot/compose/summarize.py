@@ -19,7 +19,7 @@ from bot.compose.boilerplate import article_paragraphs, normalise_for_compare
 from bot.compose.stopwords import is_stopword
 from bot.compose.text import join_sentences, paragraphs, sentences, words
 
-__all__ = ["Sentence", "in_order", "lead_paragraph", "opening", "ranked_sentences", "summary_source"]
+__all__ = ["Sentence", "in_order", "lead_paragraph", "opening", "points_back", "ranked_sentences", "summary_source"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,20 @@ _DANGLING = regex.compile(
     r"|as a result|for example|for instance|mais|et|donc|cependant|aber|und|doch|pero|sin embargo|y|ma|però)\b",
     regex.IGNORECASE,
 )
+# A pronoun as the subject of a quote's attribution ('"...," she said.') also points back.
+_ATTRIBUTION = regex.compile(
+    r"\b(?:he|she|they|it|il|elle|ils|er|sie|él|ella)\s+(?:said|says|added|adds|told|noted|explained|wrote"
+    r"|continued|insisted|argued|a dit|a déclaré|a ajouté|sagte|fügte|dijo|añadió)\b",
+    regex.IGNORECASE,
+)
+
+
+def points_back(sentence: str) -> bool:
+    """True when the sentence leans on the one before it ("However, ...", "..., she said."):
+    a summary may show it only together with that sentence."""
+    return bool(_DANGLING.match(sentence) or _ATTRIBUTION.search(sentence))
+
+
 _TEASER = regex.compile(r"\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?:…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)
 _ENDS_SENTENCE = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]」』]*$")
 # "MOSCOU, 24 SET (ANSA) - " / "Quito, 24 Set 2018 (AFP) - ": the wire's dateline is
@@ -92,7 +106,7 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
         centrality = sum(math.log1p(tf[w]) for w in set(bag)) / (math.log1p(top) * max(len(set(bag)), 1))
         overlap = len(title_words & set(bag)) / len(title_words) if title_words else 0.0
         score = 0.55 * position + 0.25 * overlap + 0.2 * centrality
-        if _DANGLING.match(s):
+        if i and points_back(s):
             score -= 0.25
         if n_words < 6:
             score -= 0.3

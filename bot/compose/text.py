@@ -37,7 +37,9 @@ _SPLIT = regex.compile(
 _ABBREVIATION_LIST = (
     "mr mrs ms dr prof st sr jr vs etc eg ie cf al no nos vol pp gen gov sen rep col lt sgt capt cmdr adm rev "
     "hon inc ltd co corp dept univ est approx fig jan feb mar apr jun jul aug sep sept oct nov dec mt ft "
-    "u.s u.k e.g i.e a.m p.m z.b bzw usw ca nr dh s.a sr.a sra srta av mme mlle m"
+    "u.s u.k e.g i.e a.m p.m z.b bzw usw ca nr dh s.a sr.a sra srta av mme mlle m "
+    # US state abbreviations of the AP style ("state Del. Jane Doe"), but none that is also a word.
+    "ariz calif colo conn del fla ga kan ky md mich minn mont neb nev okla penn tenn vt wis wyo"
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
 _WORD = regex.compile(
@@ -47,6 +49,9 @@ _WORD = regex.compile(
 _GRAPHEME = regex.compile(r"\X")
 _CJK_CHAR = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
 _CJK_LETTER = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_HAN = regex.compile(r"\p{Han}")
+_HIRAGANA = regex.compile(r"\p{Hiragana}")
+_KATAKANA = regex.compile(r"[\p{Katakana}ー]")
 # Never leave these dangling at the end of a cut text.
 _JUNK_RUN = regex.compile(rf"[\s,;:、，；：\-–—/|·•({regex.escape(_OPENERS)}]+")
 
@@ -154,33 +159,58 @@ def graphemes(text: str) -> list[str]:
     return list(_GRAPHEME.findall(text))
 
 
-def _cut_points(text: str) -> list[int]:
-    """Indices where text[:i] ends on a word boundary: before whitespace, or between
-    two ideographs/kana (CJK has no spaces, and any ideograph boundary is a word one)."""
-    points: list[int] = []
+_CJK_PAUSE = "。、！？，；：｡､"  # where a CJK sentence or clause may be cut
+
+
+def _script(ch: str) -> str:
+    if _HAN.match(ch):
+        return "han"
+    if _HIRAGANA.match(ch):
+        return "hiragana"
+    if _KATAKANA.match(ch):
+        return "katakana"
+    return "other"
+
+
+def _cut_points(text: str) -> tuple[list[int], list[int], list[int]]:
+    """Indices where text[:i] may end, best kind first: (1) before whitespace or after a CJK
+    pause mark (。、！？), (2) where a CJK script changes (kanji to kana), (3) between any two
+    ideographs or kana. A word, URL, hashtag, emoji sequence or grapheme is never split."""
+    words: list[int] = []
+    scripts: list[int] = []
+    chars: list[int] = []
     prev_space = True
     for i, ch in enumerate(text):
         if ch.isspace():
             if not prev_space:
-                points.append(i)
+                words.append(i)
             prev_space = True
             continue
-        if not prev_space and i and _CJK_LETTER.match(ch) and _CJK_CHAR.match(text[i - 1]):
-            points.append(i)
+        if i and text[i - 1] in _CJK_PAUSE:
+            words.append(i)
+        elif not prev_space and i and _CJK_LETTER.match(ch) and _CJK_CHAR.match(text[i - 1]):
+            (scripts if _script(ch) != _script(text[i - 1]) else chars).append(i)
         prev_space = False
-    return points
+    return words, scripts, chars
 
 
 def cut_to_fit(text: str, fits: Callable[[str], bool], ellipsis: str = ELLIPSIS) -> str:
-    """The longest prefix of `text` cut at a word boundary, plus `ellipsis`, for which
-    `fits` holds; `text` itself if it fits; "" if not even one word fits.
+    """The longest prefix of `text` cut at the best kind of boundary that leaves something,
+    plus `ellipsis`, for which `fits` holds; `text` itself if it fits; "" if nothing fits.
 
-    Cutting only at whitespace or between ideographs means a word, URL, hashtag,
-    emoji sequence or grapheme cluster is never split.
+    A Japanese or Chinese title is cut at its last pause mark that fits, else where the script
+    changes, and only then between two characters.
     """
     if fits(text):
         return text
-    ends = _head_ends(text)
+    for points in _cut_points(text):
+        best = _longest_fitting(text, _head_ends(text, points), fits, ellipsis)
+        if best:
+            return best
+    return ""
+
+
+def _longest_fitting(text: str, ends: list[int], fits: Callable[[str], bool], ellipsis: str) -> str:
     lo, hi, best = 0, len(ends) - 1, ""
     # Length grows with the prefix, so binary search keeps this O(log n) counts; only the
     # prefixes it tries are built (building every one made a long title quadratic).
@@ -194,13 +224,13 @@ def cut_to_fit(text: str, fits: Callable[[str], bool], ellipsis: str = ELLIPSIS)
     return best
 
 
-def _head_ends(text: str) -> list[int]:
+def _head_ends(text: str, points: list[int]) -> list[int]:
     """Distinct ends of the cut candidates, in order: each cut point moved back over the
     punctuation and spaces that must not dangle at the end of a cut. One pass, linear."""
     runs = iter(_JUNK_RUN.finditer(text))
     run = next(runs, None)
     ends: list[int] = []
-    for i in _cut_points(text):
+    for i in points:
         while run is not None and run.end() < i:
             run = next(runs, None)
         # text[:i] ends inside (or at the end of) this run of junk: the head stops where it starts.

@@ -28,6 +28,7 @@ from bot.bounds import (
 )
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
+from bot.feeds.mojibake import repair
 from bot.models import Article, Image
 
 
@@ -45,6 +46,7 @@ class RawEntry:
     guid: str | None = None
     link: str | None = None
     title: str = ""
+    title_is_text: bool = False  # JSON Feed titles are plain text: "<i>" there is literal, not markup
     dates: list[str] = field(default_factory=list)  # published candidates, most trusted first
     updated: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
@@ -158,6 +160,8 @@ class FeedEntry:
     language: str | None = None
     # No usable guid, and a link other entries of the feed share: known by its content instead.
     link_shared: bool = False
+    # The link a reader clicks: `url` (the canonical form identity uses) with the article's own #fragment.
+    link: str = ""
 
     def scoped(self, feed_id: str) -> FeedEntry:
         """This entry with its identities as the store keys them (`identity.scoped`)."""
@@ -178,10 +182,10 @@ class FeedEntry:
 
     def article(self) -> Article:
         # Cleaning is linear but slow (pure Python): a 10 MB description is clipped first.
-        summary = clean_html(self.summary_html[:MAX_HTML_CHARS]) if self.summary_html else ""
-        text = clean_html(self.content_html[:MAX_HTML_CHARS]) if self.content_html else summary
+        summary = repair(clean_html(self.summary_html[:MAX_HTML_CHARS])) if self.summary_html else ""
+        text = repair(clean_html(self.content_html[:MAX_HTML_CHARS])) if self.content_html else summary
         return Article(
-            key=self.key, feed_url=self.feed_url, url=self.url, title=self.title, text=text,
+            key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
             image=self.image(), author=self.author, site=self.site, language=self.language,
             aliases=self.aliases,
@@ -208,7 +212,7 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
     for v in values:
-        v = clip(" ".join(v[: 4 * MAX_CATEGORY_CHARS].split()), MAX_CATEGORY_CHARS)
+        v = clip(repair(" ".join(v[: 4 * MAX_CATEGORY_CHARS].split())), MAX_CATEGORY_CHARS)
         if v and v.casefold() not in seen:
             seen.add(v.casefold())
             out.append(v)
@@ -220,17 +224,20 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
-def _plain_title(raw: str) -> str:
+def _plain_title(raw: str, is_text: bool = False) -> str:
     """A title as plain text. Titles are one line of inline markup at most, so a tag strip and
     an unescape do (the full cleaner is ~50x slower and titles are read for every entry); a
-    second round handles feeds that escape their markup twice."""
-    if "<" in raw or "&" in raw:
+    second round handles feeds that escape their markup twice. A title that is already text
+    (JSON Feed) keeps its "<" and "&" as written. Double-encoded characters are repaired."""
+    if is_text:
+        raw = unicodedata.normalize("NFC", raw)
+    elif "<" in raw or "&" in raw:
         for _ in range(2):
             raw = html.unescape(_TAG.sub("", raw))
             if "<" not in raw and "&" not in raw:
                 break
         raw = unicodedata.normalize("NFC", raw)
-    return " ".join(raw.split())
+    return repair(" ".join(raw.split()))
 
 
 def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str) -> ParsedFeed:
@@ -246,7 +253,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
         guid = raw.guid if guid_ok else None
         link = raw.link if link_ok else None
         shared.append(not guid and bool(canon) and not link_ok)
-        title = _plain_title(raw.title)
+        title = _plain_title(raw.title, raw.title_is_text)
         titles.append(title)
         # The hash fallback hashes plain text, not HTML, so the lxml and feedparser readers
         # (which sanitise HTML differently) agree on it.
@@ -259,11 +266,12 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
-            url=canon,
+            url=canon, link=identity.reader_link(raw.link) if raw.link else "",
             # Atom entries often carry only <updated>: it is the best publication date there is.
             title=clip(title, MAX_TITLE_CHARS), published=_first_date(raw.dates) or _first_date(raw.updated),
             updated=_first_date(raw.updated),
-            categories=_dedupe(raw.categories), author=clip(raw.author, MAX_NAME_CHARS) if raw.author else None,
+            categories=_dedupe(raw.categories),
+            author=clip(repair(raw.author), MAX_NAME_CHARS) if raw.author else None,
             content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
             media_image=raw.images[0] if raw.images else None, site=meta.title or None,
             language=language, link_shared=link_shared,

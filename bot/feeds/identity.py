@@ -46,6 +46,16 @@ def canonical_url(url: str) -> str:
     return _canonical(url)
 
 
+def reader_link(url: str) -> str:
+    """The link a post carries: the canonical form (no tracking parameters), but with the
+    article's own #fragment, which identity drops and a reader clicking the link must not lose."""
+    canonical = canonical_url(url)
+    if "#" in canonical or "#" not in url:
+        return canonical
+    fragment = url.strip().split("#", 1)[1]
+    return f"{canonical}#{fragment}" if fragment else canonical
+
+
 @lru_cache(maxsize=4096)
 def _canonical(url: str) -> str:
     try:

@@ -40,7 +40,7 @@ def read_json(text: str, feed: str) -> tuple[FeedMeta, list[RawEntry]]:
         e.guid = (str(ident).strip() or None) if isinstance(ident, str | int) and ident is not True else None
         e.link = absolute(_str(item.get("url")) or _str(item.get("external_url")), base)
         title = _str(item.get("title")) or ""
-        e.title = html.escape(title, quote=False)  # JSON Feed titles are plain text
+        e.title, e.title_is_text = title, True  # JSON Feed titles are plain text
         content_html = _str(item.get("content_html"))
         content_text = _str(item.get("content_text"))
         e.content = content_html or (html.escape(content_text, quote=False) if content_text else None)

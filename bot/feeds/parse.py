@@ -69,7 +69,17 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
     except etree.LxmlError as exc:
         return _read_broken(text, feed_url, str(exc))
     meta, raws = read_tree(root, feed_url)
+    if _needs_site_base(feed_url, meta.site_url):
+        assert meta.site_url is not None
+        meta, raws = read_tree(parse_tree(data, meta.site_url), feed_url)
     return build_feed(meta, raws, feed_url, "lxml")
+
+
+def _needs_site_base(feed_url: str, site_url: str | None) -> bool:
+    """A feed read from a file has no web address of its own: its relative links belong to the
+    site the channel names, never to the folder the file happens to be in."""
+    return not feed_url.startswith(("http://", "https://")) and bool(site_url) and \
+        str(site_url).startswith(("http://", "https://"))
 
 
 def _utf8_body(body: bytes, text: str) -> bytes:

@@ -1,0 +1,49 @@
+"""Entries that are not articles: nothing an organisation would post in its own voice.
+
+A password-protected post (WordPress titles it "Protected: ..." and gives no text), an
+advertising entry slipped into the feed, an item with neither title nor text. `bot run`
+skips them with a log line, and `bot preview` skips them too, so it shows what would go out.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from bot.models import Article
+
+__all__ = ["not_an_article"]
+
+_PROTECTED = re.compile(r"^(?:protected|private|geschützt|privat|protégé|privé|protegido|privado|protetto"
+                        r"|privato|защищено|личное)\s*[:：]", re.IGNORECASE)
+_PROTECTED_TEXT = re.compile(r"^there is no excerpt because this is a protected post\.?$", re.IGNORECASE)
+_AD_LABEL = re.compile(
+    r"^(?:featured advertiser|sponsored(?: post| content)?|advertisement|advertorial|paid (?:post|content)"
+    r"|promoted|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|реклама|تبلیغات|إعلان|広告|广告)\b",
+    re.IGNORECASE,
+)
+# Hosts that serve advertising, never an article of the organisation's own.
+_AD_HOST = re.compile(
+    r"(?:^|\.)(?:doubleclick\.net|googleadservices\.com|googlesyndication\.com|adservice\.google\.[a-z.]+"
+    r"|adnxs\.com|adform\.net|taboola\.com|outbrain\.com|criteo\.com|pubmatic\.com|rubiconproject\.com)$"
+    r"|^(?:ads?|adserver|adclick|adclk|banners?|track\.adform)\.",
+    re.IGNORECASE,
+)
+
+
+def not_an_article(article: Article) -> str | None:
+    """Why this entry is not an article (for the log line), or None when it is one."""
+    title, text = article.title.strip(), article.text.strip()
+    if not title and not text:
+        return "empty item (no title, no text)"
+    if _PROTECTED.match(title) or _PROTECTED_TEXT.match(text):
+        return "password-protected post"
+    if _AD_LABEL.match(title) or any(_AD_LABEL.match(c) and len(c) <= 40 for c in article.categories):
+        return "advertising entry"
+    try:
+        host = urlsplit(article.url).hostname or ""
+    except ValueError:
+        host = ""
+    if host and _AD_HOST.search(host):
+        return f"advertising entry (links to the ad server {host})"
+    return None
