@@ -30,6 +30,8 @@ class PostgresStore(SqlStore):
     real_type = "DOUBLE PRECISION"
     serial_type = "BIGSERIAL PRIMARY KEY"
     max_function = "GREATEST"
+    # clock_timestamp(), not now(): now() is the transaction's start, and a claim may wait for a lock.
+    now_expression = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
 
     def __init__(self, url: str) -> None:
         self._url = normalise_url(url)
