@@ -22,9 +22,11 @@ connection (a Postgres restart, pg_terminate_backend, a pooler) while its holder
 whereas a lease tells the holder on its next renewal that it lost the row. One mechanism for both
 backends, with one failure mode to reason about.
 A holder that was paused (a stopped process, a long GC pause) and lost its lease meanwhile must not
-send: it renews synchronously right before every publish and every thread part, and stops on
-LeaseLost; the worker that took over looks the post up first. What no lease can close is a pause
-between that renewal and the request leaving the machine (a few lines of code).
+send: it renews synchronously right before every publish and every thread part, and the HTTP adapter
+checks again right before each request that writes (bot.platforms.http.before_each_write: if no beat
+confirmed the lease in the last third of it, renew first); LeaseLost stops the send. The worker that
+took over looks the post up first. What no lease can close is a pause between that last check and
+the request's bytes leaving (microseconds): only a platform-side idempotency key could.
 A database error while settling leaves the row in flight, uncertain and with its lease ended (or,
 if even that fails, unrenewed): it is looked up before it is ever sent again, never stuck.
 
@@ -53,6 +55,7 @@ from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimit
 from bot.models import Draft, Image, PostResult
 from bot.platforms.base import Platform
 from bot.platforms.dryrun import DryRunPlatform
+from bot.platforms.http import before_each_write
 from bot.retries import Tuning, retry_delay
 from bot.store.base import DRY_RUN, POSTED, Delivery, Store
 
@@ -238,6 +241,7 @@ class Heartbeat:
     def __init__(self, store: Store, d: Delivery, owner: str, lease_seconds: float) -> None:
         self.store, self.d, self.owner, self.lease_seconds = store, d, owner, lease_seconds
         self.lost = threading.Event()
+        self._confirmed = time.monotonic()  # when the lease was last known ours (the claim, then each renewal)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{d.platform}-{d.id}", daemon=True)
 
@@ -259,7 +263,7 @@ class Heartbeat:
         row is no longer ours, so nothing more is sent."""
         if self.lost.is_set() or self._stop.is_set():
             raise LeaseLost()
-        d = self.d
+        d, asked = self.d, time.monotonic()
         if parts is None:
             ok = self.store.renew_lease(d.id, self.owner, self.lease_seconds)
         else:
@@ -267,16 +271,27 @@ class Heartbeat:
         if not ok:
             self.lost.set()
             raise LeaseLost()
+        self._confirmed = asked
+
+    def check(self) -> None:
+        """Right before a request leaves (bot.platforms.http): when no beat has confirmed the lease lately,
+        this process may have been frozen past it, so renew first; LeaseLost stops the request."""
+        if self.lost.is_set():
+            raise LeaseLost()
+        if time.monotonic() - self._confirmed > self.lease_seconds / 3:
+            self.renew()
 
     def _beat(self) -> None:
         d = self.d
         while not self._stop.wait(self.lease_seconds / 3):
             try:
+                asked = time.monotonic()
                 if not self.store.renew_lease(d.id, self.owner, self.lease_seconds):
                     self.lost.set()
                     log.warning("%s: %s is no longer ours (the lease lapsed and another worker took it over)",
                                 d.platform, d.article_key)
                     return
+                self._confirmed = asked
             except Exception as exc:  # StoreError or a bug: keep beating, the lease has slack for two misses
                 log.warning("%s: could not renew the lease of %s (%s); trying again", d.platform, d.article_key,
                             exc)
@@ -307,7 +322,8 @@ class Sender:
             if d.uncertain:
                 self._recover()
             self.beat.renew()  # ours right now, however long the lookup or a pause took: else send nothing
-            result = self.platform.publish(self.draft, self.parts, self._record_part)
+            with before_each_write(self.beat.check):
+                result = self.platform.publish(self.draft, self.parts, self._record_part)
         except LeaseLost:
             log.warning("%s: %s was taken over by another worker mid-post; it will look the post up",
                         d.platform, d.article_key)

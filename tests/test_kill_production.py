@@ -1,0 +1,241 @@
+"""Kill tests with production timings: no BOT_* tuning variable is set, so the lease is the real 20 s and the
+backoff the real 30 s. `bot run --once` processes are SIGKILLed at random moments while the fake APIs take SLOW
+seconds per post (so many kills land mid-call, outcome unknown), then runs go on until done. Every article must
+be on each network exactly once, in publication order, nothing refused as a duplicate, and posting must never
+stall for more than 30 s after a kill while posts are due: with the old 300 s lease, every kill mid-post held
+its platform for five minutes.
+
+The stall after a kill is measured from the kill to the next post that reached that network (the fakes' own
+time stamps), for each network that still had posts to make; the figures are printed to be quoted.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.fakes.feed_server import FeedServer
+from tests.feedgen import Item, rss
+from tests.fleet import (
+    config_file,
+    duplicates,
+    expected_links,
+    fb_links,
+    refused_as_duplicate,
+    start_bot,
+    wait_until,
+    x_links,
+)
+from tests.helpers import bot_env, fake_graph, fake_x, run_bot, shared_dir
+
+ARTICLES = 60
+KILLS = 60
+SLOW = 0.8  # seconds each post takes at the fake X and Facebook (the post exists at once; the answer is late)
+KILL_AFTER = (0.3, 4.0)  # seconds after start: starting, polling, claiming, posting, recording
+MAX_STALL = 30.0
+TAKEN_OVER = ("taken over by another worker", "another worker had taken it over")
+
+
+def _slow(x: Any, graph: Any) -> None:
+    x.stall(SLOW, times=1_000_000)
+    graph.stall(SLOW, times=1_000_000, endpoint="POST /*")
+
+
+def _post_times(x: Any, graph: Any) -> list[list[float]]:
+    return [sorted(t["created_at"] for t in x.tweets if t["reply_to"] is None),
+            sorted(p["created_at"] for p in graph.posts)]
+
+
+def _stalls(kills: list[float], networks: list[list[float]]) -> list[float]:
+    """For each kill and each network with posts still to make: seconds until that network's next post."""
+    stalls = []
+    for killed in kills:
+        for times in networks:
+            if sum(t <= killed for t in times) < ARTICLES:
+                stalls.append(min(t for t in times if t > killed) - killed)
+    return stalls
+
+
+def _kill_runs(env: dict[str, str], cwd: Path, log: Path, streams: int, rng: random.Random) -> list[float]:
+    """`streams` runs alive at once, each SIGKILLed at a random moment of its life; one that ended by itself
+    (nothing it could take: the other runs hold both platforms) is replaced. Returns the kills' wall times."""
+    kills: list[float] = []
+    alive: list[tuple[subprocess.Popen[bytes], float]] = []
+    while len(kills) < KILLS:
+        while len(alive) < streams:
+            alive.append((start_bot(["run", "--once"], env, cwd, log), time.monotonic() + rng.uniform(*KILL_AFTER)))
+        time.sleep(0.01)
+        for entry in list(alive):
+            process, kill_at = entry
+            if process.poll() is not None:
+                alive.remove(entry)
+            elif time.monotonic() >= kill_at:
+                process.send_signal(signal.SIGKILL)
+                kills.append(time.time())
+                process.wait()
+                alive.remove(entry)
+    for process, _ in alive:
+        process.send_signal(signal.SIGKILL)
+        kills.append(time.time())
+        process.wait()
+    return kills
+
+
+def _until_done(env: dict[str, str], cwd: Path, log: Path, x: Any, graph: Any, timeout: float) -> bool:
+    def finished() -> bool:
+        result = run_bot(["run", "--once"], env, cwd)
+        with log.open("a") as out:
+            out.write(result.stdout + result.stderr)
+        return len(set(x_links(x))) >= ARTICLES and len(set(fb_links(graph))) >= ARTICLES
+
+    return wait_until(finished, timeout=timeout, step=0.0)
+
+
+def _assert_each_once_in_order(x: Any, graph: Any, items: list[Item], output: str) -> None:
+    want = expected_links(items)
+    assert duplicates(x_links(x)) == {} and duplicates(fb_links(graph)) == {}
+    assert x_links(x) == want, "X: every article once, in publication order"
+    assert fb_links(graph) == want, "Facebook: every article once, in publication order"
+    refused = [r for r in [*x.requests, *graph.requests] if r["method"] == "POST" and r["status"] in (400, 403)]
+    assert refused_as_duplicate(x, graph) == 0, ("nothing was even sent twice", refused)
+    assert "Traceback" not in output
+
+
+def _kill_test(tmp_path: Path, database_url: str, streams: int, seed: int, label: str) -> None:
+    rng = random.Random(seed)
+    with FeedServer() as feeds, fake_x() as x, fake_graph() as graph:
+        feeds.set("/feed.xml", rss([Item(0)]))
+        env = bot_env(x.url, graph.url, database_url, config_file(tmp_path, feeds.url_for("/feed.xml")))
+        assert not any(k.startswith("BOT_") and k != "BOT_CONFIG" for k in env), "production timings"
+        baseline = run_bot(["run", "--once"], env, tmp_path)
+        assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+        _slow(x, graph)
+        items = [Item(n) for n in range(1, ARTICLES + 1)]
+        feeds.set("/feed.xml", rss([Item(0), *items]))
+
+        log = tmp_path / "runs.log"
+        started = time.monotonic()
+        kills = _kill_runs(env, tmp_path, log, streams, rng)
+        killing = time.monotonic() - started
+        posted_meanwhile = (len(x_links(x)), len(fb_links(graph)))
+        assert _until_done(env, tmp_path, log, x, graph, timeout=90), (len(x_links(x)), len(fb_links(graph)))
+        total = time.monotonic() - started
+
+        output = log.read_text(encoding="utf-8", errors="replace")
+        stalls = _stalls(kills, _post_times(x, graph))
+        recovered = output.count("was already posted before a crash")
+        print(f"\nkill test ({label}, {streams} runs at once): {len(kills)} SIGKILLs in {killing:.0f}s "
+              f"({posted_meanwhile} posted meanwhile, done after {total:.0f}s); posting stalled after a kill: "
+              f"median {statistics.median(stalls):.1f}s, max {max(stalls):.1f}s over {len(stalls)} "
+              f"(kill, network) pairs; {recovered} posts found on the platform after a kill mid-post")
+        _assert_each_once_in_order(x, graph, items, output)
+        assert len(kills) >= KILLS and len(stalls) >= KILLS
+        assert max(stalls) <= MAX_STALL, sorted(stalls)[-5:]
+        assert recovered >= 3, "kills between the API call and the write were exercised"
+
+
+def test_sigkills_of_run_once_on_sqlite_stall_posting_for_seconds(tmp_path: Path) -> None:
+    _kill_test(tmp_path, f"sqlite:///{tmp_path / 'state.db'}", streams=2, seed=20261201, label="SQLite")
+
+
+def test_sigkills_of_three_workers_on_postgres_stall_posting_for_seconds(tmp_path: Path, pg_url: str) -> None:
+    _kill_test(tmp_path, pg_url, streams=3, seed=20261202, label="Postgres")
+
+
+def _run_loop(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`COMMAND run --once` over and over (the command may start with a prefix such as clock-ahead), until
+    the file `stop` appears in `cwd`."""
+    script = f'while [ ! -e "{cwd / "stop"}" ]; do "$@" run --once; done'
+    with log.open("ab") as out:
+        return subprocess.Popen(["bash", "-c", script, "loop", *command], env={**env, "PYTHONUNBUFFERED": "1"},
+                                cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+
+
+def test_a_worker_whose_clock_is_400s_ahead_never_takes_a_live_post(tmp_path: Path, pg_url: str) -> None:
+    """Two workers on one Postgres, one of them on a host whose clock is 400 s ahead (faketime). Compared on
+    each host's clock, every lease of the on-time worker looked expired to the other one, which took its posts
+    over mid-call and sent some twice. On the database's clock, neither takes a live post from the other."""
+    clock_ahead = shared_dir() / "tools" / "clock-ahead"
+    articles = 20
+    with FeedServer() as feeds, fake_x(oauth_max_skew=900) as x, fake_graph() as graph:
+        feeds.set("/feed.xml", rss([Item(0)]))
+        env = bot_env(x.url, graph.url, pg_url, config_file(tmp_path, feeds.url_for("/feed.xml")))
+        assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
+        ahead = subprocess.run([str(clock_ahead), "+400s", sys.executable, "-c", "import time; print(time.time())"],
+                               capture_output=True, text=True, check=True)
+        assert float(ahead.stdout) - time.time() > 390, "the second worker's clock is 400 s ahead"
+        _slow(x, graph)
+        items = [Item(n) for n in range(1, articles + 1)]
+        feeds.set("/feed.xml", rss([Item(0), *items]))
+        # The on-time worker queues the burst (due on its clock, so due for both), then both go on at once.
+        log_on_time, log_ahead = tmp_path / "on-time.log", tmp_path / "ahead.log"
+        first = start_bot(["run", "--once"], env, tmp_path, log_on_time)
+        assert wait_until(lambda: "post(s) queued" in log_on_time.read_text(), timeout=60, step=0.02)
+        python = [sys.executable, "-m", "bot"]
+        loops = [_run_loop(python, env, tmp_path, log_on_time),
+                 _run_loop([str(clock_ahead), "+400s", *python], env, tmp_path, log_ahead)]
+        try:
+            done = wait_until(lambda: len(x_links(x)) >= articles and len(fb_links(graph)) >= articles,
+                              timeout=120, step=0.2)
+        finally:
+            (tmp_path / "stop").touch()
+            first.wait(timeout=60)
+            for loop in loops:
+                loop.wait(timeout=60)
+        assert done, (len(x_links(x)), len(fb_links(graph)))
+        on_time, skewed = log_on_time.read_text(), log_ahead.read_text()
+        print(f"\nclock test: posts by the on-time worker {on_time.count(': posted ')}, by the one 400 s ahead "
+              f"{skewed.count(': posted ')}")
+        assert skewed.count(": posted ") > 0 and on_time.count(": posted ") > 0, "both workers posted"
+        assert not any(t in on_time + skewed for t in TAKEN_OVER), "no live post was taken over"
+        want = expected_links(items)
+        assert x_links(x) == want and fb_links(graph) == want
+        assert refused_as_duplicate(x, graph) == 0 and "Traceback" not in on_time + skewed
+
+
+def test_a_frozen_worker_loses_its_post_to_a_lookup_and_sends_nothing_twice(tmp_path: Path) -> None:
+    """SIGSTOP while a post is in flight: its heartbeat stops with it, the lease lapses, another run looks the
+    post up (found) and goes on. Woken up, the frozen run learns that the post is no longer its own."""
+    articles = 3
+    with FeedServer() as feeds, fake_x() as x, fake_graph() as graph:
+        feeds.set("/feed.xml", rss([Item(0)]))
+        env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}",
+                      config_file(tmp_path, feeds.url_for("/feed.xml")))
+        assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
+        x.stall(3.0, times=1_000_000)
+        items = [Item(n) for n in range(1, articles + 1)]
+        feeds.set("/feed.xml", rss([Item(0), *items]))
+        frozen_log, others_log = tmp_path / "frozen.log", tmp_path / "others.log"
+        frozen = start_bot(["run", "--once"], env, tmp_path, frozen_log)
+        assert wait_until(lambda: any(r["path"] == "/2/tweets" for r in x.requests), timeout=60, step=0.01)
+        frozen.send_signal(signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        try:
+            blocked = run_bot(["run", "--once"], env, tmp_path)
+            assert "twitter: waiting: 'Story number 1" in blocked.stdout and f"pid {frozen.pid}" in blocked.stdout
+
+            def taken_over() -> bool:
+                result = run_bot(["run", "--once"], env, tmp_path)
+                with others_log.open("a") as out:
+                    out.write(result.stdout + result.stderr)
+                return "was already posted before a crash" in others_log.read_text()
+
+            assert wait_until(taken_over, timeout=60, step=0.5)
+            took = time.monotonic() - stopped_at
+            assert wait_until(lambda: run_bot(["run", "--once"], env, tmp_path).returncode == 0
+                              and len(x_links(x)) >= articles, timeout=60, step=0.0)
+        finally:
+            frozen.send_signal(signal.SIGCONT)
+        assert frozen.wait(timeout=60) == 0
+        print(f"\nfrozen worker: its post was taken over {took:.1f}s after SIGSTOP")
+        assert 15 <= took <= MAX_STALL, "after the lease lapsed (20 s), not before, and not five minutes later"
+        assert "another worker had taken it over" in frozen_log.read_text(), "woken, it did not settle the post"
+        assert duplicates(x_links(x)) == {} and x_links(x) == expected_links(items)
+        assert refused_as_duplicate(x, graph) == 0, (frozen_log.read_text(), others_log.read_text(),
+                                                      [(r["method"], r["path"], r["status"]) for r in x.requests])
