@@ -225,7 +225,9 @@ def test_a_frozen_worker_loses_its_post_to_a_lookup_and_sends_nothing_twice(tmp_
             frozen.send_signal(signal.SIGCONT)
         assert frozen.wait(timeout=60) == 0
         print(f"\nfrozen worker: its post was taken over {took:.1f}s after SIGSTOP")
-        assert 15 <= took <= MAX_STALL, "after the lease lapsed (20 s), not before, and not five minutes later"
+        # A frozen holder is alive as far as anyone can tell: its post waits for the lease (20 s), then for the
+        # next run to start on a loaded machine; never five minutes.
+        assert 15 <= took <= 40, "after the lease lapsed, not before, and not five minutes later"
         assert "another worker had taken it over" in frozen_log.read_text(), "woken, it did not settle the post"
         assert duplicates(x_links(x)) == {} and x_links(x) == expected_links(items)
         assert refused_as_duplicate(x, graph) == 0, (frozen_log.read_text(), others_log.read_text(),
