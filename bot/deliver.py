@@ -12,8 +12,9 @@ A claim dies with its holder, in seconds, not minutes:
   publish. Only a holder that stopped (killed, frozen, cut off from the database) lets it lapse.
 - A holder on this machine whose process is gone is known dead at once: the owner id holds the
   host, the pid and what makes that pid meaningful (the kernel's boot and the pid namespace, so two
-  containers with one hostname never judge each other's pids). Its lease is ended on the spot, so a
-  `bot run --once` after a crash resumes immediately. A row this very process holds with no Sender
+  containers with one hostname never judge each other's pids). Its lease is cut to a 5 s grace (a
+  request it sent just before dying may still be on its way to the platform; the lookup must see it),
+  so a `bot run --once` after a crash resumes within seconds. A row this very process holds with no Sender
   behind it (its settle met a database error) is taken back the same way.
 - Leases are set and compared on the database's clock (Postgres `clock_timestamp()`), never a host's.
 Why not a Postgres lock held for the send (an advisory lock, or the row locked across the call)? It
@@ -128,6 +129,12 @@ def _process_gone(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[:1] in (["Z"], ["X"])
 
 
+def dead_holder_grace(t: Tuning) -> float:
+    """How long a post whose holder died on this machine still waits: its last request may have left the
+    machine an instant before the kill and not yet reached the platform (5 s; a quarter of a short test lease)."""
+    return min(5.0, t.lease_seconds / 4)
+
+
 def in_flight_reason(d: Delivery) -> str:
     """Why a platform is held: whose post is in flight, and until when at the latest (database clock)."""
     return (f"{d.title[:60]!r} is in flight with {describe_owner(d.lease_owner)}; its lease runs until "
@@ -205,10 +212,15 @@ def deliver_platform(
                 break  # nothing due
             if held.id not in taken_over and holder_gone(held, owner) and held.lease_owner:
                 taken_over.add(held.id)
-                if store.expire_lease(held.id, held.lease_owner):
-                    log.warning("%s: %s was left in flight by %s, which is gone; taking it over (it is looked "
-                                "up on the platform before it is sent again)", name, held.article_key,
-                                describe_owner(held.lease_owner))
+                # A request the dead process sent just before it died may still be on its way to the
+                # platform: let it land before the lookup. Our own orphan has no request left in the air.
+                grace = 0.0 if held.lease_owner == owner else dead_holder_grace(t)
+                if store.expire_lease(held.id, held.lease_owner, grace):
+                    log.warning("%s: %s was left in flight by %s, which is gone; taking it over in %.1fs (it is "
+                                "looked up on the platform before it is sent again)", name, held.article_key,
+                                describe_owner(held.lease_owner), grace)
+                    if (stop or threading.Event()).wait(grace):
+                        break  # told to stop meanwhile
                 continue
             report.waiting = in_flight_reason(held)
             report.blocked_for = max((held.lease_until or 0.0) - store.lease_clock(), 0.0)

@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,11 @@ from tests.fleet import (
 )
 from tests.helpers import bot_env, fake_graph, fake_x, run_bot, shared_dir
 
-ARTICLES = 60
+# Enough articles that posts are still due at every kill on a fast machine (runs that find nothing to do end
+# by themselves, and kills come slower), few enough that a loaded one finishes the rest in a minute.
+ARTICLES = 120
 KILLS = 60
-SLOW = 0.8  # seconds each post takes at the fake X and Facebook (the post exists at once; the answer is late)
+SLOW = 0.5  # seconds each post takes at the fake X and Facebook (the post exists at once; the answer is late)
 KILL_AFTER = (0.3, 4.0)  # seconds after start: starting, polling, claiming, posting, recording
 MAX_STALL = 30.0
 TAKEN_OVER = ("taken over by another worker", "another worker had taken it over")
@@ -66,13 +69,14 @@ def _stalls(kills: list[float], networks: list[list[float]]) -> list[float]:
 Stream = tuple[list[str], Path, tuple[float, float]]  # command prefix, log, when to kill (seconds after start)
 
 
-def _kill_runs(env: dict[str, str], cwd: Path, streams: list[Stream], rng: random.Random,
+def _kill_runs(env: dict[str, str], cwd: Path, streams: list[Stream], rng: random.Random, done: Callable[[], bool],
                kills_wanted: int = KILLS) -> list[float]:
     """One run alive per stream, each SIGKILLed at a random moment of its life; one that ended by itself
-    (nothing it could take: the other runs hold both platforms) is replaced. Returns the kills' wall times."""
+    (nothing it could take: the other runs hold both platforms) is replaced. Ends after `kills_wanted` kills,
+    or once everything is `done`. Returns the kills' wall times."""
     kills: list[float] = []
     alive: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
-    while len(kills) < kills_wanted:
+    while len(kills) < kills_wanted and not done():
         for n, (prefix, log, kill_after) in enumerate(streams):
             if n not in alive:
                 alive[n] = (start_bot(["run", "--once"], env, cwd, log, prefix),
@@ -91,13 +95,17 @@ def _kill_runs(env: dict[str, str], cwd: Path, streams: list[Stream], rng: rando
     return kills
 
 
+def _all_posted(x: Any, graph: Any, articles: int = ARTICLES) -> bool:
+    return len(set(x_links(x))) >= articles and len(set(fb_links(graph))) >= articles
+
+
 def _until_done(env: dict[str, str], cwd: Path, log: Path, x: Any, graph: Any, timeout: float,
                 articles: int = ARTICLES) -> bool:
     def finished() -> bool:
         result = run_bot(["run", "--once"], env, cwd)
         with log.open("a") as out:
             out.write(result.stdout + result.stderr)
-        return len(set(x_links(x))) >= articles and len(set(fb_links(graph))) >= articles
+        return _all_posted(x, graph, articles)
 
     return wait_until(finished, timeout=timeout, step=0.0)
 
@@ -127,7 +135,7 @@ def _kill_test(tmp_path: Path, database_url: str, streams: int, seed: int, label
 
         log = tmp_path / "runs.log"
         started = time.monotonic()
-        kills = _kill_runs(env, tmp_path, [([], log, kill_after)] * streams, rng)
+        kills = _kill_runs(env, tmp_path, [([], log, kill_after)] * streams, rng, lambda: _all_posted(x, graph))
         killing = time.monotonic() - started
         posted_meanwhile = (len(x_links(x)), len(fb_links(graph)))
         assert _until_done(env, tmp_path, log, x, graph, timeout=90), (len(x_links(x)), len(fb_links(graph)))
@@ -179,7 +187,7 @@ def test_a_worker_whose_clock_is_400s_ahead_never_takes_a_live_post(tmp_path: Pa
         kill_group(first)
         # faketime makes the skewed runs slower to start: they live longer before their kill.
         kills = _kill_runs(env, tmp_path, [([], log_on_time, (1.5, 5.0)), (clock_ahead, log_ahead, (4.0, 10.0))],
-                           random.Random(400), kills_wanted=12)
+                           random.Random(400), lambda: _all_posted(x, graph, articles), kills_wanted=12)
         assert _until_done(env, tmp_path, log_on_time, x, graph, timeout=90, articles=articles)
         on_time, skewed = log_on_time.read_text(), log_ahead.read_text()
         print(f"\nclock test: {len(kills)} kills; posts by the on-time worker {on_time.count(': posted ')}, by the "

@@ -269,15 +269,16 @@ class SqlStore(ABC):
             )
             return int(cur.rowcount) > 0
 
-    def expire_lease(self, delivery_id: int, owner: str) -> bool:
-        """End `owner`'s lease now, leaving the row in flight and uncertain: its holder is known to be gone
-        (or could not record the outcome), so the next claim takes it over and looks the post up first."""
+    def expire_lease(self, delivery_id: int, owner: str, grace: float = 0.0) -> bool:
+        """End `owner`'s lease `grace` seconds from now, leaving the row in flight and uncertain: its holder is
+        known to be gone (or could not record the outcome), so the next claim takes it over and looks the post
+        up first."""
         with self._transaction() as cur:
             cur = self._exec(
                 cur,
-                f"UPDATE outbox SET lease_until = {self.now_expression} - 1, uncertain = 1 "
+                f"UPDATE outbox SET lease_until = {self.now_expression} + ?, uncertain = 1 "
                 "WHERE id = ? AND lease_owner = ? AND state = ?",
-                (delivery_id, owner, SENDING),
+                (grace - 0.001, delivery_id, owner, SENDING),
             )
             return int(cur.rowcount) > 0
 
