@@ -216,10 +216,12 @@ def deliver_platform(
                 # platform: let it land before the lookup. Our own orphan has no request left in the air.
                 grace = 0.0 if held.lease_owner == owner else dead_holder_grace(t)
                 if store.expire_lease(held.id, held.lease_owner, grace):
+                    # The grace runs from the first worker that saw it dead: later ones wait only what is left.
+                    left = min(grace, max((held.lease_until or 0.0) - store.lease_clock(), 0.0))
                     log.warning("%s: %s was left in flight by %s, which is gone; taking it over in %.1fs (it is "
                                 "looked up on the platform before it is sent again)", name, held.article_key,
-                                describe_owner(held.lease_owner), grace)
-                    if (stop or threading.Event()).wait(grace):
+                                describe_owner(held.lease_owner), left)
+                    if (stop or threading.Event()).wait(left):
                         break  # told to stop meanwhile
                 continue
             report.waiting = in_flight_reason(held)

@@ -230,7 +230,10 @@ def test_renewal_and_expiry_touch_only_the_holders_row(store: Store) -> None:
     assert store.renew_lease(d.id, "w", 60)
     time.sleep(0.6)
     assert store.blocking("twitter") is not None, "renewed: still live after the first lease"
-    assert store.expire_lease(d.id, "w")  # its holder is gone: ended now, left uncertain
+    assert store.expire_lease(d.id, "w", grace=2.0)  # its holder is gone: ended 2 s from now, left uncertain
+    assert store.blocking("twitter") is not None
+    assert store.expire_lease(d.id, "w", grace=60.0)  # a second worker that sees it gone never extends it
+    time.sleep(2.1)
     assert store.blocking("twitter") is None
     again = store.claim_next("twitter", now=2.0, owner="w2", lease_seconds=60)
     assert again is not None and again.id == d.id and again.uncertain

@@ -38,6 +38,7 @@ class SqlStore(ABC):
 
     real_type = "REAL"
     max_function = "MAX"  # the two-argument maximum: MAX on SQLite, GREATEST on Postgres
+    min_function = "MIN"  # and the minimum: MIN on SQLite, LEAST on Postgres
     # The database's own time in epoch seconds: the one clock every lease is set and compared on, whichever
     # host asks (hosts' clocks drift; the database is shared). SQLite lives on one machine: its clock is that
     # machine's, read by SQLite itself.
@@ -270,13 +271,14 @@ class SqlStore(ABC):
             return int(cur.rowcount) > 0
 
     def expire_lease(self, delivery_id: int, owner: str, grace: float = 0.0) -> bool:
-        """End `owner`'s lease `grace` seconds from now, leaving the row in flight and uncertain: its holder is
-        known to be gone (or could not record the outcome), so the next claim takes it over and looks the post
-        up first."""
+        """End `owner`'s lease `grace` seconds from now at the latest (never later than it was), leaving the row
+        in flight and uncertain: its holder is known to be gone (or could not record the outcome), so the next
+        claim takes it over and looks the post up first."""
         with self._transaction() as cur:
             cur = self._exec(
                 cur,
-                f"UPDATE outbox SET lease_until = {self.now_expression} + ?, uncertain = 1 "
+                f"UPDATE outbox SET lease_until = {self.min_function}(lease_until, {self.now_expression} + ?), "
+                "uncertain = 1 "
                 "WHERE id = ? AND lease_owner = ? AND state = ?",
                 (grace - 0.001, delivery_id, owner, SENDING),
             )
