@@ -6,6 +6,31 @@ timed out mid-call, a dropped connection, a 5xx after the fact, a part of a thre
 the row `uncertain`: before posting again, the next owner looks the post up on the platform.
 A duplicate refusal is answered the same way: looked up, never retried blindly.
 
+A claim dies with its holder, in seconds, not minutes:
+- The lease is short (BOT_LEASE_SECONDS, 20 s) and a live holder keeps renewing it: a Heartbeat
+  thread renews it every third of the lease while the Sender holds the row, however slow the
+  publish. Only a holder that stopped (killed, frozen, cut off from the database) lets it lapse.
+- A holder on this machine whose process is gone is known dead at once: the owner id holds the
+  host, the pid and what makes that pid meaningful (the kernel's boot and the pid namespace, so two
+  containers with one hostname never judge each other's pids). Its lease is cut to a 5 s grace (a
+  request it sent just before dying may still be on its way to the platform; the lookup must see it),
+  so a `bot run --once` after a crash resumes within seconds. A row this very process holds with no Sender
+  behind it (its settle met a database error) is taken back the same way.
+- Leases are set and compared on the database's clock (Postgres `clock_timestamp()`), never a host's.
+Why not a Postgres lock held for the send (an advisory lock, or the row locked across the call)? It
+exists only on Postgres, while a cron user on SQLite crashes too; and it vanishes silently with the
+connection (a Postgres restart, pg_terminate_backend, a pooler) while its holder is still sending,
+whereas a lease tells the holder on its next renewal that it lost the row. One mechanism for both
+backends, with one failure mode to reason about.
+A holder that was paused (a stopped process, a long GC pause) and lost its lease meanwhile must not
+send: it renews synchronously right before every publish and every thread part, and the HTTP adapter
+checks again right before each request that writes (bot.platforms.http.before_each_write: if no beat
+confirmed the lease in the last third of it, renew first); LeaseLost stops the send. The worker that
+took over looks the post up first. What no lease can close is a pause between that last check and
+the request's bytes leaving (microseconds): only a platform-side idempotency key could.
+A database error while settling leaves the row in flight, uncertain and with its lease ended (or,
+if even that fails, unrenewed): it is looked up before it is ever sent again, never stuck.
+
 Errors arrive already classified (bot.errors): retryable ones come back later (the
 platform's own time, else backoff: bot.retries), rate limits do not use up an attempt,
 "needs a human" pauses the platform and keeps the queue, rejected content fails the post.
@@ -13,6 +38,7 @@ platform's own time, else backoff: bot.retries), rate limits do not use up an at
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -22,13 +48,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot import schedule
 from bot.config import Config, PlatformConfig
-from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimited, RejectedError
+from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimited, RejectedError, StoreError
 from bot.models import Draft, Image, PostResult
 from bot.platforms.base import Platform
 from bot.platforms.dryrun import DryRunPlatform
+from bot.platforms.http import before_each_write
 from bot.retries import Tuning, retry_delay
 from bot.sandbox import is_sample_feed
 from bot.store.base import DRY_RUN, POSTED, Delivery, Store
@@ -40,8 +68,78 @@ class LeaseLost(Exception):
     """Another worker took this post over (our lease ran out): stop sending it, it owns the outcome now."""
 
 
+def _machine() -> str:
+    """What makes a pid on this machine mean one process: the kernel's boot and this pid namespace (each
+    container has its own). Empty where it cannot be known (no /proc): then only leases decide."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha256(f"{boot} {namespace}".encode()).hexdigest()[:10]
+
+
+_MACHINE = _machine()
+# (owner, delivery id) of every row a live Sender of this process holds, heartbeat running.
+_held: set[tuple[str, int]] = set()
+_held_lock = threading.Lock()
+
+
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """host:pid:nonce:machine, so that another worker can tell who holds a post and whether it still lives."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}:{_MACHINE}"
+
+
+def describe_owner(owner: str | None) -> str:
+    parts = (owner or "").split(":")
+    return f"{parts[0]} pid {parts[1]}" if len(parts) >= 2 else (owner or "nobody")
+
+
+def holder_gone(d: Delivery, owner: str) -> bool:
+    """True when the worker holding `d` is known dead, without waiting for its lease to lapse: a process on
+    this machine that no longer runs (or a zombie), or this very owner with no Sender behind the row."""
+    holder = d.lease_owner
+    if holder is None:
+        return False
+    if holder == owner:
+        with _held_lock:
+            return (owner, d.id) not in _held
+    parts = holder.split(":")
+    if len(parts) != 4 or not _MACHINE or parts[3] != _MACHINE or parts[0] != socket.gethostname():
+        return False  # another machine (or an id this code did not write): its lease decides
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return False
+    return pid != os.getpid() and _process_gone(pid)
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    try:  # killed but not yet reaped by its parent (cron, a shell): it will never renew anything
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] in (["Z"], ["X"])
+
+
+def dead_holder_grace(t: Tuning) -> float:
+    """How long a post whose holder died on this machine still waits: its last request may have left the
+    machine an instant before the kill and not yet reached the platform (5 s; a quarter of a short test lease)."""
+    return min(5.0, t.lease_seconds / 4)
+
+
+def in_flight_reason(d: Delivery) -> str:
+    """Why a platform is held: whose post is in flight, and until when at the latest (database clock)."""
+    return (f"{d.title[:60]!r} is in flight with {describe_owner(d.lease_owner)}; its lease runs until "
+            f"{_when(d.lease_until)} (renewed while that worker is alive, taken over once it lapses)")
 
 
 def draft_of(d: Delivery) -> Draft:
@@ -55,6 +153,8 @@ class DeliveryReport:
     posted: list[tuple[Delivery, PostResult]] = field(default_factory=list)
     failed: list[tuple[Delivery, str]] = field(default_factory=list)
     waiting: str | None = None  # why the platform stopped for now
+    # Another worker's post in flight holds the platform: its lease lapses in this many seconds at the latest.
+    blocked_for: float | None = None
 
 
 def wait_reason(config: PlatformConfig, store: Store, platform: Platform, now: float) -> str | None:
@@ -99,6 +199,7 @@ def deliver_platform(
     report = DeliveryReport()
     name = platform.name
     pconf = config.platforms[name]
+    taken_over: set[int] = set()
     if not _platform_ready(store, platform, clock(), t):
         report.waiting = "PAUSED: " + (store.platform_state(name).paused_reason or "needs attention")
         return report
@@ -110,6 +211,25 @@ def deliver_platform(
             break
         delivery = store.claim_next(name, clock(), owner, t.lease_seconds, article_key)
         if delivery is None:
+            held = store.blocking(name)
+            if held is None:
+                break  # nothing due
+            if held.id not in taken_over and holder_gone(held, owner) and held.lease_owner:
+                taken_over.add(held.id)
+                # A request the dead process sent just before it died may still be on its way to the
+                # platform: let it land before the lookup. Our own orphan has no request left in the air.
+                grace = 0.0 if held.lease_owner == owner else dead_holder_grace(t)
+                if store.expire_lease(held.id, held.lease_owner, grace):
+                    # The grace runs from the first worker that saw it dead: later ones wait only what is left.
+                    left = min(grace, max((held.lease_until or 0.0) - store.lease_clock(), 0.0))
+                    log.warning("%s: %s was left in flight by %s, which is gone; taking it over in %.1fs (it is "
+                                "looked up on the platform before it is sent again)", name, held.article_key,
+                                describe_owner(held.lease_owner), left)
+                    if (stop or threading.Event()).wait(left):
+                        break  # told to stop meanwhile
+                continue
+            report.waiting = in_flight_reason(held)
+            report.blocked_for = max((held.lease_until or 0.0) - store.lease_clock(), 0.0)
             break
         sender = platform
         if is_sample_feed(delivery.feed_url) and not isinstance(platform, DryRunPlatform):
@@ -130,26 +250,105 @@ def _log_draft(name: str, draft: Draft) -> None:
     log.info("[dry-run] %s: %s", name, draft.text)
 
 
-Outcome = PostResult | str | PlatformError | None
+Outcome = PostResult | str | PlatformError | StoreError | None
 """Posted; failed for good (why); stopped the platform for now (the error); or retried shortly (None)."""
 
 
+class Heartbeat:
+    """Renews a claimed row's lease every third of it while its Sender works, so only a dead (or frozen)
+    holder lets it lapse, however long a publish takes.
+
+    It stops before the row is settled: a settled row may be claimed again, by this very owner, and a stale
+    beat must not extend that claim. A renewal that finds the row gone to another worker sets `lost` and
+    stops; a database error is tried again on the next beat (two more beats fit in the lease).
+    """
+
+    def __init__(self, store: Store, d: Delivery, owner: str, lease_seconds: float) -> None:
+        self.store, self.d, self.owner, self.lease_seconds = store, d, owner, lease_seconds
+        self.lost = threading.Event()
+        self._confirmed = time.monotonic()  # when the lease was last known ours (the claim, then each renewal)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{d.platform}-{d.id}", daemon=True)
+
+    def start(self) -> None:
+        with _held_lock:
+            _held.add((self.owner, self.d.id))
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Idempotent; returns once no renewal can happen any more."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        with _held_lock:
+            _held.discard((self.owner, self.d.id))
+
+    def renew(self, parts: list[str] | None = None) -> None:
+        """Renew now, recording `parts` if given (before a send, after each thread part); LeaseLost when the
+        row is no longer ours, so nothing more is sent."""
+        if self.lost.is_set() or self._stop.is_set():
+            raise LeaseLost()
+        d, asked = self.d, time.monotonic()
+        if parts is None:
+            ok = self.store.renew_lease(d.id, self.owner, self.lease_seconds)
+        else:
+            ok = self.store.record_parts(d.id, self.owner, parts, self.lease_seconds)
+        if not ok:
+            self.lost.set()
+            raise LeaseLost()
+        self._confirmed = asked
+
+    def check(self) -> None:
+        """Right before a request leaves (bot.platforms.http): when no beat has confirmed the lease lately,
+        this process may have been frozen past it, so renew first; LeaseLost stops the request."""
+        if self.lost.is_set():
+            raise LeaseLost()
+        if time.monotonic() - self._confirmed > self.lease_seconds / 3:
+            self.renew()
+
+    def _beat(self) -> None:
+        d = self.d
+        while not self._stop.wait(self.lease_seconds / 3):
+            try:
+                asked = time.monotonic()
+                if not self.store.renew_lease(d.id, self.owner, self.lease_seconds):
+                    self.lost.set()
+                    log.warning("%s: %s is no longer ours (the lease lapsed and another worker took it over)",
+                                d.platform, d.article_key)
+                    return
+                self._confirmed = asked
+            except Exception as exc:  # StoreError or a bug: keep beating, the lease has slack for two misses
+                log.warning("%s: could not renew the lease of %s (%s); trying again", d.platform, d.article_key,
+                            exc)
+
+
 class Sender:
-    """Posts one leased row and settles it."""
+    """Posts one leased row and settles it, its Heartbeat running in between."""
 
     def __init__(self, store: Store, platform: Platform, d: Delivery, owner: str, clock: Callable[[], float],
                  tuning: Tuning) -> None:
         self.store, self.platform, self.d, self.owner, self.clock, self.t = store, platform, d, owner, clock, tuning
         self.draft = draft_of(d)
         self.parts = list(d.parts)  # what is known to be on the platform, root first
+        self.beat = Heartbeat(store, d, owner, tuning.lease_seconds)
 
     def send(self) -> Outcome:
+        self.beat.start()
+        try:
+            return self._attempt()
+        except StoreError as exc:
+            return self._store_failed(exc)
+        finally:
+            self.beat.stop()
+
+    def _attempt(self) -> Outcome:
         d = self.d
         try:
             if d.uncertain:
                 self._recover()
-            self._ensure_lease()
-            result = self.platform.publish(self.draft, self.parts, self._record_part)
+            self.beat.renew()  # ours right now, however long the lookup or a pause took: else send nothing
+            with before_each_write(self.beat.check):
+                result = self.platform.publish(self.draft, self.parts, self._record_part)
         except LeaseLost:
             log.warning("%s: %s was taken over by another worker mid-post; it will look the post up",
                         d.platform, d.article_key)
@@ -157,16 +356,19 @@ class Sender:
         except DuplicateError as exc:
             return self._duplicate(exc)
         except NeedsHumanError as exc:
-            self.store.release(d.id, self.owner)
+            self._settle(lambda: self.store.release(d.id, self.owner))
             _pause(self.store, d.platform, exc, self.clock())
             return exc
         except RejectedError as exc:
-            self.store.mark_failed(d.id, self.owner, exc.message)
+            refused = exc.message
+            self._settle(lambda: self.store.mark_failed(d.id, self.owner, refused))
             log.error("%s: post for %s rejected: %s", d.platform, d.article_key, exc)
-            return exc.message
+            return refused
         except PlatformError as exc:
             # A rate limit is an answer that nothing was done; anything else may have reached the platform.
             return self._retry_later(exc, maybe_sent=not isinstance(exc, RateLimited))
+        except StoreError:
+            raise
         except Exception as exc:  # a bug must not kill the worker: keep the post, retry later, say what happened
             log.exception("%s: unexpected error posting %s", d.platform, d.article_key)
             wrapped = PlatformError(f"unexpected error: {type(exc).__name__}: {exc}", platform=d.platform)
@@ -174,6 +376,25 @@ class Sender:
         if self.t.pause_after_send:  # TEST HOOK (bot.retries): widen the window a crash leaves unknown
             time.sleep(self.t.pause_after_send)
         return self._posted(result)
+
+    def _settle(self, write: Callable[[], bool]) -> bool:
+        """Stop renewing, then write the outcome; False when another worker had taken the row over."""
+        self.beat.stop()
+        return write()
+
+    def _store_failed(self, exc: StoreError) -> StoreError:
+        """The database failed mid-post: the outcome may be on the platform and not in the outbox. End our
+        lease with the row uncertain so that the next claim (ours too) looks it up instead of waiting."""
+        d = self.d
+        self.beat.stop()
+        log.error("%s: the database failed while %s was in flight (%s); it will be looked up on the platform "
+                  "before it is sent again", d.platform, d.article_key, exc)
+        try:
+            self.store.expire_lease(d.id, self.owner)
+        except StoreError:
+            log.warning("%s: %s stays in flight unrenewed until the database answers again; it is taken over "
+                        "then", d.platform, d.article_key)
+        return exc
 
     def _recover(self) -> None:
         """An earlier attempt may have posted some parts: find them instead of posting them again."""
@@ -190,28 +411,15 @@ class Sender:
         if found_any and len(self.parts) < total:
             self._record_part(list(self.parts))
 
-    def _ensure_lease(self) -> None:
-        """Before the network call, hold the post for a whole lease from now.
-
-        The claim's lease starts from the time the claim began; a wait for the database lock or a slow
-        lookup may have eaten most of it. Sending on a nearly expired lease would let another worker take
-        the post over mid-call and find nothing yet, so renew first (or learn that it is gone already).
-        """
-        d = self.d
-        if d.lease_until is not None and self.clock() + self.t.lease_seconds / 2 < d.lease_until:
-            return
-        self._record_part(list(self.parts))
-
     def _record_part(self, ids: list[str]) -> None:
         self.parts = list(ids)
-        if not self.store.record_parts(self.d.id, self.owner, ids, self.clock() + self.t.lease_seconds):
-            raise LeaseLost()
+        self.beat.renew(self.parts)
 
     def _posted(self, result: PostResult) -> PostResult | None:
         d = self.d
         dry = isinstance(self.platform, DryRunPlatform)
-        if not self.store.mark_posted(d.id, self.owner, result.remote_id, result.url, self.clock(),
-                                      state=DRY_RUN if dry else POSTED):
+        if not self._settle(lambda: self.store.mark_posted(d.id, self.owner, result.remote_id, result.url,
+                                                           self.clock(), state=DRY_RUN if dry else POSTED)):
             log.warning("%s: %s was posted as %s but another worker had taken it over; it will find the post",
                         d.platform, d.article_key, result.remote_id)
             return None
@@ -229,7 +437,7 @@ class Sender:
                         d.platform, d.article_key, lookup)
             return self._retry_later(lookup, maybe_sent=True)
         if found is None:
-            self.store.mark_failed(d.id, self.owner, exc.message)
+            self._settle(lambda: self.store.mark_failed(d.id, self.owner, exc.message))
             log.error("%s: %s refused as a duplicate, and no such post was found on the account: %s",
                       d.platform, d.article_key, exc.message)
             return exc.message
@@ -238,8 +446,9 @@ class Sender:
         self.parts.append(found.remote_id)
         if len(self.parts) < 1 + len(self.draft.thread):
             # The rest of a thread still has to go: come back at once through the lookup path.
-            self.store.record_parts(d.id, self.owner, self.parts, self.clock() + self.t.lease_seconds)
-            self.store.mark_retry(d.id, self.owner, exc.message, self.clock(), count_attempt=False, uncertain=True)
+            self._settle(lambda: self.store.record_parts(d.id, self.owner, self.parts, self.t.lease_seconds)
+                         and self.store.mark_retry(d.id, self.owner, exc.message, self.clock(), count_attempt=False,
+                                                   uncertain=True))
             return None
         # Every part is there now: publish only hands back the root post.
         return self._posted(self.platform.publish(self.draft, self.parts))
@@ -248,13 +457,14 @@ class Sender:
         d, now = self.d, self.clock()
         if d.attempts >= self.t.max_attempts and not isinstance(exc, RateLimited):
             message = f"gave up after {d.attempts} attempts: {exc.message}"
-            self.store.mark_failed(d.id, self.owner, message)
+            self._settle(lambda: self.store.mark_failed(d.id, self.owner, message))
             log.error("%s: %s %s", d.platform, d.article_key, message)
             return message
         delay = retry_delay(exc, d.attempts, self.t)
         # A rate limit is not the post's fault: it does not use up one of its attempts.
-        self.store.mark_retry(d.id, self.owner, exc.message, now + delay,
-                              count_attempt=not isinstance(exc, RateLimited), uncertain=maybe_sent)
+        self._settle(lambda: self.store.mark_retry(d.id, self.owner, exc.message, now + delay,
+                                                   count_attempt=not isinstance(exc, RateLimited),
+                                                   uncertain=maybe_sent))
         log.warning("%s: %s will be retried at %s (in %ds)%s: %s", d.platform, d.article_key, _when(now + delay),
                     int(delay), ", after looking it up" if maybe_sent else "", exc.message)
         return exc

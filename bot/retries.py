@@ -3,10 +3,12 @@
 The defaults are the production ones. The environment can shorten them (tests kill workers and
 need a lease of seconds, not minutes); bot.config reads them with `Tuning.from_env`:
 
-    BOT_LEASE_SECONDS          how long a claimed post belongs to its worker (default 300). It must
-                               outlast a whole publish: every call's timeouts, an image upload (capped
-                               at 60 s) and one thread part. A shorter lease lets a second worker look
-                               the post up while the first is still sending it.
+    BOT_LEASE_SECONDS          how long a post in flight stays its worker's after the worker last showed
+                               it is alive (default 20). The worker renews it every third of that while
+                               it sends (bot.deliver's Heartbeat), so a slow publish never lapses; a
+                               killed or frozen worker's post is taken over by another worker within
+                               this long (at once by one on the same machine, which sees the process is
+                               gone). Longer rides out longer database hiccups; shorter resumes sooner.
     BOT_BACKOFF_BASE_SECONDS   first retry delay after a temporary failure (default 30, doubling)
     BOT_BACKOFF_CAP_SECONDS    longest retry delay (default 3600)
     BOT_MAX_ATTEMPTS           temporary failures before a post is marked failed (default 10)
@@ -33,8 +35,9 @@ _ENV = {
     "pause_probe_seconds": "BOT_PAUSE_PROBE_SECONDS",
     "pause_after_send": "BOT_TEST_PAUSE_AFTER_SEND",
 }
-# A publish can take this long before its first lease renewal (see the module docstring).
-SAFE_LEASE_SECONDS = 180.0
+# Below this, a renewal (every third of the lease) delayed by a slow database round trip or a starved CPU
+# could let a live worker's lease lapse: the post is then looked up by another worker while still in flight.
+SAFE_LEASE_SECONDS = 10.0
 _DAY = 86_400.0
 # field -> (largest value, whether 0 is allowed). Nothing here may be nan or inf: a nan lease
 # compares false with every time, so a post being sent looks free and is sent again.
@@ -70,7 +73,7 @@ def env_number(env: Mapping[str, str], name: str, default: float, high: float, *
 
 @dataclass(frozen=True)
 class Tuning:
-    lease_seconds: float = 300.0
+    lease_seconds: float = 20.0
     backoff_base: float = 30.0
     backoff_cap: float = 3600.0
     max_attempts: int = 10
@@ -91,8 +94,8 @@ class Tuning:
         """What a worker should say loudly at start when tests' settings leak into production."""
         said = []
         if self.lease_seconds < SAFE_LEASE_SECONDS:
-            said.append(f"BOT_LEASE_SECONDS={self.lease_seconds:g} is shorter than a publish may take "
-                        f"({SAFE_LEASE_SECONDS:g} s): fine for tests, unsafe with slow platforms")
+            said.append(f"BOT_LEASE_SECONDS={self.lease_seconds:g} is under {SAFE_LEASE_SECONDS:g} s: fine for "
+                        "tests, but a slow database round trip could let a live worker's lease lapse")
         if self.pause_after_send:
             said.append(f"BOT_TEST_PAUSE_AFTER_SEND={self.pause_after_send:g}: test hook active, "
                         "every post is recorded late")

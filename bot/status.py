@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot import schedule
 from bot.config import Config, PlatformConfig
-from bot.deliver import quota_wait
+from bot.deliver import describe_owner, in_flight_reason, quota_wait
 from bot.poll import release_hint
 from bot.store.base import DRY_RUN, FAILED, POSTED, QUEUED, RETRY, SENDING, STATES, Delivery, Store
 
@@ -56,14 +56,28 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
     waiting = hold.describe(pconf.timezone) if hold else quota_wait(store, name, now)
     if not state.paused_reason and any(counts.get((name, s)) for s in (QUEUED, RETRY)):
         yield f"  next post: {'held: ' + waiting if waiting else 'due now'}"
-    for d in store.deliveries(states=(SENDING,), platform=name, limit=5):
-        yield f"  sending: {d.title[:60]!r} by {d.lease_owner} (lease until {_ts(d.lease_until)})"
+    yield from _in_flight(store, name)
     for d in store.deliveries(states=(RETRY,), platform=name, limit=5, newest_first=False):
         yield f"  retry at {_ts(d.due_at)} (attempt {d.attempts}): {d.title[:60]!r}: {d.last_error}"
     for d in store.deliveries(states=(FAILED,), platform=name, limit=5):
         yield f"  failed: {d.title[:60]!r}: {d.last_error} (bot retry --platform {name} queues it again)"
     if state.last_error and state.last_error_at:
         yield f"  last platform error ({_ts(state.last_error_at)}): {state.last_error}"
+
+
+def _in_flight(store: Store, name: str) -> Iterator[str]:
+    """A post in flight blocks its platform for every worker until it is settled or its lease lapses."""
+    sending = store.deliveries(states=(SENDING,), platform=name, limit=5)
+    if not sending:
+        return
+    now = store.lease_clock()  # leases are on the database's clock
+    for d in sending:
+        if d.lease_until is not None and d.lease_until >= now:
+            yield (f"  blocked: {in_flight_reason(d)}; in {int(d.lease_until - now) + 1} s at the latest. "
+                   f"Nothing else goes out on {name} meanwhile (one post in flight per platform)")
+        else:
+            yield (f"  in flight, lease lapsed: {d.title[:60]!r} (was {describe_owner(d.lease_owner)}'s): the next "
+                   "run takes it over and looks it up on the platform before sending it again")
 
 
 def _caps(pconf: PlatformConfig, store: Store, now: float) -> str:

@@ -85,9 +85,22 @@ class Worker:
             return
         with self._lock:
             try:
-                self.bot.deliver(self.stop)
+                reports = self.bot.deliver(self.stop)
             except StoreError as exc:
                 log.error("delivery stopped, the database failed (the next round tries again): %s", exc)
+                return
+        self._look_again_when_free(reports)
+
+    def _look_again_when_free(self, reports: dict[str, Any]) -> None:
+        """A post another worker has in flight holds a platform: look again the moment its lease would
+        lapse rather than at the next round, so that a worker that died costs seconds, not a round."""
+        waits = [r.blocked_for for r in reports.values() if r.blocked_for is not None]
+        if not waits or self.stop.is_set() or self.scheduler is None:
+            return
+        delay = min(waits) + 0.5
+        if delay < DELIVERY_EVERY.total_seconds():
+            self.scheduler.add_job(self._deliver_job, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                                   id="deliver-soon", name="deliver when a lease lapses", replace_existing=True)
 
     def _housekeeping_job(self) -> None:
         self.bot.store.forget_older_than((datetime.now(UTC) - self.bot.config.retention).timestamp())

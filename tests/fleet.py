@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tests.feedgen import Item
 
 
-def start_bot(args: list[str], env: Mapping[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    """`python -m bot ...` in the background, stdout and stderr appended to `log`."""
+def start_bot(args: list[str], env: Mapping[str, str], cwd: Path, log: Path,
+              prefix: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    """`python -m bot ...` in the background, stdout and stderr appended to `log`; `prefix` is a wrapper
+    command that runs it (e.g. shared/tools/clock-ahead +400s, whose faketime forks: kill_group kills both)."""
     with log.open("ab") as out:
         # Unbuffered: a SIGKILLed process must not take its last log lines with it.
-        return subprocess.Popen([sys.executable, "-m", "bot", *args], env={**env, "PYTHONUNBUFFERED": "1"},
-                                cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([*prefix, sys.executable, "-m", "bot", *args], env={**env, "PYTHONUNBUFFERED": "1"},
+                                cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process started by start_bot together with whatever it started, and reap it."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:

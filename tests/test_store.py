@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -78,10 +79,11 @@ def test_platforms_are_independent(store: Store) -> None:
 
 def test_expired_lease_comes_back_uncertain(store: Store) -> None:
     store.record_articles([], [_delivery("a")], 1.0)
-    claimed = store.claim_next("twitter", now=10.0, owner="dead", lease_seconds=5)
+    claimed = store.claim_next("twitter", now=10.0, owner="dead", lease_seconds=0.5)
     assert claimed is not None
-    assert store.claim_next("twitter", now=14.0, owner="w2", lease_seconds=5) is None
-    again = store.claim_next("twitter", now=16.0, owner="w2", lease_seconds=5)
+    assert store.claim_next("twitter", now=10.0, owner="w2", lease_seconds=5) is None
+    time.sleep(0.6)  # leases run on the database's clock
+    again = store.claim_next("twitter", now=10.0, owner="w2", lease_seconds=5)
     assert again is not None and again.id == claimed.id and again.uncertain and again.attempts == 2
 
 
@@ -196,13 +198,51 @@ def test_uncertainty_survives_retries_until_settled(store: Store) -> None:
 
 def test_thread_parts_are_recorded_and_renew_the_lease(store: Store) -> None:
     store.record_articles([], [_delivery("a")], 1.0)
-    d = store.claim_next("twitter", now=2.0, owner="w", lease_seconds=5)
+    d = store.claim_next("twitter", now=2.0, owner="w", lease_seconds=0.5)
     assert d is not None and d.parts == ()
-    assert store.record_parts(d.id, "w", ["root"], lease_until=20.0)
+    assert store.record_parts(d.id, "w", ["root"], lease_seconds=1.5)
+    time.sleep(0.7)
     assert store.claim_next("twitter", now=10.0, owner="other", lease_seconds=5) is None, "lease renewed"
-    assert not store.record_parts(d.id, "other", ["root", "x"], lease_until=30.0)
-    again = store.claim_next("twitter", now=21.0, owner="other", lease_seconds=5)
+    assert not store.record_parts(d.id, "other", ["root", "x"], lease_seconds=30)
+    time.sleep(1.0)
+    again = store.claim_next("twitter", now=10.0, owner="other", lease_seconds=5)
     assert again is not None and again.parts == ("root",) and again.uncertain
+
+
+def test_leases_are_set_and_compared_on_the_database_clock(store: Store) -> None:
+    store.record_articles([], [_delivery("a")], 1.0)
+    now = time.time()
+    # A host whose clock is 400 s behind claims; one 400 s ahead looks: both must see the same live lease.
+    claimed = store.claim_next("twitter", now=now - 400, owner="slow-clock", lease_seconds=60)
+    assert claimed is not None and claimed.lease_until is not None
+    assert abs(claimed.lease_until - (store.lease_clock() + 60)) < 5, "the lease runs 60 s on the database clock"
+    assert store.claim_next("twitter", now=now + 400, owner="fast-clock", lease_seconds=60) is None
+    held = store.blocking("twitter")
+    assert held is not None and (held.id, held.lease_owner) == (claimed.id, "slow-clock")
+    assert abs(store.lease_clock() - time.time()) < 5
+
+
+def test_renewal_and_expiry_touch_only_the_holders_row(store: Store) -> None:
+    store.record_articles([], [_delivery("a"), _delivery("b", published=2000.0)], 1.0)
+    d = store.claim_next("twitter", now=2.0, owner="w", lease_seconds=0.5)
+    assert d is not None
+    assert not store.renew_lease(d.id, "intruder", 60) and not store.expire_lease(d.id, "intruder")
+    assert store.renew_lease(d.id, "w", 60)
+    time.sleep(0.6)
+    assert store.blocking("twitter") is not None, "renewed: still live after the first lease"
+    assert store.expire_lease(d.id, "w", grace=2.0)  # its holder is gone: ended 2 s from now, left uncertain
+    assert store.blocking("twitter") is not None
+    assert store.expire_lease(d.id, "w", grace=60.0)  # a second worker that sees it gone never extends it
+    time.sleep(2.1)
+    assert store.blocking("twitter") is None
+    again = store.claim_next("twitter", now=2.0, owner="w2", lease_seconds=60)
+    assert again is not None and again.id == d.id and again.uncertain
+    assert store.mark_posted(again.id, "w2", "1", None, 3.0)
+    # settled: a stale heartbeat of either owner extends nothing, not even when the owner claims again
+    assert not store.renew_lease(d.id, "w2", 60) and not store.renew_lease(d.id, "w", 60)
+    nxt = store.claim_next("twitter", now=3.0, owner="w2", lease_seconds=60)
+    assert nxt is not None and nxt.article_key == "b"
+    assert not store.renew_lease(d.id, "w2", 60), "the settled row stays settled"
 
 
 def test_upgrade_from_schema_version_1_keeps_the_outbox(db_url: str) -> None:

@@ -2,9 +2,9 @@
 
 All three poll the same feed at once (the outbox's unique key makes the burst queue once), and all three
 deliver from the same outbox. One post per platform is in flight at a time, whoever holds it, so the
-test also SIGKILLs the worker that is posting halfway through: the others must take over (after its
-lease) and finish, looking up the post it left in flight. Every article exactly once per platform,
-in publication order; the survivors stop cleanly on SIGTERM.
+test also SIGKILLs the worker that is posting halfway through: the others must take over (at once, as it
+ran on this machine and is gone, or after its lease) and finish, looking up the post it left in flight.
+Every article exactly once per platform, in publication order; the survivors stop cleanly on SIGTERM.
 """
 
 from __future__ import annotations

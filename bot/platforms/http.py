@@ -1,18 +1,38 @@
-"""requests plumbing shared by the platform clients: endpoint redirection and timeouts.
+"""requests plumbing shared by the platform clients: endpoint redirection, timeouts, a last check.
 
 tweepy and facebook-sdk hard-code their hosts and tweepy sets no timeout at all. A
 transport adapter mounted on the client's own session fixes both without touching the
 clients: requests are signed for the official URL, then sent to the configured base.
+The same adapter is the last place a request can be stopped: `before_each_write` runs the
+caller's check there (bot.deliver: is this post still ours, after a pause?).
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
 DEFAULT_TIMEOUT = (5.0, 15.0)  # connect, read (seconds): a stalled API must not outlast a 20 s shutdown
+
+
+_guard = threading.local()
+
+
+@contextmanager
+def before_each_write(check: Callable[[], None]) -> Iterator[None]:
+    """Inside the block, `check` runs in this thread right before every request that may change something
+    on the platform (all but GET and HEAD), as late as a request can still be stopped; it raises to stop it."""
+    previous = getattr(_guard, "check", None)
+    _guard.check = check
+    try:
+        yield
+    finally:
+        _guard.check = previous
 
 
 class RedirectingAdapter(HTTPAdapter):
@@ -27,6 +47,9 @@ class RedirectingAdapter(HTTPAdapter):
             request.url = self.to_prefix + request.url[len(self.from_prefix):]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
+        check = getattr(_guard, "check", None)
+        if check is not None and request.method not in ("GET", "HEAD"):
+            check()
         return super().send(request, *args, **kwargs)
 
 

@@ -44,6 +44,9 @@ class PostgresStore(SqlStore):
     real_type = "DOUBLE PRECISION"
     serial_type = "BIGSERIAL PRIMARY KEY"
     max_function = "GREATEST"
+    min_function = "LEAST"
+    # clock_timestamp(), not now(): now() is the transaction's start, and a claim may wait for a lock.
+    now_expression = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
 
     def __init__(self, url: str, *, secrets: Iterable[str] = (), lock_timeout: float | None = None,
                  reading: bool = False) -> None:

@@ -42,6 +42,11 @@ class SqlStore(ABC):
 
     real_type = "REAL"
     max_function = "MAX"  # the two-argument maximum: MAX on SQLite, GREATEST on Postgres
+    min_function = "MIN"  # and the minimum: MIN on SQLite, LEAST on Postgres
+    # The database's own time in epoch seconds: the one clock every lease is set and compared on, whichever
+    # host asks (hosts' clocks drift; the database is shared). SQLite lives on one machine: its clock is that
+    # machine's, read by SQLite itself.
+    now_expression = "((julianday('now') - 2440587.5) * 86400.0)"
     serial_type = "INTEGER PRIMARY KEY AUTOINCREMENT"
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
@@ -205,7 +210,10 @@ class SqlStore(ABC):
         One post in flight per platform, whatever the number of workers: that is what keeps publication
         order, makes caps and gaps exact, and spends the platform's rate limit one call at a time. Several
         workers still share the work: each platform goes to whichever worker claims it, and when a worker
-        dies its lease runs out and another takes over.
+        dies its lease runs out (or is expired at once by a worker that knows it is dead) and another takes over.
+
+        `now` (the caller's clock) says which posts are due; the lease is set and compared on the database's
+        clock, so two hosts whose clocks disagree still agree on whose lease is live.
 
         A row still 'sending' whose lease ran out belonged to a worker that died or hung mid-call: it comes
         back `uncertain`, so the caller looks it up on the platform before sending it again.
@@ -213,9 +221,10 @@ class SqlStore(ABC):
         with self._transaction() as cur:
             if not self._lock_platform(cur, platform):
                 return None  # another worker is claiming for this platform right now
+            db_now = float(self._exec(cur, f"SELECT {self.now_expression}").fetchall()[0][0])
             busy = self._exec(
                 cur, "SELECT id FROM outbox WHERE platform = ? AND state = ? AND lease_until >= ? LIMIT 1",
-                (platform, SENDING, now),
+                (platform, SENDING, db_now),
             ).fetchall()
             if busy:
                 return None
@@ -238,10 +247,21 @@ class SqlStore(ABC):
                 cur,
                 "UPDATE outbox SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
                 "uncertain = ? WHERE id = ?",
-                (SENDING, owner, now + lease_seconds, int(uncertain), row.id),
+                (SENDING, owner, db_now + lease_seconds, int(uncertain), row.id),
             )
-        return replace(row, state=SENDING, lease_owner=owner, lease_until=now + lease_seconds,
+        return replace(row, state=SENDING, lease_owner=owner, lease_until=db_now + lease_seconds,
                         attempts=row.attempts + 1, uncertain=uncertain)
+
+    def lease_clock(self) -> float:
+        """The database's time now (epoch seconds), as leases are compared on it."""
+        return float(self._query(f"SELECT {self.now_expression}")[0][0])
+
+    def blocking(self, platform: str) -> Delivery | None:
+        """The platform's post in flight whose lease is live: while it is, no other post of it is claimed."""
+        rows = self._query(
+            f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox WHERE platform = ? AND state = ? "
+            f"AND lease_until >= {self.now_expression} ORDER BY id LIMIT 1", (platform, SENDING))
+        return _delivery(rows[0]) if rows else None
 
     def _lock_platform(self, cur: Any, platform: str) -> bool:
         """Serialise claims for one platform; False when another worker holds the lock (skip, do not wait).
@@ -262,13 +282,37 @@ class SqlStore(ABC):
             )
             return int(cur.rowcount) > 0
 
-    def record_parts(self, delivery_id: int, owner: str, parts: Sequence[str], lease_until: float) -> bool:
-        """Remember the parts posted so far and extend the lease: the post is still in flight."""
+    def record_parts(self, delivery_id: int, owner: str, parts: Sequence[str], lease_seconds: float) -> bool:
+        """Remember the parts posted so far and renew the lease: the post is still in flight."""
+        return self._holding(delivery_id, owner, "parts = ?, ", (json.dumps(list(parts)),), lease_seconds)
+
+    def renew_lease(self, delivery_id: int, owner: str, lease_seconds: float) -> bool:
+        """The holder is alive and still sending: its lease runs `lease_seconds` from now (database clock).
+        False when the row is no longer this owner's: nothing is extended then."""
+        return self._holding(delivery_id, owner, "", (), lease_seconds)
+
+    def _holding(self, delivery_id: int, owner: str, assignments: str, params: Sequence[Any],
+                 lease_seconds: float) -> bool:
         with self._transaction() as cur:
             cur = self._exec(
                 cur,
-                "UPDATE outbox SET parts = ?, lease_until = ? WHERE id = ? AND lease_owner = ? AND state = ?",
-                (json.dumps(list(parts)), lease_until, delivery_id, owner, SENDING),
+                f"UPDATE outbox SET {assignments}lease_until = {self.now_expression} + ? "
+                "WHERE id = ? AND lease_owner = ? AND state = ?",
+                (*params, lease_seconds, delivery_id, owner, SENDING),
+            )
+            return int(cur.rowcount) > 0
+
+    def expire_lease(self, delivery_id: int, owner: str, grace: float = 0.0) -> bool:
+        """End `owner`'s lease `grace` seconds from now at the latest (never later than it was), leaving the row
+        in flight and uncertain: its holder is known to be gone (or could not record the outcome), so the next
+        claim takes it over and looks the post up first."""
+        with self._transaction() as cur:
+            cur = self._exec(
+                cur,
+                f"UPDATE outbox SET lease_until = {self.min_function}(lease_until, {self.now_expression} + ?), "
+                "uncertain = 1 "
+                "WHERE id = ? AND lease_owner = ? AND state = ?",
+                (grace - 0.001, delivery_id, owner, SENDING),
             )
             return int(cur.rowcount) > 0
 
