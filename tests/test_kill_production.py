@@ -207,12 +207,20 @@ def test_a_frozen_worker_loses_its_post_to_a_lookup_and_sends_nothing_twice(tmp_
         env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}",
                       config_file(tmp_path, feeds.url_for("/feed.xml")))
         assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
+        # Both networks answer slowly, and the run is frozen once each has a post at the server: frozen
+        # in flight on both (a freeze in the microseconds between the last lease check and the request's
+        # bytes leaving is the one case a lease cannot cover: only a platform-side idempotency key could).
         x.stall(3.0, times=1_000_000)
+        graph.stall(3.0, times=1_000_000)
         items = [Item(n) for n in range(1, articles + 1)]
         feeds.set("/feed.xml", rss([Item(0), *items]))
         frozen_log, others_log = tmp_path / "frozen.log", tmp_path / "others.log"
         frozen = start_bot(["run", "--once"], env, tmp_path, frozen_log)
-        assert wait_until(lambda: any(r["path"] == "/2/tweets" for r in x.requests), timeout=60, step=0.01)
+        def in_flight(server: Any, suffix: str) -> bool:
+            return any(r["method"] == "POST" and r["path"].endswith(suffix) and r["outcome"] == "pending"
+                       for r in server.requests)
+
+        assert wait_until(lambda: in_flight(x, "/2/tweets") and in_flight(graph, "/feed"), timeout=60, step=0.01)
         frozen.send_signal(signal.SIGSTOP)
         stopped_at = time.monotonic()
         try:
