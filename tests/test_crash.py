@@ -37,10 +37,10 @@ STREAMS = 2  # processes alive at once: the kills of one overlap the work of the
 KILL_WHILE_QUEUEING = (0.05, 2.0)
 KILL_WHILE_POSTING = (0.05, 1.0)
 CRASH_ENV = {
-    # Longer than a post takes here (the 0.1 s hook plus a few ms of HTTP) even on a loaded machine: with
-    # 1 s, a post whose process was starved of CPU under the full suite was once looked up by the next
-    # process before the fake had recorded it, and sent again (X refused it as a duplicate).
-    "BOT_LEASE_SECONDS": "2.5",
+    # The production lease (20 s, renewed while a post is sent): a killed run's post is taken over at once
+    # all the same (this machine sees its process gone). A short lease only let a run that was alive but
+    # starved of CPU under the full suite lose its post to a lookup while its request was still on the
+    # way, and the post was sent again (the platform refused it as a duplicate).
     "BOT_TEST_PAUSE_AFTER_SEND": "0.1",
     "BOT_BACKOFF_BASE_SECONDS": "0.2",
     "BOT_BACKOFF_CAP_SECONDS": "1",
