@@ -4,6 +4,7 @@ post uncertain, not stuck. Real tweepy against the fake X, real SQLite and Postg
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -48,9 +49,17 @@ def x() -> Iterator[Any]:
         yield server
 
 
+def _holder_env() -> dict[str, str]:
+    """A bare environment, but on the clock of this test (clock-ahead's faketime variables pass through):
+    a holder on another clock is another test (test_kill_production's skewed worker)."""
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    env.update({k: v for k, v in os.environ.items() if k.startswith("FAKETIME") or k == "LD_PRELOAD"})
+    return env
+
+
 def _holder(db_url: str, lease: float = PRODUCTION.lease_seconds) -> subprocess.Popen[str]:
     process = subprocess.Popen([sys.executable, "-c", CLAIMER, db_url, "twitter", str(lease)], text=True,
-                               stdout=subprocess.PIPE, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                               stdout=subprocess.PIPE, env=_holder_env())
     assert process.stdout is not None and process.stdout.readline().strip().isdigit(), "the holder claimed"
     return process
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -219,7 +220,8 @@ def test_leases_are_set_and_compared_on_the_database_clock(store: Store) -> None
     assert store.claim_next("twitter", now=now + 400, owner="fast-clock", lease_seconds=60) is None
     held = store.blocking("twitter")
     assert held is not None and (held.id, held.lease_owner) == (claimed.id, "slow-clock")
-    assert abs(store.lease_clock() - time.time()) < 5
+    if "FAKETIME" not in os.environ:  # under clock-ahead this process is a year ahead of the Postgres server
+        assert abs(store.lease_clock() - time.time()) < 5
 
 
 def test_renewal_and_expiry_touch_only_the_holders_row(store: Store) -> None:
