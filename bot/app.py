@@ -80,10 +80,6 @@ class Bot:
                     platforms)
                 return {p.name: r for p, r in zip(platforms, reports, strict=True)}
 
-    def run_once(self, stop: threading.Event | None = None) -> tuple[list[PollReport], dict[str, DeliveryReport]]:
-        polls = self.poll(force=True)
-        return polls, self.deliver(stop)
-
     def hand_back(self) -> int:
         """Give back the posts this process holds, when it must stop before they are settled, so they do not
         wait out their lease. The call in flight may have reached the platform: each is looked up before it

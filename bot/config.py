@@ -602,9 +602,7 @@ def _allow_private(reader: _Reader, entries: list[str] | tuple[str, ...]) -> All
 def _fetch_deadline(reader: _Reader, text: str | None) -> float:
     if text is None:
         return DEFAULT_FETCH_DEADLINE
-    parsed = parse_duration(text)
-    if parsed is None:
-        raise reader.fail("bot.fetch_deadline", f"{text!r} is not a duration", 'write e.g. "30s" or "1m"')
+    parsed = _duration(reader, "bot.fetch_deadline", text, 'e.g. "30s" or "1m"')
     low, high = _FETCH_DEADLINE_RANGE
     if not low <= parsed <= high:
         raise reader.fail("bot.fetch_deadline", f"{text!r} is out of range",

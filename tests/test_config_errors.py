@@ -108,6 +108,8 @@ CASES: list[tuple[str, str, int | None, str, str]] = [
      "bot.allow_private", 'allow_private = [\'10.0.0.0/8\']'),
     ("fetch deadline not a duration", '[bot]\nfetch_deadline = "30 seconds"\n[[feeds]]\nurl = "https://e.org/f"\n',
      2, "bot.fetch_deadline", '"30s"'),
+    ("fetch deadline overflows", '[bot]\nfetch_deadline = "99999999d"\n[[feeds]]\nurl = "https://e.org/f"\n', 2,
+     "bot.fetch_deadline", "shorter duration"),
     ("fetch deadline zero", '[bot]\nfetch_deadline = "0s"\n[[feeds]]\nurl = "https://e.org/f"\n', 2,
      "bot.fetch_deadline", 'between "1s" and "5m"'),
     # Out of range: each would have been accepted, then overflowed a date or a database integer later.
