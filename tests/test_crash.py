@@ -36,6 +36,9 @@ STREAMS = 2  # processes alive at once: the kills of one overlap the work of the
 # (~1 s more) and must be let finish once in a while; after that a post goes every ~0.1 s per platform.
 KILL_WHILE_QUEUEING = (0.05, 2.0)
 KILL_WHILE_POSTING = (0.05, 1.0)
+# The windows are for an idle machine. On a loaded one every stage of a run is slower, and with fixed windows
+# every run died before it posted anything: while kills bring no new post, the windows widen (x1.5 every 4).
+WIDEN_AFTER_FRUITLESS_KILLS = 4
 CRASH_ENV = {
     # The production lease (20 s, renewed while a post is sent): a killed run's post is taken over at once
     # all the same (this machine sees its process gone). A short lease only let a run that was alive but
@@ -59,16 +62,20 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
         feeds.set("/feed.xml", rss([Item(0), *items]))
 
         log = tmp_path / "runs.log"
-        kills = 0
+        kills = fruitless = progress = 0
         streams: list[tuple[subprocess.Popen[bytes], float]] = []
         started = time.monotonic()
         while kills < KILLS:
             # Each stream: a process, killed at a random moment of its life (starting up, polling, claiming,
             # posting, recording); one that finished first is simply replaced.
             window = KILL_WHILE_POSTING if x.tweets or graph.posts else KILL_WHILE_QUEUEING
+            if len(x.tweets) + len(graph.posts) > progress:
+                progress, fruitless = len(x.tweets) + len(graph.posts), 0
+            # (once every post is out, a run has nothing left to do: the plain windows still catch it starting)
+            widen = 1.5 ** min(fruitless // WIDEN_AFTER_FRUITLESS_KILLS, 8) if progress < 2 * ARTICLES else 1.0
             while len(streams) < STREAMS:
                 streams.append((start_bot(["run", "--once"], env, tmp_path, log),
-                                time.monotonic() + rng.uniform(*window)))
+                                time.monotonic() + rng.uniform(*window) * widen))
             time.sleep(0.01)
             for entry in list(streams):
                 process, kill_at = entry
@@ -78,6 +85,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
                     process.send_signal(signal.SIGKILL)
                     process.wait()
                     kills += 1
+                    fruitless += 1
                     streams.remove(entry)
         for process, _ in streams:
             process.send_signal(signal.SIGKILL)

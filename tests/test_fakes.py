@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import socket
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from tests.fakes.graph_api import FakeGraphServer
 from tests.fakes.oauth1 import Credentials, OAuth1Verifier
 from tests.fakes.redirect import redirect_session
 from tests.fakes.x_api import DUPLICATE_DETAIL, FakeXServer
+from tests.fleet import wait_until
 
 CK, CS, AT, ATS = "consumer-key", "consumer-secret", "access-token", "access-token-secret"
 X_HOST = "https://api.twitter.com"
@@ -164,6 +166,7 @@ def test_x_duplicate_is_forbidden(x: FakeXServer) -> None:
         client.create_tweet(text="Same words")
     assert info.value.api_messages == [DUPLICATE_DETAIL]
     assert len(x.tweets) == 1
+    assert [r.get("duplicate", False) for r in x.requests if r["method"] == "POST"] == [False, True]
 
 
 def test_x_429_with_reset_and_24h_headers(x: FakeXServer) -> None:
@@ -326,6 +329,25 @@ def test_graph_duplicate_is_506(g: FakeGraphServer) -> None:
     with pytest.raises(facebook.GraphAPIError) as info:
         graph.put_object("1234567890", "feed", message="Same", link="https://example.org/a")
     assert info.value.code == 506 and len(g.posts) == 1
+    assert [r.get("duplicate", False) for r in g.requests if r["method"] == "POST"] == [False, True]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_request_cut_short_is_logged_never_processed(g: FakeGraphServer, chunked: bool) -> None:
+    """A client killed between a request's headers and its body: a real server does not act on the half it got
+    (the fake once answered it 400 "no token", which the crash tests took for a duplicate)."""
+    host, port = g.url.split("//")[1].rstrip("/").rsplit(":", 1)
+    body = f"access_token={g.token}&message=Half&link=https://example.org/a".encode()
+    framing = b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(body):x}\r\n".encode() if chunked else \
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(b"POST /v25.0/1234567890/feed HTTP/1.1\r\nHost: graph\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n" + framing + body[:20])
+    assert wait_until(lambda: any(r["outcome"] == "truncated" for r in g.requests), timeout=5)
+    assert [(r["status"], r["outcome"]) for r in g.requests] == [(None, "truncated")]
+    assert g.posts == []
+    graph_client(g).put_object("1234567890", "feed", message="Whole", link="https://example.org/a")
+    assert [p["message"] for p in g.posts] == ["Whole"]
 
 
 def test_graph_tokens_expire_and_rotate(g: FakeGraphServer) -> None:

@@ -137,6 +137,10 @@ class _Dropped(Exception):
     """Raised inside a handler to end the connection without an answer."""
 
 
+class _Truncated(Exception):
+    """The client closed the connection before the whole request body arrived."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30
@@ -166,32 +170,51 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _read_body(self) -> bytes:
+        """The whole body, or _Truncated when the client went away before sending it all (a client killed
+        between writing the headers and the body): a real server never acts on such a request."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = self.rfile.readline()
+                if not line:
+                    raise _Truncated()
+                size = int(line.split(b";")[0].strip() or b"0", 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     break
-                chunks.append(self.rfile.read(size))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise _Truncated()
+                chunks.append(chunk)
                 self.rfile.readline()
             return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise _Truncated()
+        return body
 
     def _dispatch(self) -> None:
         split = urlsplit(self.path)
+        owner = self.server.owner
+        try:
+            body = self._read_body()
+        except (_Truncated, OSError):
+            body = None
         request = Request(
             method=self.command,
             target=self.path,
             path=split.path,
             query=parse_qsl(split.query, keep_blank_values=True),
             headers=self.headers,
-            body=self._read_body(),
+            body=body or b"",
         )
-        owner = self.server.owner
         entry = owner.log_request(request)
+        if body is None:  # logged, so tests see it arrived; never processed, never answered
+            owner.finish_request(entry, request, None, "truncated")
+            self.close_connection = True
+            return
         try:
             response = owner.handle(request)
         except _Dropped:
@@ -329,7 +352,7 @@ class FakeServerBase:
             "path": request.path,
             "query": dict(request.query),
             "status": None,  # stays None when the connection is dropped or reset
-            "outcome": "pending",  # then "answered", "dropped" or "reset"
+            "outcome": "pending",  # then "answered", "dropped", "reset" or "truncated" (body cut short)
             "time": time.time(),
         }
         with self._lock:
@@ -345,7 +368,7 @@ class FakeServerBase:
     @property
     def requests(self) -> list[dict[str, Any]]:
         """Every request seen, in arrival order: method, path, query, status (None if no answer, yet or
-        ever), outcome ("pending", "answered", "dropped", "reset"), time, and what the fake noted."""
+        ever), outcome ("pending", "answered", "dropped", "reset", "truncated"), time, and what the fake noted."""
         with self._lock:
             return [dict(r) for r in self._requests]
 

@@ -210,6 +210,8 @@ class FakeGraphServer(FakeServerBase):
 
         def process() -> Response:
             status, payload = self._route(request.method, path, params)
+            if payload.get("error", {}).get("code") == 506:
+                request.notes["duplicate"] = True
             return self._json(status, payload, version)
 
         def failure(f: Fault) -> Response:

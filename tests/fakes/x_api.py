@@ -510,6 +510,7 @@ class FakeXServer(FakeServerBase):
                     403, "Forbidden",
                     "You attempted to reply to a Tweet that is deleted or not visible to you."))
             if text.strip() and any(t["text"].strip() == text.strip() for t in self._tweets):
+                request.notes["duplicate"] = True
                 return json_response(403, _problem(403, "Forbidden", DUPLICATE_DETAIL))
             daily = self._daily_headers(now)
             if int(daily["x-user-limit-24hour-remaining"]) <= 0 or \
