@@ -148,3 +148,28 @@ def test_next_due_keeps_the_interval_grid_and_the_cron_times() -> None:
     assert next_feed_due(cron, "UTC", now=600.0, due=600.0) == 900.0, "the fire time just served is not served twice"
     assert next_feed_due(cron, "UTC", now=601.5, due=None) == 900.0
     assert next_feed_due(cron, "UTC", now=610.0, due=600.0, not_before=1300.0) == 1500.0
+
+
+def test_status_shows_who_polled_each_feed_and_which_are_overdue(db_url: str) -> None:
+    from bot.config import Environment, parse_config
+    from bot.status import status_lines
+
+    urls = _urls(3)
+    text = "".join(f'[[feeds]]\nurl = "{u}"\nname = "site{i}"\nevery = "1m"\n' for i, u in enumerate(urls))
+    config = parse_config(text, None, Environment(database_url=db_url))
+    store = open_store(db_url)
+    try:
+        me = worker_id()
+        store.register_feeds(urls)
+        claimed = store.claim_feeds(me, 3, LEASE)
+        store.release_feeds(me, [FeedRelease(urls[0], claimed.now + 60), FeedRelease(urls[1], claimed.now - 300)])
+        lines = list(status_lines(config, store, claimed.now))
+    finally:
+        store.close()
+    text = "\n".join(lines)
+    host, pid = me.split(":")[:2]
+    assert "feeds: 3, shared by 1 live worker(s)" in text, text
+    assert "site0: last polled " in text and f"by {host} pid {pid}; next due" in text, text
+    assert any(line.startswith("  site1: OVERDUE by 30") for line in lines), text
+    assert f"site2: not polled by a worker yet; being polled now by {host} pid {pid}" in text, text
+    assert "1 feed(s) overdue" in text, text

@@ -4,6 +4,7 @@ the others go on polling its feeds on time."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import subprocess
 import time
@@ -88,7 +89,7 @@ def test_three_workers_fetch_each_feed_once_per_interval_and_survive_a_kill(tmp_
             first = times[0]
             expected = int((ended - first) // EVERY) + 1
             assert abs(len(times) - expected) <= 1, f"feed {i}: {len(times)} requests, {expected} intervals"
-            gaps += [b - a for a, b in zip(times, times[1:], strict=False)]
+            gaps += [b - a for a, b in itertools.pairwise(times)]
             assert ended - times[-1] <= EVERY + SLACK, f"feed {i} not polled since {ended - times[-1]:.1f} s"
             after = [t for t in times if t > killed_at]
             assert len(after) >= int((ended - killed_at) // EVERY), f"feed {i} after the kill: {len(after)} requests"
