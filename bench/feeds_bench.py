@@ -71,6 +71,10 @@ def feed_doc(feed: int, newest: int) -> bytes:
 def serve(port_q: Any, cmd_q: Any, n_feeds: int) -> None:
     docs: dict[str, tuple[str, bytes]] = {}
     newest = dict.fromkeys(range(n_feeds), 100)
+    hits = [0]  # requests served (bench/poll_bench.py counts fetches per interval)
+    import threading
+
+    hits_lock = threading.Lock()
 
     def put(i: int) -> None:
         body = gzip.compress(feed_doc(i, newest[i]), compresslevel=1, mtime=0)
@@ -89,6 +93,8 @@ def serve(port_q: Any, cmd_q: Any, n_feeds: int) -> None:
             pass
 
         def do_GET(self) -> None:
+            with hits_lock:
+                hits[0] += 1
             entry = docs.get(self.path)
             if entry is None:
                 self.send_response(404)
@@ -114,14 +120,15 @@ def serve(port_q: Any, cmd_q: Any, n_feeds: int) -> None:
     ThreadingHTTPServer.request_queue_size = 256
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     port_q.put(httpd.server_address[1])
-    import threading
-
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     while True:
         cmd = cmd_q.get()
         if cmd == "stop":
             httpd.shutdown()
             return
+        if cmd == "hits":
+            port_q.put(hits[0])
+            continue
         for i in cmd:  # a list of feeds that gain one new item
             newest[i] += 1
             put(i)
@@ -142,6 +149,11 @@ class BenchServer:
     def change(self, feeds: list[int]) -> None:
         self._cmd_q.put(feeds)
         self._port_q.get(timeout=60)
+
+    def hits(self) -> int:
+        """Requests served so far."""
+        self._cmd_q.put("hits")
+        return int(self._port_q.get(timeout=60))
 
     def close(self) -> None:
         self._cmd_q.put("stop")

@@ -6,16 +6,32 @@ Same workload and server as bench/feeds_bench.py (20 WordPress-style items per f
 but through `Bot.poll`, the code the worker runs: a first cycle (every entry recorded as seen, the
 baseline), then steady cycles where 10% of the feeds gained one item, each composed for X and
 Facebook and queued in the outbox. SQLite by default; pass a Postgres URL to measure that instead.
+
+    PYTHONPATH=. .venv/bin/python bench/poll_bench.py --shared [--workers 3] [--large] [--database-url PG]
+
+`--shared` measures the shared schedule (bot.sharing) on Postgres, each in a fresh schema: first the
+single-worker Bot.poll baseline over --feeds, then --workers worker processes (each the worker's own claim
+loop) over 1,000 feeds and, with --large, 10,000: the first cycle (every feed due, baseline), steady cycles
+with nothing new and with 1% changed (all feeds made due at once; a cycle ends when every worker finds
+nothing more due), the fetches per cycle (the feed server counts them: one per feed), and each worker's
+peak RSS. Medians of --steady-cycles.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,16 +48,50 @@ def config_text(base: str, n: int) -> str:
     return feeds + "[platforms.twitter]\n[platforms.facebook]\n"
 
 
+PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--steady-cycles", type=int, default=3)
     ap.add_argument("--database-url")
+    ap.add_argument("--shared", action="store_true", help="the shared schedule on Postgres, several workers")
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--large", action="store_true", help="also 10,000 feeds (slow on a loaded machine)")
+    ap.add_argument("--child", nargs=3, metavar=("URL", "BASE", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    n = args.feeds
-
+    if args.child:
+        child(args.child[0], args.child[1], int(args.child[2]))
+        return
+    if args.shared:
+        base = args.database_url or PG
+        with fresh_schema(base) as url:
+            single(url, args.feeds, args.steady_cycles)
+        for n in (1000, 10_000) if args.large else (1000,):
+            with fresh_schema(base) as url:
+                shared(url, n, args.workers, args.steady_cycles)
+        return
     tmp = tempfile.mkdtemp(prefix="poll-bench-")
-    url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    single(args.database_url or f"sqlite:///{tmp}/bench.db", args.feeds, args.steady_cycles)
+
+
+@contextlib.contextmanager
+def fresh_schema(base: str) -> Iterator[str]:
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def single(url: str, n: int, steady_cycles: int) -> None:
+    """One process, Bot.poll over every feed (the path of `bot run --once`)."""
     with BenchServer(n) as server:
         base = server.base
         config = parse_config(config_text(base, n), None, Environment(database_url=url))
@@ -53,17 +103,104 @@ def main() -> None:
         secs = time.perf_counter() - started
         print(f"bot poll  first cycle : {secs:6.2f} s  ({sum(r.entries for r in reports)} entries recorded, "
               f"{sum(r.queued for r in reports)} queued: baseline)   target <= 10 s")
-        for cycle in range(args.steady_cycles):
+        times = []
+        for cycle in range(steady_cycles):
             server.change(list(range(cycle % 10, n, 10)))
             started = time.perf_counter()
             reports = bot.poll(force=True)
             secs = time.perf_counter() - started
+            times.append(secs)
             errors = [r for r in reports if r.status == "error"]
             print(f"bot poll  steady cycle: {secs:6.2f} s  ({sum(r.new for r in reports)} new, "
                   f"{sum(r.queued for r in reports)} posts composed and queued"
                   + (f", {len(errors)} errors" if errors else "") + ")   target <= 2 s")
+        if times:
+            print(f"bot poll  steady median: {statistics.median(times):5.2f} s (10% changed)")
         print(f"bot poll  peak RSS    : {peak_rss_mb():6.0f} MB                          target <= 200 MB")
         bot.close()
+
+
+def shared(url: str, n: int, workers: int, steady_cycles: int) -> None:
+    """`workers` processes, each running the worker's claim loop, sharing `n` feeds on one Postgres."""
+    import psycopg
+
+    print(f"shared: {workers} workers x {n} feeds x 20 items, one Postgres, {os.cpu_count()} cores")
+    with BenchServer(n) as server:
+        procs = [subprocess.Popen([sys.executable, __file__, "--child", url, server.base, str(n)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+        try:
+            for p in procs:
+                assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+
+            def cycle(label: str, changed: list[int], target: str = "") -> float:
+                if changed:
+                    server.change(changed)
+                with psycopg.connect(url, autocommit=True) as conn:  # every feed due now (the next interval)
+                    conn.execute("UPDATE feeds SET next_due = EXTRACT(EPOCH FROM clock_timestamp()) - 1")
+                hits = server.hits()
+                started = time.perf_counter()
+                for p in procs:
+                    assert p.stdin is not None
+                    p.stdin.write("go\n")
+                    p.stdin.flush()
+                done = [p.stdout.readline().split() for p in procs if p.stdout is not None]
+                secs = time.perf_counter() - started
+                fetches = server.hits() - hits
+                share = [int(d[1]) for d in done]
+                ok = "OK" if fetches == n else "WRONG"
+                print(f"shared {label}: {secs:6.2f} s  fetches {fetches} (feeds {n}, {ok}), per worker {share}{target}")
+                return secs
+
+            cycle("first cycle ", [], "   (baseline: every entry recorded as seen)")
+            quiet = [cycle("steady, 0% new", []) for _ in range(steady_cycles)]
+            changed = [cycle("steady, 1% new", list(range(c % 100, n, 100))) for c in range(steady_cycles)]
+            print(f"shared steady median: nothing new {statistics.median(quiet):.2f} s, "
+                  f"1% changed {statistics.median(changed):.2f} s")
+        finally:
+            rss = []
+            for p in procs:
+                if p.stdin is not None and p.poll() is None:
+                    p.stdin.write("quit\n")
+                    p.stdin.flush()
+                    line = p.stdout.readline().split() if p.stdout is not None else []
+                    rss.append(float(line[1]) if len(line) == 2 else float("nan"))
+                p.wait(60)
+        print(f"shared peak RSS per worker: {', '.join(f'{r:.0f}' for r in rss)} MB   target <= 200 MB")
+
+
+def child(url: str, base: str, n: int) -> None:
+    """One worker's feed loop (bot.sharing), driven by the parent: at "go", claim and poll until nothing is due."""
+    from bot.app import FEED_WORKERS
+    from bot.sharing import SharedPolling
+
+    config = parse_config(config_text(base, n), None, Environment(database_url=url))
+    bot = Bot(config, dry_run=True)
+    feeds = {f.shown_url: f for f in config.feeds}
+    stop = threading.Event()
+    sharing = SharedPolling(bot.store, bot.feed_pool, FEED_WORKERS, bot.owner, bot.tuning.lease_seconds,
+                            config=lambda: config, feeds=lambda: feeds,
+                            poll=lambda feed, defer: bot.poll_one(feed, defer=defer), stop=stop)
+    bot.store.register_feeds(feeds)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "go":
+            break
+        before = sharing.polled
+        while True:
+            with sharing._lock:
+                idle = sharing._outstanding == 0 and not sharing._pending
+            wait = sharing.round()
+            with sharing._lock:
+                idle = idle and sharing._outstanding == 0 and not sharing._pending
+            if idle and wait > 0.06:  # nothing of ours in flight and nothing due that nobody holds
+                break
+            sharing.wake.wait(wait)
+            sharing.wake.clear()
+        print(f"done {sharing.polled - before}", flush=True)
+    print(f"rss {peak_rss_mb():.1f}", flush=True)
+    stop.set()
+    sharing.leave()
+    bot.close()
 
 
 if __name__ == "__main__":

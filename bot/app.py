@@ -18,7 +18,7 @@ from bot.platforms import Platform, build_platform
 from bot.platforms.dryrun import DryRunPlatform
 from bot.poll import PollReport, poll_feed
 from bot.store import Store, open_store
-from bot.store.base import SENDING
+from bot.store.base import SENDING, FeedState
 
 log = logging.getLogger(__name__)
 FEED_WORKERS = 8
@@ -50,7 +50,7 @@ class Bot:
             log.info("no config file found (%s): running on the built-in defaults, dry-run only", config.missing_file)
         self._deliver_lock = threading.Lock()
         # Kept for the bot's life: each thread keeps its HTTP session, so polls reuse connections.
-        self._feed_pool = ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed")
+        self.feed_pool = ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed")
         resume_all(self.store, config)
 
     def poll(self, feeds: Sequence[FeedConfig] | None = None, force: bool = False) -> list[PollReport]:
@@ -58,11 +58,25 @@ class Bot:
         report; a database failure (StoreError) is raised: it is no feed's fault, and no poll can be recorded."""
         chosen = list(feeds if feeds is not None else self.config.feeds)
         now = datetime.now(UTC)
-        return list(self._feed_pool.map(lambda f: self._poll_one(f, now, force), chosen))
+        # The states after a 304 (most feeds, most cycles) are written together at the end: one batch.
+        deferred: list[FeedState] = []
+        lock = threading.Lock()
 
-    def _poll_one(self, feed: FeedConfig, now: datetime, force: bool) -> PollReport:
+        def defer(state: FeedState) -> None:
+            with lock:
+                deferred.append(state)
+
         try:
-            return poll_feed(self.config, self.store, feed, now=now, force=force)
+            return list(self.feed_pool.map(lambda f: self.poll_one(f, now, force, defer), chosen))
+        finally:
+            with lock:
+                batch, deferred[:] = list(deferred), []
+            self.store.save_feed_states(batch)
+
+    def poll_one(self, feed: FeedConfig, now: datetime | None = None, force: bool = False,
+                 defer: Callable[[FeedState], None] | None = None) -> PollReport:
+        try:
+            return poll_feed(self.config, self.store, feed, now=now or datetime.now(UTC), force=force, defer=defer)
         except StoreError:
             raise
         except Exception as exc:  # one feed's bug must not stop the others
@@ -98,7 +112,7 @@ class Bot:
         return len(held)
 
     def close(self) -> None:
-        self._feed_pool.shutdown(wait=True)
+        self.feed_pool.shutdown(wait=True)
         for platform in self.platforms.values():
             platform.close()
         self.store.close()

@@ -104,6 +104,12 @@ def holder_gone(d: Delivery, owner: str) -> bool:
     if holder == owner:
         with _held_lock:
             return (owner, d.id) not in _held
+    return process_gone(holder)
+
+
+def process_gone(holder: str) -> bool:
+    """True when the owner id `holder` names another process on this machine that no longer runs (or a zombie).
+    False when that cannot be known (another machine, an id this code did not write): then its lease decides."""
     parts = holder.split(":")
     if len(parts) != 4 or not _MACHINE or parts[3] != _MACHINE or parts[0] != socket.gethostname():
         return False  # another machine (or an id this code did not write): its lease decides

@@ -358,6 +358,27 @@ def feed_trigger(feed: FeedConfig, tz: str) -> Any:
     return IntervalTrigger(seconds=seconds, timezone=tz)
 
 
+NEVER = 10 * 365 * 86400.0  # how far ahead a cron expression that never fires again pushes its feed
+
+
+def next_feed_due(feed: FeedConfig, tz: str, now: float, due: float | None, not_before: float | None = None) -> float:
+    """When a feed is next due, after a look at `now` (epoch seconds, the database's clock) at the time it was
+    due, `due` (None: its first look). An interval keeps its rhythm: the next step of its grid that is still
+    ahead, so a late look does not shift the grid and a stall costs one catch-up look, not one per missed step.
+    A cron expression: its next fire time. `not_before` (a backoff): the first scheduled time from then on."""
+    floor = max(now, not_before or now)
+    if feed.cron:
+        # Strictly after the fire time just served: a look that began within its second must not serve it twice.
+        start = max(floor, (due or floor) + 1.0)
+        fire = cron_trigger(feed.cron, tz).get_next_fire_time(None, datetime.fromtimestamp(start, UTC))
+        return float(fire.timestamp()) if fire is not None else now + NEVER
+    step = (feed.every or timedelta(minutes=15)).total_seconds()
+    if due is None:
+        return max(now + step, floor)
+    steps = max(1, int((floor - due) // step) + 1)
+    return due + steps * step
+
+
 def next_checks(feed: FeedConfig, tz: str, now: float, last_checked: float | None, count: int = 3) -> list[float]:
     """The next `count` times the worker looks at a feed: cron fire times, or every interval after the last look."""
     if feed.cron:

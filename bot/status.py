@@ -20,6 +20,7 @@ def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
     counts = store.queue_counts()
     for pconf in config.platforms.values():
         yield from _platform(pconf, store, counts, now)
+    yield from feed_schedule_lines(config, store)
     feeds = {f.url: f for f in config.feeds}
     for feed in store.all_feed_states():
         if feed.current_url and feed.current_url != feed.url:
@@ -36,6 +37,38 @@ def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
         if feed.last_error:
             yield (f"feed {feed.url}: failing ({feed.failures}x): {feed.last_error}; "
                    f"next try {_ts(feed.next_attempt_at)}")
+
+
+OVERDUE_AFTER = 60.0  # seconds past due, unclaimed, before a feed is called overdue (a round is seconds)
+
+
+def feed_schedule_lines(config: Config, store: Store) -> Iterator[str]:
+    """Per configured feed: when it was last polled and by which worker, when it is next due, and whether it is
+    overdue (no worker has taken it although it is due), on the database's clock like every claim."""
+    if not config.feeds:
+        return
+    now = store.lease_clock()
+    workers = store.live_workers()
+    yield (f"feeds: {len(config.feeds)}, shared by {len(workers)} live worker(s)"
+           + (f": {', '.join(describe_owner(w) for w in workers)}" if workers else " (none is running)"))
+    schedules = {s.url: s for s in store.feed_schedules()}
+    overdue = 0
+    for feed in config.feeds:
+        s = schedules.get(feed.shown_url)
+        last = f"last polled {_ts(s.polled_at)} by {describe_owner(s.polled_by)}" if s and s.polled_at \
+            else "not polled by a worker yet"
+        if s and s.claim_owner and s.claim_until is not None and s.claim_until >= now:
+            yield f"  {feed.name}: {last}; being polled now by {describe_owner(s.claim_owner)}"
+            continue
+        due = s.next_due if s else None
+        if due is not None and now - due > OVERDUE_AFTER:
+            overdue += 1
+            yield f"  {feed.name}: OVERDUE by {int(now - due)} s (due {_ts(due)}); {last}"
+        else:
+            yield f"  {feed.name}: {last}; next due {_ts(due) if due is not None else 'now'}"
+    if overdue:
+        yield (f"  {overdue} feed(s) overdue: no worker has taken them although they are due; check that the "
+               "workers run and are not stuck (their logs), or add one")
 
 
 def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str], int], now: float) -> Iterator[str]:

@@ -26,13 +26,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bot.app import Bot
+from bot.app import FEED_WORKERS, Bot
 from bot.checks import config_problems
 from bot.config import Config, FeedConfig, load_config
 from bot.errors import ConfigError, StoreError
 from bot.models import Draft
 from bot.schedule import feed_trigger
+from bot.sharing import SharedPolling
 from bot.stopping import StopSignals, exit_now
+from bot.store.base import FeedClaim, FeedRelease
 
 log = logging.getLogger(__name__)
 DELIVERY_EVERY = timedelta(seconds=30)
@@ -65,20 +67,22 @@ class Worker:
         self._loaded_stamp = _stamp(bot.config.path)
         self._seen_stamp = self._loaded_stamp
         self.scheduler: Any = None
+        self.sharing: SharedPolling | None = None
 
     # --- jobs -----------------------------------------------------------------------------------
 
-    def _poll_job(self, url: str) -> None:
+    def _poll_job(self, url: str) -> FeedRelease | None:
+        """One look at one feed now, as at a claim of it (bot.sharing); a database failure is one line."""
         feed = self._feeds.get(url)
-        if self.stop.is_set() or feed is None:
-            return
-        try:
-            reports = self.bot.poll([feed])
-        except StoreError as exc:
-            log.error("feed %s: not read, the database failed (the next round tries again): %s", feed.name, exc)
-            return
-        if any(r.queued for r in reports):
-            self._deliver_job()
+        if self.stop.is_set() or feed is None or self.sharing is None:
+            return None
+        return self.sharing.poll_claimed(FeedClaim(url, None), time.time(), time.monotonic())
+
+    def _queued(self) -> None:
+        """A poll queued posts: deliver now, on the scheduler's threads (the feed threads go on reading)."""
+        if self.scheduler is not None and not self.stop.is_set():
+            self.scheduler.add_job(self._deliver_job, "date", run_date=datetime.now(UTC), id="deliver-queued",
+                                   name="deliver what a poll queued", replace_existing=True)
 
     def _deliver_job(self) -> None:
         if self.stop.is_set():
@@ -118,6 +122,12 @@ class Worker:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
         self.scheduler = scheduler
+        # Feeds are not APScheduler jobs: their schedule is shared by every worker on the database (bot.sharing).
+        bot = self.bot
+        self.sharing = SharedPolling(
+            bot.store, bot.feed_pool, FEED_WORKERS, bot.owner, bot.tuning.lease_seconds, config=lambda: self.bot.config,
+            feeds=lambda: self._feeds, poll=lambda feed, defer: self.bot.poll_one(feed, defer=defer), stop=self.stop,
+            on_queued=self._queued)
         self._sync_feed_jobs(self.bot.config)
         scheduler.add_job(self._deliver_job, IntervalTrigger(seconds=int(DELIVERY_EVERY.total_seconds())),
                           id="deliver", name="deliver due posts",
@@ -127,21 +137,17 @@ class Worker:
         return scheduler
 
     def _sync_feed_jobs(self, config: Config, triggers: dict[str, Any] | None = None) -> None:
-        """One job per feed URL: new feeds start now, changed timings are rescheduled, the rest keep their
-        rhythm. Jobs look their feed up at run time, so filter or template edits apply at the next look. Jobs are
-        keyed by the URL without its credentials (unique: bot.config checks), which APScheduler may log."""
+        """The feeds this worker polls, by the URL without its credentials (unique: bot.config checks): a new
+        feed is due at once (unless the database already schedules it), a changed timing is rescheduled from
+        now, the rest keep their rhythm. Polls look their feed up at run time, so filter or template edits apply
+        at the next look."""
         wanted = {feed.shown_url: feed for feed in config.feeds}
         triggers = self._new_triggers(config) if triggers is None else triggers
-        for url in set(self._feeds) - set(wanted):
-            self.scheduler.remove_job(f"feed:{url}")
-        for url, feed in wanted.items():
-            job_id = f"feed:{url}"
-            if url not in self._feeds:
-                self.scheduler.add_job(self._poll_job, triggers[url], args=[url], id=job_id,
-                                       name=f"poll {feed.name}", next_run_time=datetime.now(UTC))
-            elif url in triggers:
-                self.scheduler.reschedule_job(job_id, trigger=triggers[url])
+        assert self.sharing is not None
+        self.sharing.expect([url for url in wanted if url not in self._feeds],
+                            [url for url in triggers if url in self._feeds])
         self._feeds = wanted
+        self.sharing.wake.set()
 
     def _new_triggers(self, config: Config) -> dict[str, Any]:
         """Triggers of the feeds that are new or whose timing changed, built before any job is touched:
@@ -225,6 +231,10 @@ class Worker:
             signal.signal(signal.SIGHUP, self._on_hup)
         scheduler = self.build_scheduler()
         scheduler.start()
+        assert self.sharing is not None
+        feeds = threading.Thread(target=self.sharing.run, kwargs={"timeout": self.bot.config.env.shutdown_grace},
+                                 name="feeds", daemon=True)
+        feeds.start()
         config = self.bot.config
         log.info("worker started: %d feed(s), platforms: %s%s", len(config.feeds), ", ".join(self.bot.platforms),
                  f"; watching {config.path} for edits (or send SIGHUP)" if config.path else "")
@@ -233,14 +243,18 @@ class Worker:
             self._wake.clear()
             if not self.stop.is_set():
                 self.maybe_reload()
-        return self._shutdown(scheduler)
+        return self._shutdown(scheduler, feeds)
 
-    def _shutdown(self, scheduler: Any) -> int:
+    def _shutdown(self, scheduler: Any, feeds: threading.Thread) -> int:
         grace = self.bot.config.env.shutdown_grace
+        started = time.monotonic()
         done = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         done.start()
+        if self.sharing is not None:
+            self.sharing.wake.set()
         done.join(grace)
-        if done.is_alive():
+        feeds.join(max(grace - (time.monotonic() - started), 0.0))
+        if done.is_alive() or feeds.is_alive():
             # Job threads are not daemons: returning would hang the interpreter until they end.
             log.warning("work still running after %ds: stopping now", int(grace))
             exit_now(0, self.bot.hand_back)

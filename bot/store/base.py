@@ -42,6 +42,49 @@ class FeedState:
 
 
 @dataclass(frozen=True)
+class FeedClaim:
+    """A feed a worker claimed to poll (bot.sharing): when it was due, on the database's clock (None: not
+    scheduled yet, a feed seen for the first time)."""
+
+    url: str
+    due: float | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What one claim round gave a worker."""
+
+    feeds: tuple[FeedClaim, ...]
+    now: float  # the database's clock at the claim
+    # Seconds until the next feed may be claimed (one falls due, or a live claim lapses); None: no feeds at all.
+    wake_in: float | None
+    # Owners whose live claims hold feeds that are due: the caller may know some of them dead (holder_gone).
+    holders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedRelease:
+    """The end of a claimed poll: when the feed is next due (database clock), and, when the poll left its
+    state to be written with the release (a 304: bot.poll), that state."""
+
+    url: str
+    next_due: float
+    state: FeedState | None = None
+
+
+@dataclass(frozen=True)
+class FeedSchedule:
+    """A feed's place in the shared schedule, for `bot status`."""
+
+    url: str
+    next_due: float | None
+    claim_owner: str | None
+    claim_until: float | None
+    polled_by: str | None
+    polled_at: float | None
+
+
+@dataclass(frozen=True)
 class SeenArticle:
     """An identity (the key or one of its aliases) recorded for an article."""
 
@@ -119,6 +162,28 @@ class Store(Protocol):
     def feed_state(self, url: str) -> FeedState | None: ...
     def save_feed_state(self, state: FeedState) -> None: ...
     def all_feed_states(self) -> list[FeedState]: ...
+    def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        """Several feeds' states in one transaction (one round trip on Postgres)."""
+        ...
+
+    # the shared feed schedule (bot.sharing): a feed is claimed by one worker at a time, under a lease set
+    # and compared on the database's clock, and released with the time it is next due
+    def register_feeds(self, urls: Iterable[str]) -> None:
+        """Make sure these feeds have a row (a new one is due at once); the others are left as they are."""
+        ...
+    def claim_feeds(self, owner: str, capacity: int, lease_seconds: float) -> Claimed:
+        """Heartbeat `owner` (its worker row and the claims it holds), then claim up to `capacity` due feeds, and
+        never more than its share: the due feeds divided among the live workers."""
+        ...
+    def release_feeds(self, owner: str, releases: Sequence[FeedRelease]) -> int:
+        """End claims of `owner`, each with its next due time; returns how many were still its own."""
+        ...
+    def drop_claims(self, holder: str) -> int:
+        """Forget a worker known to be gone: its claims end now and it no longer counts as live."""
+        ...
+    def reschedule_feed(self, url: str, next_due: float) -> None: ...
+    def feed_schedules(self) -> list[FeedSchedule]: ...
+    def live_workers(self) -> list[str]: ...
 
     # articles and the outbox, written together so a crash can neither lose nor double a post
     def known_keys(self, keys: Iterable[str]) -> set[str]: ...

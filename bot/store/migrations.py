@@ -129,4 +129,22 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN move_candidate TEXT;
     ALTER TABLE feeds ADD COLUMN move_seen_since {real};
     """,
+    # 8 (shared feed polling; the lead renumbers on merge): workers on one database share the feeds. A feed is
+    # next due at `next_due` (the database's clock; NULL: now) and polled by whichever worker claims it: the
+    # claim is a lease (`claim_owner`, an owner id as in the outbox, until `claim_until`) that dies with its
+    # holder. `polled_by`/`polled_at`: who looked last, and when. `workers`: each live worker and its
+    # heartbeat, so that a worker takes its share of the due feeds, not all of them.
+    """
+    ALTER TABLE feeds ADD COLUMN next_due {real};
+    ALTER TABLE feeds ADD COLUMN claim_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN claim_until {real};
+    ALTER TABLE feeds ADD COLUMN polled_by TEXT;
+    ALTER TABLE feeds ADD COLUMN polled_at {real};
+    CREATE INDEX feeds_due ON feeds (next_due);
+    CREATE TABLE workers (
+        owner TEXT PRIMARY KEY,
+        started_at {real} NOT NULL,
+        seen_until {real} NOT NULL
+    );
+    """,
 ]

@@ -45,6 +45,7 @@ class PostgresStore(SqlStore):
     serial_type = "BIGSERIAL PRIMARY KEY"
     max_function = "GREATEST"
     min_function = "LEAST"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
     # clock_timestamp(), not now(): now() is the transaction's start, and a claim may wait for a lock.
     now_expression = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
 

@@ -21,7 +21,11 @@ from bot.store.base import (
     QUEUED,
     RETRY,
     SENDING,
+    Claimed,
     Delivery,
+    FeedClaim,
+    FeedRelease,
+    FeedSchedule,
     FeedState,
     NewDelivery,
     PlatformState,
@@ -48,6 +52,8 @@ class SqlStore(ABC):
     # machine's, read by SQLite itself.
     now_expression = "((julianday('now') - 2440587.5) * 86400.0)"
     serial_type = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    # How a claim takes rows others may be claiming at the same moment: SQLite's one writer needs nothing.
+    skip_locked = ""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # What is written here is read later by anyone with the database (`bot status` in an operator's shell,
@@ -123,17 +129,119 @@ class SqlStore(ABC):
         return [_feed(r) for r in self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds ORDER BY url")]
 
     def save_feed_state(self, state: FeedState) -> None:
-        state = replace(state, url=display_url(state.url), current_url=state.current_url and
-                        display_url(state.current_url), last_error=self._scrub(state.last_error))
-        values = [int(getattr(state, c)) if c in _FEED_FLAGS else getattr(state, c) for c in _FEED_COLUMNS]
+        self.save_feed_states([state])
+
+    def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        if states:
+            with self._transaction() as cur:
+                self._upsert_feed_states(cur, states)
+
+    def _upsert_feed_states(self, cur: Any, states: Sequence[FeedState]) -> None:
+        rows = []
+        for state in states:
+            state = replace(state, url=display_url(state.url), current_url=state.current_url and
+                            display_url(state.current_url), last_error=self._scrub(state.last_error))
+            rows.append([int(getattr(state, c)) if c in _FEED_FLAGS else getattr(state, c) for c in _FEED_COLUMNS])
         updates = ", ".join(f"{c} = excluded.{c}" for c in _FEED_COLUMNS[1:])
+        # One batch: psycopg pipelines it (one round trip for a cycle's worth of 304s, not one each).
+        cur.executemany(self._sql(
+            f"INSERT INTO feeds ({', '.join(_FEED_COLUMNS)}) VALUES ({', '.join('?' * len(_FEED_COLUMNS))}) "
+            f"ON CONFLICT (url) DO UPDATE SET {updates}"), rows)
+
+    # --- the shared feed schedule ----------------------------------------------------------------
+
+    def register_feeds(self, urls: Iterable[str]) -> None:
+        rows = [(display_url(u),) for u in dict.fromkeys(urls)]
+        if rows:
+            with self._transaction() as cur:
+                cur.executemany(self._sql("INSERT INTO feeds (url) VALUES (?) ON CONFLICT (url) DO NOTHING"), rows)
+
+    def claim_feeds(self, owner: str, capacity: int, lease_seconds: float) -> Claimed:
+        """One transaction: the heartbeat of `owner` (its worker row and every claim it holds run `lease_seconds`
+        from now), then its share of the due feeds, oldest due first.
+
+        A feed is due when its next_due has come (or it has none yet) and no live claim holds it: a claim whose
+        lease lapsed belonged to a worker that died or froze, and its feed goes to the next claimer. On Postgres
+        the rows are taken FOR UPDATE SKIP LOCKED: two workers claiming at once take different feeds, neither
+        waits. The share (due feeds / live workers, rounded up) keeps one worker from taking every feed while
+        the others idle; `capacity` (its free fetch slots) keeps it from taking more than it can fetch now.
+        """
+        free = "(claim_until IS NULL OR claim_until < ?)"
+        due = f"(next_due IS NULL OR next_due <= ?) AND {free}"
         with self._transaction() as cur:
-            self._exec(
+            now = float(self._exec(cur, f"SELECT {self.now_expression}").fetchall()[0][0])
+            until = now + lease_seconds
+            self._exec(cur, "INSERT INTO workers (owner, started_at, seen_until) VALUES (?, ?, ?) "
+                       "ON CONFLICT (owner) DO UPDATE SET seen_until = excluded.seen_until", (owner, now, until))
+            self._exec(cur, "UPDATE feeds SET claim_until = ? WHERE claim_owner = ?", (until, owner))
+            live = int(self._exec(cur, "SELECT COUNT(*) FROM workers WHERE seen_until >= ?", (now,)).fetchall()[0][0])
+            waiting = int(self._exec(cur, f"SELECT COUNT(*) FROM feeds WHERE {due}", (now, now)).fetchall()[0][0])
+            take = min(capacity, -(-waiting // max(live, 1)))
+            claimed: list[FeedClaim] = []
+            if take > 0:
+                rows = self._exec(
+                    cur,
+                    f"UPDATE feeds SET claim_owner = ?, claim_until = ? WHERE url IN (SELECT url FROM feeds "
+                    f"WHERE {due} ORDER BY COALESCE(next_due, 0), url LIMIT ?{self.skip_locked}) "
+                    "RETURNING url, next_due",
+                    (owner, until, now, now, take),
+                ).fetchall()
+                claimed = sorted((FeedClaim(r[0], r[1]) for r in rows), key=lambda c: (c.due or 0.0, c.url))
+            holders = self._exec(
                 cur,
-                f"INSERT INTO feeds ({', '.join(_FEED_COLUMNS)}) VALUES ({', '.join('?' * len(values))}) "
-                f"ON CONFLICT (url) DO UPDATE SET {updates}",
-                values,
-            )
+                "SELECT DISTINCT claim_owner FROM feeds WHERE claim_owner <> ? AND claim_until >= ? "
+                "UNION SELECT owner FROM workers WHERE owner <> ? AND seen_until >= ?",
+                (owner, now, owner, now),
+            ).fetchall()
+            # The next moment anything may become claimable: a feed falls due, or a claim of another lapses.
+            wake = self._exec(
+                cur,
+                "SELECT MIN(CASE WHEN claim_until >= ? THEN claim_until ELSE COALESCE(next_due, ?) END) FROM feeds "
+                "WHERE claim_owner IS NULL OR claim_owner <> ?",
+                (now, now, owner),
+            ).fetchall()
+        soonest = wake[0][0] if wake and wake[0][0] is not None else None
+        return Claimed(feeds=tuple(claimed), now=now, wake_in=None if soonest is None else max(soonest - now, 0.0),
+                       holders=tuple(sorted(r[0] for r in holders if r[0])))
+
+    def release_feeds(self, owner: str, releases: Sequence[FeedRelease]) -> int:
+        if not releases:
+            return 0
+        with self._transaction() as cur:
+            states = [r.state for r in releases if r.state is not None]
+            if states:
+                self._upsert_feed_states(cur, states)
+            now = float(self._exec(cur, f"SELECT {self.now_expression}").fetchall()[0][0])
+            # Only the holder's claim is released: a claim it lost (its lease lapsed, another took the feed)
+            # is the new holder's to end. One batch, pipelined like the states.
+            cur.executemany(self._sql("UPDATE feeds SET next_due = ?, claim_owner = NULL, claim_until = NULL, "
+                                      "polled_by = ?, polled_at = ? WHERE url = ? AND claim_owner = ?"),
+                            [(r.next_due, owner, now, display_url(r.url), owner) for r in releases])
+            return max(int(cur.rowcount), 0)
+
+    def drop_claims(self, holder: str) -> int:
+        with self._transaction() as cur:
+            cur2 = self._exec(cur, "UPDATE feeds SET claim_owner = NULL, claim_until = NULL WHERE claim_owner = ?",
+                              (holder,))
+            dropped = max(int(cur2.rowcount), 0)
+            self._exec(cur, "DELETE FROM workers WHERE owner = ?", (holder,))
+            return dropped
+
+    def reschedule_feed(self, url: str, next_due: float) -> None:
+        with self._transaction() as cur:
+            # A feed not polled yet stays due at once.
+            self._exec(cur, "UPDATE feeds SET next_due = ? WHERE url = ? AND next_due IS NOT NULL",
+                       (next_due, display_url(url)))
+
+    def feed_schedules(self) -> list[FeedSchedule]:
+        rows = self._query("SELECT url, next_due, claim_owner, claim_until, polled_by, polled_at FROM feeds "
+                           "ORDER BY url")
+        return [FeedSchedule(*r) for r in rows]
+
+    def live_workers(self) -> list[str]:
+        rows = self._query(f"SELECT owner FROM workers WHERE seen_until >= {self.now_expression} "
+                           "ORDER BY started_at, owner")
+        return [r[0] for r in rows]
 
     # --- articles -------------------------------------------------------------------------------
 
