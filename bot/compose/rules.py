@@ -1,18 +1,17 @@
 """Per-network limits and counting rules, in one registry.
 
-Adding a network is one `register(NetworkRules(...))` call: its name, its limit, how
-it counts, and whether the link goes inside the text or beside it (a preview card).
+A network's rules are part of its descriptor (bot.networks), which registers them here: its name, its
+limit, how it counts, and whether the link goes inside the text or beside it (a preview card).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
-import regex  # type: ignore[import-untyped]
-
-__all__ = ["NetworkRules", "known_platforms", "register", "rules_for"]
+__all__ = ["NetworkRules", "known_platforms", "register", "rules_for", "unregister"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -30,19 +29,13 @@ class NetworkRules:
     default_summary_max_chars: int | None = None
     threads: bool = False  # whether the network can chain replies into a thread
     mentions: bool = False  # whether "@name" in the text notifies that account
+    aliases: tuple[str, ...] = ()  # other names rules_for accepts ("x")
 
     def count(self, text: str) -> int:
         return self.counter(text)
 
     def fits(self, text: str) -> bool:
         return self.counter(text) <= self.max_length
-
-
-def _x_count(text: str) -> int:
-    # Imported here so `import bot.compose` stays light for the CLI.
-    from bot.compose import xtext
-
-    return xtext.weighted_length(text)
 
 
 def _codepoints_urls_23(text: str) -> int:
@@ -55,28 +48,49 @@ def _codepoints_urls_23(text: str) -> int:
     return total
 
 
-_GRAPHEME = regex.compile(r"\X")
+@lru_cache(maxsize=1)
+def _grapheme() -> Any:
+    import regex  # type: ignore[import-untyped]  # here: reading a config loads these rules, not the counter
+
+    return regex.compile(r"\X")
 
 
 def _graphemes(text: str) -> int:
     """Bluesky: grapheme clusters, URLs counted in full."""
-    return len(_GRAPHEME.findall(text))
+    return len(_grapheme().findall(text))
 
 
 _REGISTRY: dict[str, NetworkRules] = {}
-_ALIASES = {"x": "twitter", "fb": "facebook"}
+_ALIASES: dict[str, str] = {}
 
 
 def register(rules: NetworkRules) -> None:
     _REGISTRY[rules.name] = rules
+    _ALIASES.update(dict.fromkeys(rules.aliases, rules.name))
+
+
+def unregister(name: str) -> None:
+    """Remove a network's rules (one a test registered)."""
+    _REGISTRY.pop(name, None)
+    for alias in [a for a, n in _ALIASES.items() if n == name]:
+        del _ALIASES[alias]
+
+
+def _registered() -> None:
+    """The networks' descriptors register their rules when the registry loads."""
+    from bot import networks
+
+    networks.names()
 
 
 def known_platforms() -> tuple[str, ...]:
+    _registered()
     return tuple(_REGISTRY)
 
 
 def rules_for(platform: str) -> NetworkRules:
-    """The rules of a network by name ("twitter"/"x", "facebook", "mastodon", "bluesky")."""
+    """The rules of a network by its name (a network's, not an account's: see bot.networks)."""
+    _registered()
     name = platform.strip().lower()
     name = _ALIASES.get(name, name)
     try:
@@ -86,34 +100,6 @@ def rules_for(platform: str) -> NetworkRules:
         raise ValueError(f"unknown platform {platform!r}; known platforms: {known}") from None
 
 
-register(
-    NetworkRules(
-        name="twitter",
-        max_length=280,
-        counter=_x_count,
-        url_length=23,
-        link_placement="inline",
-        default_template="{title}\n\n{link}\n\n{hashtags}",
-        default_max_hashtags=2,
-        default_summary_sentences=1,
-        threads=True,
-        mentions=True,
-    )
-)
-register(
-    NetworkRules(
-        name="facebook",
-        max_length=63206,
-        counter=len,
-        url_length=None,
-        link_placement="beside",
-        default_template="{title}\n\n{summary}\n\n{hashtags}",
-        default_max_hashtags=3,
-        default_summary_sentences=3,
-        # A Page post is read in the feed: past ~500 characters Facebook folds it.
-        default_summary_max_chars=480,
-    )
-)
 register(
     NetworkRules(
         name="mastodon",

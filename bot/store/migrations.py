@@ -129,7 +129,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN move_candidate TEXT;
     ALTER TABLE feeds ADD COLUMN move_seen_since {real};
     """,
-    # 8 (shared feed polling; the lead renumbers on merge): workers on one database share the feeds. A feed is
+    # 6: accounts behind network descriptors (bot.networks). `send_key`: chosen when a post is queued and the
+    # same for every attempt (an Idempotency-Key, a record key); NULL for networks that need none. The state
+    # 'held' (an unknown outcome a network cannot look up) needs no schema change.
+    """
+    ALTER TABLE outbox ADD COLUMN send_key TEXT;
+    """,
+    # 7: workers on one database share the feeds. A feed is
     # next due at `next_due` (the database's clock; NULL: now) and polled by whichever worker claims it: the
     # claim is a lease (`claim_owner`, an owner id as in the outbox, until `claim_until`) that dies with its
     # holder. `polled_by`/`polled_at`: who looked last, and when. `workers`: each live worker and its
