@@ -51,11 +51,16 @@ def get(name: str) -> Network:
     return _REGISTRY[name]
 
 
-def names() -> tuple[str, ...]:
+def _ordered() -> list[Network]:
+    """Built-in networks in _BUILT_IN's order (whichever module happened to be imported first), then the rest."""
     _load()
-    return tuple(_REGISTRY)
+    rank = {name: i for i, name in enumerate(_BUILT_IN)}
+    return sorted(_REGISTRY.values(), key=lambda n: rank.get(n.name, len(rank)))
+
+
+def names() -> tuple[str, ...]:
+    return tuple(n.name for n in _ordered())
 
 
 def networks() -> tuple[Network, ...]:
-    _load()
-    return tuple(_REGISTRY.values())
+    return tuple(_ordered())
