@@ -323,3 +323,38 @@ def test_verify_names_the_account_and_reads_the_limits() -> None:
         assert account.name == "@news_fa" and account.id == server.account_id
         assert platform.limits().max_characters == 11000
         assert server.statuses == []
+
+
+# --- end to end -------------------------------------------------------------------------------------------
+
+
+def test_bot_run_once_posts_exactly_the_new_articles_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.feedgen import Item, rss
+    from tests.helpers import bot_env, run_bot
+
+    with FeedServer() as feeds, FakeMastodonServer("E2E-SECRET-TOKEN", max_characters=300) as server:
+        items = [Item(n) for n in range(1, 4)]
+        feeds.set("/feed.xml", rss(items))
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/feed.xml")}"\nname = "news"\n'
+                          '[platforms.masto_fa]\nnetwork = "mastodon"\nvisibility = "unlisted"\n', encoding="utf-8")
+        env = bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", config,
+                      {"MASTO_FA_ACCESS_TOKEN": "E2E-SECRET-TOKEN", "MASTO_FA_API_URL": server.url})
+        runs = [run_bot(["run", "--once"], env, tmp_path)]
+        assert runs[0].returncode == 0, runs[0].stderr + runs[0].stdout
+        assert server.statuses == []  # first sight is a baseline
+
+        items += [Item(4), Item(5)]
+        feeds.set("/feed.xml", rss(items))
+        runs.append(run_bot(["run", "--once"], env, tmp_path))
+        assert runs[1].returncode == 0, runs[1].stderr + runs[1].stdout
+        runs.append(run_bot(["run", "--once"], env, tmp_path))
+        assert runs[2].returncode == 0, runs[2].stderr
+
+        statuses = server.statuses
+        assert [Item(n).url in s["links"] for s, n in zip(statuses, (4, 5), strict=True)] == [True, True]
+        assert len(statuses) == 2
+        assert all(s["visibility"] == "unlisted" and s["length"] <= 300 for s in statuses)
+        assert len({s["idempotency_key"] for s in statuses}) == 2 and all(s["idempotency_key"] for s in statuses)
+        for run in runs:
+            assert "E2E-SECRET-TOKEN" not in run.stdout + run.stderr

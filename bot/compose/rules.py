@@ -32,6 +32,7 @@ class NetworkRules:
     mentions: bool = False  # whether "@name" in the text notifies that account
     # Which hashtag names the network links whole (None: any twitter-text hashtag); others are not used.
     hashtag_ok: Callable[[str], bool] | None = None
+    aliases: tuple[str, ...] = ()  # other names rules_for accepts ("x")
 
     def count(self, text: str) -> int:
         return self.counter(text)
@@ -55,12 +56,6 @@ def mastodon_count(text: str) -> int:
     return mastodon.count(text)
 
 
-def _mastodon_hashtag_ok(name: str) -> bool:
-    from bot.compose import mastodon
-
-    return mastodon.hashtag_ok(name)
-
-
 def for_instance(rules: NetworkRules, max_characters: int, reserved_per_url: int) -> NetworkRules:
     """`rules` with one Mastodon instance's own limit and URL weight (its /api/v2/instance)."""
     from functools import partial
@@ -80,10 +75,12 @@ def _graphemes(text: str) -> int:
 
 
 _REGISTRY: dict[str, NetworkRules] = {}
+_ALIASES: dict[str, str] = {}
 
 
 def register(rules: NetworkRules) -> None:
     _REGISTRY[rules.name] = rules
+    _ALIASES.update(dict.fromkeys(rules.aliases, rules.name))
 
 
 def _registered() -> None:
@@ -102,6 +99,7 @@ def rules_for(platform: str) -> NetworkRules:
     """The rules of a network by its name (a network's, not an account's: see bot.networks)."""
     _registered()
     name = platform.strip().lower()
+    name = _ALIASES.get(name, name)
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -109,21 +107,6 @@ def rules_for(platform: str) -> NetworkRules:
         raise ValueError(f"unknown platform {platform!r}; known platforms: {known}") from None
 
 
-register(
-    NetworkRules(
-        name="mastodon",
-        max_length=500,
-        counter=mastodon_count,
-        hashtag_ok=_mastodon_hashtag_ok,
-        url_length=23,
-        link_placement="inline",
-        default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
-        default_max_hashtags=3,
-        default_summary_sentences=2,
-        threads=True,
-        mentions=True,
-    )
-)
 register(
     NetworkRules(
         name="bluesky",

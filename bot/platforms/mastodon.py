@@ -140,21 +140,7 @@ class MastodonPlatform:
         return self._limits
 
     def _read_limits(self) -> InstanceLimits:
-        for read in (self.client.instance_v2, self.client.instance_v1):
-            try:
-                info = self._call(read)
-            except PlatformError as exc:
-                log.debug("%s: %s", self.name, exc)
-                continue
-            statuses = ((info.get("configuration") or {}).get("statuses") or {})
-            most = statuses.get("max_characters") or info.get("max_toot_chars")  # the latter: older servers
-            per_url = statuses.get("characters_reserved_per_url")
-            if isinstance(most, int) and most > 0:
-                return InstanceLimits(most, per_url if isinstance(per_url, int) and per_url >= 0
-                                      else DEFAULT_RESERVED_PER_URL)
-        log.warning("%s: the instance did not say its limits; using %d characters, %d a URL", self.name,
-                    DEFAULT_MAX_CHARACTERS, DEFAULT_RESERVED_PER_URL)
-        return InstanceLimits()
+        return _limits_of(self.client, self.name, self._call)
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -203,6 +189,34 @@ class MastodonPlatform:
                                  hint=f"check the network and {self.name.upper()}_API_URL") from None
         except merrors.MastodonError as exc:
             raise convert_error(exc, self.name, self.client) from None
+
+
+def read_limits(api_url: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> InstanceLimits:
+    """An instance's status limits without an account (the instance endpoints are public)."""
+    platform = MastodonPlatform("", api_url, timeout=timeout)
+    platform.client.access_token = None  # send no Authorization header at all
+    try:
+        return platform.limits()
+    finally:
+        platform.close()
+
+
+def _limits_of(client: Any, name: str, call: Any) -> InstanceLimits:
+    for read in (client.instance_v2, client.instance_v1):
+        try:
+            info = call(read)
+        except PlatformError as exc:
+            log.debug("%s: %s", name, exc)
+            continue
+        statuses = ((info.get("configuration") or {}).get("statuses") or {})
+        most = statuses.get("max_characters") or info.get("max_toot_chars")  # the latter: older servers
+        per_url = statuses.get("characters_reserved_per_url")
+        if isinstance(most, int) and most > 0:
+            return InstanceLimits(most, per_url if isinstance(per_url, int) and per_url >= 0
+                                  else DEFAULT_RESERVED_PER_URL)
+    log.warning("%s: the instance did not say its limits; using %d characters, %d a URL", name,
+                DEFAULT_MAX_CHARACTERS, DEFAULT_RESERVED_PER_URL)
+    return InstanceLimits()
 
 
 def convert_error(exc: Exception, platform: str, client: Any = None) -> PlatformError:

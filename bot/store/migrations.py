@@ -135,4 +135,9 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN send_key TEXT;
     """,
+    # 7 (wt-mastodon; renumber on merge): the article's language (ISO 639-1), kept with the post, for the
+    # networks that label posts with it (Mastodon's `language`, Bluesky's `langs`).
+    """
+    ALTER TABLE outbox ADD COLUMN language TEXT;
+    """,
 ]
