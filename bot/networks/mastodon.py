@@ -45,7 +45,8 @@ RULES = NetworkRules(
 def _build(account: AccountContext) -> Platform:
     from bot.platforms.mastodon import MastodonPlatform
 
-    return MastodonPlatform(str(account.credentials["ACCESS_TOKEN"]), account.endpoint, name=account.name,
+    # The token stays a bot.config.Secret: it never shows in a repr.
+    return MastodonPlatform(account.credentials["ACCESS_TOKEN"], account.endpoint, name=account.name,
                             visibility=str(account.options.get("visibility", "public")),
                             upload_images=account.settings.image, allow_private=account.allow_private)
 
