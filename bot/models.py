@@ -61,6 +61,9 @@ class Draft:
     # The outbox row's send key (bot.networks.Network.new_send_key), the same for every attempt: Mastodon
     # sends it as Idempotency-Key, Bluesky uses it as the record key. None when the network needs none.
     send_key: str | None = None
+    # The article's language as an ISO 639-1 code ("fa", never "fa-IR"; 639-3 when a language has no
+    # 639-1 code); None when the feed did not say. Mastodon and Bluesky label the post with it.
+    language: str | None = None
 
     @property
     def rules_name(self) -> str:

@@ -58,7 +58,10 @@ def compose_drafts(config: Config, article: Article, platforms: Sequence[str],
     drafts = []
     for name in platforms:
         network = networks.get(config.platforms[name].network)
-        draft = compose(article, compose_spec(config, name, feed))
+        account = config.platforms[name]
+        # An account's own server may set its own limit (a Mastodon instance): read once per process.
+        rules = network.account_rules(account.endpoint) if network.account_rules and account.endpoint else None
+        draft = compose(article, compose_spec(config, name, feed), rules)
         drafts.append(replace(draft, platform=name, network=network.name,
                               send_key=network.new_send_key() if network.new_send_key else None))
     return drafts
@@ -364,4 +367,5 @@ def new_delivery(article: Article, draft: Draft, feed_url: str, now: float) -> N
         title=article.title, text=draft.text, link=draft.link, hashtags=draft.hashtags,
         image_url=draft.image.url if draft.image else None, image_alt=draft.image.alt if draft.image else None,
         thread=draft.thread, published_at=_timestamp(article), due_at=now, send_key=draft.send_key,
+        language=draft.language,
     )

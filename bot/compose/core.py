@@ -9,8 +9,9 @@ from bot.compose import xtext
 from bot.compose.clean import clean_html, clean_text, looks_like_html
 from bot.compose.fit import Fitter, fit_post
 from bot.compose.hashtags import Tag, choose_hashtags
+from bot.compose.language import iso639
 from bot.compose.mentions import defuse_mentions
-from bot.compose.rules import rules_for
+from bot.compose.rules import NetworkRules, rules_for
 from bot.compose.spec import ComposeSpec
 from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, summary_source
 from bot.compose.template import parse_template
@@ -47,10 +48,13 @@ def _unchanged(text: str) -> str:
     return text
 
 
-def compose(article: Article, spec: ComposeSpec) -> Draft:
-    """Write `article` for `spec.platform`. Pure and deterministic: same input, same Draft."""
+def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = None) -> Draft:
+    """Write `article` for `spec.platform`. Pure and deterministic: same input, same Draft.
+
+    `rules`: the network's rules as one account's server states them (a Mastodon instance's own limit:
+    bot.compose.rules.for_instance); by default the network's registered ones."""
     article = bound_article(article)  # a 1 MB title must cost what a long one does
-    rules = rules_for(spec.platform)
+    rules = rules or rules_for(spec.platform)
     template = spec.template if spec.template is not None else rules.default_template
     tokens = parse_template(template)
     used = {name for _, name in tokens if name}
@@ -92,6 +96,8 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
             existing=existing,
             site=article.site,
         )
+        if rules.hashtag_ok is not None:
+            tags = [t for t in tags if rules.hashtag_ok(t.name)]
 
     thread: tuple[str, ...] = ()
     if spec.thread and rules.threads and ranked:
@@ -111,6 +117,7 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
         hashtags=tuple(t.text for t in written),
         image=article.image,
         thread=thread,
+        language=iso639(article.language),
     )
 
 

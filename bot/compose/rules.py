@@ -7,11 +7,12 @@ limit, how it counts, and whether the link goes inside the text or beside it (a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Literal
 
-__all__ = ["NetworkRules", "known_platforms", "register", "rules_for", "unregister"]
+__all__ = ["NetworkRules", "for_instance", "known_platforms", "mastodon_count", "register", "rules_for",
+           "unregister"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -29,6 +30,8 @@ class NetworkRules:
     default_summary_max_chars: int | None = None
     threads: bool = False  # whether the network can chain replies into a thread
     mentions: bool = False  # whether "@name" in the text notifies that account
+    # Which hashtag names the network links whole (None: any twitter-text hashtag); others are not used.
+    hashtag_ok: Callable[[str], bool] | None = None
     aliases: tuple[str, ...] = ()  # other names rules_for accepts ("x")
 
     def count(self, text: str) -> int:
@@ -38,14 +41,21 @@ class NetworkRules:
         return self.counter(text) <= self.max_length
 
 
-def _codepoints_urls_23(text: str) -> int:
-    """Mastodon: characters, every URL counted as 23."""
-    from bot.compose import xtext
+def mastodon_count(text: str) -> int:
+    """Mastodon with its default 23 characters a URL (bot.compose.mastodon: for_instance has the others)."""
+    from bot.compose import mastodon
 
-    total = len(text)
-    for _url, start, end in xtext.extract_urls(text):
-        total += 23 - (end - start)
-    return total
+    return mastodon.count(text)
+
+
+def for_instance(rules: NetworkRules, max_characters: int, reserved_per_url: int) -> NetworkRules:
+    """`rules` with one Mastodon instance's own limit and URL weight (its /api/v2/instance)."""
+    from functools import partial
+
+    from bot.compose import mastodon
+
+    return replace(rules, max_length=max_characters, url_length=reserved_per_url,
+                   counter=partial(mastodon.count, reserved_per_url=reserved_per_url))
 
 
 @lru_cache(maxsize=1)
@@ -100,20 +110,6 @@ def rules_for(platform: str) -> NetworkRules:
         raise ValueError(f"unknown platform {platform!r}; known platforms: {known}") from None
 
 
-register(
-    NetworkRules(
-        name="mastodon",
-        max_length=500,
-        counter=_codepoints_urls_23,
-        url_length=23,
-        link_placement="inline",
-        default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
-        default_max_hashtags=3,
-        default_summary_sentences=2,
-        threads=True,
-        mentions=True,
-    )
-)
 register(
     NetworkRules(
         name="bluesky",

@@ -75,6 +75,9 @@ class Network:
     # Chosen when a post is queued and kept in its outbox row, then put on the draft (Draft.send_key) for
     # every attempt: an Idempotency-Key, a record key. None: the network needs none.
     new_send_key: Callable[[], str] | None = None
+    # The rules as one account's server states them, from its endpoint (a Mastodon instance's own limit);
+    # None: `rules` hold for every account of the network.
+    account_rules: Callable[[str], NetworkRules] | None = None
 
     def __post_init__(self) -> None:
         if self.unknown_outcome not in UNKNOWN_OUTCOMES:

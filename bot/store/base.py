@@ -119,6 +119,8 @@ class NewDelivery:
     # Chosen when the post is queued (its network's Network.new_send_key), the same for every attempt: an
     # Idempotency-Key, a record key (bot.networks). None: its network needs none.
     send_key: str | None = field(default=None, kw_only=True)
+    # The article's language, ISO 639-1 ("fa"): Mastodon and Bluesky label the post with it.
+    language: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)

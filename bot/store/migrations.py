@@ -153,4 +153,9 @@ MIGRATIONS: list[str] = [
         seen_until {real} NOT NULL
     );
     """,
+    # 8: the article's language (ISO 639-1), kept with the post, for the
+    # networks that label posts with it (Mastodon's `language`, Bluesky's `langs`).
+    """
+    ALTER TABLE outbox ADD COLUMN language TEXT;
+    """,
 ]

@@ -289,12 +289,12 @@ class SqlStore(ABC):
                 cur2 = self._exec(
                     cur,
                     "INSERT INTO outbox (article_key, platform, feed_url, article_url, title, text, link, hashtags, "
-                    "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key, language) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (article_key, platform) DO NOTHING",
                     (d.article_key, d.platform, display_url(d.feed_url), d.article_url, d.title, d.text, d.link,
                      json.dumps(list(d.hashtags)), d.image_url, d.image_alt, json.dumps(list(d.thread)),
-                     d.published_at, now, QUEUED, d.due_at, d.send_key),
+                     d.published_at, now, QUEUED, d.due_at, d.send_key, d.language),
                 )
                 inserted += max(cur2.rowcount, 0)
         return inserted
