@@ -129,4 +129,26 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN move_candidate TEXT;
     ALTER TABLE feeds ADD COLUMN move_seen_since {real};
     """,
+    # 6-8: taken by other work (network descriptors, Bluesky sessions, shared feed polling); kept as no-ops
+    # here so that review stays migration 9 whichever lands first (renumbered on merge if need be).
+    "SELECT 1",
+    "SELECT 1",
+    "SELECT 1",
+    # 9: review. `review_until`: held for an editor until then (state 'review'); the edit counter and when,
+    # approval and skip times. `alerts`: each condition an editor is told about, once (bot.alerts).
+    """
+    ALTER TABLE outbox ADD COLUMN review_until {real};
+    ALTER TABLE outbox ADD COLUMN edit_version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN edited_at {real};
+    ALTER TABLE outbox ADD COLUMN approved_at {real};
+    ALTER TABLE outbox ADD COLUMN skipped_at {real};
+    CREATE TABLE alerts (
+        key TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        first_seen_at {real} NOT NULL,
+        sent_at {real},
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    """,
 ]
