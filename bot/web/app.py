@@ -63,7 +63,9 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
     def headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = _CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" even for this page's
+        # own forms, and Origin is checked on every write (bot.web.auth.same_origin).
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
         return response
 
