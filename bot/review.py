@@ -210,7 +210,9 @@ def skip(store: Store, ids: Sequence[int], now: float) -> list[str]:
         if d.state == SKIPPED:
             lines.append(f"#{d.id} {d.platform}: already skipped")
         elif store.skip(d.id, now):
-            lines.append(f"#{d.id} {d.platform}: skipped; it is never sent")
+            maybe = (f" (an earlier attempt may have reached {d.platform} before it was skipped: check the "
+                     "account)") if d.uncertain or d.parts else ""
+            lines.append(f"#{d.id} {d.platform}: skipped; it is never sent{maybe}")
         else:  # it changed meanwhile (a worker took it, another editor skipped it)
             again = _get(store, d.id)
             if again.state != SKIPPED:

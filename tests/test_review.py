@@ -15,7 +15,7 @@ import pytest
 from bot import review
 from bot.config import Environment, Secret, parse_config
 from bot.store import Store, open_store
-from bot.store.base import POSTED, QUEUED, REVIEW, SENDING, SKIPPED, NewDelivery
+from bot.store.base import QUEUED, REVIEW, SENDING, SKIPPED, NewDelivery
 from bot.web.app import create_app
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
@@ -165,15 +165,16 @@ def test_two_editors_approving_and_editing_the_same_post_at_once(db_url: str) ->
     try:
         for n in range(8):
             (pid,) = _queue(stores[0], _row(100 + n))
-            one, two = _race(lambda: review.edit(config, stores[0], pid, f"editor one {n}", NOW),
-                             lambda: review.edit(config, stores[1], pid, f"editor two {n}", NOW))
+            one, two = _race(lambda pid=pid, n=n: review.edit(config, stores[0], pid, f"editor one {n}", NOW),
+                             lambda pid=pid, n=n: review.edit(config, stores[1], pid, f"editor two {n}", NOW))
             wins = [r for r in (one, two) if not isinstance(r, Exception)]
             final = stores[0].delivery(pid)
             assert final is not None and final.edit_version == len(wins) >= 1
             assert final.text == max(wins, key=lambda d: d.edit_version).text, "no edit is lost unseen"
             for loser in (r for r in (one, two) if isinstance(r, Exception)):
                 assert loser.status == 409 and "changed meanwhile" in loser.message
-            a, b = _race(lambda: review.approve(stores[0], [pid], NOW), lambda: review.approve(stores[1], [pid], NOW))
+            a, b = _race(lambda pid=pid: review.approve(stores[0], [pid], NOW),
+                         lambda pid=pid: review.approve(stores[1], [pid], NOW))
             assert sorted(x[0].split(": ", 1)[1].split(";")[0] for x in (a, b)) == ["already approved", "approved"]
             assert stores[0].delivery(pid).state == QUEUED  # type: ignore[union-attr]
             stores[0].skip(pid, NOW)
@@ -192,7 +193,7 @@ def test_a_worker_claiming_while_an_editor_edits_sends_one_version(db_url: str) 
         for n in range(12):
             (pid,) = _queue(worker, _row(200 + n, held=None))
             claimed, edited = _race(lambda: worker.claim_next("twitter", NOW, "w1", 20),
-                                    lambda: review.edit(config, editor, pid, f"edited {n}", NOW))
+                                    lambda pid=pid, n=n: review.edit(config, editor, pid, f"edited {n}", NOW))
             stored = worker.delivery(pid)
             assert claimed is not None and stored is not None and stored.state == SENDING
             assert (claimed.text, claimed.edit_version) == (stored.text, stored.edit_version)
