@@ -4,6 +4,8 @@ on SQLite and Postgres, with editors and a worker racing each other."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -347,3 +349,46 @@ def test_web_refuses_to_start_without_a_token_off_loopback(tmp_path: Path) -> No
         "bot: BOT_WEB_TOKEN is not set: refusing to serve the editors' page on 0.0.0.0 (set BOT_WEB_TOKEN to a "
         "long random value, or bind to 127.0.0.1)"]
 
+
+
+def test_an_edit_while_the_worker_sends_changes_nothing_and_history_shows_the_version_sent(
+        site: dict[str, Any], db_url: str) -> None:
+    x = site["x"]
+    assert _bot(site, "run", "--once").returncode == 0
+    first = json.loads(_bot(site, "queue", "--json").stdout)[0]
+    assert _bot(site, "edit", str(first["id"]), "--text", "Version one #Council").returncode == 0
+    assert _bot(site, "approve", str(first["id"])).returncode == 0
+    x.stall(4.0)  # the post reaches X and the answer takes 4 s: the row is in flight meanwhile
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "run", "--once"], env=site["env"], cwd=site["cwd"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        watcher = open_store(db_url)
+        try:
+            deadline = time.monotonic() + 30
+            while watcher.delivery(first["id"]).state != SENDING:  # type: ignore[union-attr]
+                assert time.monotonic() < deadline and worker.poll() is None, "the worker never sent it"
+                time.sleep(0.05)
+        finally:
+            watcher.close()
+        late = _bot(site, "edit", str(first["id"]), "--text", "Version two, too late")
+        assert late.returncode == 2
+        assert late.stderr.strip() == f"bot: post #{first['id']} is being sent to twitter right now: cannot edit it"
+    finally:
+        worker.communicate(timeout=60)
+    assert [t["text"] for t in x.tweets] == ["Version one #Council"]
+    history = _bot(site, "history").stdout
+    assert "[text edit 1," in history and "Version two" not in history
+
+
+def test_without_a_token_only_this_machine_gets_in_and_writes_still_need_csrf_or_json(store: Store) -> None:
+    (pid,) = _queue(store, _row(1))
+    client = _app(store, token=None)
+    page = client.get("/")
+    assert page.status_code == 200 and f'id="post-{pid}"' in page.get_data(as_text=True)
+    assert client.get("/", headers={"Host": "bot.evil.example"}).status_code == 403, "a DNS-rebinding page"
+    assert client.post(f"/queue/{pid}/skip", data={}).status_code == 400
+    assert client.post(f"/api/queue/{pid}/approve", data="x", content_type="text/plain").status_code == 401
+    assert client.post(f"/api/queue/{pid}/approve", json={}, headers={"Host": "bot.evil.example"}).status_code == 401
+    assert store.delivery(pid).state == REVIEW  # type: ignore[union-attr]
+    assert client.post(f"/api/queue/{pid}/approve", json={}).status_code == 200
+    assert store.delivery(pid).state == QUEUED  # type: ignore[union-attr]
