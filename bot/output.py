@@ -49,7 +49,7 @@ def format_queue_item(item: QueueItem) -> str:
     else:
         when = item.wait_reason or (d.last_error or "") if item.state != "sending" else "being sent now"
     lines = [f"#{d.id} {d.platform} {item.state} ({item.length}/{item.limit}) {d.title[:60]!r}: {when}"]
-    lines += ["    " + line for line in d.text.splitlines() or [""]]
+    lines += [("    " + line).rstrip() for line in d.text.splitlines() or [""]]
     extras = []
     if d.link and d.link not in d.text:
         extras.append(f"[link: {d.link}]")

@@ -13,7 +13,19 @@ from bot import schedule
 from bot.config import Config, PlatformConfig
 from bot.deliver import describe_owner, in_flight_reason, quota_wait
 from bot.poll import release_hint
-from bot.store.base import DRY_RUN, FAILED, POSTED, QUEUED, RETRY, SENDING, SKIPPED, STATES, Delivery, Store
+from bot.store.base import (
+    DRY_RUN,
+    FAILED,
+    POSTED,
+    QUEUED,
+    RETRY,
+    REVIEW,
+    SENDING,
+    SKIPPED,
+    STATES,
+    Delivery,
+    Store,
+)
 
 
 def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
@@ -56,6 +68,9 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
     waiting = hold.describe(pconf.timezone) if hold else quota_wait(store, name, now)
     if not state.paused_reason and any(counts.get((name, s)) for s in (QUEUED, RETRY)):
         yield f"  next post: {'held: ' + waiting if waiting else 'due now'}"
+    if counts.get((name, REVIEW)):
+        yield (f"  held for review: {counts[(name, REVIEW)]} (see `bot queue`; `bot approve ID` or the editors' "
+               "page releases them)")
     yield from _in_flight(store, name)
     for d in store.deliveries(states=(RETRY,), platform=name, limit=5, newest_first=False):
         yield f"  retry at {_ts(d.due_at)} (attempt {d.attempts}): {d.title[:60]!r}: {d.last_error}"
