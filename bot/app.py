@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from bot import alerts
 from bot.checks import config_problems
 from bot.config import Config, FeedConfig, missing_credentials
 from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
@@ -94,7 +95,10 @@ class Bot:
                     lambda p: deliver_platform(self.config, self.store, p, self.owner, stop, tuning=self.tuning,
                                                show=self._show),
                     platforms)
-                return {p.name: r for p, r in zip(platforms, reports, strict=True)}
+                done = {p.name: r for p, r in zip(platforms, reports, strict=True)}
+            # After each round: a pause it caused, a feed failing, posts waiting for review (never raises).
+            alerts.check(self.config, self.store, datetime.now(UTC).timestamp())
+            return done
 
     def hand_back(self) -> int:
         """Give back the posts this process holds, when it must stop before they are settled, so they do not

@@ -77,6 +77,21 @@ def _parser() -> argparse.ArgumentParser:
                        "queue every new article (or only the newest N with --backfill)")
     retry.add_argument("--backfill", type=int, metavar="N", help="with --feed: post only the newest N new "
                        "articles, record the others as seen without posting them")
+    queue = sub.add_parser("queue", help="what is queued: waiting for review, for a slot, due, failed")
+    queue.add_argument("--platform", metavar="NAME", help="only this platform")
+    queue.add_argument("--json", action="store_true", help="print one JSON array")
+    approve = sub.add_parser("approve", help="release posts held for review to the schedule")
+    approve.add_argument("ids", nargs="*", type=_positive, metavar="ID", help="post ids (see `bot queue`)")
+    approve.add_argument("--all", action="store_true", help="every held post that has not expired")
+    approve.add_argument("--platform", metavar="NAME", help="with --all: only this platform")
+    skip = sub.add_parser("skip", help="drop queued posts for good: never sent, never queued again")
+    skip.add_argument("ids", nargs="+", type=_positive, metavar="ID", help="post ids (see `bot queue`)")
+    edit = sub.add_parser("edit", help="replace the text of a post that has not gone out")
+    edit.add_argument("id", type=_positive, metavar="ID", help="post id (see `bot queue`)")
+    edit.add_argument("--text", required=True, help="the new text, checked against the network's rules")
+    web = sub.add_parser("web", help="the editors' page and JSON API (review, status)")
+    web.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=_positive, default=None, help="port (default $PORT, else 8080)")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (run on release)")
@@ -595,6 +610,61 @@ def _release_feed(config: Any, name: str, newest: int | None) -> int:
         return 0
 
 
+def cmd_queue(config: Any, args: argparse.Namespace) -> int:
+    from bot import review
+    from bot.output import format_queue_item
+
+    platform = _chosen_platforms(config, [args.platform])[0] if args.platform else None
+    with _open_store(config, reading=True) as store:
+        items = review.queue(config, store, datetime.now(UTC).timestamp(), platform)
+    if args.json:
+        print(json.dumps([i.as_json() for i in items], ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(format_queue_item(i) for i in items) if items else "queue empty")
+    return 0
+
+
+def cmd_approve(config: Any, args: argparse.Namespace) -> int:
+    from bot import review
+
+    if args.all == bool(args.ids):
+        raise ConfigError("give post ids or --all, not both and not neither", hint="bot approve 12 13, or "
+                          "bot approve --all --platform twitter")
+    if args.platform and not args.all:
+        raise ConfigError("--platform goes with --all", hint="bot approve --all --platform twitter")
+    platform = _chosen_platforms(config, [args.platform])[0] if args.platform else None
+    now = datetime.now(UTC).timestamp()
+    with _open_store(config) as store:
+        lines = review.approve_all(store, now, platform) if args.all else review.approve(store, args.ids, now)
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_skip(config: Any, args: argparse.Namespace) -> int:
+    from bot import review
+
+    with _open_store(config) as store:
+        print("\n".join(review.skip(store, args.ids, datetime.now(UTC).timestamp())))
+    return 0
+
+
+def cmd_edit(config: Any, args: argparse.Namespace) -> int:
+    from bot import review
+
+    with _open_store(config) as store:
+        d = review.edit(config, store, args.id, args.text, datetime.now(UTC).timestamp())
+    rules = review.network_rules(config, d.platform)
+    print(f"#{d.id} {d.platform}: text replaced (edit {d.edit_version}, {rules.count(d.text)}/{rules.max_length}); "
+          f"state {d.state}")
+    return 0
+
+
+def cmd_web(config: Any, args: argparse.Namespace) -> int:
+    from bot.web import serve
+
+    return serve(config, args.host, args.port)
+
+
 def cmd_db(config: Any, args: argparse.Namespace) -> int:
     with _open_store(config, migrate=False) as store:
         print(f"database schema at version {store.migrate()}")
@@ -629,5 +699,10 @@ _COMMANDS = {
     "status": cmd_status,
     "history": cmd_history,
     "retry": cmd_retry,
+    "queue": cmd_queue,
+    "approve": cmd_approve,
+    "skip": cmd_skip,
+    "edit": cmd_edit,
+    "web": cmd_web,
     "db": cmd_db,
 }

@@ -31,6 +31,7 @@ DEFAULT_SHUTDOWN_GRACE = 20.0
 MAX_SHUTDOWN_GRACE = 3600.0
 MAX_DB_LOCK_TIMEOUT = 3600.0
 DEFAULT_FETCH_DEADLINE = 30.0
+DEFAULT_REVIEW_EXPIRES = timedelta(days=3)
 _FETCH_DEADLINE_RANGE = (timedelta(seconds=1), timedelta(minutes=5))
 # Third-party articles, bundled so the bot runs offline out of the box; never posted for real (bot.sandbox).
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample-feed.xml"
@@ -58,6 +59,9 @@ class FeedConfig:
     filter: FeedFilter = field(default_factory=FeedFilter)
     # platform -> template used for this feed's posts instead of the platform's template
     templates: tuple[tuple[str, str], ...] = ()
+    # Hold this feed's posts for an editor (bot.review); None: as its platform says. Wins over the platform.
+    review: bool | None = None
+    review_expires: timedelta | None = None
 
     @property
     def shown_url(self) -> str:
@@ -96,6 +100,10 @@ class PlatformConfig:
     endpoint: str = ""  # the API base URL, no trailing slash; "" = the network's default
     options: tuple[tuple[str, Any], ...] = ()  # the network's own keys (Network.options), defaults filled in
 
+    # Hold posts for an editor's approval (bot.review); held longer than review_expires, a post is expired.
+    review: bool = False
+    review_expires: timedelta = DEFAULT_REVIEW_EXPIRES
+
     def __post_init__(self) -> None:
         if not self.network:
             object.__setattr__(self, "network", self.name)
@@ -126,6 +134,10 @@ class Environment:
     tuning: Tuning = field(default_factory=Tuning)
     # Longest wait for a database lock held by another process; None: the backend's default (bot.store).
     db_lock_timeout: float | None = None
+    # The editors' page (bot.web): its access token; where alerts go (bot.alerts). Both are secrets.
+    web_token: Secret | None = None
+    alert_webhook: Secret | None = None
+    web_port: int | None = None  # $PORT, as hosts set it for the web process
 
     def secrets(self) -> list[str]:
         """Every secret value, for redaction of logs and errors: the database's, and the credentials of each
@@ -134,6 +146,7 @@ class Environment:
 
         values = [v for n in networks.networks() for v in account_secrets(self, n.name, n.name)]
         values += userinfo_secrets(self.database_url, lone_user=False)  # Heroku's carries the database password
+        values += [v for v in (self.web_token, self.alert_webhook) if v]
         return [v for v in values if len(v) >= 4]
 
 
@@ -200,6 +213,8 @@ _FEED_KEYS: dict[str, _Type] = {
     "include_patterns": (list, str),
     "exclude_patterns": (list, str),
     "templates": dict,
+    "review": bool,
+    "review_expires": str,
 }
 _PLATFORM_KEYS: dict[str, _Type] = {
     "network": str,
@@ -220,6 +235,8 @@ _PLATFORM_KEYS: dict[str, _Type] = {
     "timezone": str,
     "windows": (list, str),
     "quiet_dates": (list, str),
+    "review": bool,
+    "review_expires": str,
 }
 _TOP_KEYS: dict[str, _Type] = {"feeds": list, "platforms": dict, "bot": dict}
 _BOT_KEYS: dict[str, _Type] = {"timezone": str, "retention_days": int, "allow_private": (list, str),
@@ -434,7 +451,8 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path, accounts: Seque
     return FeedConfig(url=url, name=name, every=every, cron=cron, platforms=platforms,
                       backfill=backfill, max_age_days=max_age, flood_limit=flood_limit,
                       filter=_filter(reader, prefix, raw, max_age),
-                      templates=tuple(sorted(templates.items())))
+                      templates=tuple(sorted(templates.items())), review=raw.get("review"),
+                      review_expires=_review_expires(reader, prefix, raw))
 
 
 def _filter(reader: _Reader, prefix: str, raw: Mapping[str, Any], max_age: float) -> FeedFilter:
@@ -617,7 +635,18 @@ def _platform(reader: _Reader, name: str, raw: Any, default_tz: str, network: st
         timezone=timezone,
         windows=tuple(windows),
         quiet_dates=quiet,
+        review=raw.get("review", False),
+        review_expires=_review_expires(reader, prefix, raw) or DEFAULT_REVIEW_EXPIRES,
     )
+
+
+def _review_expires(reader: _Reader, prefix: str, raw: Mapping[str, Any]) -> timedelta | None:
+    if "review_expires" not in raw:
+        return None
+    parsed = _duration(reader, f"{prefix}.review_expires", raw["review_expires"], 'e.g. "3d" or "12h"')
+    if parsed <= timedelta(0):
+        raise reader.fail(f"{prefix}.review_expires", "must be longer than 0", 'use e.g. "3d" (the default)')
+    return parsed
 
 
 def _toml_error(name: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
@@ -763,7 +792,14 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     env = os.environ if environ is None else environ
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     check_database_url(database_url)
+    web_token, webhook = env.get("BOT_WEB_TOKEN", "").strip(), env.get("BOT_ALERT_WEBHOOK", "").strip()
+    port = env.get("PORT", "").strip()
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError(f"PORT {port[:20]!r} is not a port number", hint="use a number from 1 to 65535")
     return Environment(
+        web_port=int(port) if port else None,
+        web_token=Secret(web_token) if web_token else None,
+        alert_webhook=Secret(webhook) if webhook else None,
         shutdown_grace=env_number(env, "BOT_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE, MAX_SHUTDOWN_GRACE),
         tuning=Tuning.from_env(env),
         db_lock_timeout=env_number(env, "BOT_DB_LOCK_TIMEOUT_SECONDS", 0.0, MAX_DB_LOCK_TIMEOUT) or None,

@@ -18,6 +18,7 @@ from bot.feeds.kinds import not_an_article
 from bot.models import Article, Draft
 from bot.net.policy import Guard, is_web_url
 from bot.redact import reattach_userinfo, strip_userinfo
+from bot.review import hold_until
 from bot.store.base import FeedState, NewDelivery, SeenArticle, Store
 
 if TYPE_CHECKING:
@@ -258,7 +259,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
                         article.title, article.url.split(":", 1)[0] + ":")
     platforms = feed_platforms(config, feed)
     deliveries = [
-        new_delivery(article, draft, feed.url, ts)
+        new_delivery(article, draft, feed.url, ts, review_until=hold_until(config, feed, draft.platform, ts))
         for article in chosen
         for draft in compose_drafts(config, article, platforms, feed)
     ]
@@ -360,12 +361,13 @@ def _complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig, gu
         return article
 
 
-def new_delivery(article: Article, draft: Draft, feed_url: str, now: float) -> NewDelivery:
-    """The outbox row for one composed post, due now."""
+def new_delivery(article: Article, draft: Draft, feed_url: str, now: float,
+                 review_until: float | None = None) -> NewDelivery:
+    """The outbox row for one composed post, due now; held for review until `review_until` if set."""
     return NewDelivery(
         article_key=article.key, platform=draft.platform, feed_url=feed_url, article_url=article.url,
         title=article.title, text=draft.text, link=draft.link, hashtags=draft.hashtags,
         image_url=draft.image.url if draft.image else None, image_alt=draft.image.alt if draft.image else None,
         thread=draft.thread, published_at=_timestamp(article), due_at=now, send_key=draft.send_key,
-        language=draft.language,
+        language=draft.language, review_until=review_until,
     )

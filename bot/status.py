@@ -13,7 +13,20 @@ from bot import schedule
 from bot.config import Config, PlatformConfig
 from bot.deliver import describe_owner, in_flight_reason, quota_wait
 from bot.poll import release_hint
-from bot.store.base import DRY_RUN, FAILED, HELD, POSTED, QUEUED, RETRY, SENDING, STATES, Delivery, Store
+from bot.store.base import (
+    DRY_RUN,
+    FAILED,
+    HELD,
+    POSTED,
+    QUEUED,
+    RETRY,
+    REVIEW,
+    SENDING,
+    SKIPPED,
+    STATES,
+    Delivery,
+    Store,
+)
 
 
 def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
@@ -93,6 +106,9 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
     waiting = hold.describe(pconf.timezone) if hold else quota_wait(store, name, now)
     if not state.paused_reason and any(counts.get((name, s)) for s in (QUEUED, RETRY)):
         yield f"  next post: {'held: ' + waiting if waiting else 'due now'}"
+    if counts.get((name, REVIEW)):
+        yield (f"  held for review: {counts[(name, REVIEW)]} (see `bot queue`; `bot approve ID` or the editors' "
+               "page releases them)")
     yield from _in_flight(store, name)
     for d in store.deliveries(states=(RETRY,), platform=name, limit=5, newest_first=False):
         yield f"  retry at {_ts(d.due_at)} (attempt {d.attempts}): {d.title[:60]!r}: {d.last_error}"
@@ -130,14 +146,22 @@ def _caps(pconf: PlatformConfig, store: Store, now: float) -> str:
 
 
 def history_lines(store: Store, platform: str | None, limit: int) -> Iterator[str]:
-    rows = store.deliveries(states=(POSTED, DRY_RUN, FAILED), platform=platform, limit=limit)
+    rows = store.deliveries(states=(POSTED, DRY_RUN, FAILED, SKIPPED), platform=platform, limit=limit)
     for d in rows:
-        yield f"{_ts(d.posted_at or d.created_at)}  {d.platform:<9} {d.state:<8} {d.title[:50]!r}  {_where(d)}"
+        when = d.posted_at or d.skipped_at or d.created_at
+        yield f"{_ts(when)}  {d.platform:<9} {d.state:<8} {d.title[:50]!r}  {_where(d)}{_edited(d)}"
     if not rows:
         yield "no posts yet"
 
 
+def _edited(d: Delivery) -> str:
+    """Which version of the text this is (the one stored is the one sent: it cannot change in flight)."""
+    return f"  [text edit {d.edit_version}, {_ts(d.edited_at)}]" if d.edit_version else ""
+
+
 def _where(d: Delivery) -> str:
+    if d.state == SKIPPED:
+        return f"#{d.id} skipped by an editor, never sent"
     if d.state == FAILED:
         return f"error: {d.last_error}"
     if d.state == DRY_RUN:

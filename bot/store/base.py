@@ -16,7 +16,11 @@ DRY_RUN = "dry_run"  # shown, not posted: the platform had no credentials
 # The outcome of an attempt is unknown and the network cannot look it up (its descriptor's unknown_outcome is
 # "hold"): never resent blindly; an editor checks the channel and releases it (`bot retry --platform NAME`).
 HELD = "held"
-STATES = (QUEUED, SENDING, POSTED, FAILED, RETRY, DRY_RUN, HELD)
+REVIEW = "review"  # held for an editor's approval (bot.review); never claimed until approved
+SKIPPED = "skipped"  # dropped by an editor: never sent, and its row keeps the article from being queued again
+STATES = (REVIEW, QUEUED, SENDING, POSTED, FAILED, RETRY, DRY_RUN, HELD, SKIPPED)
+# What an editor may still change (edit, skip): nothing of it has left for the network.
+OPEN_STATES = (REVIEW, QUEUED, RETRY, FAILED)
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,9 @@ class NewDelivery:
     send_key: str | None = field(default=None, kw_only=True)
     # The article's language, ISO 639-1 ("fa"): Mastodon and Bluesky label the post with it.
     language: str | None = field(default=None, kw_only=True)
+    # Held for review until this instant (an editor approves it first; past it, only a fresh approval of this
+    # very post sends it). None: not held, it goes out under the schedule alone.
+    review_until: float | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,25 @@ class Delivery(NewDelivery):
     uncertain: bool = False
     # Remote ids of the parts already posted (an X thread: root first), recorded after each part.
     parts: tuple[str, ...] = ()
+    # Review (bot.review): how many times an editor replaced the text (0: as composed), and when; when it
+    # was approved or skipped. The text stored is the one sent: it cannot change once a post is in flight.
+    edit_version: int = 0
+    edited_at: float | None = None
+    approved_at: float | None = None
+    skipped_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One event an editor is told about once (bot.alerts): a condition first seen at `first_seen_at`,
+    sent to the webhook at `sent_at` (None: not yet, or the webhook failed: `last_error`)."""
+
+    key: str
+    text: str
+    first_seen_at: float
+    sent_at: float | None = None
+    attempts: int = 0
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +260,20 @@ class Store(Protocol):
     def count_posted_since(self, platform: str, since: float) -> int: ...
     def last_posted_at(self, platform: str) -> float | None: ...
     def queue_counts(self) -> dict[tuple[str, str], int]: ...
+
+    # review (bot.review): each is one guarded UPDATE, so two editors and a worker never interleave
+    def delivery(self, delivery_id: int) -> Delivery | None: ...
+    def approve(self, delivery_id: int, now: float) -> bool: ...
+    def approve_all(self, now: float, platform: str | None = None, include_expired: bool = False) -> int: ...
+    def skip(self, delivery_id: int, now: float) -> bool: ...
+    def edit_text(self, delivery_id: int, text: str, now: float, expected_version: int | None = None) -> bool: ...
+
+    # alerts (bot.alerts): conditions seen, and which of them were sent
+    def alerts(self, limit: int = 50) -> list[Alert]: ...
+    def raise_alert(self, key: str, text: str, now: float) -> bool: ...
+    def clear_alerts(self, keys: Iterable[str]) -> int: ...
+    def claim_alert(self, key: str, now: float) -> bool: ...
+    def alert_failed(self, key: str, error: str) -> None: ...
 
     # platforms
     def platform_state(self, platform: str) -> PlatformState: ...

@@ -158,4 +158,21 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN language TEXT;
     """,
+    # 9: review. `review_until`: held for an editor until then (state 'review'); the edit counter and when,
+    # approval and skip times. `alerts`: each condition an editor is told about, once (bot.alerts).
+    """
+    ALTER TABLE outbox ADD COLUMN review_until {real};
+    ALTER TABLE outbox ADD COLUMN edit_version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN edited_at {real};
+    ALTER TABLE outbox ADD COLUMN approved_at {real};
+    ALTER TABLE outbox ADD COLUMN skipped_at {real};
+    CREATE TABLE alerts (
+        key TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        first_seen_at {real} NOT NULL,
+        sent_at {real},
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    """,
 ]

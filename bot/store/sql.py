@@ -18,10 +18,14 @@ from bot.redact import Redactor, display_url
 from bot.store.base import (
     FAILED,
     HELD,
+    OPEN_STATES,
     POSTED,
     QUEUED,
     RETRY,
+    REVIEW,
     SENDING,
+    SKIPPED,
+    Alert,
     Claimed,
     Delivery,
     FeedClaim,
@@ -38,6 +42,8 @@ _DELIVERY_COLUMNS = [f.name for f in fields(Delivery)]
 _FEED_COLUMNS = [f.name for f in fields(FeedState)]
 _FEED_FLAGS = [f.name for f in fields(FeedState) if f.type == "bool"]  # stored as INTEGER 0/1
 _PLATFORM_COLUMNS = [f.name for f in fields(PlatformState)]
+_ALERT_COLUMNS = [f.name for f in fields(Alert)]
+MAX_ALERT_ATTEMPTS = 5  # a webhook that failed this often for one event is given up on (the page still shows it)
 
 
 class SqlStore(ABC):
@@ -289,12 +295,14 @@ class SqlStore(ABC):
                 cur2 = self._exec(
                     cur,
                     "INSERT INTO outbox (article_key, platform, feed_url, article_url, title, text, link, hashtags, "
-                    "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key, language) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key, language, "
+                    "review_until) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (article_key, platform) DO NOTHING",
                     (d.article_key, d.platform, display_url(d.feed_url), d.article_url, d.title, d.text, d.link,
                      json.dumps(list(d.hashtags)), d.image_url, d.image_alt, json.dumps(list(d.thread)),
-                     d.published_at, now, QUEUED, d.due_at, d.send_key, d.language),
+                     d.published_at, now, QUEUED if d.review_until is None else REVIEW, d.due_at, d.send_key,
+                     d.language, d.review_until),
                 )
                 inserted += max(cur2.rowcount, 0)
         return inserted
@@ -305,8 +313,8 @@ class SqlStore(ABC):
             cur = self._exec(
                 cur,
                 "DELETE FROM seen WHERE last_seen_at < ? AND article_key NOT IN "
-                "(SELECT article_key FROM outbox WHERE state IN (?, ?, ?, ?))",
-                (cutoff, QUEUED, SENDING, RETRY, HELD),
+                "(SELECT article_key FROM outbox WHERE state IN (?, ?, ?, ?, ?))",
+                (cutoff, QUEUED, SENDING, RETRY, HELD, REVIEW),
             )
             return max(int(cur.rowcount), 0)
 
@@ -494,6 +502,94 @@ class SqlStore(ABC):
     def queue_counts(self) -> dict[tuple[str, str], int]:
         rows = self._query("SELECT platform, state, COUNT(*) FROM outbox GROUP BY platform, state")
         return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    # --- review -------------------------------------------------------------------------------
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        rows = self._query(f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM outbox WHERE id = ?", (delivery_id,))
+        return _delivery(rows[0]) if rows else None
+
+    def approve(self, delivery_id: int, now: float) -> bool:
+        """Release a held post to the schedule; False when it is not held (approved already, sent, skipped)."""
+        with self._transaction() as cur:
+            cur = self._exec(cur, "UPDATE outbox SET state = ?, approved_at = ? WHERE id = ? AND state = ?",
+                             (QUEUED, now, delivery_id, REVIEW))
+            return int(cur.rowcount) > 0
+
+    def approve_all(self, now: float, platform: str | None = None, include_expired: bool = False) -> int:
+        """Release every held post (of one platform); an expired one only if `include_expired`."""
+        query = "UPDATE outbox SET state = ?, approved_at = ? WHERE state = ?"
+        params: list[Any] = [QUEUED, now, REVIEW]
+        if not include_expired:
+            query += " AND (review_until IS NULL OR review_until >= ?)"
+            params.append(now)
+        if platform:
+            query += " AND platform = ?"
+            params.append(platform)
+        with self._transaction() as cur:
+            return max(int(self._exec(cur, query, params).rowcount), 0)
+
+    def skip(self, delivery_id: int, now: float) -> bool:
+        """Drop a post for good; False when it is in flight or settled. Its row stays: the outbox's unique
+        (article, platform) key keeps the article from being queued there again."""
+        marks = ", ".join("?" * len(OPEN_STATES))
+        with self._transaction() as cur:
+            cur = self._exec(cur, f"UPDATE outbox SET state = ?, skipped_at = ? WHERE id = ? AND state IN ({marks})",
+                             (SKIPPED, now, delivery_id, *OPEN_STATES))
+            return int(cur.rowcount) > 0
+
+    def edit_text(self, delivery_id: int, text: str, now: float, expected_version: int | None = None) -> bool:
+        """Replace the text of a post nothing of which may have reached the network: not in flight, not
+        uncertain (an earlier attempt may be out with the old text: the lookup must find that one), no part
+        posted. Taken under the platform's claim lock, so a claim reads either version whole, never one
+        while the other is recorded. False when the post is not editable (or not at `expected_version`)."""
+        marks = ", ".join("?" * len(OPEN_STATES))
+        query = (f"UPDATE outbox SET text = ?, edit_version = edit_version + 1, edited_at = ? WHERE id = ? "
+                 f"AND state IN ({marks}) AND uncertain = 0 AND parts = '[]'")
+        params: list[Any] = [text, now, delivery_id, *OPEN_STATES]
+        if expected_version is not None:
+            query += " AND edit_version = ?"
+            params.append(expected_version)
+        with self._transaction() as cur:
+            rows = self._exec(cur, "SELECT platform FROM outbox WHERE id = ?", (delivery_id,)).fetchall()
+            if not rows or not self._lock_platform(cur, rows[0][0]):
+                return False
+            return int(self._exec(cur, query, params).rowcount) > 0
+
+    # --- alerts -------------------------------------------------------------------------------
+
+    def alerts(self, limit: int = 50) -> list[Alert]:
+        rows = self._query(f"SELECT {', '.join(_ALERT_COLUMNS)} FROM alerts ORDER BY first_seen_at DESC, key "
+                           "LIMIT ?", (limit,))
+        return [Alert(*r) for r in rows]
+
+    def raise_alert(self, key: str, text: str, now: float) -> bool:
+        """Record a condition the first time it is seen; True when it is new."""
+        with self._transaction() as cur:
+            cur = self._exec(cur, "INSERT INTO alerts (key, text, first_seen_at, attempts) VALUES (?, ?, ?, 0) "
+                             "ON CONFLICT (key) DO NOTHING", (key, self._redact(text), now))
+            return int(cur.rowcount) > 0
+
+    def clear_alerts(self, keys: Iterable[str]) -> int:
+        """The conditions are over: the next time one holds, it is a new event."""
+        wanted = list(keys)
+        if not wanted:
+            return 0
+        with self._transaction() as cur:
+            cur = self._exec(cur, f"DELETE FROM alerts WHERE key IN ({', '.join('?' * len(wanted))})", wanted)
+            return max(int(cur.rowcount), 0)
+
+    def claim_alert(self, key: str, now: float) -> bool:
+        """Take the sending of one alert: one worker sends it, once."""
+        with self._transaction() as cur:
+            cur = self._exec(cur, "UPDATE alerts SET sent_at = ?, attempts = attempts + 1 "
+                             "WHERE key = ? AND sent_at IS NULL AND attempts < ?", (now, key, MAX_ALERT_ATTEMPTS))
+            return int(cur.rowcount) > 0
+
+    def alert_failed(self, key: str, error: str) -> None:
+        with self._transaction() as cur:
+            self._exec(cur, "UPDATE alerts SET sent_at = NULL, last_error = ? WHERE key = ?",
+                       (self._redact(error), key))
 
     # --- platforms ------------------------------------------------------------------------------
 

@@ -1,0 +1,254 @@
+"""Editors' review: which posts are held, the queue as editors see it, and the four actions on it.
+
+One module for the CLI (`bot queue/approve/skip/edit`), the page and the JSON API (bot.web): each action
+checks what a person can be told ("already sent", "too long: 291 of 280") and then makes one guarded write
+in the store, so two editors and a worker never interleave (bot.store.sql: approve, skip, edit_text).
+
+A post held for review (state `review`) is never claimed by delivery. Approved, it joins the schedule in
+its place (publication order; windows, gaps and caps apply). Skipped, it is never sent and its row keeps the
+article from being queued there again. Edited, it keeps its id, its place and its exactly-once guarantees:
+only a post nothing of which may have left for the network can be edited (bot.store.sql.edit_text).
+Held past `review_until`, it is expired: `approve --all` leaves it, only an approval of that post sends it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.config import Config, FeedConfig
+from bot.errors import ConfigError
+from bot.store.base import (
+    DRY_RUN,
+    FAILED,
+    POSTED,
+    QUEUED,
+    RETRY,
+    REVIEW,
+    SENDING,
+    SKIPPED,
+    Delivery,
+    Store,
+)
+
+EXPIRED = "expired"  # shown for a post held past its review time (stored as `review`)
+QUEUE_STATES = (REVIEW, QUEUED, RETRY, SENDING, FAILED)
+
+
+class ReviewError(ConfigError):
+    """An action that cannot be done, said in one line; `status` is its HTTP answer (bot.web), and the CLI
+    exits 2 like for any usage mistake. Nothing was changed."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def not_found(delivery_id: int) -> ReviewError:
+    return ReviewError(f"no post #{delivery_id} in the queue (see `bot queue`)", 404)
+
+
+# --- policy ---------------------------------------------------------------------------------------
+
+
+def hold_until(config: Config, feed: FeedConfig | None, platform: str, now: float) -> float | None:
+    """When a post queued now stops waiting for review, or None when it is not held. The feed's `review`
+    wins over its platform's."""
+    pconf = config.platforms.get(platform)
+    if pconf is None:
+        return None
+    review = feed.review if feed is not None and feed.review is not None else pconf.review
+    if not review:
+        return None
+    expires = (feed.review_expires if feed is not None else None) or pconf.review_expires
+    return now + expires.total_seconds()
+
+
+def is_expired(d: Delivery, now: float) -> bool:
+    return d.state == REVIEW and d.review_until is not None and d.review_until < now
+
+
+def network_rules(config: Config | None, platform: str) -> Any:
+    """The compose rules of the network an account posts to (its `network`, else its name)."""
+    from bot.compose import rules_for
+
+    pconf = config.platforms.get(platform) if config else None
+    return rules_for(str(getattr(pconf, "network", None) or platform))
+
+
+def direction(text: str) -> str:
+    """"rtl" or "ltr" by the first strongly directional letter (as dir="auto" decides); "auto" if none."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "auto"
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    delivery: Delivery
+    state: str  # the stored state, or "expired"
+    not_before: float | None  # when it would go out under the schedule; None: held, in flight or failed
+    wait_reason: str | None  # why it waits past its due time, if it does
+    length: int
+    limit: int
+
+    def as_json(self) -> dict[str, Any]:
+        d = self.delivery
+        return {
+            "id": d.id, "platform": d.platform, "state": self.state, "article_url": d.article_url,
+            "title": d.title, "text": d.text, "link": d.link, "image": d.image_url, "image_alt": d.image_alt,
+            "hashtags": list(d.hashtags), "thread": list(d.thread), "not_before": iso(self.not_before),
+            "wait_reason": self.wait_reason, "length": self.length, "limit": self.limit,
+            "edit_version": d.edit_version, "edited_at": iso(d.edited_at), "review_until": iso(d.review_until),
+            "last_error": d.last_error, "direction": direction(d.text),
+        }
+
+
+def iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat() if ts is not None else None
+
+
+def queue(config: Config, store: Store, now: float, platform: str | None = None) -> list[QueueItem]:
+    """Every post not yet settled, per platform in the order they go out (oldest first), with when."""
+    from bot.deliver import quota_wait
+    from bot.schedule import plan_posts
+
+    names = [platform] if platform else list(config.platforms)
+    items: list[QueueItem] = []
+    for name in names:
+        rows = store.deliveries(states=QUEUE_STATES, platform=name, limit=10_000, newest_first=False)
+        pconf = config.platforms.get(name)
+        planned: dict[int, tuple[float | None, str | None]] = {}
+        state = store.platform_state(name)
+        waiting = [r for r in rows if r.state in (QUEUED, RETRY)]
+        if pconf is not None and waiting and not state.paused_reason:
+            start = now
+            if quota_wait(store, name, now) and state.quota_reset_at:
+                start = state.quota_reset_at
+            for p in plan_posts(pconf, [(r, r.due_at) for r in waiting], start, store):
+                planned[p.item.id] = (p.at, p.reason)
+        for r in rows:
+            at, why = planned.get(r.id, (None, None))
+            if r.state in (QUEUED, RETRY) and state.paused_reason:
+                why = f"the account is paused: {state.paused_reason}"
+            rules = network_rules(config, name)
+            items.append(QueueItem(r, EXPIRED if is_expired(r, now) else r.state, at, why, rules.count(r.text),
+                                   rules.max_length))
+    return items
+
+
+# --- actions --------------------------------------------------------------------------------------
+
+
+def _get(store: Store, delivery_id: int) -> Delivery:
+    d = store.delivery(delivery_id)
+    if d is None:
+        raise not_found(delivery_id)
+    return d
+
+
+def _settled(d: Delivery, doing: str) -> ReviewError | None:
+    """Why `doing` cannot be done to a post that has left, is leaving, or was dropped."""
+    if d.state in (POSTED, DRY_RUN):
+        where = f" ({d.remote_url})" if d.remote_url else ""
+        return ReviewError(f"post #{d.id} was already sent to {d.platform}{where}: cannot {doing} it", 409)
+    if d.state == SENDING:
+        return ReviewError(f"post #{d.id} is being sent to {d.platform} right now: cannot {doing} it", 409)
+    if d.state == SKIPPED:
+        return ReviewError(f"post #{d.id} was skipped: cannot {doing} it", 409)
+    return None
+
+
+def approve(store: Store, ids: Sequence[int], now: float) -> list[str]:
+    """Release held posts to the schedule. Every id is checked first: one that is unknown or sent changes
+    nothing. Approving a post that is approved already is harmless."""
+    found = [_get(store, i) for i in ids]
+    for d in found:
+        if d.state != SENDING and (problem := _settled(d, "approve")):
+            raise problem
+        if d.state == FAILED:
+            raise ReviewError(f"post #{d.id} failed ({d.last_error}): `bot retry --platform {d.platform}` queues "
+                              "it again", 409)
+    lines = []
+    for d in found:
+        if d.state == REVIEW and store.approve(d.id, now):
+            late = " (it had been held past its review time)" if is_expired(d, now) else ""
+            lines.append(f"#{d.id} {d.platform}: approved{late}; it goes out under the schedule")
+        else:
+            lines.append(f"#{d.id} {d.platform}: already approved")
+    return lines
+
+
+def approve_all(store: Store, now: float, platform: str | None = None) -> list[str]:
+    count = store.approve_all(now, platform)
+    lines = [f"approved {count} post(s)" + (f" on {platform}" if platform else "")]
+    expired = [d for d in store.deliveries(states=(REVIEW,), platform=platform, limit=10_000) if is_expired(d, now)]
+    if expired:
+        lines.append(f"{len(expired)} expired post(s) left held ({', '.join(f'#{d.id}' for d in expired[:10])}): "
+                     "approve each one by its id if it should still go out")
+    return lines
+
+
+def skip(store: Store, ids: Sequence[int], now: float) -> list[str]:
+    """Drop posts for good. Every id is checked first; skipping twice is harmless."""
+    found = [_get(store, i) for i in ids]
+    for d in found:
+        if d.state != SKIPPED and (problem := _settled(d, "skip")):
+            raise problem
+    lines = []
+    for d in found:
+        if d.state == SKIPPED:
+            lines.append(f"#{d.id} {d.platform}: already skipped")
+        elif store.skip(d.id, now):
+            maybe = (f" (an earlier attempt may have reached {d.platform} before it was skipped: check the "
+                     "account)") if d.uncertain or d.parts else ""
+            lines.append(f"#{d.id} {d.platform}: skipped; it is never sent{maybe}")
+        else:  # it changed meanwhile (a worker took it, another editor skipped it)
+            again = _get(store, d.id)
+            if again.state != SKIPPED:
+                raise _settled(again, "skip") or ReviewError(f"post #{d.id} changed meanwhile; try again", 409)
+            lines.append(f"#{d.id} {d.platform}: already skipped")
+    return lines
+
+
+def check_text(config: Config | None, platform: str, text: str) -> None:
+    """The same count the network makes: too long, or empty, is refused before anything is changed."""
+    if not text.strip():
+        raise ReviewError("the new text is empty: there would be nothing to post", 400)
+    rules = network_rules(config, platform)
+    used = rules.count(text)
+    if used > rules.max_length:
+        raise ReviewError(f"the new text is too long for {platform}: it counts {used}, the limit is "
+                          f"{rules.max_length}; nothing was changed", 400)
+
+
+def edit(config: Config | None, store: Store, delivery_id: int, text: str, now: float,
+         expected_version: int | None = None) -> Delivery:
+    """Replace the text of a post that has not gone out. `expected_version`: the version the editor was
+    shown, so an edit made meanwhile by someone else is not overwritten unseen."""
+    d = _get(store, delivery_id)
+    if problem := _settled(d, "edit"):
+        raise problem
+    check_text(config, d.platform, text)
+    if d.uncertain or d.parts:
+        raise ReviewError(f"post #{d.id} may already be on {d.platform} from an earlier attempt (it is looked up "
+                          "there before anything is sent again): its text cannot change", 409)
+    if expected_version is not None and d.edit_version != expected_version:
+        raise ReviewError(f"post #{d.id} was edited by someone else meanwhile (version {d.edit_version}, you "
+                          f"edited version {expected_version}): reload it and edit again", 409)
+    if not store.edit_text(d.id, text, now, expected_version=d.edit_version):
+        again = _get(store, delivery_id)
+        raise (_settled(again, "edit") or
+               ReviewError(f"post #{d.id} changed meanwhile (version {again.edit_version}): reload it and edit "
+                           "again", 409))
+    return _get(store, delivery_id)

@@ -1,0 +1,156 @@
+"""Alerts (issue 12): a Slack-compatible JSON POST once per event, against a local HTTP receiver; a failing
+webhook never stops posting."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import alerts
+from bot.config import Environment, Secret, parse_config
+from bot.store import Store
+from bot.store.base import FeedState, NewDelivery
+from tests.fakes.feed_server import FeedServer
+from tests.feedgen import Item, rss
+from tests.helpers import bot_env, fake_x, run_bot
+
+NOW = 1_800_000_000.0
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1: records each JSON body; answers `status` (a queue of them)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length))
+                assert self.headers.get("Content-Type") == "application/json"
+                outer.bodies.append(body)
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/T000/B000/secretpart"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def texts(self) -> list[str]:
+        return [b["text"] for b in self.bodies]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as r:
+        yield r
+
+
+def _config(url: str | None) -> Any:
+    env = Environment(alert_webhook=Secret(url) if url else None)
+    return parse_config('[[feeds]]\nurl = "https://news.example.org/feed"\nname = "news"\n'
+                        "[platforms.twitter]\nreview = true\n", None, env)
+
+
+def _held(n: int) -> NewDelivery:
+    return NewDelivery(article_key=f"k{n}", platform="twitter", feed_url="https://news.example.org/feed",
+                       article_url=f"https://news.example.org/{n}", title=f"Story {n}", text=f"Story {n}", link=None,
+                       hashtags=(), image_url=None, image_alt=None, thread=(), published_at=NOW, due_at=NOW,
+                       review_until=NOW + 3600)
+
+
+def test_each_event_is_sent_once_and_again_only_after_it_ended(store: Store, receiver: Receiver) -> None:
+    config = _config(receiver.url)
+    pstate = store.platform_state("twitter")
+    store.save_platform_state(replace(pstate, paused_reason="the access token was revoked (401)", paused_at=NOW))
+    assert alerts.check(config, store, NOW) == 1
+    assert alerts.check(config, store, NOW + 60) == 0, "once per event, however many rounds"
+    assert receiver.texts == ["bot: twitter is PAUSED and posts nothing until a human fixes it: the access token "
+                              "was revoked (401)"]
+    store.save_platform_state(replace(pstate, paused_reason=None))
+    alerts.check(config, store, NOW + 120)
+    assert store.alerts() == [], "the pause is over"
+    store.save_platform_state(replace(pstate, paused_reason="permission lost", paused_at=NOW + 180))
+    assert alerts.check(config, store, NOW + 180) == 1 and "permission lost" in receiver.texts[-1]
+
+    store.record_articles([], [_held(1), _held(2)], NOW)
+    alerts.check(config, store, NOW + 200)
+    assert receiver.texts[-1] == "bot: 2 post(s) wait for review on twitter (`bot queue`, or the editors' page)"
+    assert len(receiver.bodies) == 3 and all(set(b) == {"text"} for b in receiver.bodies)
+
+
+def test_a_feed_alerts_once_it_has_failed_for_an_hour(store: Store, receiver: Receiver) -> None:
+    config = _config(receiver.url)
+    store.save_feed_state(FeedState(url="https://news.example.org/feed", failures=2, last_error="HTTP 503"))
+    assert alerts.check(config, store, NOW) == 0
+    assert alerts.check(config, store, NOW + 3599) == 0 and receiver.bodies == []
+    assert alerts.check(config, store, NOW + 3600) == 1
+    assert receiver.texts == ["bot: feed news has been failing for an hour or more (2 tries): HTTP 503"]
+    store.save_feed_state(FeedState(url="https://news.example.org/feed", failures=0))
+    alerts.check(config, store, NOW + 4000)
+    assert store.alerts() == []
+
+
+def test_a_failing_webhook_is_retried_never_raises_and_shows_no_secret(store: Store, receiver: Receiver) -> None:
+    config = _config(receiver.url)
+    store.record_articles([], [_held(1)], NOW)
+    receiver.statuses = [500]
+    assert alerts.check(config, store, NOW) == 0
+    (alert,) = store.alerts()
+    assert alert.sent_at is None and alert.last_error == "HTTP 500" and "secretpart" not in str(alert)
+    assert alerts.check(config, store, NOW + 60) == 1 and len(receiver.bodies) == 2
+    gone = _config("http://127.0.0.1:9/hooks/secretpart")  # nothing listens there
+    store.save_platform_state(replace(store.platform_state("twitter"), paused_reason="401"))
+    assert alerts.check(gone, store, NOW + 120) == 0
+    errors = [a.last_error for a in store.alerts() if a.key == "paused:twitter"]
+    assert errors == ["ConnectionError"]
+
+
+def test_without_a_webhook_the_page_still_lists_them(store: Store) -> None:
+    store.record_articles([], [_held(1)], NOW)
+    assert alerts.check(_config(None), store, NOW) == 0
+    assert [a.key for a in store.alerts()] == ["review:twitter"]
+
+
+def test_a_paused_account_alerts_from_a_real_run_and_a_dead_hook_does_not_stop_posting(
+        tmp_path: Path, receiver: Receiver) -> None:
+    with FeedServer() as feeds, fake_x() as x:
+        feeds.set("/feed.xml", rss([Item(1)]))
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/feed.xml")}"\nname = "news"\nbackfill = 1\n'
+                          "[platforms.twitter]\nimage = false\n")
+        db = f"sqlite:///{tmp_path / 's.db'}"
+        dead = bot_env(x.url, None, db, config, {"BOT_ALERT_WEBHOOK": "http://127.0.0.1:9/hook"})
+        first = run_bot(["run", "--once"], dead, tmp_path)
+        assert first.returncode == 0, first.stderr
+        assert len(x.tweets) == 1, "the webhook is down; posting goes on"
+        feeds.set("/feed.xml", rss([Item(1), Item(2)]))
+        x.fail(401, times=50, endpoint="*")
+        env = bot_env(x.url, None, db, config, {"BOT_ALERT_WEBHOOK": receiver.url})
+        run_bot(["run", "--once"], env, tmp_path)
+        run_bot(["run", "--once"], env, tmp_path)
+        assert len(receiver.bodies) == 1 and "twitter is PAUSED" in receiver.texts[0]
