@@ -12,7 +12,7 @@ from typing import Literal
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["NetworkRules", "known_platforms", "register", "rules_for"]
+__all__ = ["NetworkRules", "known_platforms", "register", "rules_for", "utf16_length"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -61,6 +61,12 @@ _GRAPHEME = regex.compile(r"\X")
 def _graphemes(text: str) -> int:
     """Bluesky: grapheme clusters, URLs counted in full."""
     return len(_GRAPHEME.findall(text))
+
+
+def utf16_length(text: str) -> int:
+    """Telegram: UTF-16 code units of the text as readers see it (after entity parsing, trimmed); an emoji
+    outside the Basic Multilingual Plane counts 2, a Persian letter 1. URLs count in full."""
+    return len(text.strip().encode("utf-16-le")) // 2
 
 
 _REGISTRY: dict[str, NetworkRules] = {}
@@ -140,5 +146,22 @@ register(
         default_summary_sentences=1,
         threads=True,
         mentions=True,
+    )
+)
+register(
+    NetworkRules(
+        name="telegram",
+        # A message; one with the article's image goes as a photo whose caption may hold 1,024, else as this
+        # message with the link previewed (bot.platforms.telegram).
+        max_length=4096,
+        counter=utf16_length,
+        url_length=None,
+        link_placement="inline",
+        # A channel post is read whole: the summary can be longer than on X, short enough to become the
+        # caption of the article's photo (1,024).
+        default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
+        default_max_hashtags=3,
+        default_summary_sentences=3,
+        default_summary_max_chars=700,
     )
 )
