@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,10 @@ from bot.errors import NeedsHumanError, PlatformError, RateLimited, RejectedErro
 from bot.models import Draft, Image
 from bot.platforms.telegram import MAX_CAPTION, TelegramPlatform, to_html
 from bot.redact import MASK, Redactor
+from tests.fakes.feed_server import FeedServer
 from tests.fakes.telegram import FakeTelegramServer, ParseError, parse_html
+from tests.feedgen import Item, rss
+from tests.helpers import bot_env, run_bot
 
 TOKEN = "7351098246:AAHk3-secret-bot-token_Zq9xW2vB8nM4"
 LINK = "https://news.example.org/2026/11/budget-vote/"
@@ -256,3 +260,78 @@ def test_telegram_compose_rules() -> None:
     assert rules.max_length == 4096 and rules.link_placement == "inline"
     assert rules.count("🙂a") == 3 and rules.count("سلام") == 4
     assert rules.fits("x" * 4096) and not rules.fits("🙂" * 2049)
+
+
+# --- the whole path: `bot run --once` as a subprocess, a feed over HTTP, the Bot API fake -------------------
+
+FAST_RETRIES = {"BOT_BACKOFF_BASE_SECONDS": "0.2", "BOT_BACKOFF_CAP_SECONDS": "1"}
+
+
+def _bot(tmp_path: Path, feed_url: str, tg: FakeTelegramServer) -> dict[str, str]:
+    config = tmp_path / "bot.toml"
+    config.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\n\n[platforms.telegram]\n', encoding="utf-8")
+    return bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", config, {
+        **FAST_RETRIES, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_CHAT_ID": "@ournews", "TELEGRAM_API_URL": tg.url})
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    result = run_bot(args, env, cwd)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Traceback" not in output
+    assert TOKEN.split(":", 1)[1] not in output
+    return output
+
+
+def test_run_once_posts_exactly_the_new_articles_once(tmp_path: Path, tg: FakeTelegramServer) -> None:
+    with FeedServer() as feeds:
+        items = [Item(n) for n in range(1, 4)]
+        feeds.set("/feed.xml", rss(items))
+        env = _bot(tmp_path, feeds.url_for("/feed.xml"), tg)
+        _run(["run", "--once"], env, tmp_path)
+        assert tg.messages == []  # first sight is a baseline
+        feeds.set("/feed.xml", rss([*items, Item(4), Item(5)]))
+        _run(["run", "--once"], env, tmp_path)
+        messages = tg.messages
+        assert len(messages) == 2
+        for message, item in zip(messages, (Item(4), Item(5)), strict=True):
+            assert item.title in message["text"] and item.url in message["text"]
+            assert any(e.get("url") == item.url for e in message["entities"])
+            assert utf16_length(message["text"]) <= 4096
+        _run(["run", "--once"], env, tmp_path)
+        assert len(tg.messages) == 2
+        checked = _run(["check"], env, tmp_path)
+        assert "@our_news_bot in Our News (@ournews)" in checked
+
+
+@pytest.mark.parametrize("how", ["answer lost after the post", "connection dropped before it"])
+def test_an_unknown_outcome_is_held_never_resent_until_an_editor_releases_it(
+        tmp_path: Path, tg: FakeTelegramServer, how: str) -> None:
+    with FeedServer() as feeds:
+        feeds.set("/feed.xml", rss([Item(1)]))
+        env = _bot(tmp_path, feeds.url_for("/feed.xml"), tg)
+        _run(["run", "--once"], env, tmp_path)
+        feeds.set("/feed.xml", rss([Item(1), Item(2)]))
+        if how == "answer lost after the post":
+            tg.fail_after_commit()
+        else:
+            tg.drop_connection()
+        in_channel = 1 if how == "answer lost after the post" else 0
+        _run(["run", "--once"], env, tmp_path)
+        deadline = time.monotonic() + 20
+        while "HELD" not in (status := _run(["status"], env, tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.3)
+            _run(["run", "--once"], env, tmp_path)  # the retry, once due, finds it uncertain and holds it
+        assert "HELD, not sent again" in status and Item(2).title[:40] in status, status
+        assert len(tg.messages) == in_channel and len(_sends(tg)) == 1
+        time.sleep(1.2)  # past any backoff: a later run still sends nothing
+        _run(["run", "--once"], env, tmp_path)
+        assert len(tg.messages) == in_channel and len(_sends(tg)) == 1
+        if in_channel:
+            return  # the editor sees it in the channel and leaves it held
+        released = _run(["retry", "--platform", "telegram"], env, tmp_path)
+        assert "released 1 held post" in released
+        _run(["run", "--once"], env, tmp_path)
+        _run(["run", "--once"], env, tmp_path)
+        assert [Item(2).title in m["text"] for m in tg.messages] == [True]
+        assert "HELD" not in _run(["status"], env, tmp_path)

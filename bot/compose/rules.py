@@ -132,16 +132,3 @@ register(
         mentions=True,
     )
 )
-register(
-    NetworkRules(
-        name="telegram",
-        max_length=4096,
-        counter=utf16_length,
-        url_length=None,
-        link_placement="inline",
-        default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
-        default_max_hashtags=3,
-        default_summary_sentences=3,
-        default_summary_max_chars=700,
-    )
-)
