@@ -80,6 +80,13 @@ def register(rules: NetworkRules) -> None:
     _ALIASES.update(dict.fromkeys(rules.aliases, rules.name))
 
 
+def unregister(name: str) -> None:
+    """Remove a network's rules (one a test registered)."""
+    _REGISTRY.pop(name, None)
+    for alias in [a for a, n in _ALIASES.items() if n == name]:
+        del _ALIASES[alias]
+
+
 def _registered() -> None:
     """The networks' descriptors register their rules when the registry loads."""
     from bot import networks
