@@ -51,11 +51,17 @@ def get(name: str) -> Network:
     return _REGISTRY[name]
 
 
-def names() -> tuple[str, ...]:
+def _in_order() -> list[Network]:
+    """Built-in networks in `_BUILT_IN` order, then any other (a test's) as registered: importing a network's
+    module directly (bot.platforms.facebook does) registers it early, which must not reorder lists and hints."""
     _load()
-    return tuple(_REGISTRY)
+    rank = {name: index for index, name in enumerate(_BUILT_IN)}
+    return sorted(_REGISTRY.values(), key=lambda n: rank.get(n.name, len(rank)))
+
+
+def names() -> tuple[str, ...]:
+    return tuple(n.name for n in _in_order())
 
 
 def networks() -> tuple[Network, ...]:
-    _load()
-    return tuple(_REGISTRY.values())
+    return tuple(_in_order())
