@@ -164,6 +164,17 @@ def test_5xx_and_a_dropped_connection_are_retryable(tg: FakeTelegramServer) -> N
     assert tg.messages == []
 
 
+def test_only_a_connection_that_never_opened_says_nothing_was_sent(tg: FakeTelegramServer) -> None:
+    with pytest.raises(RetryableError, match="connection refused") as refused:
+        TelegramPlatform(TOKEN, "@ournews", "http://127.0.0.1:9").publish(_draft())
+    assert refused.value.not_sent
+    for fault in (tg.drop_connection, tg.reset_connection, lambda: tg.fail(502), tg.fail_after_commit):
+        fault()
+        with pytest.raises(RetryableError) as caught:
+            _platform(tg).publish(_draft())
+        assert not caught.value.not_sent  # the request went out: the outcome is unknown
+
+
 def test_an_answer_lost_after_the_post_is_retryable_and_the_post_is_there(tg: FakeTelegramServer) -> None:
     tg.fail_after_commit()
     with pytest.raises(RetryableError):
@@ -335,3 +346,18 @@ def test_an_unknown_outcome_is_held_never_resent_until_an_editor_releases_it(
         _run(["run", "--once"], env, tmp_path)
         assert [Item(2).title in m["text"] for m in tg.messages] == [True]
         assert "HELD" not in _run(["status"], env, tmp_path)
+
+
+def test_a_connection_that_never_opened_is_retried_not_held(tmp_path: Path, tg: FakeTelegramServer) -> None:
+    with FeedServer() as feeds:
+        feeds.set("/feed.xml", rss([Item(1)]))
+        env = _bot(tmp_path, feeds.url_for("/feed.xml"), tg)
+        _run(["run", "--once"], env, tmp_path)
+        feeds.set("/feed.xml", rss([Item(1), Item(2)]))
+        down = _run(["run", "--once"], {**env, "TELEGRAM_API_URL": "http://127.0.0.1:9"}, tmp_path)
+        assert "connection refused" in down
+        status = _run(["status"], env, tmp_path)
+        assert "HELD" not in status and "retry at" in status
+        time.sleep(1.2)  # past the backoff
+        _run(["run", "--once"], env, tmp_path)
+        assert [Item(2).title in m["text"] for m in tg.messages] == [True]

@@ -164,6 +164,7 @@ class TelegramPlatform:
         url = f"{self.api_url}/bot{self._token}/{method}"
         deadline = time.monotonic() + CALL_BUDGET_SECONDS
         failure: str | None = None
+        not_sent = False
         status, body = 0, None
         try:
             with self.session.post(url, json=fields, stream=True) as response:
@@ -171,11 +172,13 @@ class TelegramPlatform:
                 body = self._read(response, deadline)
         except requests.RequestException as exc:
             failure = connection_problem(exc)
+            not_sent = never_connected(exc)
         if body is None:
             # Raised outside the except block: the request's exception names its URL, which holds the token,
             # and must not even ride along as __context__.
             raise RetryableError(f"Telegram could not be reached ({method}): {failure or 'its answer was too large'}",
-                                 platform=self.name, hint=f"check the network, and {self._var}API_URL if you set it")
+                                 platform=self.name, not_sent=not_sent,
+                                 hint=f"check the network, and {self._var}API_URL if you set it")
         try:
             answer = json.loads(body.decode("utf-8"))
             if not isinstance(answer, dict):
@@ -237,6 +240,26 @@ def convert_error(name: str, var: str, method: str, code: int, description: str,
     if code >= 500:
         return RetryableError(said, platform=name, status=code, code=code)
     return RejectedError(said, platform=name, status=code, code=code)
+
+
+def never_connected(exc: BaseException) -> bool:
+    """Whether the request failed before its connection opened (name not found, refused, connect timeout),
+    so that Telegram cannot have received it: then there is no unknown outcome to hold."""
+    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        err = todo.pop()
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, NewConnectionError | NameResolutionError | ConnectTimeoutError):
+            return True
+        todo += [err.__cause__, err.__context__, getattr(err, "reason", None), *err.args]
+    return False
 
 
 def to_html(text: str, link: str | None) -> str:
