@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.compose.rules import rules_for, utf16_length
+from bot.compose.rules import rules_for
 from bot.errors import NeedsHumanError, PlatformError, RateLimited, RejectedError, RetryableError
 from bot.models import Draft, Image
+from bot.networks.telegram import utf16_length
 from bot.platforms.telegram import MAX_CAPTION, TelegramPlatform, to_html
 from bot.redact import MASK, Redactor
 from tests.fakes.feed_server import FeedServer

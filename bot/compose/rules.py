@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
-import regex  # type: ignore[import-untyped]
-
-__all__ = ["NetworkRules", "known_platforms", "register", "rules_for", "utf16_length", "x_count"]
+__all__ = ["NetworkRules", "known_platforms", "register", "rules_for", "unregister"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -39,14 +38,6 @@ class NetworkRules:
         return self.counter(text) <= self.max_length
 
 
-def x_count(text: str) -> int:
-    """X's weighted length (twitter-text config v3)."""
-    # Imported here so `import bot.compose` stays light for the CLI.
-    from bot.compose import xtext
-
-    return xtext.weighted_length(text)
-
-
 def _codepoints_urls_23(text: str) -> int:
     """Mastodon: characters, every URL counted as 23."""
     from bot.compose import xtext
@@ -57,18 +48,16 @@ def _codepoints_urls_23(text: str) -> int:
     return total
 
 
-_GRAPHEME = regex.compile(r"\X")
+@lru_cache(maxsize=1)
+def _grapheme() -> Any:
+    import regex  # type: ignore[import-untyped]  # here: reading a config loads these rules, not the counter
+
+    return regex.compile(r"\X")
 
 
 def _graphemes(text: str) -> int:
     """Bluesky: grapheme clusters, URLs counted in full."""
-    return len(_GRAPHEME.findall(text))
-
-
-def utf16_length(text: str) -> int:
-    """Telegram: UTF-16 code units of the text as readers see it (after entity parsing, trimmed); an emoji
-    outside the Basic Multilingual Plane counts 2, a Persian letter 1. URLs count in full."""
-    return len(text.strip().encode("utf-16-le")) // 2
+    return len(_grapheme().findall(text))
 
 
 _REGISTRY: dict[str, NetworkRules] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.compose.rules import NetworkRules, utf16_length
+from bot.compose.rules import NetworkRules
 from bot.config import Secret
 from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 NAME = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org"
+
+def utf16_length(text: str) -> int:
+    """How Telegram counts a text's length: UTF-16 code units of the text as readers see it (after entity
+    parsing, trimmed); an emoji outside the Basic Multilingual Plane counts 2, a Persian letter 1, and a URL
+    counts in full."""
+    return len(text.strip().encode("utf-16-le")) // 2
+
 
 RULES = NetworkRules(
     name=NAME,

@@ -40,7 +40,6 @@ from typing import Any
 
 import requests
 
-from bot.compose.rules import utf16_length
 from bot.errors import (
     NeedsHumanError,
     PlatformError,
@@ -53,6 +52,7 @@ from bot.models import Draft, PostResult
 from bot.net.policy import Allowlist, Guard, is_web_url
 from bot.net.session import GuardedSession
 from bot.net.watchdog import cut_at
+from bot.networks.telegram import utf16_length
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import DEFAULT_TIMEOUT, route_session
 from bot.redact import Redactor
