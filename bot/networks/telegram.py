@@ -43,8 +43,7 @@ def _build(account: AccountContext) -> Platform:
     from bot.platforms.telegram import TelegramPlatform
 
     return TelegramPlatform(Secret(account.credentials["BOT_TOKEN"]), account.credentials["CHAT_ID"],
-                            account.endpoint, name=account.name, photos=account.settings.image,
-                            allow_private=account.allow_private)
+                            account.endpoint, name=account.name, photos=account.settings.image)
 
 
 NETWORK = register(Network(
