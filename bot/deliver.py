@@ -398,8 +398,9 @@ class Sender:
             log.error("%s: post for %s rejected: %s", d.platform, d.article_key, exc)
             return refused
         except PlatformError as exc:
-            # A rate limit is an answer that nothing was done; anything else may have reached the platform.
-            return self._retry_later(exc, maybe_sent=not isinstance(exc, RateLimited))
+            # A rate limit is an answer that nothing was done, as is a connection that never opened; anything
+            # else may have reached the platform.
+            return self._retry_later(exc, maybe_sent=not (isinstance(exc, RateLimited) or exc.not_sent))
         except StoreError:
             raise
         except Exception as exc:  # a bug must not kill the worker: keep the post, retry later, say what happened

@@ -59,12 +59,17 @@ class PlatformError(BotError):
         retry_after: float | None = None,
         status: int | None = None,
         code: int | None = None,
+        not_sent: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
         self.platform = platform
         self.retry_after = retry_after
         self.status = status
         self.code = code
+        # Certainly nothing reached the platform (the connection never opened: DNS, refused, connect
+        # timeout): no lookup is needed before the next try, and a network that holds unknown outcomes
+        # has nothing to hold.
+        self.not_sent = not_sent
 
 
 class RetryableError(PlatformError):

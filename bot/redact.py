@@ -4,7 +4,8 @@ Secrets are the values of the environment (tokens, the database password) and th
 feed URL (`https://user:pass@host/feed`). The real URL is used only for the request itself; every
 name, message and stored URL field uses `display_url` (`https://***@host/feed`). Free text that may
 quote a secret (an API's error body, an exception) goes through a `Redactor`: the known values, and
-anything that looks like a credential (token parameters, `Bearer ...`, OAuth header fields, URL user info).
+anything that looks like a credential (token parameters, `Bearer ...`, OAuth header fields, URL user info,
+a Telegram bot token).
 
 Pure functions, no I/O: every layer may use them.
 """
@@ -32,6 +33,9 @@ _PATTERNS = (
     # ends in "=": "Basic information" in an article's text is left alone.
     (re.compile(r"\b(Bearer|Basic|OAuth)\s+(?!oauth_)(?=[A-Za-z._~+/-]*[0-9=])[A-Za-z0-9._~+/%-]{6,}=*"),
      r"\1 " + MASK),
+    # a Telegram bot token, in a Bot API path (/bot<id>:<secret>/method) or bare: digits, a colon, 30+ more
+    (re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+"), r"\1" + MASK),
+    (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}"), MASK),
     # a libpq key=value password
     (re.compile(r"\bpassword\s*=\s*('[^']*'|[^\s&]+)", re.IGNORECASE), "password=" + MASK),
     (_URL_USERINFO, r"\1" + MASK + "@"),
