@@ -45,7 +45,7 @@ class Article:
 class Draft:
     """The exact thing a platform will publish for one article."""
 
-    platform: str
+    platform: str  # the account it goes to ("x_fa"; "twitter" for the default account of X)
     article_key: str
     text: str
     link: str | None = None
@@ -56,6 +56,16 @@ class Draft:
     # The configured feed the article came from ("" when none): an image on that feed's own host
     # may be fetched even when the host is private (bot.net.policy); any other private one is not.
     feed_url: str = ""
+    # The network whose rules the text was written for (bot.networks); None: `platform` is that network's name.
+    network: str | None = None
+    # The outbox row's send key (bot.networks.Network.new_send_key), the same for every attempt: Mastodon
+    # sends it as Idempotency-Key, Bluesky uses it as the record key. None when the network needs none.
+    send_key: str | None = None
+
+    @property
+    def rules_name(self) -> str:
+        """The network whose compose rules apply (bot.compose.rules_for)."""
+        return self.network or self.platform
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,7 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
     written = _tags_in(text, thread, tags)
     return Draft(
         platform=rules.name,
+        network=rules.name,
         article_key=article.key,
         text=text,
         link=link or None,

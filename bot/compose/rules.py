@@ -1,7 +1,7 @@
 """Per-network limits and counting rules, in one registry.
 
-Adding a network is one `register(NetworkRules(...))` call: its name, its limit, how
-it counts, and whether the link goes inside the text or beside it (a preview card).
+A network's rules are part of its descriptor (bot.networks), which registers them here: its name, its
+limit, how it counts, and whether the link goes inside the text or beside it (a preview card).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Literal
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["NetworkRules", "known_platforms", "register", "rules_for"]
+__all__ = ["NetworkRules", "known_platforms", "register", "rules_for", "x_count"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -38,7 +38,8 @@ class NetworkRules:
         return self.counter(text) <= self.max_length
 
 
-def _x_count(text: str) -> int:
+def x_count(text: str) -> int:
+    """X's weighted length (twitter-text config v3)."""
     # Imported here so `import bot.compose` stays light for the CLI.
     from bot.compose import xtext
 
@@ -64,21 +65,28 @@ def _graphemes(text: str) -> int:
 
 
 _REGISTRY: dict[str, NetworkRules] = {}
-_ALIASES = {"x": "twitter", "fb": "facebook"}
 
 
 def register(rules: NetworkRules) -> None:
     _REGISTRY[rules.name] = rules
 
 
+def _registered() -> None:
+    """The networks' descriptors register their rules when the registry loads."""
+    from bot import networks
+
+    networks.names()
+
+
 def known_platforms() -> tuple[str, ...]:
+    _registered()
     return tuple(_REGISTRY)
 
 
 def rules_for(platform: str) -> NetworkRules:
-    """The rules of a network by name ("twitter"/"x", "facebook", "mastodon", "bluesky")."""
+    """The rules of a network by its name (a network's, not an account's: see bot.networks)."""
+    _registered()
     name = platform.strip().lower()
-    name = _ALIASES.get(name, name)
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -86,34 +94,6 @@ def rules_for(platform: str) -> NetworkRules:
         raise ValueError(f"unknown platform {platform!r}; known platforms: {known}") from None
 
 
-register(
-    NetworkRules(
-        name="twitter",
-        max_length=280,
-        counter=_x_count,
-        url_length=23,
-        link_placement="inline",
-        default_template="{title}\n\n{link}\n\n{hashtags}",
-        default_max_hashtags=2,
-        default_summary_sentences=1,
-        threads=True,
-        mentions=True,
-    )
-)
-register(
-    NetworkRules(
-        name="facebook",
-        max_length=63206,
-        counter=len,
-        url_length=None,
-        link_placement="beside",
-        default_template="{title}\n\n{summary}\n\n{hashtags}",
-        default_max_hashtags=3,
-        default_summary_sentences=3,
-        # A Page post is read in the feed: past ~500 characters Facebook folds it.
-        default_summary_max_chars=480,
-    )
-)
 register(
     NetworkRules(
         name="mastodon",

@@ -10,7 +10,6 @@ from typing import Any
 
 import requests
 
-from bot.config import DEFAULT_FACEBOOK_GRAPH_URL, FacebookCredentials
 from bot.errors import (
     DuplicateError,
     NeedsHumanError,
@@ -21,11 +20,11 @@ from bot.errors import (
     connection_problem,
 )
 from bot.models import Draft, PostResult
+from bot.networks.facebook import DEFAULT_GRAPH_URL, NAME, FacebookCredentials
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import route_session
 
 log = logging.getLogger(__name__)
-NAME = "facebook"
 GRAPH_VERSION = "v25.0"
 _TEMPORARY = {1, 2}
 _RATE_LIMIT = {4, 17, 32, 613, 80001}
@@ -39,8 +38,9 @@ USAGE_PAUSE_SECONDS = 300.0  # usage is a rolling one-hour figure: it falls back
 class FacebookPlatform:
     name = NAME
 
-    def __init__(self, credentials: FacebookCredentials, graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL,
-                 photo_posts: bool = False, timeout: float = 15.0) -> None:
+    def __init__(self, credentials: FacebookCredentials, graph_url: str = DEFAULT_GRAPH_URL,
+                 photo_posts: bool = False, timeout: float = 15.0, name: str = NAME) -> None:
+        self.name = name  # the account: its outbox rows and state are keyed by it
         import warnings
 
         with warnings.catch_warnings():
@@ -53,7 +53,7 @@ class FacebookPlatform:
         # The constructor only accepts versions 2.8-3.1; every method formats self.version, so set it after.
         self.graph = facebook.GraphAPI(access_token=credentials.page_token, timeout=timeout, version="3.1")
         self.graph.version = GRAPH_VERSION
-        route_session(self.graph.session, DEFAULT_FACEBOOK_GRAPH_URL, graph_url)
+        route_session(self.graph.session, DEFAULT_GRAPH_URL, graph_url)
         # facebook-sdk drops response headers; keep the last ones for the usage/regain-access figures.
         self._last_headers: dict[str, str] = {}
         self.graph.session.hooks["response"].append(self._remember_headers)

@@ -10,7 +10,6 @@ from typing import Any
 import requests
 import tweepy
 
-from bot.config import DEFAULT_TWITTER_API_URL, TwitterCredentials
 from bot.errors import (
     DuplicateError,
     NeedsHumanError,
@@ -22,12 +21,12 @@ from bot.errors import (
 )
 from bot.models import Draft, PostResult
 from bot.net.policy import Allowlist, DestinationRefused, Guard
+from bot.networks.twitter import DEFAULT_API_URL, NAME, TwitterCredentials
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import route_session
 from bot.platforms.media import download_image
 
 log = logging.getLogger(__name__)
-NAME = "twitter"
 _DUPLICATE = "duplicate content"
 _CHUNK = 1024 * 1024
 # Download and upload of an image together: past this the post goes without it. With each call's own
@@ -38,8 +37,9 @@ IMAGE_BUDGET_SECONDS = 60.0
 class TwitterPlatform:
     name = NAME
 
-    def __init__(self, credentials: TwitterCredentials, api_url: str = DEFAULT_TWITTER_API_URL,
-                 upload_images: bool = True, allow_private: Allowlist | None = None) -> None:
+    def __init__(self, credentials: TwitterCredentials, api_url: str = DEFAULT_API_URL,
+                 upload_images: bool = True, allow_private: Allowlist | None = None, name: str = NAME) -> None:
+        self.name = name  # the account: its outbox rows and state are keyed by it
         self._credentials = credentials
         self.client = tweepy.Client(
             consumer_key=credentials.api_key,
@@ -49,7 +49,7 @@ class TwitterPlatform:
             return_type=requests.Response,  # keeps the rate-limit headers, which tweepy's Response drops
             wait_on_rate_limit=False,  # it would sleep for hours inside the worker; we schedule retries
         )
-        route_session(self.client.session, DEFAULT_TWITTER_API_URL, api_url)
+        route_session(self.client.session, DEFAULT_API_URL, api_url)
         self.upload_images = upload_images
         # Intranet hosts an image may come from, beside the host of the feed it came with.
         self.allow_private = allow_private or Allowlist()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 # Delivery states a user can read in `bot status` / `bot history`.
@@ -13,7 +13,10 @@ POSTED = "posted"
 FAILED = "failed"
 RETRY = "retry"  # waiting for retry, `due_at` says when
 DRY_RUN = "dry_run"  # shown, not posted: the platform had no credentials
-STATES = (QUEUED, SENDING, POSTED, FAILED, RETRY, DRY_RUN)
+# The outcome of an attempt is unknown and the network cannot look it up (its descriptor's unknown_outcome is
+# "hold"): never resent blindly; an editor checks the channel and releases it (`bot retry --platform NAME`).
+HELD = "held"
+STATES = (QUEUED, SENDING, POSTED, FAILED, RETRY, DRY_RUN, HELD)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class NewDelivery:
     thread: tuple[str, ...]
     published_at: float | None
     due_at: float
+    # Chosen when the post is queued (its network's Network.new_send_key), the same for every attempt: an
+    # Idempotency-Key, a record key (bot.networks). None: its network needs none.
+    send_key: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -148,8 +154,14 @@ class Store(Protocol):
     def mark_retry(self, delivery_id: int, owner: str, error: str, due_at: float,
                    count_attempt: bool = True, uncertain: bool = False) -> bool: ...
     def mark_failed(self, delivery_id: int, owner: str, error: str) -> bool: ...
+    def mark_held(self, delivery_id: int, owner: str, reason: str) -> bool:
+        """The outcome is unknown and cannot be looked up: keep the post out of the queue until an editor
+        releases it (requeue_failed)."""
+        ...
     def release(self, delivery_id: int, owner: str) -> bool: ...
-    def requeue_failed(self, now: float, platform: str | None = None) -> int: ...
+    def requeue_failed(self, now: float, platform: str | None = None) -> int:
+        """Failed and held posts go back in the queue; a held one is then sent once, without a lookup."""
+        ...
     def deliveries(self, states: Sequence[str] = (), platform: str | None = None, limit: int = 100,
                    newest_first: bool = True, article_key: str | None = None) -> list[Delivery]: ...
     def count_posted_since(self, platform: str, since: float) -> int: ...

@@ -129,4 +129,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN move_candidate TEXT;
     ALTER TABLE feeds ADD COLUMN move_seen_since {real};
     """,
+    # 6: accounts behind network descriptors (bot.networks). `send_key`: chosen when a post is queued and the
+    # same for every attempt (an Idempotency-Key, a record key); NULL for networks that need none. The state
+    # 'held' (an unknown outcome a network cannot look up) needs no schema change.
+    """
+    ALTER TABLE outbox ADD COLUMN send_key TEXT;
+    """,
 ]

@@ -17,6 +17,7 @@ from typing import Any
 from bot.redact import Redactor, display_url
 from bot.store.base import (
     FAILED,
+    HELD,
     POSTED,
     QUEUED,
     RETRY,
@@ -180,12 +181,12 @@ class SqlStore(ABC):
                 cur2 = self._exec(
                     cur,
                     "INSERT INTO outbox (article_key, platform, feed_url, article_url, title, text, link, hashtags, "
-                    "image_url, image_alt, thread, published_at, created_at, state, due_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (article_key, platform) DO NOTHING",
                     (d.article_key, d.platform, display_url(d.feed_url), d.article_url, d.title, d.text, d.link,
                      json.dumps(list(d.hashtags)), d.image_url, d.image_alt, json.dumps(list(d.thread)),
-                     d.published_at, now, QUEUED, d.due_at),
+                     d.published_at, now, QUEUED, d.due_at, d.send_key),
                 )
                 inserted += max(cur2.rowcount, 0)
         return inserted
@@ -196,8 +197,8 @@ class SqlStore(ABC):
             cur = self._exec(
                 cur,
                 "DELETE FROM seen WHERE last_seen_at < ? AND article_key NOT IN "
-                "(SELECT article_key FROM outbox WHERE state IN (?, ?, ?))",
-                (cutoff, QUEUED, SENDING, RETRY),
+                "(SELECT article_key FROM outbox WHERE state IN (?, ?, ?, ?))",
+                (cutoff, QUEUED, SENDING, RETRY, HELD),
             )
             return max(int(cur.rowcount), 0)
 
@@ -333,13 +334,18 @@ class SqlStore(ABC):
     def mark_failed(self, delivery_id: int, owner: str, error: str) -> bool:
         return self._finish(delivery_id, owner, "state = ?, last_error = ?", (FAILED, self._redact(error)))
 
+    def mark_held(self, delivery_id: int, owner: str, reason: str) -> bool:
+        return self._finish(delivery_id, owner, "state = ?, last_error = ?", (HELD, self._redact(reason)))
+
     def release(self, delivery_id: int, owner: str) -> bool:
         """Give a claimed row back (shutdown, paused platform) without using up an attempt."""
         return self._finish(delivery_id, owner, "state = ?, attempts = attempts - 1", (QUEUED,))
 
     def requeue_failed(self, now: float, platform: str | None = None) -> int:
-        query = "UPDATE outbox SET state = ?, due_at = ?, last_error = NULL, attempts = 0 WHERE state = ?"
-        params: list[Any] = [QUEUED, now, FAILED]
+        # A held post was checked by the editor who releases it: it goes once more, without a lookup.
+        query = ("UPDATE outbox SET uncertain = CASE WHEN state = ? THEN 0 ELSE uncertain END, state = ?, "
+                 "due_at = ?, last_error = NULL, attempts = 0 WHERE state IN (?, ?)")
+        params: list[Any] = [HELD, QUEUED, now, FAILED, HELD]
         if platform:
             query += " AND platform = ?"
             params.append(platform)

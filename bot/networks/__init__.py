@@ -1,0 +1,58 @@
+"""The registry of networks: one `Network` descriptor per network, keyed by its name.
+
+Config validation, environment reading, redaction, builders, `bot check` and `bot status` all derive from
+it. Adding a network is one module here (its descriptor, registered with `register`), its name in
+`_BUILT_IN`, its platform class in bot.platforms, its fake and its tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from bot.networks.base import UNKNOWN_OUTCOMES, AccountContext, Credential, Network, Option, UnknownOutcome
+
+__all__ = ["UNKNOWN_OUTCOMES", "AccountContext", "Credential", "Network", "Option", "UnknownOutcome", "get",
+           "names", "networks", "register", "unregister"]
+
+_REGISTRY: dict[str, Network] = {}
+# Modules of bot.networks that register a network when imported, in the order they are listed to users.
+_BUILT_IN = ("twitter", "facebook")
+_loaded = False
+
+
+def register(network: Network) -> Network:
+    """Add a network (a test may register its own); its compose rules become rules_for(name)."""
+    from bot.compose.rules import register as register_rules
+
+    _REGISTRY[network.name] = network
+    register_rules(network.rules)
+    return network
+
+
+def unregister(name: str) -> None:
+    """Remove a network registered by a test."""
+    _REGISTRY.pop(name, None)
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in _BUILT_IN:
+            importlib.import_module(f"bot.networks.{module}")
+
+
+def get(name: str) -> Network:
+    """The network by name; KeyError when there is none."""
+    _load()
+    return _REGISTRY[name]
+
+
+def names() -> tuple[str, ...]:
+    _load()
+    return tuple(_REGISTRY)
+
+
+def networks() -> tuple[Network, ...]:
+    _load()
+    return tuple(_REGISTRY.values())

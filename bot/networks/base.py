@@ -1,0 +1,90 @@
+"""What the bot knows about one network, in one place: the `Network` descriptor.
+
+A descriptor is plain data plus two functions (`build`, `new_send_key`). Importing one imports no client
+library: `build` imports the network's platform class when an account is actually built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from bot.compose.rules import NetworkRules
+    from bot.config import PlatformConfig
+    from bot.net.policy import Allowlist
+    from bot.platforms.base import Platform
+    from bot.store.base import Store
+
+# How an attempt whose outcome is unknown (a timeout, a crash mid-call) is settled before any resend:
+# "lookup": search the account's recent posts (X, Facebook, Mastodon); "read_back": read the exact record
+# named by the send key (Bluesky); "hold": it cannot be looked up (Telegram), so the post is held for an
+# editor and sent again only when one releases it (`bot retry`).
+UnknownOutcome = Literal["lookup", "read_back", "hold"]
+UNKNOWN_OUTCOMES: tuple[UnknownOutcome, ...] = ("lookup", "read_back", "hold")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One environment variable of an account: `<ACCOUNT NAME UPPER>_<suffix>`."""
+
+    suffix: str
+    secret: bool = True
+    what: str = ""  # for the README and messages, e.g. "the Page's id"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-network key of `[platforms.NAME]` (e.g. Mastodon's `visibility`)."""
+
+    type: type | tuple[type, ...]
+    default: Any
+    choices: tuple[Any, ...] = ()  # empty: any value of the type
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class AccountContext:
+    """Everything a network's builder gets for one account whose credentials are all set."""
+
+    name: str  # the account ("x_fa"): its outbox rows, caps and state are keyed by it
+    network: Network
+    credentials: Mapping[str, str]  # suffix -> value; a secret one is a bot.config.Secret
+    endpoint: str  # the API base URL, no trailing slash: every call of the account goes there
+    options: Mapping[str, Any]  # the network's own options, defaults filled in
+    settings: PlatformConfig  # the generic account settings (image, photo_posts, template, caps...)
+    allow_private: Allowlist  # intranet hosts an image may come from
+    store: Store | None = None  # for state a network keeps (a session); None in `bot check`
+
+
+@dataclass(frozen=True)
+class Network:
+    """One network. Registered by name (bot.networks.register); an account's `network =` names it."""
+
+    name: str  # "twitter": the value of an account's `network` key, and the default account's name
+    title: str  # "X (Twitter)": for people
+    credentials: tuple[Credential, ...]
+    endpoint: str  # env-var suffix of the API base URL, e.g. "API_URL"
+    default_endpoint: str | None  # None: the endpoint variable is required (a Mastodon instance)
+    rules: NetworkRules  # how text is counted and laid out (bot.compose.rules)
+    build: Callable[[AccountContext], Platform]
+    options: Mapping[str, Option] = field(default_factory=dict)
+    unknown_outcome: UnknownOutcome = "lookup"
+    idempotency_key: bool = False  # the network honours an idempotency key (the send key) on a post
+    # Chosen when a post is queued and kept in its outbox row, then put on the draft (Draft.send_key) for
+    # every attempt: an Idempotency-Key, a record key. None: the network needs none.
+    new_send_key: Callable[[], str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.unknown_outcome not in UNKNOWN_OUTCOMES:
+            raise ValueError(f"{self.name}: unknown_outcome {self.unknown_outcome!r} is not one of {UNKNOWN_OUTCOMES}")
+
+    def variable(self, account: str, suffix: str) -> str:
+        return f"{account.upper()}_{suffix}"
+
+    def credential_variables(self, account: str) -> list[str]:
+        return [self.variable(account, c.suffix) for c in self.credentials]
+
+    def endpoint_variable(self, account: str) -> str:
+        return self.variable(account, self.endpoint)

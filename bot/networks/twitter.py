@@ -1,0 +1,68 @@
+"""X (Twitter): its descriptor, credentials and text rules. The client is bot.platforms.twitter (tweepy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.compose.rules import NetworkRules, x_count
+from bot.config import Secret
+from bot.networks import register
+from bot.networks.base import AccountContext, Credential, Network
+
+if TYPE_CHECKING:
+    from bot.platforms.base import Platform
+
+NAME = "twitter"
+DEFAULT_API_URL = "https://api.twitter.com"
+
+
+@dataclass(frozen=True)
+class TwitterCredentials:
+    """OAuth 1.0a user context: the app's key and secret, the account's access token and secret."""
+
+    api_key: Secret
+    api_secret: Secret
+    access_token: Secret
+    access_token_secret: Secret
+
+
+RULES = NetworkRules(
+    name=NAME,
+    max_length=280,
+    counter=x_count,
+    url_length=23,
+    link_placement="inline",
+    default_template="{title}\n\n{link}\n\n{hashtags}",
+    default_max_hashtags=2,
+    default_summary_sentences=1,
+    threads=True,
+    mentions=True,
+)
+
+
+def _build(account: AccountContext) -> Platform:
+    from bot.platforms.twitter import TwitterPlatform
+
+    c = account.credentials
+    credentials = TwitterCredentials(*(Secret(c[k]) for k in
+                                       ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")))
+    return TwitterPlatform(credentials, account.endpoint, upload_images=account.settings.image,
+                           allow_private=account.allow_private, name=account.name)
+
+
+NETWORK = register(Network(
+    name=NAME,
+    title="X (Twitter)",
+    credentials=(
+        Credential("API_KEY", what="the app's API key (consumer key)"),
+        Credential("API_SECRET", what="the app's API key secret"),
+        Credential("ACCESS_TOKEN", what="the account's access token"),
+        Credential("ACCESS_TOKEN_SECRET", what="the account's access token secret"),
+    ),
+    endpoint="API_URL",
+    default_endpoint=DEFAULT_API_URL,
+    rules=RULES,
+    build=_build,
+    unknown_outcome="lookup",
+))
