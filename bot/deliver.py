@@ -145,7 +145,8 @@ def in_flight_reason(d: Delivery) -> str:
 def draft_of(d: Delivery) -> Draft:
     image = Image(d.image_url, d.image_alt) if d.image_url else None
     return Draft(platform=d.platform, article_key=d.article_key, text=d.text, link=d.link, hashtags=d.hashtags,
-                 image=image, thread=d.thread, feed_url=d.feed_url)
+                 image=image, thread=d.thread, feed_url=d.feed_url, send_key=d.send_key, language=d.language,
+                 title=d.title, description=d.description or "")
 
 
 @dataclass

@@ -61,6 +61,11 @@ class Draft:
     # The outbox row's send key (bot.networks.Network.new_send_key), the same for every attempt: Mastodon
     # sends it as Idempotency-Key, Bluesky uses it as the record key. None when the network needs none.
     send_key: str | None = None
+    # The article's language tag (as its feed gave it: "fa", "en-US"), for networks that label posts with it.
+    language: str | None = None
+    # The article's title and a short description, for a link card the network cannot build itself (Bluesky).
+    title: str = ""
+    description: str = ""
 
     @property
     def rules_name(self) -> str:

@@ -350,4 +350,16 @@ def new_delivery(article: Article, draft: Draft, feed_url: str, now: float) -> N
         title=article.title, text=draft.text, link=draft.link, hashtags=draft.hashtags,
         image_url=draft.image.url if draft.image else None, image_alt=draft.image.alt if draft.image else None,
         thread=draft.thread, published_at=_timestamp(article), due_at=now,
+        send_key=_send_key(draft), language=draft.language, description=draft.description or None,
     )
+
+
+def _send_key(draft: Draft) -> str | None:
+    """Chosen once, now, and kept with the row: every attempt to send it uses the same key (bot.networks)."""
+    from bot import networks
+
+    try:
+        make = networks.get(draft.rules_name).new_send_key
+    except KeyError:
+        return None
+    return make() if make is not None else None

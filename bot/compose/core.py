@@ -14,6 +14,7 @@ from bot.compose.rules import rules_for
 from bot.compose.spec import ComposeSpec
 from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, summary_source
 from bot.compose.template import parse_template
+from bot.compose.text import cut_to_fit
 from bot.compose.thread import build_thread
 from bot.models import Article, Draft
 from bot.net.policy import is_web_url
@@ -111,7 +112,20 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
         hashtags=tuple(t.text for t in written),
         image=article.image,
         thread=thread,
+        language=article.language,
+        title=title,
+        description=_description(body, title),
     )
+
+
+# Bluesky's own composer cuts a card's description at about this length; Open Graph descriptions are short too.
+MAX_DESCRIPTION_CHARS = 300
+
+
+def _description(body: str, title: str) -> str:
+    """The article's lead, cut at a word, for a link card the network does not build itself."""
+    lead = lead_paragraph(body, title)
+    return cut_to_fit(lead, lambda s: len(s) <= MAX_DESCRIPTION_CHARS) if lead else ""
 
 
 def _tags_in(text: str, thread: tuple[str, ...], tags: list[Tag]) -> list[Tag]:

@@ -12,7 +12,7 @@ from typing import Literal
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["NetworkRules", "known_platforms", "register", "rules_for", "x_count"]
+__all__ = ["NetworkRules", "graphemes", "known_platforms", "register", "rules_for", "x_count"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -30,12 +30,15 @@ class NetworkRules:
     default_summary_max_chars: int | None = None
     threads: bool = False  # whether the network can chain replies into a thread
     mentions: bool = False  # whether "@name" in the text notifies that account
+    max_bytes: int | None = None  # a limit on the UTF-8 length besides the counted one (Bluesky: 3,000)
 
     def count(self, text: str) -> int:
         return self.counter(text)
 
-    def fits(self, text: str) -> bool:
-        return self.counter(text) <= self.max_length
+    def fits(self, text: str, reserve: int = 0) -> bool:
+        if self.counter(text) + reserve > self.max_length:
+            return False
+        return self.max_bytes is None or len(text.encode("utf-8")) + reserve <= self.max_bytes
 
 
 def x_count(text: str) -> int:
@@ -59,7 +62,7 @@ def _codepoints_urls_23(text: str) -> int:
 _GRAPHEME = regex.compile(r"\X")
 
 
-def _graphemes(text: str) -> int:
+def graphemes(text: str) -> int:
     """Bluesky: grapheme clusters, URLs counted in full."""
     return len(_GRAPHEME.findall(text))
 
@@ -104,20 +107,6 @@ register(
         default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
         default_max_hashtags=3,
         default_summary_sentences=2,
-        threads=True,
-        mentions=True,
-    )
-)
-register(
-    NetworkRules(
-        name="bluesky",
-        max_length=300,
-        counter=_graphemes,
-        url_length=None,
-        link_placement="inline",
-        default_template="{title}\n\n{link}\n\n{hashtags}",
-        default_max_hashtags=2,
-        default_summary_sentences=1,
         threads=True,
         mentions=True,
     )

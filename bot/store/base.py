@@ -76,6 +76,9 @@ class NewDelivery:
     # Chosen when the post is queued (its network's Network.new_send_key), the same for every attempt: an
     # Idempotency-Key, a record key (bot.networks). None: its network needs none.
     send_key: str | None = field(default=None, kw_only=True)
+    # The article's language tag as the feed gave it (a post's `langs`), and a description for a link card.
+    language: str | None = field(default=None, kw_only=True)
+    description: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -171,3 +174,8 @@ class Store(Protocol):
     # platforms
     def platform_state(self, platform: str) -> PlatformState: ...
     def save_platform_state(self, state: PlatformState) -> None: ...
+
+    # an account's login session, sealed (bot.platforms.sealed): never a secret in the clear
+    def load_session(self, account: str) -> str | None: ...
+    def save_session(self, account: str, sealed: str, now: float) -> None: ...
+    def drop_session(self, account: str) -> None: ...

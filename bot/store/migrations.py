@@ -135,4 +135,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN send_key TEXT;
     """,
+    # 7: a network's login session kept across processes (Bluesky: logins are limited to ~300 a day), sealed
+    # with a key derived from the account's secret (bot.platforms.sealed): the database never holds it in
+    # the clear. The article's language (a post's `langs`) and a description for a link card, composed
+    # when the post is queued like the rest of it.
+    """
+    CREATE TABLE sessions (
+        account TEXT PRIMARY KEY,
+        sealed TEXT NOT NULL,
+        saved_at {real} NOT NULL
+    );
+    ALTER TABLE outbox ADD COLUMN language TEXT;
+    ALTER TABLE outbox ADD COLUMN description TEXT;
+    """,
 ]

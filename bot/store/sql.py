@@ -181,12 +181,12 @@ class SqlStore(ABC):
                 cur2 = self._exec(
                     cur,
                     "INSERT INTO outbox (article_key, platform, feed_url, article_url, title, text, link, hashtags, "
-                    "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key, language, "
+                    "description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (article_key, platform) DO NOTHING",
                     (d.article_key, d.platform, display_url(d.feed_url), d.article_url, d.title, d.text, d.link,
                      json.dumps(list(d.hashtags)), d.image_url, d.image_alt, json.dumps(list(d.thread)),
-                     d.published_at, now, QUEUED, d.due_at, d.send_key),
+                     d.published_at, now, QUEUED, d.due_at, d.send_key, d.language, d.description),
                 )
                 inserted += max(cur2.rowcount, 0)
         return inserted
@@ -405,6 +405,20 @@ class SqlStore(ABC):
                 f"ON CONFLICT (platform) DO UPDATE SET {updates}",
                 values,
             )
+
+    def load_session(self, account: str) -> str | None:
+        rows = self._query("SELECT sealed FROM sessions WHERE account = ?", (account,))
+        return str(rows[0][0]) if rows else None
+
+    def save_session(self, account: str, sealed: str, now: float) -> None:
+        with self._transaction() as cur:
+            self._exec(cur, "INSERT INTO sessions (account, sealed, saved_at) VALUES (?, ?, ?) "
+                            "ON CONFLICT (account) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at",
+                       (account, sealed, now))
+
+    def drop_session(self, account: str) -> None:
+        with self._transaction() as cur:
+            self._exec(cur, "DELETE FROM sessions WHERE account = ?", (account,))
 
 
 def _feed(row: Sequence[Any]) -> FeedState:
