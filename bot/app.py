@@ -38,11 +38,13 @@ class Bot:
             log.warning("%s", warning)
         self._show = show or (lambda name, draft: None)
         self.platforms: dict[str, Platform] = {
-            name: build_platform(config, name, dry_run, self._show) for name in config.platforms
+            name: build_platform(config, name, dry_run, self._show, self.store) for name in config.platforms
         }
         for name, platform in self.platforms.items():
-            if isinstance(platform, DryRunPlatform) and not dry_run and missing_credentials(config.env, name):
-                log.warning("%s: no credentials set; running in dry-run (posts are shown, not sent)", name)
+            missing = missing_credentials(config.platforms[name])
+            if isinstance(platform, DryRunPlatform) and not dry_run and missing:
+                log.warning("%s: no credentials set (%s); running in dry-run (posts are shown, not sent)", name,
+                            ", ".join(missing))
         problems = config_problems(config, time.time())
         for problem in problems:
             log.warning("%s", problem)

@@ -16,8 +16,10 @@ def config_problems(config: Config, now: float) -> list[str]:
     """One line each, naming the feed or platform and what to change."""
     found: list[str] = []
     if not config.platforms:
-        found.append("no platform is enabled: nothing will ever be posted (add [platforms.twitter] or "
-                     "[platforms.facebook], or remove enabled = false)")
+        from bot import networks
+
+        tables = " or ".join(f"[platforms.{name}]" for name in networks.names())
+        found.append(f"no platform is enabled: nothing will ever be posted (add {tables}, or remove enabled = false)")
     else:
         for feed in config.feeds:
             if not feed_platforms(config, feed):

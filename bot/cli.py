@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 2 bad config or usage (nothing posted), 130/143 stopped by SIGINT/SIGTERM,
 1 anything else.
-Heavy imports (tweepy, facebook-sdk, parsers) happen inside the commands that need them.
+Heavy imports (the networks' client libraries, parsers) happen inside the commands that need them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _positive(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bot", description="Post your site's new articles to X and a Facebook Page.")
+    parser = _Parser(prog="bot", description="Post your site's new articles to your social accounts.")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $BOT_CONFIG, else config/bot.toml)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -70,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     history = sub.add_parser("history", help="posts made, with their remote ids and URLs")
     history.add_argument("--limit", type=_positive, default=50, metavar="N", help="newest N posts (default 50)")
     history.add_argument("--platform", metavar="NAME", help="only this platform")
-    retry = sub.add_parser("retry", help="requeue failed posts, or release a feed paused by a flood")
-    retry.add_argument("--platform", metavar="NAME", help="only this platform's failed posts")
+    retry = sub.add_parser("retry", help="requeue failed posts and release held ones, or release a feed paused "
+                           "by a flood")
+    retry.add_argument("--platform", metavar="NAME", help="only this platform's failed and held posts")
     retry.add_argument("--feed", metavar="NAME", help="release this feed, paused by a flood: read it now and "
                        "queue every new article (or only the newest N with --backfill)")
     retry.add_argument("--backfill", type=int, metavar="N", help="with --feed: post only the newest N new "
@@ -183,6 +184,8 @@ def _run_once(config: Any, dry_run: bool, show: Any) -> int:
                     print(f"feed {poll.feed}: PAUSED by a flood of {poll.new} new articles, none queued; "
                           "see `bot status`")
             for name, report in reports.items():
+                if report.held:
+                    print(f"{name}: {len(report.held)} post(s) HELD: {report.held[0][1]}")
                 if report.waiting:
                     print(f"{name}: waiting: {report.waiting}")
             if stop.is_set():
@@ -319,6 +322,9 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
             for _, reason in report.failed:
                 print(f"{name}: failed: {reason}")
                 code = 1
+            for _, reason in report.held:
+                print(f"{name}: HELD: {reason}")
+                code = 1
             if report.waiting:
                 print(f"{name}: queued, not sent yet: {report.waiting}")
         return code
@@ -405,7 +411,7 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
     """Config (already validated by now), each feed reached once, each platform's credentials, a short report."""
     from bot.checks import config_problems
     from bot.config import missing_credentials
-    from bot.platforms import BUILDERS
+    from bot.platforms import build_account
     from bot.progress import Progress
     from bot.redact import strip_userinfo
     from bot.schedule import describe_rules
@@ -438,13 +444,13 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
             progress.step()
     for name, pconf in config.platforms.items():
         print(f"{name}: schedule: {describe_rules(pconf)}")
-        missing = missing_credentials(config.env, name)
+        missing = missing_credentials(pconf)
         if missing:
             print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); posts are shown, not sent "
                   "(see README 'Credentials')")
             continue
         try:
-            platform = BUILDERS[name](config, pconf)
+            platform = build_account(config, name)
             assert platform is not None
             try:
                 account = platform.verify()
@@ -486,7 +492,7 @@ def cmd_schedule(config: Any, args: argparse.Namespace) -> int:
             print(f"  {feed.name}: {how}; next: {', '.join(format_local(t, tz) for t in times) or 'none'}{note}")
         for name, pconf in config.platforms.items():
             print(f"{name}: {describe_rules(pconf)}")
-            if missing_credentials(config.env, name):
+            if missing_credentials(pconf):
                 print("  dry-run (no credentials): posts are shown as soon as they are due; "
                       "with credentials they would go out as below")
             pstate = store.platform_state(name)
@@ -541,7 +547,7 @@ def cmd_status(config: Any, args: argparse.Namespace) -> int:
 def cmd_history(config: Any, args: argparse.Namespace) -> int:
     from bot.status import history_lines
 
-    platform = _known_platform(args.platform)
+    platform = _known_platform(config, args.platform)
     with _open_store(config, reading=True) as store:
         for line in history_lines(store, platform, args.limit):
             print(line)
@@ -553,10 +559,14 @@ def cmd_retry(config: Any, args: argparse.Namespace) -> int:
         return _release_feed(config, args.feed, args.backfill)
     if args.backfill is not None:
         raise ConfigError("--backfill goes with --feed NAME", hint="bot retry --feed NAME --backfill 5")
-    platform = _known_platform(args.platform)
+    platform = _known_platform(config, args.platform)
     with _open_store(config) as store:
+        from bot.store.base import HELD
+
+        held = len(store.deliveries(states=(HELD,), platform=platform, limit=100_000))
         count = store.requeue_failed(datetime.now(UTC).timestamp(), platform)
-        print(f"requeued {count} failed post(s)")
+        print(f"requeued {max(count - held, 0)} failed post(s)"
+              + (f"; released {held} held post(s), each sent once more without a lookup" if held else ""))
         return 0
 
 
@@ -602,13 +612,11 @@ def _chosen_platforms(config: Any, wanted: list[str] | None) -> list[str]:
     return names
 
 
-def _known_platform(name: str | None) -> str | None:
-    """--platform of history and retry: any platform the bot knows (one disabled now has its past posts)."""
-    from bot.config import KNOWN_PLATFORMS
-
-    if name is not None and name not in KNOWN_PLATFORMS:
-        raise ConfigError(f"--platform {name!r} is not a platform the bot knows",
-                          hint=f"known: {', '.join(KNOWN_PLATFORMS)}")
+def _known_platform(config: Any, name: str | None) -> str | None:
+    """--platform of history and retry: any account the bot knows (one disabled now has its past posts)."""
+    known = config.known_accounts()
+    if name is not None and name not in known:
+        raise ConfigError(f"--platform {name!r} is not a platform the bot knows", hint=f"known: {', '.join(known)}")
     return name
 
 

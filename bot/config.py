@@ -11,7 +11,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -27,9 +27,6 @@ from bot.tomllines import key_lines, line_of
 
 DEFAULT_CONFIG = Path("config/bot.toml")
 DEFAULT_DATABASE_URL = "sqlite:///bot.db"
-DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
-DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
-KNOWN_PLATFORMS = ("twitter", "facebook")
 DEFAULT_SHUTDOWN_GRACE = 20.0
 MAX_SHUTDOWN_GRACE = 3600.0
 MAX_DB_LOCK_TIMEOUT = 3600.0
@@ -38,6 +35,8 @@ _FETCH_DEADLINE_RANGE = (timedelta(seconds=1), timedelta(minutes=5))
 # Third-party articles, bundled so the bot runs offline out of the box; never posted for real (bot.sandbox).
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample-feed.xml"
 
+# An account's name is the prefix of its environment variables (X_FA -> X_FA_API_KEY).
+_ACCOUNT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
@@ -68,9 +67,11 @@ class FeedConfig:
 
 @dataclass(frozen=True)
 class PlatformConfig:
-    """One enabled network: how posts are written and when they may go out."""
+    """One enabled account (a `[platforms.NAME]` table): which network, its credentials and endpoint, how
+    its posts are written and when they may go out. Its outbox rows, caps and state are keyed by `name`."""
 
     name: str
+    network: str = ""  # a registered network (bot.networks); "" = the network called `name`
     template: str | None = None
     max_hashtags: int | None = None
     hashtag_mode: str = "append"
@@ -88,6 +89,20 @@ class PlatformConfig:
     timezone: str = "UTC"
     windows: tuple[Window, ...] = ()  # empty: any time
     quiet_dates: QuietDates = field(default_factory=QuietDates)
+    # From <NAME>_<SUFFIX> variables: suffix -> value (Secret when secret); None when one is not set, and
+    # `missing` names the variables (the account then runs in dry-run).
+    credentials: tuple[tuple[str, str], ...] | None = None
+    missing: tuple[str, ...] = ()
+    endpoint: str = ""  # the API base URL, no trailing slash; "" = the network's default
+    options: tuple[tuple[str, Any], ...] = ()  # the network's own keys (Network.options), defaults filled in
+
+    def __post_init__(self) -> None:
+        if not self.network:
+            object.__setattr__(self, "network", self.name)
+        if not self.endpoint:
+            from bot import networks
+
+            object.__setattr__(self, "endpoint", (networks.get(self.network).default_endpoint or "").rstrip("/"))
 
 
 class Secret(str):
@@ -98,28 +113,13 @@ class Secret(str):
 
 
 @dataclass(frozen=True)
-class TwitterCredentials:
-    api_key: Secret
-    api_secret: Secret
-    access_token: Secret
-    access_token_secret: Secret
-
-
-@dataclass(frozen=True)
-class FacebookCredentials:
-    page_id: str
-    page_token: Secret
-
-
-@dataclass(frozen=True)
 class Environment:
     """What the bot takes from the environment: secrets, state and endpoints."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    twitter: TwitterCredentials | None = None
-    facebook: FacebookCredentials | None = None
-    twitter_api_url: str = DEFAULT_TWITTER_API_URL
-    facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
+    # The environment as read: accounts take their credentials and endpoints from it once the config
+    # names them (account_settings). Never shown: it holds the secrets.
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Seconds the worker gives in-flight work after SIGTERM (Heroku-style hosts kill at 30).
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     # Leases, backoff and probes of delivery (bot.retries); the defaults are production's.
@@ -128,13 +128,11 @@ class Environment:
     db_lock_timeout: float | None = None
 
     def secrets(self) -> list[str]:
-        """Every secret value, for redaction of logs and errors."""
-        values: list[str] = []
-        if self.twitter:
-            t = self.twitter
-            values += [t.api_key, t.api_secret, t.access_token, t.access_token_secret]
-        if self.facebook:
-            values.append(self.facebook.page_token)
+        """Every secret value, for redaction of logs and errors: the database's, and the credentials of each
+        network's default account (`[platforms.twitter]` reads TWITTER_*), configured or not."""
+        from bot import networks
+
+        values = [v for n in networks.networks() for v in account_secrets(self, n.name, n.name)]
         values += userinfo_secrets(self.database_url, lone_user=False)  # Heroku's carries the database password
         return [v for v in values if len(v) >= 4]
 
@@ -161,10 +159,24 @@ class Config:
     # Categories that say nothing about an article on this site ("Inside", "Weekend"), added to the
     # built-in multilingual list (bot.compose.stopwords): never made into hashtags.
     generic_tags: tuple[str, ...] = ()
+    # Every [platforms.NAME] table, enabled or not: the accounts whose past posts and secrets the bot knows.
+    declared_accounts: tuple[tuple[str, str], ...] = ()  # (account, network)
 
     def secrets(self) -> list[str]:
-        """The environment's secrets and the credentials inside feed URLs: what the redaction hides."""
-        return self.env.secrets() + [s for feed in self.feeds for s in userinfo_secrets(feed.url)]
+        """The environment's secrets, every account's secret credentials and the credentials inside feed URLs:
+        what the redaction hides."""
+        accounts = [v for name, network in self._accounts() for v in account_secrets(self.env, name, network)]
+        return self.env.secrets() + accounts + [s for feed in self.feeds for s in userinfo_secrets(feed.url)]
+
+    def _accounts(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys([*((p.name, p.network) for p in self.platforms.values()), *self.declared_accounts]))
+
+    def known_accounts(self) -> tuple[str, ...]:
+        """Names `--platform` of history and retry accepts: the networks' default accounts and every
+        declared account (a disabled one still has its past posts)."""
+        from bot import networks
+
+        return tuple(dict.fromkeys((*networks.names(), *(name for name, _ in self._accounts()))))
 
 
 # --- schema: allowed keys per table, with the type each one takes -----------------------------
@@ -190,6 +202,7 @@ _FEED_KEYS: dict[str, _Type] = {
     "templates": dict,
 }
 _PLATFORM_KEYS: dict[str, _Type] = {
+    "network": str,
     "enabled": bool,
     "template": str,
     "max_hashtags": int,
@@ -373,7 +386,7 @@ def _shown(url: str) -> str:
     return display_url(url)
 
 
-def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
+def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path, accounts: Sequence[str]) -> FeedConfig:
     prefix = f"feeds[{index}]"
     if not isinstance(raw, dict):
         raise reader.fail(prefix, "each feed must be a [[feeds]] table", "write [[feeds]] then url = \"...\"")
@@ -392,11 +405,11 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
                           "an interval")
         if every < _MIN_INTERVAL:
             raise reader.fail(f"{prefix}.every", f"{raw['every']!r} is too often", "use at least 10s")
-    platforms = tuple(raw.get("platforms", ()))
+    platforms = tuple(dict.fromkeys(raw.get("platforms", ())))
     for name in platforms:
-        if name not in KNOWN_PLATFORMS:
+        if name not in accounts:
             raise reader.fail(f"{prefix}.platforms", f"unknown platform {name!r}",
-                              _did_you_mean(name, KNOWN_PLATFORMS, "use"))
+                              _did_you_mean(name, accounts, "use"))
     backfill = raw.get("backfill", 0)
     if backfill < 0:
         raise reader.fail(f"{prefix}.backfill", "must not be negative", "use 0 (post nothing old) or a count")
@@ -412,8 +425,8 @@ def _feed(reader: _Reader, raw: Any, index: int, base_dir: Path) -> FeedConfig:
     templates: dict[str, str] = {}
     for platform, template in raw.get("templates", {}).items():
         key = f"{prefix}.templates.{platform}"
-        if platform not in KNOWN_PLATFORMS:
-            raise reader.fail(key, "unknown platform", _did_you_mean(platform, KNOWN_PLATFORMS, "use"))
+        if platform not in accounts:
+            raise reader.fail(key, "unknown platform", _did_you_mean(platform, accounts, "use"))
         reader.check_type(key, template, str)
         _check_template(reader, key, template)
         templates[platform] = template
@@ -470,11 +483,86 @@ def _check_template(reader: _Reader, key: str, template: str) -> None:
         raise reader.fail(key, f"unknown field {{{unknown[0]}}}", fix)
 
 
-def _platform(reader: _Reader, name: str, raw: Any, default_tz: str) -> PlatformConfig | None:
+def _network_of(reader: _Reader, name: str, raw: Any) -> str:
+    """The registered network an account table names (its `network` key, else its own name)."""
+    from bot import networks
+
     prefix = f"platforms.{name}"
     if not isinstance(raw, dict):
         raise reader.fail(prefix, "must be a table", f"write [platforms.{name}]")
-    reader.check_keys(raw, _PLATFORM_KEYS, prefix)
+    known = networks.names()
+    if "network" not in raw:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            raise reader.fail(prefix, "unknown platform", f"did you mean '{close[0]}'?" if close else
+                              f'an account of another name says which network it is on: network = "{known[0]}" '
+                              f"(networks: {', '.join(known)})")
+        return name
+    network = raw["network"]
+    reader.check_type(f"{prefix}.network", network, str)
+    if network not in known:
+        raise reader.fail(f"{prefix}.network", f"unknown network {network!r}", _did_you_mean(network, known, "use"))
+    if not _ACCOUNT_NAME.match(name):
+        raise reader.fail(prefix, f"{name!r} cannot name environment variables",
+                          "use letters, digits and _ (the variables are NAME_..., e.g. X_FA_API_KEY)")
+    return str(network)
+
+
+def _account_env(env: Environment, name: str, network: str) -> dict[str, Any]:
+    """Credentials and endpoint of an account, from <NAME>_<SUFFIX> variables (bot.networks)."""
+    from bot import networks
+
+    net = networks.get(network)
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for credential in net.credentials:
+        variable = net.variable(name, credential.suffix)
+        value = env.variables.get(variable, "")
+        if value:
+            values[credential.suffix] = Secret(value) if credential.secret else value
+        else:
+            missing.append(variable)
+    endpoint = (env.variables.get(net.endpoint_variable(name)) or net.default_endpoint or "").rstrip("/")
+    if not endpoint:
+        missing.append(net.endpoint_variable(name))
+    return {"credentials": None if missing else tuple(values.items()), "missing": tuple(missing),
+            "endpoint": endpoint}
+
+
+def account_missing(env: Environment, name: str, network: str) -> list[str]:
+    """The variables of an account (credentials, a required endpoint) that are not set."""
+    return list(_account_env(env, name, network)["missing"])
+
+
+def account_secrets(env: Environment, name: str, network: str) -> list[str]:
+    """The values of an account's secret variables that are set (for redaction)."""
+    from bot import networks
+
+    net = networks.get(network)
+    values = [env.variables.get(net.variable(name, c.suffix), "") for c in net.credentials if c.secret]
+    return [v for v in values if len(v) >= 4]
+
+
+def _options(reader: _Reader, prefix: str, network: str, raw: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    from bot import networks
+
+    found: list[tuple[str, Any]] = []
+    for key, option in networks.get(network).options.items():
+        value = raw.get(key, option.default)
+        if key in raw and option.choices and value not in option.choices:
+            raise reader.fail(f"{prefix}.{key}", f"{value!r} is not one of {', '.join(map(repr, option.choices))}",
+                              _did_you_mean(value, [str(c) for c in option.choices], "use"))
+        found.append((key, value))
+    return tuple(found)
+
+
+def _platform(reader: _Reader, name: str, raw: Any, default_tz: str, network: str,
+              env: Environment) -> PlatformConfig | None:
+    from bot import networks
+
+    prefix = f"platforms.{name}"
+    own = {key: option.type for key, option in networks.get(network).options.items()}
+    reader.check_keys(raw, {**_PLATFORM_KEYS, **own}, prefix)
     template = raw.get("template")
     if template is not None:
         _check_template(reader, f"{prefix}.template", template)
@@ -505,10 +593,14 @@ def _platform(reader: _Reader, name: str, raw: Any, default_tz: str) -> Platform
         quiet = parse_quiet_dates(raw.get("quiet_dates", ()))
     except ScheduleSyntaxError as exc:
         raise reader.fail(f"{prefix}.quiet_dates", exc.problem, exc.fix) from None
+    options = _options(reader, prefix, network, raw)
     if not raw.get("enabled", True):
         return None  # checked all the same: turning it back on must not reveal old mistakes
     return PlatformConfig(
         name=name,
+        network=network,
+        options=options,
+        **_account_env(env, name, network),
         template=template,
         max_hashtags=raw.get("max_hashtags"),
         hashtag_mode=mode,
@@ -562,17 +654,19 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
     _at_most(reader, "bot.retention_days", retention_days, _MAX_RETENTION_DAYS, "use 30 to 36500; the default is 365")
     allow_private = _allow_private(reader, raw.get("bot", {}).get("allow_private", ()))
     fetch_deadline = _fetch_deadline(reader, raw.get("bot", {}).get("fetch_deadline"))
+    env = env if env is not None else Environment()
     platforms_raw = raw.get("platforms", {})
-    for key in platforms_raw:
-        if key not in KNOWN_PLATFORMS:
-            raise reader.fail(f"platforms.{key}", "unknown platform", _did_you_mean(key, KNOWN_PLATFORMS, "use"))
+    declared = {key: _network_of(reader, key, value) for key, value in platforms_raw.items()}
     platforms = {}
     for key, value in platforms_raw.items():
-        parsed = _platform(reader, key, value, timezone)
+        parsed = _platform(reader, key, value, timezone, declared[key], env)
         if parsed is not None:
             platforms[key] = parsed
     base_dir = path.parent if path else Path.cwd()
-    feeds = tuple(_feed(reader, f, i, base_dir) for i, f in enumerate(raw.get("feeds", [])))
+    from bot import networks
+
+    accounts = tuple(dict.fromkeys((*networks.names(), *declared)))
+    feeds = tuple(_feed(reader, f, i, base_dir, accounts) for i, f in enumerate(raw.get("feeds", [])))
     if not feeds:
         raise reader.fail("feeds", "no feeds configured", 'add a [[feeds]] table with url = "..."')
     seen: dict[str, int] = {}
@@ -582,10 +676,35 @@ def parse_config(text: str, path: Path | None, env: Environment | None = None) -
             raise reader.fail(f"feeds[{index}].url", f"the same feed as feeds[{seen[feed.shown_url]}]",
                               "remove one of them (a feed may list several platforms)")
         seen[feed.shown_url] = index
+    _check_routing(reader, feeds, platforms, declared)
     return Config(path=path, feeds=feeds, platforms=platforms, timezone=timezone,
-                  env=env if env is not None else Environment(), retention=timedelta(days=retention_days),
+                  declared_accounts=tuple(declared.items()), env=env, retention=timedelta(days=retention_days),
                   allow_private=allow_private, fetch_deadline=fetch_deadline,
                   generic_tags=tuple(raw.get("bot", {}).get("generic_tags", ())))
+
+
+def _check_routing(reader: _Reader, feeds: Sequence[FeedConfig], enabled: Mapping[str, PlatformConfig],
+                   declared: Mapping[str, str]) -> None:
+    """A feed reaches at most one account per network: the networks' automation rules forbid posting the
+    same content to several accounts. A feed's list counts every account it names (enabled or not: turning
+    one back on must not make the config wrong); a feed that names none reaches every enabled account."""
+    from bot import networks
+
+    for index, feed in enumerate(feeds):
+        if feed.platforms:
+            names, key = [n for n in feed.platforms if n in declared], f"feeds[{index}].platforms"
+        else:
+            names, key = list(enabled), f"feeds[{index}]"
+        by_network: dict[str, list[str]] = {}
+        for name in names:
+            by_network.setdefault(declared[name], []).append(name)
+        for network, accounts in by_network.items():
+            if len(accounts) > 1:
+                how = "lists" if feed.platforms else "names no platforms, so it would reach every enabled account:"
+                raise reader.fail(key, f"feed {feed.name!r} {how} {len(accounts)} accounts of "
+                                  f"{networks.get(network).title} ({', '.join(accounts)})",
+                                  "a feed may reach one account per network: list the one it is for in its "
+                                  f"platforms = [...] (e.g. platforms = [\"{accounts[0]}\"])")
 
 
 def _allow_private(reader: _Reader, entries: list[str] | tuple[str, ...]) -> Allowlist:
@@ -626,28 +745,22 @@ def _check_timezone(reader: _Reader, key: str, name: str) -> None:
 
 
 def default_config_text() -> str:
-    """The embedded defaults: the bundled sample feed shown for both networks (always dry-run: bot.sandbox)."""
+    """The embedded defaults: the bundled sample feed shown for every network (always dry-run: bot.sandbox)."""
+    from bot import networks
+
     return (
         "[[feeds]]\n"
         f"url = {str(SAMPLE_FEED)!r}\n"
         'name = "sample"\n'
         "backfill = 3\n"
         "max_age_days = 36500\n"
-        "[platforms.twitter]\n"
-        "[platforms.facebook]\n"
+        + "".join(f"[platforms.{name}]\n" for name in networks.names())
     )
 
 
 def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     """Secrets, state and endpoints from the environment (a .env file is loaded by the CLI first)."""
     env = os.environ if environ is None else environ
-    twitter_vars = ("TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN_SECRET")
-    twitter = None
-    if all(env.get(v) for v in twitter_vars):
-        twitter = TwitterCredentials(*(Secret(env[v]) for v in twitter_vars))
-    facebook = None
-    if env.get("FACEBOOK_PAGE_ID") and env.get("FACEBOOK_PAGE_TOKEN"):
-        facebook = FacebookCredentials(page_id=env["FACEBOOK_PAGE_ID"], page_token=Secret(env["FACEBOOK_PAGE_TOKEN"]))
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     check_database_url(database_url)
     return Environment(
@@ -655,10 +768,7 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
         tuning=Tuning.from_env(env),
         db_lock_timeout=env_number(env, "BOT_DB_LOCK_TIMEOUT_SECONDS", 0.0, MAX_DB_LOCK_TIMEOUT) or None,
         database_url=database_url,
-        twitter=twitter,
-        facebook=facebook,
-        twitter_api_url=(env.get("TWITTER_API_URL") or DEFAULT_TWITTER_API_URL).rstrip("/"),
-        facebook_graph_url=(env.get("FACEBOOK_GRAPH_URL") or DEFAULT_FACEBOOK_GRAPH_URL).rstrip("/"),
+        variables=dict(env),
     )
 
 
@@ -714,14 +824,15 @@ def check_database_url(url: str) -> None:
                   "in the password write ':' as %3A, '/' as %2F and '@' as %40") from None
 
 
-def missing_credentials(env: Environment, platform: str) -> list[str]:
-    """Names of the environment variables a platform still needs (empty when it can post for real)."""
-    needed = {
-        "twitter": ["TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN_SECRET"],
-        "facebook": ["FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_TOKEN"],
-    }[platform]
-    have = {"twitter": env.twitter is not None, "facebook": env.facebook is not None}[platform]
-    return [] if have else needed
+def missing_credentials(platform: PlatformConfig) -> list[str]:
+    """Names of the environment variables an account still needs (empty when it can post for real)."""
+    if platform.credentials is not None:
+        return []
+    if platform.missing:
+        return list(platform.missing)
+    from bot import networks
+
+    return networks.get(platform.network).credential_variables(platform.name)
 
 
 def config_path(cli_path: str | None, environ: Mapping[str, str] | None = None) -> Path | None:

@@ -31,6 +31,11 @@ the request's bytes leaving (microseconds): only a platform-side idempotency key
 A database error while settling leaves the row in flight, uncertain and with its lease ended (or,
 if even that fails, unrenewed): it is looked up before it is ever sent again, never stuck.
 
+How an unknown outcome is settled is the network's (bot.networks, `unknown_outcome`): "lookup" and
+"read_back" ask the platform (find_existing: recent posts, or the exact record named by the row's send
+key); "hold" cannot ask, so the row is held (state 'held', never resent blindly) until an editor has
+checked the channel and releases it with `bot retry`, which sends it once.
+
 Errors arrive already classified (bot.errors): retryable ones come back later (the
 platform's own time, else backoff: bot.retries), rate limits do not use up an attempt,
 "needs a human" pauses the platform and keeps the queue, rejected content fails the post.
@@ -50,7 +55,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import schedule
+from bot import networks, schedule
 from bot.config import Config, PlatformConfig
 from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimited, RejectedError, StoreError
 from bot.models import Draft, Image, PostResult
@@ -142,17 +147,24 @@ def in_flight_reason(d: Delivery) -> str:
             f"{_when(d.lease_until)} (renewed while that worker is alive, taken over once it lapses)")
 
 
-def draft_of(d: Delivery) -> Draft:
+def draft_of(d: Delivery, network: str | None = None) -> Draft:
+    """The post of a row, as every attempt sends it: its send key included."""
     image = Image(d.image_url, d.image_alt) if d.image_url else None
     return Draft(platform=d.platform, article_key=d.article_key, text=d.text, link=d.link, hashtags=d.hashtags,
-                 image=image, thread=d.thread, feed_url=d.feed_url, send_key=d.send_key, language=d.language,
-                 title=d.title, description=d.description or "")
+                 image=image, thread=d.thread, feed_url=d.feed_url, network=network, send_key=d.send_key,
+                 language=d.language, title=d.title, description=d.description or "")
+
+
+def hold_message(name: str) -> str:
+    """What a held post says, in `bot status` and the logs."""
+    return f"outcome unknown: check the channel, then `bot retry --platform {name}`"
 
 
 @dataclass
 class DeliveryReport:
     posted: list[tuple[Delivery, PostResult]] = field(default_factory=list)
     failed: list[tuple[Delivery, str]] = field(default_factory=list)
+    held: list[tuple[Delivery, str]] = field(default_factory=list)  # outcome unknown, waiting for an editor
     waiting: str | None = None  # why the platform stopped for now
     # Another worker's post in flight holds the platform: its lease lapses in this many seconds at the latest.
     blocked_for: float | None = None
@@ -200,6 +212,7 @@ def deliver_platform(
     report = DeliveryReport()
     name = platform.name
     pconf = config.platforms[name]
+    network = networks.get(pconf.network)
     taken_over: set[int] = set()
     if not _platform_ready(store, platform, clock(), t):
         report.waiting = "PAUSED: " + (store.platform_state(name).paused_reason or "needs attention")
@@ -235,10 +248,13 @@ def deliver_platform(
         sender = platform
         if is_sample_feed(delivery.feed_url) and not isinstance(platform, DryRunPlatform):
             sender = DryRunPlatform(name, show or _log_draft)
-        outcome = Sender(store, sender, delivery, owner, clock, t).send()
+        outcome = Sender(store, sender, delivery, owner, clock, t, network=network.name,
+                         hold=network.unknown_outcome == "hold").send()
         _save_quota(store, platform)
         if isinstance(outcome, PostResult):
             report.posted.append((delivery, outcome))
+        elif isinstance(outcome, Held):
+            report.held.append((delivery, str(outcome)))
         elif isinstance(outcome, str):
             report.failed.append((delivery, outcome))
         elif outcome is not None:
@@ -251,8 +267,13 @@ def _log_draft(name: str, draft: Draft) -> None:
     log.info("[dry-run] %s: %s", name, draft.text)
 
 
+class Held(str):
+    """The outcome is unknown and the network cannot look it up: held for an editor (why)."""
+
+
 Outcome = PostResult | str | PlatformError | StoreError | None
-"""Posted; failed for good (why); stopped the platform for now (the error); or retried shortly (None)."""
+"""Posted; failed for good (why) or held (Held); stopped the platform for now (the error); or retried shortly
+(None)."""
 
 
 class Heartbeat:
@@ -327,9 +348,12 @@ class Sender:
     """Posts one leased row and settles it, its Heartbeat running in between."""
 
     def __init__(self, store: Store, platform: Platform, d: Delivery, owner: str, clock: Callable[[], float],
-                 tuning: Tuning) -> None:
+                 tuning: Tuning, network: str | None = None, hold: bool = False) -> None:
         self.store, self.platform, self.d, self.owner, self.clock, self.t = store, platform, d, owner, clock, tuning
-        self.draft = draft_of(d)
+        self.draft = draft_of(d, network)
+        # The network cannot look a post up (unknown_outcome "hold"): an unknown outcome is held, never resent.
+        # A dry run sends nothing, so it has nothing to hold.
+        self.hold = hold and not isinstance(platform, DryRunPlatform)
         self.parts = list(d.parts)  # what is known to be on the platform, root first
         self.beat = Heartbeat(store, d, owner, tuning.lease_seconds)
 
@@ -346,6 +370,8 @@ class Sender:
         d = self.d
         try:
             if d.uncertain:
+                if self.hold:
+                    return self._held("an earlier attempt may have reached it (a crash, a timeout, a lost answer)")
                 self._recover()
             self.beat.renew()  # ours right now, however long the lookup or a pause took: else send nothing
             with before_each_write(self.beat.check):
@@ -412,6 +438,13 @@ class Sender:
         if found_any and len(self.parts) < total:
             self._record_part(list(self.parts))
 
+    def _held(self, why: str) -> Held | None:
+        d = self.d
+        if not self._settle(lambda: self.store.mark_held(d.id, self.owner, f"{hold_message(d.platform)}; {why}")):
+            return None
+        log.error("%s: %s is HELD, not sent again: %s; %s", d.platform, d.article_key, hold_message(d.platform), why)
+        return Held(hold_message(d.platform))
+
     def _record_part(self, ids: list[str]) -> None:
         self.parts = list(ids)
         self.beat.renew(self.parts)
@@ -431,6 +464,8 @@ class Sender:
     def _duplicate(self, exc: DuplicateError) -> Outcome:
         """The platform says it has this post: find it and record it; never send it again blindly."""
         d = self.d
+        if self.hold:
+            return self._held(f"the network says it is a duplicate: {exc.message}")
         try:
             found = self.platform.find_existing(self.draft, self.parts)
         except PlatformError as lookup:
@@ -454,8 +489,10 @@ class Sender:
         # Every part is there now: publish only hands back the root post.
         return self._posted(self.platform.publish(self.draft, self.parts))
 
-    def _retry_later(self, exc: PlatformError, maybe_sent: bool) -> PlatformError | str:
+    def _retry_later(self, exc: PlatformError, maybe_sent: bool) -> PlatformError | str | None:
         d, now = self.d, self.clock()
+        if maybe_sent and self.hold:
+            return self._held(f"the attempt failed after it may have reached the network: {exc.message}")
         if d.attempts >= self.t.max_attempts and not isinstance(exc, RateLimited):
             message = f"gave up after {d.attempts} attempts: {exc.message}"
             self._settle(lambda: self.store.mark_failed(d.id, self.owner, message))

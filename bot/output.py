@@ -11,7 +11,7 @@ from bot.models import Draft
 def count_and_limit(draft: Draft) -> tuple[int, int]:
     from bot.compose import rules_for
 
-    rules = rules_for(draft.platform)
+    rules = rules_for(draft.rules_name)
     return rules.count(draft.text), rules.max_length
 
 

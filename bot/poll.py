@@ -50,9 +50,18 @@ class PollReport:
 
 def compose_drafts(config: Config, article: Article, platforms: Sequence[str],
                    feed: FeedConfig | None = None) -> list[Draft]:
+    """One draft per account, written to its network's rules; each gets its send key now, so the outbox row
+    keeps the same one for every attempt (bot.networks)."""
+    from bot import networks
     from bot.compose import compose
 
-    return [compose(article, compose_spec(config, name, feed)) for name in platforms]
+    drafts = []
+    for name in platforms:
+        network = networks.get(config.platforms[name].network)
+        draft = compose(article, compose_spec(config, name, feed))
+        drafts.append(replace(draft, platform=name, network=network.name,
+                              send_key=network.new_send_key() if network.new_send_key else None))
+    return drafts
 
 
 def compose_spec(config: Config, platform: str, feed: FeedConfig | None = None):  # type: ignore[no-untyped-def]
@@ -60,7 +69,7 @@ def compose_spec(config: Config, platform: str, feed: FeedConfig | None = None):
 
     p = config.platforms[platform]
     return ComposeSpec(
-        platform=platform,
+        platform=p.network,  # the rules are the network's; the draft goes to the account
         template=dict(feed.templates).get(platform, p.template) if feed else p.template,
         max_hashtags=p.max_hashtags,
         hashtag_mode=p.hashtag_mode,  # type: ignore[arg-type]
@@ -349,17 +358,7 @@ def new_delivery(article: Article, draft: Draft, feed_url: str, now: float) -> N
         article_key=article.key, platform=draft.platform, feed_url=feed_url, article_url=article.url,
         title=article.title, text=draft.text, link=draft.link, hashtags=draft.hashtags,
         image_url=draft.image.url if draft.image else None, image_alt=draft.image.alt if draft.image else None,
-        thread=draft.thread, published_at=_timestamp(article), due_at=now,
-        send_key=_send_key(draft), language=draft.language, description=draft.description or None,
+        thread=draft.thread, published_at=_timestamp(article), due_at=now, send_key=draft.send_key,
+        language=draft.language, description=draft.description or None,
     )
 
-
-def _send_key(draft: Draft) -> str | None:
-    """Chosen once, now, and kept with the row: every attempt to send it uses the same key (bot.networks)."""
-    from bot import networks
-
-    try:
-        make = networks.get(draft.rules_name).new_send_key
-    except KeyError:
-        return None
-    return make() if make is not None else None

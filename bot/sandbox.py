@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from bot.config import KNOWN_PLATFORMS, SAMPLE_FEED, Config, missing_credentials
+from bot.config import SAMPLE_FEED, Config, account_missing
 
 
 @lru_cache(maxsize=256)
@@ -29,8 +29,14 @@ def is_sample_feed(url: str) -> bool:
 
 
 def credentials_set(config: Config) -> list[str]:
-    """The platforms whose credentials are in the environment: those that could post for real."""
-    return [name for name in KNOWN_PLATFORMS if not missing_credentials(config.env, name)]
+    """The accounts whose credentials are in the environment, enabled or not (each network's default account
+    and every configured one): those that could post for real."""
+    from bot import networks
+
+    accounts = {name: name for name in networks.names()}
+    accounts.update(config.declared_accounts)
+    accounts.update((p.name, p.network) for p in config.platforms.values())
+    return [name for name, network in accounts.items() if not account_missing(config.env, name, network)]
 
 
 def problems(config: Config) -> list[str]:

@@ -13,7 +13,7 @@ from bot import schedule
 from bot.config import Config, PlatformConfig
 from bot.deliver import describe_owner, in_flight_reason, quota_wait
 from bot.poll import release_hint
-from bot.store.base import DRY_RUN, FAILED, POSTED, QUEUED, RETRY, SENDING, STATES, Delivery, Store
+from bot.store.base import DRY_RUN, FAILED, HELD, POSTED, QUEUED, RETRY, SENDING, STATES, Delivery, Store
 
 
 def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
@@ -41,6 +41,10 @@ def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
 def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str], int], now: float) -> Iterator[str]:
     name = pconf.name
     state = store.platform_state(name)
+    if pconf.network != name:  # an account of another name says which network it is on
+        from bot import networks
+
+        yield f"{name}: an account on {networks.get(pconf.network).title}"
     if state.paused_reason:
         yield (f"{name}: PAUSED, needs a human: {state.paused_reason}. Posts keep being queued and go out once "
                "it is fixed (the bot re-checks on start and every few minutes).")
@@ -61,6 +65,8 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
         yield f"  retry at {_ts(d.due_at)} (attempt {d.attempts}): {d.title[:60]!r}: {d.last_error}"
     for d in store.deliveries(states=(FAILED,), platform=name, limit=5):
         yield f"  failed: {d.title[:60]!r}: {d.last_error} (bot retry --platform {name} queues it again)"
+    for d in store.deliveries(states=(HELD,), platform=name, limit=20):
+        yield f"  HELD, not sent again: {d.title[:60]!r}: {d.last_error}"
     if state.last_error and state.last_error_at:
         yield f"  last platform error ({_ts(state.last_error_at)}): {state.last_error}"
 

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config, FacebookCredentials, FeedConfig, PlatformConfig, Secret, TwitterCredentials
+from bot.config import Config, FeedConfig, PlatformConfig, Secret
 from bot.deliver import deliver_platform
 from bot.errors import ConfigError, RateLimited, RetryableError
+from bot.networks.facebook import FacebookCredentials
+from bot.networks.twitter import TwitterCredentials
 from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.twitter import TwitterPlatform
 from bot.retries import Tuning, backoff, retry_delay

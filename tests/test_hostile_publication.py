@@ -25,12 +25,13 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.config import SAMPLE_FEED, Config, FeedConfig, PlatformConfig, Secret, TwitterCredentials
+from bot.config import SAMPLE_FEED, Config, FeedConfig, PlatformConfig, Secret
 from bot.deliver import deliver_platform
 from bot.feeds.entries import FeedEntry
 from bot.feeds.filters import FeedFilter
 from bot.feeds.identity import scoped
 from bot.models import Article
+from bot.networks.twitter import TwitterCredentials
 from bot.platforms.twitter import TwitterPlatform
 from bot.poll import Release, poll_feed
 from bot.store import Store

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import FacebookCredentials, Secret, TwitterCredentials
+from bot.config import Secret
 from bot.errors import DuplicateError, NeedsHumanError, RateLimited, RejectedError, RetryableError
 from bot.models import Draft, Image
+from bot.networks.facebook import FacebookCredentials
+from bot.networks.twitter import TwitterCredentials
 from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.twitter import TwitterPlatform
 from tests.fakes.feed_server import FeedServer

@@ -31,6 +31,7 @@ class NetworkRules:
     threads: bool = False  # whether the network can chain replies into a thread
     mentions: bool = False  # whether "@name" in the text notifies that account
     max_bytes: int | None = None  # a limit on the UTF-8 length besides the counted one (Bluesky: 3,000)
+    aliases: tuple[str, ...] = ()  # other names rules_for accepts ("x")
 
     def count(self, text: str) -> int:
         return self.counter(text)
@@ -68,10 +69,12 @@ def graphemes(text: str) -> int:
 
 
 _REGISTRY: dict[str, NetworkRules] = {}
+_ALIASES: dict[str, str] = {}
 
 
 def register(rules: NetworkRules) -> None:
     _REGISTRY[rules.name] = rules
+    _ALIASES.update(dict.fromkeys(rules.aliases, rules.name))
 
 
 def _registered() -> None:
@@ -90,6 +93,7 @@ def rules_for(platform: str) -> NetworkRules:
     """The rules of a network by its name (a network's, not an account's: see bot.networks)."""
     _registered()
     name = platform.strip().lower()
+    name = _ALIASES.get(name, name)
     try:
         return _REGISTRY[name]
     except KeyError:

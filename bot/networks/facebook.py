@@ -25,6 +25,7 @@ class FacebookCredentials:
 
 RULES = NetworkRules(
     name=NAME,
+    aliases=("fb",),
     max_length=63206,
     counter=len,
     url_length=None,

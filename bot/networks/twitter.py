@@ -29,6 +29,7 @@ class TwitterCredentials:
 
 RULES = NetworkRules(
     name=NAME,
+    aliases=("x",),
     max_length=280,
     counter=x_count,
     url_length=23,

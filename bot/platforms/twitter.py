@@ -173,7 +173,7 @@ class TwitterPlatform:
         c = self._credentials
         auth = tweepy.OAuth1UserHandler(c.api_key, c.api_secret, c.access_token, c.access_token_secret).apply_auth()
         try:
-            response = self.client.session.request(method, DEFAULT_TWITTER_API_URL + path, auth=auth, **kwargs)
+            response = self.client.session.request(method, DEFAULT_API_URL + path, auth=auth, **kwargs)
         except requests.RequestException as exc:
             raise RetryableError(f"X media upload failed: {type(exc).__name__}", platform=NAME) from None
         if response.status_code >= 400:
