@@ -412,8 +412,8 @@ class SqlStore(ABC):
 
     def save_session(self, account: str, sealed: str, now: float) -> None:
         with self._transaction() as cur:
-            self._exec(cur, "INSERT INTO sessions (account, sealed, saved_at) VALUES (?, ?, ?) "
-                            "ON CONFLICT (account) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at",
+            self._exec(cur, "INSERT INTO sessions (account, sealed, saved_at) VALUES (?, ?, ?) ON CONFLICT "
+                            "(account) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at",
                        (account, sealed, now))
 
     def drop_session(self, account: str) -> None:

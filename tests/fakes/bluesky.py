@@ -236,7 +236,8 @@ class FakeBluesky(FakeServerBase):
     def _rate_headers(self) -> dict[str, str]:
         with self._lock:
             return {"ratelimit-limit": str(WRITE_POINTS_PER_HOUR), "ratelimit-remaining": str(self._write_points),
-                    "ratelimit-reset": str(int(self._write_reset)), "ratelimit-policy": f"{WRITE_POINTS_PER_HOUR};w=3600"}
+                    "ratelimit-reset": str(int(self._write_reset)),
+                    "ratelimit-policy": f"{WRITE_POINTS_PER_HOUR};w=3600"}
 
     def _route(self, request: Request, nsid: str) -> tuple[int, Any, dict[str, str]]:
         routes = {
