@@ -700,9 +700,9 @@ def _check_routing(reader: _Reader, feeds: Sequence[FeedConfig], enabled: Mappin
             by_network.setdefault(declared[name], []).append(name)
         for network, accounts in by_network.items():
             if len(accounts) > 1:
-                how = "lists" if feed.platforms else "names no platforms, so it would reach every enabled account:"
+                how = "lists" if feed.platforms else "lists no platforms, so it reaches every enabled account, and"
                 raise reader.fail(key, f"feed {feed.name!r} {how} {len(accounts)} accounts of "
-                                  f"{networks.get(network).title} ({', '.join(accounts)})",
+                                  f"{networks.get(network).title}: {', '.join(accounts)}",
                                   "a feed may reach one account per network: list the one it is for in its "
                                   f"platforms = [...] (e.g. platforms = [\"{accounts[0]}\"])")
 

@@ -40,7 +40,11 @@ def fake_graph(**kwargs: object):  # type: ignore[no-untyped-def]
 
 def bot_env(x_url: str | None, graph_url: str | None, database_url: str, config: Path,
             extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWITTER_", "FACEBOOK_", "BOT_", "DATABASE_"))}
+    from bot import networks
+
+    # No account's credentials leak in from the shell that runs the tests (each network's default account).
+    accounts = tuple(f"{name.upper()}_" for name in networks.names())
+    env = {k: v for k, v in os.environ.items() if not k.startswith((*accounts, "BOT_", "DATABASE_"))}
     env.update(DATABASE_URL=database_url, BOT_CONFIG=str(config), PYTHONPATH=str(ROOT))
     if x_url:
         env.update(X_KEYS, TWITTER_API_URL=x_url)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
-import regex  # type: ignore[import-untyped]
-
-__all__ = ["NetworkRules", "graphemes", "known_platforms", "register", "rules_for", "x_count"]
+__all__ = ["NetworkRules", "graphemes", "known_platforms", "register", "rules_for", "unregister"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -42,14 +41,6 @@ class NetworkRules:
         return self.max_bytes is None or len(text.encode("utf-8")) + reserve <= self.max_bytes
 
 
-def x_count(text: str) -> int:
-    """X's weighted length (twitter-text config v3)."""
-    # Imported here so `import bot.compose` stays light for the CLI.
-    from bot.compose import xtext
-
-    return xtext.weighted_length(text)
-
-
 def _codepoints_urls_23(text: str) -> int:
     """Mastodon: characters, every URL counted as 23."""
     from bot.compose import xtext
@@ -60,12 +51,16 @@ def _codepoints_urls_23(text: str) -> int:
     return total
 
 
-_GRAPHEME = regex.compile(r"\X")
+@lru_cache(maxsize=1)
+def _grapheme() -> Any:
+    import regex  # type: ignore[import-untyped]  # here: reading a config loads these rules, not the counter
+
+    return regex.compile(r"\X")
 
 
 def graphemes(text: str) -> int:
     """Bluesky: grapheme clusters, URLs counted in full."""
-    return len(_GRAPHEME.findall(text))
+    return len(_grapheme().findall(text))
 
 
 _REGISTRY: dict[str, NetworkRules] = {}
@@ -75,6 +70,13 @@ _ALIASES: dict[str, str] = {}
 def register(rules: NetworkRules) -> None:
     _REGISTRY[rules.name] = rules
     _ALIASES.update(dict.fromkeys(rules.aliases, rules.name))
+
+
+def unregister(name: str) -> None:
+    """Remove a network's rules (one a test registered)."""
+    _REGISTRY.pop(name, None)
+    for alias in [a for a, n in _ALIASES.items() if n == name]:
+        del _ALIASES[alias]
 
 
 def _registered() -> None:

@@ -30,8 +30,11 @@ def register(network: Network) -> Network:
 
 
 def unregister(name: str) -> None:
-    """Remove a network registered by a test."""
+    """Remove a network registered by a test, with its compose rules."""
+    from bot.compose.rules import unregister as unregister_rules
+
     _REGISTRY.pop(name, None)
+    unregister_rules(name)
 
 
 def _load() -> None:

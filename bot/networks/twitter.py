@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.compose.rules import NetworkRules, x_count
+from bot.compose.rules import NetworkRules
 from bot.config import Secret
 from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network
@@ -27,11 +27,18 @@ class TwitterCredentials:
     access_token_secret: Secret
 
 
+def _weighted_length(text: str) -> int:
+    """X's weighted length (twitter-text config v3)."""
+    from bot.compose import xtext  # here, so that loading the registry stays light for the CLI
+
+    return xtext.weighted_length(text)
+
+
 RULES = NetworkRules(
     name=NAME,
     aliases=("x",),
     max_length=280,
-    counter=x_count,
+    counter=_weighted_length,
     url_length=23,
     link_placement="inline",
     default_template="{title}\n\n{link}\n\n{hashtags}",
