@@ -407,3 +407,52 @@ def test_image_upload_failure_posts_without_the_image(pds: FakeBluesky) -> None:
         _platform(pds).publish(_draft(image=Image(site.url_for("/photo.png"), None),
                                       feed_url=site.url_for("/feed.xml")))
     assert "thumb" not in pds.records[0]["value"]["embed"]["external"]
+
+
+# --- end to end: `bot run --once` from cron, a Bluesky account ------------------------------------------
+
+def test_bot_run_once_posts_exactly_the_new_articles_once_with_one_login(tmp_path: Path) -> None:
+    from tests.feedgen import rss_entries
+    from tests.helpers import bot_env, run_bot
+
+    def feed(entries: list[tuple[str | None, str, str, int]]) -> str:
+        return rss_entries(entries).replace("<channel><title>Example</title>",
+                                            "<channel><title>Example</title><language>fa</language>")
+
+    old = ("fa-1", "https://example.org/fa/1", "خبر قدیمی فارسی", 90)
+    with FeedServer() as feeds, FakeBluesky(HANDLE, PASSWORD) as pds:
+        feeds.set("/fa.xml", feed([old]))
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/fa.xml")}"\nname = "fa"\n'
+                          '[platforms.bluesky]\nimage = false\n', encoding="utf-8")
+        env = bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", config,
+                      extra={"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": PASSWORD,
+                             "BLUESKY_SERVICE_URL": pds.url})
+        first = run_bot(["run", "--once"], env, tmp_path)
+        assert first.returncode == 0, first.stderr + first.stdout
+        assert pds.records == [] and pds.logins == 0  # the baseline posts nothing, and needs no login
+
+        new = [("fa-3", "https://example.org/fa/3", "شورا بودجه را تصویب کرد", 4),
+               ("fa-2", "https://example.org/fa/2", "گزارش تازه از تهران", 6), old]
+        feeds.set("/fa.xml", feed(new))
+        second = run_bot(["run", "--once"], env, tmp_path)
+        assert second.returncode == 0, second.stderr + second.stdout
+        values = [r["value"] for r in pds.records]
+        assert [v["text"].split("\n")[0] for v in values] == ["گزارش تازه از تهران", "شورا بودجه را تصویب کرد"]
+        for value, link in zip(values, ["https://example.org/fa/2", "https://example.org/fa/3"], strict=True):
+            assert value["langs"] == ["fa"]
+            assert value["embed"]["external"]["uri"] == link
+            [facet] = [f for f in value["facets"] if f["features"][0]["$type"].endswith("#link")]
+            assert _slice(value["text"], facet) == link
+
+        third = run_bot(["run", "--once"], env, tmp_path)  # nothing new: nothing posted
+        feeds.set("/fa.xml", feed([("fa-4", "https://example.org/fa/4", "خبر چهارم", 1), *new]))
+        fourth = run_bot(["run", "--once"], env, tmp_path)  # a new process: the kept session, no login
+        assert third.returncode == 0 and fourth.returncode == 0, fourth.stderr
+        assert len(pds.records) == 3 and pds.logins == 1
+        assert len({r["rkey"] for r in pds.records}) == 3
+
+        check = run_bot(["check"], env, tmp_path)
+        assert f"bluesky: ok, posting as @{HANDLE}" in check.stdout, check.stdout + check.stderr
+        for result in (first, second, third, fourth, check):
+            assert PASSWORD not in result.stdout + result.stderr
