@@ -455,4 +455,71 @@ def test_bot_run_once_posts_exactly_the_new_articles_once_with_one_login(tmp_pat
         check = run_bot(["check"], env, tmp_path)
         assert f"bluesky: ok, posting as @{HANDLE}" in check.stdout, check.stdout + check.stderr
         for result in (first, second, third, fourth, check):
-            assert PASSWORD not in result.stdout + result.stderr
+            output = result.stdout + result.stderr
+            assert PASSWORD not in output and "eyJ" not in output  # neither the password nor a session JWT
+            assert "HTTP Request" not in output  # httpx's request log stays quiet
+
+
+# --- through the descriptor and the delivery loop ---------------------------------------------------------
+
+def test_delivery_reads_back_a_lost_answer_and_never_posts_twice(store: Store, pds: FakeBluesky) -> None:
+    from bot.config import parse_config, read_environment
+    from bot.deliver import deliver_platform
+    from bot.models import Article
+    from bot.platforms import build_platform
+    from bot.poll import compose_drafts, new_delivery
+    from bot.retries import Tuning
+    from bot.store.base import POSTED
+
+    fast = Tuning(lease_seconds=60, backoff_base=10, backoff_cap=100, max_attempts=3, pause_probe_seconds=30)
+    env = read_environment({"BSKY_FA_HANDLE": HANDLE, "BSKY_FA_APP_PASSWORD": PASSWORD,
+                            "BSKY_FA_SERVICE_URL": pds.url})
+    config = parse_config('[[feeds]]\nurl = "https://example.org/feed"\n[platforms.bsky_fa]\nnetwork = "bluesky"\n'
+                          "card = false\nimage = false\n", None, env)
+    platform = build_platform(config, "bsky_fa", dry_run=False, show=lambda name, draft: None, store=store)
+    assert isinstance(platform, BlueskyPlatform) and platform.card is False
+    article = Article(key="a1", feed_url="https://example.org/feed", url="https://example.org/fa/1",
+                      title="شورا بودجه را تصویب کرد", language="fa")
+    [draft] = compose_drafts(config, article, ["bsky_fa"])
+    store.record_articles([], [new_delivery(article, draft, article.feed_url, 1000.0)], 1000.0)
+    [row] = store.deliveries()
+    assert row.send_key == draft.send_key and row.send_key is not None and row.language == "fa"
+
+    pds.fail_after_commit(how="drop")  # the record is made; the answer never arrives
+    first = deliver_platform(config, store, platform, "w1", clock=lambda: 2000.0, tuning=fast)
+    assert first.posted == [] and len(pds.records) == 1
+    [row] = store.deliveries()
+    assert row.uncertain and row.state != POSTED
+
+    again = deliver_platform(config, store, platform, "w2", clock=lambda: 10**9, tuning=fast)
+    assert [d.article_key for d, _ in again.posted] == ["a1"]
+    [row] = store.deliveries()
+    assert row.state == POSTED and row.remote_id == pds.records[0]["uri"]
+    assert len(pds.records) == 1 and pds.records[0]["rkey"] == draft.send_key
+    assert pds.count("GET", "/xrpc/com.atproto.repo.getRecord") == 1
+    assert pds.logins == 1
+    assert pds.records[0]["value"]["langs"] == ["fa"]
+
+
+def test_delivery_pauses_the_account_when_the_app_password_is_refused(store: Store, pds: FakeBluesky) -> None:
+    from bot.config import parse_config, read_environment
+    from bot.deliver import deliver_platform
+    from bot.models import Article
+    from bot.platforms import build_platform
+    from bot.poll import compose_drafts, new_delivery
+    from bot.retries import Tuning
+
+    fast = Tuning(lease_seconds=60, backoff_base=10, backoff_cap=100, max_attempts=3, pause_probe_seconds=30)
+    env = read_environment({"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": "revoked-pass-word-0000",
+                            "BLUESKY_SERVICE_URL": pds.url})
+    config = parse_config('[[feeds]]\nurl = "https://example.org/feed"\n[platforms.bluesky]\n',
+                          None, env)
+    platform = build_platform(config, "bluesky", dry_run=False, show=lambda name, draft: None, store=store)
+    article = Article(key="a1", feed_url="https://example.org/feed", url="https://example.org/1", title="Story")
+    [draft] = compose_drafts(config, article, ["bluesky"])
+    store.record_articles([], [new_delivery(article, draft, article.feed_url, 1000.0)], 1000.0)
+    report = deliver_platform(config, store, platform, "w1", clock=lambda: 2000.0, tuning=fast)
+    assert report.waiting and report.waiting.startswith("PAUSED")
+    assert "revoked-pass-word-0000" not in report.waiting
+    assert store.platform_state("bluesky").paused_reason and pds.records == []
+    assert store.deliveries()[0].state != "failed"  # the post waits for the fix
