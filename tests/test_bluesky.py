@@ -523,3 +523,23 @@ def test_delivery_pauses_the_account_when_the_app_password_is_refused(store: Sto
     assert "revoked-pass-word-0000" not in report.waiting
     assert store.platform_state("bluesky").paused_reason and pds.records == []
     assert store.deliveries()[0].state != "failed"  # the post waits for the fix
+
+
+def test_compose_keeps_a_bluesky_post_within_300_graphemes_and_3000_bytes() -> None:
+    from bot.compose import compose
+    from bot.compose.rules import graphemes, rules_for
+    from bot.compose.spec import ComposeSpec
+    from bot.models import Article
+
+    # 15-byte graphemes: 250 of them are within the count and over the byte limit.
+    title = " ".join(["👩🏽‍💻"] * 250)
+    article = Article(key="k", feed_url="", url=LINK, title=title, text="Body text here. " * 10, language="fa")
+    draft = compose(article, ComposeSpec(platform="bluesky"))
+    assert draft.link == LINK and LINK in draft.text
+    assert len(draft.text.encode("utf-8")) <= 3000 and graphemes(draft.text) <= 300
+    assert draft.language == "fa" and draft.title
+    assert not rules_for("bluesky").fits(" ".join(["👩🏽‍💻"] * 250))
+    # "@name" is left as written (no mention facet is ever sent, so it notifies no one)
+    mention = compose(Article(key="m", feed_url="", url=LINK, title="Talk with @someone.bsky.social"),
+                      ComposeSpec(platform="bluesky"))
+    assert "@someone.bsky.social" in mention.text

@@ -80,11 +80,12 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
     # A headline that carries its own hashtags uses up slots of the limit: three tags plus one in
     # the title reads as four.
     limit = max(0, limit - len(existing))
+    lead = lead_paragraph(body, title)
     tags: list[Tag] = []
     if limit > 0 and ("hashtags" in used or spec.hashtag_mode == "inline"):
         tags = choose_hashtags(
             title=title,
-            lead=lead_paragraph(body, title),
+            lead=lead,
             opening=opening(body, title) if spec.hashtag_map else "",
             categories=article.categories,
             language=article.language,
@@ -114,7 +115,7 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
         thread=thread,
         language=article.language,
         title=title,
-        description=_description(body, title),
+        description=_description(lead),
     )
 
 
@@ -122,9 +123,8 @@ def compose(article: Article, spec: ComposeSpec) -> Draft:
 MAX_DESCRIPTION_CHARS = 300
 
 
-def _description(body: str, title: str) -> str:
+def _description(lead: str) -> str:
     """The article's lead, cut at a word, for a link card the network does not build itself."""
-    lead = lead_paragraph(body, title)
     return cut_to_fit(lead, lambda s: len(s) <= MAX_DESCRIPTION_CHARS) if lead else ""
 
 

@@ -52,10 +52,11 @@ def get(name: str) -> Network:
 
 
 def names() -> tuple[str, ...]:
-    _load()
-    return tuple(_REGISTRY)
+    return tuple(n.name for n in networks())
 
 
 def networks() -> tuple[Network, ...]:
+    """Built-in networks in `_BUILT_IN` order whichever module was imported first, then any a test added."""
     _load()
-    return tuple(_REGISTRY.values())
+    rank = {name: i for i, name in enumerate(_BUILT_IN)}
+    return tuple(sorted(_REGISTRY.values(), key=lambda n: rank.get(n.name, len(rank))))
