@@ -158,7 +158,7 @@ def draft_of(d: Delivery, network: str | None = None) -> Draft:
     image = Image(d.image_url, d.image_alt) if d.image_url else None
     return Draft(platform=d.platform, article_key=d.article_key, text=d.text, link=d.link, hashtags=d.hashtags,
                  image=image, thread=d.thread, feed_url=d.feed_url, network=network, send_key=d.send_key,
-                 language=d.language)
+                 language=d.language, title=d.title, description=d.description or "")
 
 
 def hold_message(name: str) -> str:

@@ -108,8 +108,10 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Third-party debug logs print request bodies and headers (tweepy logs them at DEBUG).
-    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "apscheduler.executors", "trafilatura"):
+    # Third-party debug logs print request bodies and headers (tweepy logs them at DEBUG); httpx (the atproto
+    # SDK's client) logs every request at INFO, and its session tokens are no secret the redactor knows.
+    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "apscheduler.executors", "trafilatura",
+                  "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return redact
 

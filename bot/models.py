@@ -64,6 +64,9 @@ class Draft:
     # The article's language as an ISO 639-1 code ("fa", never "fa-IR"; 639-3 when a language has no
     # 639-1 code); None when the feed did not say. Mastodon and Bluesky label the post with it.
     language: str | None = None
+    # The article's title and a short description, for a link card the network cannot build itself (Bluesky).
+    title: str = ""
+    description: str = ""
 
     @property
     def rules_name(self) -> str:

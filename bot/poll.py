@@ -369,5 +369,6 @@ def new_delivery(article: Article, draft: Draft, feed_url: str, now: float,
         title=article.title, text=draft.text, link=draft.link, hashtags=draft.hashtags,
         image_url=draft.image.url if draft.image else None, image_alt=draft.image.alt if draft.image else None,
         thread=draft.thread, published_at=_timestamp(article), due_at=now, send_key=draft.send_key,
-        language=draft.language, review_until=review_until,
+        language=draft.language, description=draft.description or None, review_until=review_until,
     )
+

@@ -118,7 +118,7 @@ def test_feeds_routed_to_their_own_accounts_are_fine() -> None:
                     '[platforms.twitter]\n[platforms.facebook]\n[platforms.x_fa]\nnetwork = "twitter"\n')
     assert [f.platforms for f in config.feeds] == [("twitter", "facebook"), ("x_fa",)]
     assert config.known_accounts() == (*networks.names(), "x_fa")  # every network's default account, then ours
-    assert networks.names()[:4] == ("twitter", "facebook", "mastodon", "telegram")
+    assert networks.names()[:5] == ("twitter", "facebook", "mastodon", "bluesky", "telegram")
 
 
 def test_the_readme_lists_every_network_as_the_registry_does() -> None:

@@ -15,6 +15,7 @@ from bot.compose.rules import NetworkRules, rules_for
 from bot.compose.spec import ComposeSpec
 from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, summary_source
 from bot.compose.template import parse_template
+from bot.compose.text import cut_to_fit
 from bot.compose.thread import build_thread
 from bot.models import Article, Draft
 from bot.net.policy import is_web_url
@@ -83,11 +84,12 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
     # A headline that carries its own hashtags uses up slots of the limit: three tags plus one in
     # the title reads as four.
     limit = max(0, limit - len(existing))
+    lead = lead_paragraph(body, title)
     tags: list[Tag] = []
     if limit > 0 and ("hashtags" in used or spec.hashtag_mode == "inline"):
         tags = choose_hashtags(
             title=title,
-            lead=lead_paragraph(body, title),
+            lead=lead,
             opening=opening(body, title) if spec.hashtag_map else "",
             categories=article.categories,
             language=article.language,
@@ -118,7 +120,18 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
         image=article.image,
         thread=thread,
         language=iso639(article.language),
+        title=title,
+        description=_description(lead),
     )
+
+
+# Bluesky's own composer cuts a card's description at about this length; Open Graph descriptions are short too.
+MAX_DESCRIPTION_CHARS = 300
+
+
+def _description(lead: str) -> str:
+    """The article's lead, cut at a word, for a link card the network does not build itself."""
+    return cut_to_fit(lead, lambda s: len(s) <= MAX_DESCRIPTION_CHARS) if lead else ""
 
 
 def _tags_in(text: str, thread: tuple[str, ...], tags: list[Tag]) -> list[Tag]:

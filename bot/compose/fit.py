@@ -51,7 +51,7 @@ class Fitter:
         return render(self.tokens, values)
 
     def fits(self, text: str) -> bool:
-        return self.rules.count(text) + self.reserve <= self.rules.max_length
+        return self.rules.fits(text, self.reserve)
 
     def summary_ok(self, summary: str) -> bool:
         return self.max_summary_chars is None or len(summary) <= self.max_summary_chars

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Literal
 
-__all__ = ["NetworkRules", "for_instance", "known_platforms", "mastodon_count", "register", "rules_for",
-           "unregister"]
+__all__ = ["NetworkRules", "for_instance", "graphemes", "known_platforms", "mastodon_count", "register",
+           "rules_for", "unregister"]
 
 LinkPlacement = Literal["inline", "beside"]
 
@@ -32,13 +32,16 @@ class NetworkRules:
     mentions: bool = False  # whether "@name" in the text notifies that account
     # Which hashtag names the network links whole (None: any twitter-text hashtag); others are not used.
     hashtag_ok: Callable[[str], bool] | None = None
+    max_bytes: int | None = None  # a limit on the UTF-8 length besides the counted one (Bluesky: 3,000)
     aliases: tuple[str, ...] = ()  # other names rules_for accepts ("x")
 
     def count(self, text: str) -> int:
         return self.counter(text)
 
-    def fits(self, text: str) -> bool:
-        return self.counter(text) <= self.max_length
+    def fits(self, text: str, reserve: int = 0) -> bool:
+        if self.counter(text) + reserve > self.max_length:
+            return False
+        return self.max_bytes is None or len(text.encode("utf-8")) + reserve <= self.max_bytes
 
 
 def mastodon_count(text: str) -> int:
@@ -65,7 +68,7 @@ def _grapheme() -> Any:
     return regex.compile(r"\X")
 
 
-def _graphemes(text: str) -> int:
+def graphemes(text: str) -> int:
     """Bluesky: grapheme clusters, URLs counted in full."""
     return len(_grapheme().findall(text))
 
@@ -108,19 +111,3 @@ def rules_for(platform: str) -> NetworkRules:
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise ValueError(f"unknown platform {platform!r}; known platforms: {known}") from None
-
-
-register(
-    NetworkRules(
-        name="bluesky",
-        max_length=300,
-        counter=_graphemes,
-        url_length=None,
-        link_placement="inline",
-        default_template="{title}\n\n{link}\n\n{hashtags}",
-        default_max_hashtags=2,
-        default_summary_sentences=1,
-        threads=True,
-        mentions=True,
-    )
-)

@@ -16,7 +16,7 @@ __all__ = ["UNKNOWN_OUTCOMES", "AccountContext", "Credential", "Network", "Optio
 
 _REGISTRY: dict[str, Network] = {}
 # Modules of bot.networks that register a network when imported, in the order they are listed to users.
-_BUILT_IN = ("twitter", "facebook", "mastodon", "telegram")
+_BUILT_IN = ("twitter", "facebook", "mastodon", "bluesky", "telegram")
 _loaded = False
 
 
@@ -51,16 +51,4 @@ def get(name: str) -> Network:
     return _REGISTRY[name]
 
 
-def _ordered() -> list[Network]:
-    """Built-in networks in _BUILT_IN's order (whichever module happened to be imported first), then the rest."""
-    _load()
-    rank = {name: i for i, name in enumerate(_BUILT_IN)}
-    return sorted(_REGISTRY.values(), key=lambda n: rank.get(n.name, len(rank)))
-
-
-def names() -> tuple[str, ...]:
-    return tuple(n.name for n in _ordered())
-
-
-def networks() -> tuple[Network, ...]:
-    return tuple(_ordered())
+_BUILT_IN = ("twitter", "facebook", "mastodon", "bluesky", "telegram")

@@ -35,6 +35,14 @@ def before_each_write(check: Callable[[], None]) -> Iterator[None]:
         _guard.check = previous
 
 
+def check_before_write(method: str | None) -> None:
+    """Run this thread's before_each_write check, if any, for a request about to leave; for clients that do
+    not use requests (the atproto SDK speaks httpx) to call from their own transport."""
+    check = getattr(_guard, "check", None)
+    if check is not None and method not in ("GET", "HEAD"):
+        check()
+
+
 class RedirectingAdapter(HTTPAdapter):
     def __init__(self, from_prefix: str, to_prefix: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
         super().__init__(max_retries=0)
@@ -47,9 +55,7 @@ class RedirectingAdapter(HTTPAdapter):
             request.url = self.to_prefix + request.url[len(self.from_prefix):]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        check = getattr(_guard, "check", None)
-        if check is not None and request.method not in ("GET", "HEAD"):
-            check()
+        check_before_write(request.method)
         return super().send(request, *args, **kwargs)
 
 

@@ -128,6 +128,8 @@ class NewDelivery:
     # Held for review until this instant (an editor approves it first; past it, only a fresh approval of this
     # very post sends it). None: not held, it goes out under the schedule alone.
     review_until: float | None = field(default=None, kw_only=True)
+    # A description for a link card the network cannot build itself (Bluesky).
+    description: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -278,3 +280,8 @@ class Store(Protocol):
     # platforms
     def platform_state(self, platform: str) -> PlatformState: ...
     def save_platform_state(self, state: PlatformState) -> None: ...
+
+    # an account's login session, sealed (bot.platforms.sealed): never a secret in the clear
+    def load_session(self, account: str) -> str | None: ...
+    def save_session(self, account: str, sealed: str, now: float) -> None: ...
+    def drop_session(self, account: str) -> None: ...

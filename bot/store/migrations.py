@@ -175,4 +175,15 @@ MIGRATIONS: list[str] = [
         last_error TEXT
     );
     """,
+    # 10: a network's login session kept across processes (Bluesky: logins are limited to ~300 a day), sealed
+    # with a key derived from the account's secret (bot.platforms.sealed): the database never holds it in
+    # the clear. A description for a link card, composed when the post is queued like the rest of it.
+    """
+    CREATE TABLE sessions (
+        account TEXT PRIMARY KEY,
+        sealed TEXT NOT NULL,
+        saved_at {real} NOT NULL
+    );
+    ALTER TABLE outbox ADD COLUMN description TEXT;
+    """,
 ]

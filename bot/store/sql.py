@@ -296,13 +296,13 @@ class SqlStore(ABC):
                     cur,
                     "INSERT INTO outbox (article_key, platform, feed_url, article_url, title, text, link, hashtags, "
                     "image_url, image_alt, thread, published_at, created_at, state, due_at, send_key, language, "
-                    "review_until) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "review_until, description) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (article_key, platform) DO NOTHING",
                     (d.article_key, d.platform, display_url(d.feed_url), d.article_url, d.title, d.text, d.link,
                      json.dumps(list(d.hashtags)), d.image_url, d.image_alt, json.dumps(list(d.thread)),
                      d.published_at, now, QUEUED if d.review_until is None else REVIEW, d.due_at, d.send_key,
-                     d.language, d.review_until),
+                     d.language, d.review_until, d.description),
                 )
                 inserted += max(cur2.rowcount, 0)
         return inserted
@@ -609,6 +609,20 @@ class SqlStore(ABC):
                 f"ON CONFLICT (platform) DO UPDATE SET {updates}",
                 values,
             )
+
+    def load_session(self, account: str) -> str | None:
+        rows = self._query("SELECT sealed FROM sessions WHERE account = ?", (account,))
+        return str(rows[0][0]) if rows else None
+
+    def save_session(self, account: str, sealed: str, now: float) -> None:
+        with self._transaction() as cur:
+            self._exec(cur, "INSERT INTO sessions (account, sealed, saved_at) VALUES (?, ?, ?) ON CONFLICT "
+                            "(account) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at",
+                       (account, sealed, now))
+
+    def drop_session(self, account: str) -> None:
+        with self._transaction() as cur:
+            self._exec(cur, "DELETE FROM sessions WHERE account = ?", (account,))
 
 
 def _feed(row: Sequence[Any]) -> FeedState:

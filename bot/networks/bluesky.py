@@ -1,0 +1,77 @@
+"""Bluesky: its descriptor, credentials, text rules and record keys. The client is bot.platforms.bluesky (atproto)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from bot.compose.rules import NetworkRules, graphemes
+from bot.networks import register
+from bot.networks.base import AccountContext, Credential, Network, Option
+
+if TYPE_CHECKING:
+    from bot.platforms.base import Platform
+
+NAME = "bluesky"
+DEFAULT_SERVICE_URL = "https://bsky.social"
+
+RULES = NetworkRules(
+    name=NAME,
+    max_length=300,  # graphemes (app.bsky.feed.post text: maxGraphemes 300, maxLength 3000 bytes)
+    max_bytes=3000,
+    counter=graphemes,
+    url_length=None,  # a link counts as typed: Bluesky does not shorten it
+    link_placement="inline",
+    default_template="{title}\n\n{link}\n\n{hashtags}",
+    default_max_hashtags=2,
+    default_summary_sentences=1,
+    # One record per post here; "@name" is text unless a mention facet says otherwise, and none is ever sent.
+    threads=False,
+    mentions=False,
+)
+
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+_tid_lock = threading.Lock()
+_last_micros = 0
+# A random clock id per process: two workers queueing in the same microsecond still choose different keys.
+_CLOCK_ID = secrets.randbelow(1024)
+
+
+def new_tid() -> str:
+    """A record key as the post lexicon requires it: a TID (13 base32-sortable characters of 53 bits of
+    microseconds since 1970 and a 10-bit clock id), increasing within this process."""
+    global _last_micros
+    with _tid_lock:
+        micros = max(time.time_ns() // 1000, _last_micros + 1)
+        _last_micros = micros
+    value = (micros << 10) | _CLOCK_ID
+    return "".join(_TID_ALPHABET[(value >> (5 * i)) & 31] for i in range(12, -1, -1))
+
+
+def _build(account: AccountContext) -> Platform:
+    from bot.platforms.bluesky import BlueskyPlatform
+
+    c = account.credentials
+    return BlueskyPlatform(c["HANDLE"], c["APP_PASSWORD"], account.endpoint, name=account.name,
+                           store=account.store, card=bool(account.options.get("card", True)),
+                           image=account.settings.image, allow_private=account.allow_private)
+
+
+NETWORK = register(Network(
+    name=NAME,
+    title="Bluesky",
+    credentials=(
+        Credential("HANDLE", secret=False, what="the account's handle (news.example.com)"),
+        Credential("APP_PASSWORD", what="an app password (Settings > Privacy and security > App passwords)"),
+    ),
+    endpoint="SERVICE_URL",
+    default_endpoint=DEFAULT_SERVICE_URL,
+    rules=RULES,
+    build=_build,
+    options={"card": Option(bool, True, what="a link card (title, description, image) under the post; "
+                                             "false with image = true: the image itself, with its alt text")},
+    unknown_outcome="read_back",
+    new_send_key=new_tid,
+))
