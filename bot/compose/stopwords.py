@@ -63,6 +63,11 @@ GENERIC_TAGS = frozenset(
     |main|top|trending|editor's picks|editors picks|editors' picks|must read|must-read|highlights|spotlight
     |sponsored|sponsored content|advertisement|advertorial|ad|ads|promoted|partner content|paid post
     |announcements|announcement|newsletter|rss|feed|all|default|misc.|random|stuff|thoughts|notes|links
+    |snippets|snippet|asides|aside|status|statuses|linked|link|microblog|micro|quick|quickies|short|shorts
+    |national|international|nacional|internacional|internazionale|inland|ausland|mondo|monde|mundo|welt
+    |świat|swiat|svet|svět|мир|в мире|країна|світ|cronaca|cronaca nera|cronache|attualità|attualita|faits divers
+    |sociedade|sociedad|société|gesellschaft|общество|происшествия|incidents|domov|zahraničie|zahraničí|kraj
+    |r/all|r/popular
     """,
         "|",
     )
