@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import regex  # type: ignore[import-untyped]
 
 from bot.compose.spec import ComposeSpec
-from bot.compose.stopwords import GENERIC_TAGS, is_stopword
+from bot.compose.stopwords import GENERIC_NOUNS, GENERIC_TAGS, is_stopword
 
 __all__ = ["Tag", "choose_hashtags", "to_hashtag"]
 
@@ -233,6 +233,8 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
             continue  # one passing first name ("Leonard") is not what the article is about
         if not (_phrase_in(kw, title) and _phrase_in(kw, lead)):
             continue  # a topic of the article is named in its headline and in its text, not in passing
+        if len(parts) == 1 and any(piece.casefold() in GENERIC_NOUNS for piece in regex.split(r"[-‐]", kw)):
+            continue  # "Corte", "US-Dollar": an institution or a unit, not what the article is about
         if _fragment_in(parts, title_toks):
             continue  # "Shabbar" out of the headline's "Shabbar Abbas"
         if any(_written_lowercase(p, title_toks, lead_toks) for p in parts):
@@ -345,19 +347,18 @@ def _bare(word: str) -> str:
 
 
 def _fragment_in(parts: list[str], toks: Tokens) -> bool:
-    """True when every occurrence of `parts` in `toks` runs on into another capitalised word
+    """True when an occurrence of `parts` in `toks` runs on into another capitalised word
     ("Shabbar" of "Shabbar Abbas", "Choose" of "Choose Your Own Adventure", "Merchant" of
     "Brian Merchant's"), directly or across a joining word ("Year in Search", "Camp for Girls")."""
-    n, found, whole = len(parts), False, False
+    n, part_of_more = len(parts), False
     words = [_bare(w) for w, _ in toks]
 
     def joined(j: int, sep: str) -> bool:
-        return 0 <= j < len(toks) and not sep.strip() and _capitalised(toks[j][0])
+        return 0 <= j < len(toks) and sep.strip() in ("", "@", "&") and _capitalised(toks[j][0])
 
     for i in range(len(toks) - n + 1):
         if words[i : i + n] != parts:
             continue
-        found = True
         after_sep = toks[i + n][1] if i + n < len(toks) else "."
         joined_before = i > 0 and joined(i - 1, toks[i][1])
         joined_after = joined(i + n, after_sep)
@@ -365,8 +366,8 @@ def _fragment_in(parts: list[str], toks: Tokens) -> bool:
             joined_before = joined(i - 2, toks[i - 1][1]) and not toks[i][1].strip()
         if not joined_after and i + n + 1 < len(toks) and words[i + n].lower() in _NAME_JOINERS:
             joined_after = not after_sep.strip() and joined(i + n + 1, toks[i + n + 1][1])
-        whole = whole or not (joined_before or joined_after)
-    return found and not whole
+        part_of_more = part_of_more or joined_before or joined_after
+    return part_of_more
 
 
 def _written_lowercase(word: str, *token_lists: Tokens) -> bool:
@@ -377,7 +378,7 @@ def _written_lowercase(word: str, *token_lists: Tokens) -> bool:
 
 # Lowercase words that join a longer name: "Call of Duty", "Unidade de Ação Fiscal", "University of Michigan".
 _NAME_JOINERS = frozenset(
-    "of de del della di du des da do dos das von van der den la le y e & the for in".split()  # noqa: SIM905
+    "of de del della di du des da do dos das von van der den la le y e & the for in and und et".split()  # noqa: SIM905
 )
 
 

@@ -6,7 +6,7 @@ language, and a word that is a function word in any common language is a bad tag
 
 from __future__ import annotations
 
-__all__ = ["GENERIC_TAGS", "STOPWORDS", "is_stopword"]
+__all__ = ["GENERIC_NOUNS", "GENERIC_TAGS", "STOPWORDS", "is_stopword"]
 
 
 def _split(words: str, sep: str | None = None) -> list[str]:
@@ -70,6 +70,19 @@ GENERIC_TAGS = frozenset(
     |r/all|r/popular
     """,
         "|",
+    )
+)
+
+
+# Common nouns that headlines capitalise (institutions, units): as a keyword tag alone they name no one.
+GENERIC_NOUNS = frozenset(
+    _split(
+        """
+    court corte tribunal tribunale gericht cour government governo gobierno gouvernement regierung
+    police polícia policía polizei polizia parliament parlamento parlement council conselho consejo conseil
+    ministry ministério ministerio ministère ministero câmara cámara camera dollar dollars euro euros usd eur
+    studio studios apartment house home
+    """
     )
 )
 

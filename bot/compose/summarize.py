@@ -38,7 +38,9 @@ MAX_CANDIDATES = 80
 _DANGLING = regex.compile(
     r"^[\"'“‘«„(\[]*(?:however|but|and|or|nor|plus|alas|otherwise|likewise|similarly|hence|so|also|then|thus|therefore|meanwhile|moreover|furthermore|still|yet|instead"
     r"|this|these|those|that|they|them|he|she|it|his|her|their|its|such|both|another|others|in addition"
-    r"|as a result|for example|for instance|mais|et|donc|cependant|aber|und|doch|pero|sin embargo|y|ma|però)\b",
+    r"|as a result|for example|for instance"
+    r"|(?:first|second|secondly|third|thirdly|finally|lastly)(?=,)"
+    r"|mais|et|donc|cependant|aber|und|doch|pero|sin embargo|y|ma|però)\b",
     regex.IGNORECASE,
 )
 # A pronoun as the subject of a quote's attribution ('"...," she said.') also points back.
@@ -68,10 +70,16 @@ _LOWER_START = regex.compile(r"^[\"'“‘«„(\[]*\p{Ll}+(?![\p{Lu}\p{N}])\b")
 _TRUNCATED = regex.compile(r"(?:\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?<!\.)(?:…|\.\.\.))\s*$")
 
 
+# A code sample flattened into the prose ("// keep track ... override func awake(withContext ...)").
+_CODE = regex.compile(r"(?:^|\s)//\s|\b(?:func|def|fn)\s+\w+\s*\(|\b(?:static\s+)?(?:var|let|const)\s+\w+\s*="
+                      r"|\bimport\s+\p{Lu}\w+\s+(?:class|struct|func)\b|[{};]\s*$|\)\s*\{|\w\(\w+:\s")
+
+
 def can_be_summary(sentence: str, opens_article: bool = False) -> bool:
     """Whether a sentence may be shown at all; `opens_article`: it is the article's first words, where
     a lowercase name ("githubpub is a Node app ...") is how the author began, not a cut."""
-    return not ((_LOWER_START.match(sentence) and not opens_article) or _TRUNCATED.search(sentence))
+    return not ((_LOWER_START.match(sentence) and not opens_article) or _TRUNCATED.search(sentence)
+                or _CODE.search(sentence))
 
 
 _TEASER = regex.compile(r"\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?:…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)
