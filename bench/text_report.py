@@ -2,7 +2,8 @@
 
     PYTHONPATH=. .venv/bin/python bench/text_report.py [--shared DIR] [FEED ...]
 
-For every feed (the shared real-world feeds by default, or the files given): entries, items
+For every feed (the shared real-world feeds and the gathered ones in tests/golden/realfeeds by
+default, or the files given): entries, items
 skipped and why, drafts made, hashtags per X and Facebook draft, the site categories that did
 not become tags and why, and how many summaries were cut. A last block sums it all up. It
 changes nothing and sends nothing: a reviewer reads it to judge the drafts, feed by feed.
@@ -26,6 +27,8 @@ from bot.feeds.kinds import not_an_article  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.models import Article, Draft  # noqa: E402
 
+SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
+GATHERED = ROOT / "tests" / "golden" / "realfeeds"
 SPECS = {"twitter": ComposeSpec(platform="twitter"), "facebook": ComposeSpec(platform="facebook")}
 
 
@@ -85,7 +88,8 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("feeds", nargs="*", type=Path)
     args = parser.parse_args()
-    paths = args.feeds or sorted(p for p in (args.shared / "feeds").iterdir() if p.suffix in (".xml", ".rdf", ".json"))
+    dirs = [d for d in (args.shared / "feeds", GATHERED) if d.is_dir()]
+    paths = args.feeds or [p for d in dirs for p in sorted(d.iterdir()) if p.suffix in SUFFIXES]
     totals: Counter[str] = Counter()
     for path in paths:
         print("\n".join(report(path, totals)))

@@ -86,6 +86,7 @@ _NOT_PROSE = regex.compile(
 _TAIL = regex.compile(
     r"\s*(?:\bthe post\b.{1,300}?\bappeared first on\b.{1,200}$"  # WordPress (Yoast) back-link
     r"|\bsubmitted by\s+/?u/\S+.*$"  # Reddit: "submitted by /u/name to /r/sub [link] [comments]"
+    r"|\bsubmitted by\s+\S+\s+to\s+/?(?:r/)?\S+\s*\[link\].*$"  # older Reddit: "submitted by name to sub [link]"
     r"|\[link\]\s*\[comments\]\s*$"
     r"|\[(?:…|\.\.\.|&hellip;)\]\s*$"  # WordPress's excerpt teaser "[…]"
     r"|\b(?:continue reading|read more|weiterlesen|lire la suite|leer más|leia mais)\b[^.!?]{0,120}$)",

@@ -76,6 +76,10 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
         "site": own(_one_line(article.site or "")),
     }
     fitter = Fitter(tokens, rules, spec, fixed)
+    if not title and "summary" not in used:
+        # An untitled micro post (a link blog's note) on a network whose posts carry no summary: its
+        # own words stand in for the missing title, cut to fit like one; never a bare link.
+        title = _WS.sub(" ", lead_paragraph(body, "")).strip()
 
     want_summary = "summary" in used or (spec.thread and rules.threads)
     ranked = ranked_sentences(body, title, article.language) if want_summary else ()

@@ -109,6 +109,9 @@ def choose_summary(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: 
     for cand in [best, *after, *before]:
         if len(chosen) >= k:
             break
+        if chosen and not (cand.position == max(c.position for c in chosen) + 1
+                           or cand.position == min(c.position for c in chosen) - 1):
+            continue  # a run of consecutive sentences only: a skipped one leaves "that case" unexplained
         if cand is not best and cand.position > 0 and points_back(cand.text) \
                 and not any(c.position == cand.position - 1 for c in chosen):
             continue  # what it points at is not in the excerpt

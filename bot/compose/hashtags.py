@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import regex  # type: ignore[import-untyped]
 
 from bot.compose.spec import ComposeSpec
-from bot.compose.stopwords import GENERIC_TAGS, is_stopword
+from bot.compose.stopwords import GENERIC_NOUNS, GENERIC_TAGS, is_stopword
 
 __all__ = ["Tag", "choose_hashtags", "to_hashtag"]
 
@@ -231,8 +231,20 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
             continue
         if len(parts) == 1 and not _mentioned_twice(parts[0], title_toks, lead_toks):
             continue  # one passing first name ("Leonard") is not what the article is about
+        if not (_phrase_in(kw, title) and _phrase_in(kw, lead)):
+            continue  # a topic of the article is named in its headline and in its text, not in passing
+        if len(parts) == 1 and any(piece.casefold() in GENERIC_NOUNS for piece in regex.split(r"[-‐]", kw)):
+            continue  # "Corte", "US-Dollar": an institution or a unit, not what the article is about
+        if _fragment_in(parts, title_toks):
+            continue  # "Shabbar" out of the headline's "Shabbar Abbas"
+        if any(_written_lowercase(p, title_toks, lead_toks) for p in parts):
+            continue  # "detached house" in the text: the headline's "House" is a common noun, not a name
         if nouns_capitalised and not all(any(w == p for w, _ in title_toks) for p in parts):
             continue  # German capitalises every noun: only the headline's own words are topics
+        if nouns_capitalised and len(parts) == 1 and not _marked_name(parts[0]):
+            continue  # and one capitalised German word is as likely "Kunden" (customers) as a name
+        if regex.search(rf"\p{{Lu}}[:/]{regex.escape(kw)}\b|\b{regex.escape(kw)}[:/]\p{{Lu}}", text):
+            continue  # "NASDAQ:WORK" is an exchange and a ticker, not two topics
         folded = {p.casefold() for p in parts}
         if folded & used_words:
             continue  # a phrase sharing a word with a better one is a fragment or a repeat
@@ -325,6 +337,51 @@ def _mentioned_twice(word: str, *token_lists: Tokens) -> bool:
     return sum(w.casefold() == folded for toks in token_lists for w, _ in toks) >= 2
 
 
+def _marked_name(word: str) -> bool:
+    """An acronym or a word with an inner capital (IBM, DxO, GBit): a name in any language."""
+    return len(word) > 1 and (word.isupper() or any(ch.isupper() for ch in word[1:]))
+
+
+def _bare(word: str) -> str:
+    return _POSSESSIVE.sub("", word)
+
+
+def _fragment_in(parts: list[str], toks: Tokens) -> bool:
+    """True when an occurrence of `parts` in `toks` runs on into another capitalised word
+    ("Shabbar" of "Shabbar Abbas", "Choose" of "Choose Your Own Adventure", "Merchant" of
+    "Brian Merchant's"), directly or across a joining word ("Year in Search", "Camp for Girls")."""
+    n, part_of_more = len(parts), False
+    words = [_bare(w) for w, _ in toks]
+
+    def joined(j: int, sep: str) -> bool:
+        return 0 <= j < len(toks) and sep.strip() in ("", "@", "&") and _capitalised(toks[j][0])
+
+    for i in range(len(toks) - n + 1):
+        if words[i : i + n] != parts:
+            continue
+        after_sep = toks[i + n][1] if i + n < len(toks) else "."
+        joined_before = i > 0 and joined(i - 1, toks[i][1])
+        joined_after = joined(i + n, after_sep)
+        if not joined_before and i > 1 and words[i - 1].lower() in _NAME_JOINERS and not toks[i - 1][0][:1].isupper():
+            joined_before = joined(i - 2, toks[i - 1][1]) and not toks[i][1].strip()
+        if not joined_after and i + n + 1 < len(toks) and words[i + n].lower() in _NAME_JOINERS:
+            joined_after = not after_sep.strip() and joined(i + n + 1, toks[i + n + 1][1])
+        part_of_more = part_of_more or joined_before or joined_after
+    return part_of_more
+
+
+def _written_lowercase(word: str, *token_lists: Tokens) -> bool:
+    """True when a capitalised word also occurs all in lowercase: a common noun, not a name."""
+    lower = word.lower()
+    return lower != word and any(w == lower for toks in token_lists for w, _ in toks)
+
+
+# Lowercase words that join a longer name: "Call of Duty", "Unidade de Ação Fiscal", "University of Michigan".
+_NAME_JOINERS = frozenset(
+    "of de del della di du des da do dos das von van der den la le y e & the for in and und et".split()  # noqa: SIM905
+)
+
+
 def _may_hold_names(toks: Tokens) -> bool:
     """Whether any word could start a name as `_is_name_in` judges it: an acronym, or a capital
     that does not open a sentence. Saves running YAKE on text with no names at all."""
@@ -353,6 +410,15 @@ def _is_name_in(parts: list[str], toks: Tokens) -> bool:
         if before and not window[0][1].strip() and _capitalised(before[0]) and not is_stopword(before[0]):
             continue
         if after and not after[1].strip() and _capitalised(after[0]) and not is_stopword(after[0]):
+            continue
+        # "Call" out of "Call of Duty", "Michigan" out of "University of Michigan": a fragment too.
+        after2 = toks[i + n + 1] if i + n + 1 < len(toks) else None
+        if (after and after2 and after[0].lower() in _NAME_JOINERS and not after[1].strip() and not after2[1].strip()
+                and _capitalised(after2[0])):
+            continue
+        before2 = toks[i - 2] if i >= 2 else None
+        if (before and before2 and before[0].lower() in _NAME_JOINERS and not window[0][1].strip()
+                and not before[1].strip() and _capitalised(before2[0]) and not _SENTENCE_GAP.search(before[1])):
             continue
         return True
     return False

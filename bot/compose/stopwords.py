@@ -6,7 +6,7 @@ language, and a word that is a function word in any common language is a bad tag
 
 from __future__ import annotations
 
-__all__ = ["GENERIC_TAGS", "STOPWORDS", "is_stopword"]
+__all__ = ["GENERIC_NOUNS", "GENERIC_TAGS", "STOPWORDS", "is_stopword"]
 
 
 def _split(words: str, sep: str | None = None) -> list[str]:
@@ -63,8 +63,26 @@ GENERIC_TAGS = frozenset(
     |main|top|trending|editor's picks|editors picks|editors' picks|must read|must-read|highlights|spotlight
     |sponsored|sponsored content|advertisement|advertorial|ad|ads|promoted|partner content|paid post
     |announcements|announcement|newsletter|rss|feed|all|default|misc.|random|stuff|thoughts|notes|links
+    |snippets|snippet|asides|aside|status|statuses|linked|link|microblog|micro|quick|quickies|short|shorts
+    |national|international|nacional|internacional|internazionale|inland|ausland|mondo|monde|mundo|welt
+    |świat|swiat|svet|svět|мир|в мире|країна|світ|cronaca|cronaca nera|cronache|attualità|attualita|faits divers
+    |sociedade|sociedad|société|gesellschaft|общество|происшествия|incidents|domov|zahraničie|zahraničí|kraj
+    |r/all|r/popular
     """,
         "|",
+    )
+)
+
+
+# Common nouns that headlines capitalise (institutions, units): as a keyword tag alone they name no one.
+GENERIC_NOUNS = frozenset(
+    _split(
+        """
+    court corte tribunal tribunale gericht cour government governo gobierno gouvernement regierung
+    police polícia policía polizei polizia parliament parlamento parlement council conselho consejo conseil
+    ministry ministério ministerio ministère ministero câmara cámara camera dollar dollars euro euros usd eur
+    studio studios apartment house home
+    """
     )
 )
 

@@ -36,9 +36,11 @@ class Sentence:
 MAX_CANDIDATES = 80
 
 _DANGLING = regex.compile(
-    r"^(?:however|but|and|so|also|then|thus|therefore|meanwhile|moreover|furthermore|still|yet|instead"
+    r"^[\"'“‘«„(\[]*(?:however|but|and|or|nor|plus|alas|otherwise|likewise|similarly|hence|so|also|then|thus|therefore|meanwhile|moreover|furthermore|still|yet|instead"
     r"|this|these|those|that|they|them|he|she|it|his|her|their|its|such|both|another|others|in addition"
-    r"|as a result|for example|for instance|mais|et|donc|cependant|aber|und|doch|pero|sin embargo|y|ma|però)\b",
+    r"|as a result|for example|for instance"
+    r"|(?:first|second|secondly|third|thirdly|finally|lastly)(?=,)"
+    r"|mais|et|donc|cependant|aber|und|doch|pero|sin embargo|y|ma|però)\b",
     regex.IGNORECASE,
 )
 # A pronoun as the subject of a quote's attribution ('"...," she said.') also points back.
@@ -49,10 +51,35 @@ _ATTRIBUTION = regex.compile(
 )
 
 
+# "If done right, each of these extensions ...": a demonstrative plural early on names what the
+# sentence before said.
+_EARLY_DEMONSTRATIVE = regex.compile(r"^(?:\S+\s+){0,5}(?:these|those|the latter|the former|ces|diese|estos|estas)\b",
+                                     regex.IGNORECASE)
+
+
 def points_back(sentence: str) -> bool:
     """True when the sentence leans on the one before it ("However, ...", "..., she said."):
     a summary may show it only together with that sentence."""
-    return bool(_DANGLING.match(sentence) or _ATTRIBUTION.search(sentence))
+    return bool(_DANGLING.match(sentence) or _ATTRIBUTION.search(sentence) or _EARLY_DEMONSTRATIVE.match(sentence))
+
+
+# A sentence whose first word is all lowercase is the rest of a list or of a cut sentence
+# ("extending UIFont so we could ..."): it never stands alone. "iPhone", "eBay" are names.
+_LOWER_START = regex.compile(r"^[\"'“‘«„(\[]*\p{Ll}+(?![\p{Lu}\p{N}])\b")
+# Cut off by the feed ("..., al limite..."): not a whole sentence, never a summary.
+_TRUNCATED = regex.compile(r"(?:\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?<!\.)(?:…|\.\.\.))\s*$")
+
+
+# A code sample flattened into the prose ("// keep track ... override func awake(withContext ...)").
+_CODE = regex.compile(r"(?:^|\s)//\s|\b(?:func|def|fn)\s+\w+\s*\(|\b(?:static\s+)?(?:var|let|const)\s+\w+\s*="
+                      r"|\bimport\s+\p{Lu}\w+\s+(?:class|struct|func)\b|[{};]\s*$|\)\s*\{|\w\(\w+:\s")
+
+
+def can_be_summary(sentence: str, opens_article: bool = False) -> bool:
+    """Whether a sentence may be shown at all; `opens_article`: it is the article's first words, where
+    a lowercase name ("githubpub is a Node app ...") is how the author began, not a cut."""
+    return not ((_LOWER_START.match(sentence) and not opens_article) or _TRUNCATED.search(sentence)
+                or _CODE.search(sentence))
 
 
 _TEASER = regex.compile(r"\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?:…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)
@@ -81,13 +108,16 @@ def _content_words(sentence: str) -> list[str]:
 @functools.lru_cache(maxsize=256)
 def ranked_sentences(text: str, title: str, language: str | None = None) -> tuple[Sentence, ...]:
     """Candidate summary sentences, best first. Cached: X and Facebook rank the same article."""
-    body = [p for p in article_paragraphs(text, title) if p.kind == "body"]
+    paras = article_paragraphs(text, title)
+    body = [p for p in paras if p.kind == "body"]
+    if not body and not title.strip():
+        body = list(paras)  # an untitled micro post: its one short line is all there is to say
     candidates: list[str] = []
     seen = {normalise_for_compare(title)}
     for para in body:
-        for s in sentences(_DATELINE.sub("", para.text, count=1), language):
+        for j, s in enumerate(sentences(_DATELINE.sub("", para.text, count=1), language)):
             key = normalise_for_compare(s)
-            if not key or key in seen:
+            if not key or key in seen or not can_be_summary(s, para.index == 0 and j == 0):
                 continue  # repeats the title or an earlier sentence (pull quotes, teasers)
             seen.add(key)
             candidates.append(s)

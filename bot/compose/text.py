@@ -31,8 +31,12 @@ _OPENERS = "\"'“‘«‹([{「『【〈《（"
 
 _SPLIT = regex.compile(
     rf"(?:[{regex.escape(_TERM)}]+[{regex.escape(_CLOSERS)}]*(?=\s)"
-    rf"|[{regex.escape(_CJK_TERM)}]+[{regex.escape(_CLOSERS)}]*)\s*"
+    rf"|[{regex.escape(_CJK_TERM)}]+[{regex.escape(_CLOSERS)}]*"
+    # "in April.Previously, Modi ...": feeds that flatten <p> or <li> glue sentences at a bare dot.
+    r"|(?<=\p{Ll}\p{Ll})\.(?=\p{Lu}\p{Ll}))\s*"
 )
+# Names written with a "!" that ends no sentence ("Yahoo! Mail", "try! Swift", "Jeopardy! host").
+_BANG_NAMES = frozenset(["yahoo", "try", "jeopardy", "wham", "oklahoma"])
 # Abbreviations after which a period does not end a sentence (lowercased, no dot).
 _ABBREVIATION_LIST = (
     "mr mrs ms dr prof st sr jr vs etc eg ie cf al no nos vol pp gen gov sen rep col lt sgt capt cmdr adm rev "
@@ -117,7 +121,10 @@ _WORD_END = regex.compile(r"([\p{L}.]+)$")
 
 
 def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = False) -> bool:
-    """A period after an abbreviation or an initial, or followed by a lowercase word."""
+    """A period after an abbreviation or an initial, or followed by a lowercase word; the "!" of a name."""
+    if line[term_at] == "!":
+        before_bang = _WORD_END.search(line[max(0, term_at - 12) : term_at])
+        return bool(before_bang and before_bang.group(1).lower() in _BANG_NAMES)
     if line[term_at] != ".":
         return False
     # Look only at the few characters before the dot: searching the whole prefix for
@@ -128,7 +135,10 @@ def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = F
     before = _WORD_END.search(window)
     if before:
         token = before.group(1).lower().strip(".")
-        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+        after_apostrophe = window[: before.start()].endswith(("'", "’"))  # "don't." is no initial
+        if window[: before.start()][-1:].isdigit():
+            return False  # "on June 21st. The shares": an ordinal, not "St." (Saint)
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha() and not after_apostrophe):
             return True
     if next_at < len(line):
         nxt = line[next_at]

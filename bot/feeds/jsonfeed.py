@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from bot.feeds.entries import FeedMeta, RawEntry, absolute, is_photo_url
@@ -39,7 +40,7 @@ def read_json(text: str, feed: str) -> tuple[FeedMeta, list[RawEntry]]:
         # The spec says id is a string, but numbers occur; keep them, as text.
         e.guid = (str(ident).strip() or None) if isinstance(ident, str | int) and ident is not True else None
         e.link = absolute(_str(item.get("url")) or _str(item.get("external_url")), base)
-        title = _str(item.get("title")) or ""
+        title = _entities_only(_str(item.get("title")) or "")
         e.title, e.title_is_text = title, True  # JSON Feed titles are plain text
         content_html = _str(item.get("content_html"))
         content_text = _str(item.get("content_text"))
@@ -71,3 +72,12 @@ def read_json(text: str, feed: str) -> tuple[FeedMeta, list[RawEntry]]:
                     e.images.append(Image(url, _str(att.get("title"))))
         raws.append(e)
     return meta, raws
+
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+
+
+def _entities_only(title: str) -> str:
+    """A JSON Feed title is plain text: "<b>" in it is two words of the title. But publishers write
+    "&#8216;" there too, which no one means literally: character references are decoded, nothing else."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), title) if "&" in title else title

@@ -22,6 +22,9 @@ _AD_LABEL = re.compile(
     r"|promoted|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|реклама|تبلیغات|إعلان|広告|广告)\b",
     re.IGNORECASE,
 )
+# "[Sponsor] Timing — ..." (Daring Fireball), "Ad: ...": a bare "Sponsor a child" is no advert.
+_AD_TAG = re.compile(r"^(?:\[(?:sponsor|sponsored|sponsorship|ad|advert|advertisement|anzeige|werbung|pub)\]"
+                     r"|(?:sponsor|ad|advert)\s*:)", re.IGNORECASE)
 # Hosts that serve advertising, never an article of the organisation's own.
 _AD_HOST = re.compile(
     r"(?:^|\.)(?:doubleclick\.net|googleadservices\.com|googlesyndication\.com|adservice\.google\.[a-z.]+"
@@ -38,7 +41,8 @@ def not_an_article(article: Article) -> str | None:
         return "empty item (no title, no text)"
     if _PROTECTED.match(title) or _PROTECTED_TEXT.match(text):
         return "password-protected post"
-    if _AD_LABEL.match(title) or any(_AD_LABEL.match(c) and len(c) <= 40 for c in article.categories):
+    if (_AD_LABEL.match(title) or _AD_TAG.match(title)
+            or any(_AD_LABEL.match(c) and len(c) <= 40 for c in article.categories)):
         return "advertising entry"
     try:
         host = urlsplit(article.url).hostname or ""
