@@ -51,4 +51,16 @@ def get(name: str) -> Network:
     return _REGISTRY[name]
 
 
-_BUILT_IN = ("twitter", "facebook", "mastodon", "bluesky", "telegram")
+def _ordered() -> list[Network]:
+    """Built-in networks in _BUILT_IN's order (whichever module happened to be imported first), then the rest."""
+    _load()
+    rank = {name: i for i, name in enumerate(_BUILT_IN)}
+    return sorted(_REGISTRY.values(), key=lambda n: rank.get(n.name, len(rank)))
+
+
+def names() -> tuple[str, ...]:
+    return tuple(n.name for n in _ordered())
+
+
+def networks() -> tuple[Network, ...]:
+    return tuple(_ordered())
