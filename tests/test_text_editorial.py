@@ -213,3 +213,16 @@ def test_state_abbreviations_do_not_end_a_sentence_but_words_still_do() -> None:
     assert sentences("The bill was sponsored by state Del. Jane Doe of Baltimore. It passed.", "en") == [
         "The bill was sponsored by state Del. Jane Doe of Baltimore.", "It passed."]
     assert sentences("He felt ill. Then he left.", "en") == ["He felt ill.", "Then he left."]
+
+
+def test_a_country_inside_a_longer_headline_name_is_a_topic_a_first_name_is_not() -> None:
+    """The seed article: "Free Iran World Summit" in the headline, "regime change in Iran" in the text. Iran is
+    what the article is about; "Shabbar" of the headline's "Shabbar Abbas" is a first name, not a topic."""
+    from bot.compose.hashtags import keywords
+
+    lead = ("The Iranian Resistance will conduct its annual assembly of Iranian ex-pats and other supporters of "
+            "regime change in Iran the following month.")
+    assert keywords("MEK: Free Iran World Summit 2021", lead, "en") == ("Iran",)
+    lead_it = "È stato arrestato in Pakistan per frode Shabbar, padre di Saman Abbas."
+    found = keywords("Arrestato in Pakistan Shabbar Abbas. In Italia è accusato", lead_it, "it")
+    assert "Pakistan" in found and "Shabbar" not in found

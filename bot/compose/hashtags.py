@@ -235,8 +235,9 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
             continue  # a topic of the article is named in its headline and in its text, not in passing
         if len(parts) == 1 and any(piece.casefold() in GENERIC_NOUNS for piece in regex.split(r"[-‐]", kw)):
             continue  # "Corte", "US-Dollar": an institution or a unit, not what the article is about
-        if _fragment_in(parts, title_toks):
-            continue  # "Shabbar" out of the headline's "Shabbar Abbas"
+        if _fragment_in(parts, title_toks) and not (_is_country(kw, lang) and not _fragment_in(parts, lead_toks)):
+            continue  # "Shabbar" out of the headline's "Shabbar Abbas" (but "Iran" of "Free Iran World Summit"
+            # is a topic when the text names the country on its own)
         if any(_written_lowercase(p, title_toks, lead_toks) for p in parts):
             continue  # "detached house" in the text: the headline's "House" is a common noun, not a name
         if nouns_capitalised and not all(any(w == p for w, _ in title_toks) for p in parts):
@@ -368,6 +369,24 @@ def _fragment_in(parts: list[str], toks: Tokens) -> bool:
             joined_after = not after_sep.strip() and joined(i + n + 1, toks[i + n + 1][1])
         part_of_more = part_of_more or joined_before or joined_after
     return part_of_more
+
+
+@functools.lru_cache(maxsize=16)
+def _countries(lang: str) -> frozenset[str]:
+    """Country and territory names (CLDR's, through Babel) in `lang` and in English, casefolded."""
+    from babel import Locale, UnknownLocaleError
+
+    names: set[str] = set()
+    for code in {lang, "en"}:
+        try:
+            names |= {name.casefold() for name in Locale.parse(code).territories.values()}
+        except (UnknownLocaleError, ValueError):
+            continue
+    return frozenset(names)
+
+
+def _is_country(phrase: str, lang: str) -> bool:
+    return phrase.casefold() in _countries(lang)
 
 
 def _written_lowercase(word: str, *token_lists: Tokens) -> bool:
