@@ -78,7 +78,7 @@ CASES: list[tuple[str, str, int | None, str, str]] = [
     ("url missing", '[[feeds]]\nname = "news"\n', 1, "feeds[0]", 'url = "https://'),
     ("duplicate feed", HEAD + '[[feeds]]\nurl = "https://example.org/feed/"\n', 7, "feeds[1].url", "remove one"),
     ("no feeds", '[bot]\ntimezone = "UTC"\n', None, "feeds", "[[feeds]]"),
-    ("unknown platform in feed", HEAD + 'platforms = ["twitter", "mastodon"]\n', 6, "feeds[0].platforms", "use"),
+    ("unknown platform in feed", HEAD + 'platforms = ["twitter", "myspace"]\n', 6, "feeds[0].platforms", "use"),
     ("platform name not text", HEAD + 'platforms = ["twitter", 3]\n', 6, "feeds[0].platforms[1]", 'write "3"'),
     ("negative cap", HEAD + '[platforms.twitter]\ndaily_cap = -1\n', 7, "platforms.twitter.daily_cap", "0 or more"),
     ("cap as text", HEAD + '[platforms.twitter]\ndaily_cap = "5"\n', 7, "platforms.twitter.daily_cap",
