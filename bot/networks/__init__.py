@@ -51,4 +51,13 @@ def get(name: str) -> Network:
     return _REGISTRY[name]
 
 
-_BUILT_IN = ("twitter", "facebook", "mastodon", "bluesky", "telegram")
+
+def names() -> tuple[str, ...]:
+    return tuple(n.name for n in networks())
+
+
+def networks() -> tuple[Network, ...]:
+    """Built-in networks in `_BUILT_IN` order whichever module was imported first, then any a test added."""
+    _load()
+    rank = {name: i for i, name in enumerate(_BUILT_IN)}
+    return tuple(sorted(_REGISTRY.values(), key=lambda n: rank.get(n.name, len(rank))))
