@@ -163,7 +163,8 @@ def draft_of(d: Delivery, network: str | None = None) -> Draft:
 
 def hold_message(name: str) -> str:
     """What a held post says, in `bot status` and the logs."""
-    return f"outcome unknown: check the channel, then `bot retry --platform {name}`"
+    return (f"outcome unknown: check the channel, then `bot retry --platform {name}` sends it once more "
+            "(if it is there, `bot skip ID` first: it is never sent again)")
 
 
 @dataclass
