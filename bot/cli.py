@@ -475,6 +475,8 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
                 print(f"{name}: credentials work for {account.name} ({account.id}), but dry-run: no config file")
             else:
                 print(f"{name}: ok, posting as {account.name} ({account.id})")
+            if account.limits:
+                print(f"{name}: limits: {account.limits}")
         except BotError as exc:
             problems += 1
             print(f"{name}: FAILED: {exc}")
