@@ -3,8 +3,10 @@ shared feeds.
 
     .venv/bin/python bench/compose_bench.py [--shared DIR] [--repeat N]
 
-Prints the median per article for all five networks together (the budget: 10 ms), then the median, p95
-and slowest (article, network) in milliseconds, and a per-network breakdown. Caches are
+Prints the median per article for all five networks together (the budget: 10 ms), as bot.poll composes
+them: caches cleared once per article, so the networks share its ranking and keywords (and, as an upper
+bound, the sum with caches cleared before every network); then the median, p95 and slowest (article,
+network) in milliseconds, and a per-network breakdown. Caches are
 cleared before every article, so each platform pays for its own ranking and keyword
 extraction: the numbers are what a fresh article costs, not a cache hit. Feed parsing
 is outside the timing; YAKE's one-time import is paid in a warm-up before it.
@@ -34,7 +36,6 @@ from bot.compose.summarize import ranked_sentences  # noqa: E402
 from bot.feeds.entries import FeedEntry  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.models import Article  # noqa: E402
-
 from bot.networks import names  # noqa: E402
 
 PLATFORMS = names()  # every registered network: twitter, facebook, mastodon, bluesky, telegram
@@ -119,6 +120,17 @@ def main() -> None:
                 best = min(best, time.perf_counter() - start)
             timings.append((best * 1000, feed, article.key, name))
 
+    together: list[float] = []
+    for _, article in articles:
+        best = float("inf")
+        for _ in range(args.repeat):
+            clear_caches()
+            start = time.perf_counter()
+            for spec in specs.values():
+                compose(article, spec)
+            best = min(best, time.perf_counter() - start)
+        together.append(best * 1000)
+
     per_article: dict[tuple[str, str], float] = {}
     for took, feed, key, _ in timings:
         per_article[(feed, key)] = per_article.get((feed, key), 0.0) + took
@@ -128,9 +140,11 @@ def main() -> None:
     slowest = max(timings)
     print(f"articles: {len(articles)}, compositions: {len(timings)} ({', '.join(PLATFORMS)}; caches cleared "
           "per run)")
-    verdict = "ok" if article_median <= BUDGET_MS else "OVER BUDGET"
-    print(f"median per article, all {len(PLATFORMS)} networks: {article_median:.2f} ms "
-          f"(max {max(per_article.values()):.2f} ms) [budget {BUDGET_MS:.0f} ms] {verdict}")
+    shared = statistics.median(together)
+    verdict = "ok" if shared <= BUDGET_MS else "OVER BUDGET"
+    print(f"median per article, all {len(PLATFORMS)} networks (caches cleared once per article, as bot.poll): "
+          f"{shared:.2f} ms (max {max(together):.2f} ms) [budget {BUDGET_MS:.0f} ms] {verdict}")
+    print(f"  upper bound, caches cleared before every network: median {article_median:.2f} ms per article")
     print(f"median per (article, network): {statistics.median(values):.2f} ms")
     print(f"p95: {p95:.2f} ms")
     print(f"slowest: {slowest[0]:.2f} ms  {slowest[3]}  {slowest[1]}  {slowest[2][:80]}")
