@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("ids", nargs="*", type=_positive, metavar="ID", help="post ids (see `bot queue`)")
     approve.add_argument("--all", action="store_true", help="every held post that has not expired")
     approve.add_argument("--platform", metavar="NAME", help="with --all: only this platform")
-    skip = sub.add_parser("skip", help="drop queued posts for good: never sent, never queued again")
+    skip = sub.add_parser("skip", help="drop queued or held posts for good: never sent, never queued again")
     skip.add_argument("ids", nargs="+", type=_positive, metavar="ID", help="post ids (see `bot queue`)")
     edit = sub.add_parser("edit", help="replace the text of a post that has not gone out")
     edit.add_argument("id", type=_positive, metavar="ID", help="post id (see `bot queue`)")
@@ -475,6 +475,8 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
                 print(f"{name}: credentials work for {account.name} ({account.id}), but dry-run: no config file")
             else:
                 print(f"{name}: ok, posting as {account.name} ({account.id})")
+            if account.limits:
+                print(f"{name}: limits: {account.limits}")
         except BotError as exc:
             problems += 1
             print(f"{name}: FAILED: {exc}")

@@ -34,7 +34,9 @@ if even that fails, unrenewed): it is looked up before it is ever sent again, ne
 How an unknown outcome is settled is the network's (bot.networks, `unknown_outcome`): "lookup" and
 "read_back" ask the platform (find_existing: recent posts, or the exact record named by the row's send
 key); "hold" cannot ask, so the row is held (state 'held', never resent blindly) until an editor has
-checked the channel and releases it with `bot retry`, which sends it once.
+checked the channel and releases it with `bot retry`, which sends it once. It is held only once the network
+answers a read-only check (verify): during an outage it waits for a retry, uncertain, with the posts after it
+behind it, so that one outage does not hold the whole queue.
 
 Errors arrive already classified (bot.errors): retryable ones come back later (the
 platform's own time, else backoff: bot.retries), rate limits do not use up an attempt,
@@ -163,7 +165,8 @@ def draft_of(d: Delivery, network: str | None = None) -> Draft:
 
 def hold_message(name: str) -> str:
     """What a held post says, in `bot status` and the logs."""
-    return f"outcome unknown: check the channel, then `bot retry --platform {name}`"
+    return (f"outcome unknown: check the channel, then `bot retry --platform {name}` sends it once more "
+            "(if it is there, `bot skip ID` first: it is never sent again)")
 
 
 @dataclass
@@ -377,7 +380,8 @@ class Sender:
         try:
             if d.uncertain:
                 if self.hold:
-                    return self._held("an earlier attempt may have reached it (a crash, a timeout, a lost answer)")
+                    return self._hold_once_answering(
+                        "an earlier attempt may have reached it (a crash, a timeout, a lost answer)")
                 self._recover()
             self.beat.renew()  # ours right now, however long the lookup or a pause took: else send nothing
             with before_each_write(self.beat.check):
@@ -445,6 +449,16 @@ class Sender:
         if found_any and len(self.parts) < total:
             self._record_part(list(self.parts))
 
+    def _hold_once_answering(self, why: str, failure: PlatformError | None = None) -> Outcome:
+        """Hold a post whose outcome is unknown, once the network answers a read-only check (verify). While it
+        does not (an outage), the post waits for a retry, uncertain, and the posts after it wait behind it:
+        else one outage would hold the whole queue for an editor, one post after another."""
+        try:
+            self.platform.verify()
+        except PlatformError as down:
+            return self._retry_later(failure or down, maybe_sent=True, hold=False)
+        return self._held(why)
+
     def _held(self, why: str) -> Held | None:
         d = self.d
         if not self._settle(lambda: self.store.mark_held(d.id, self.owner, f"{hold_message(d.platform)}; {why}")):
@@ -496,12 +510,15 @@ class Sender:
         # Every part is there now: publish only hands back the root post.
         return self._posted(self.platform.publish(self.draft, self.parts))
 
-    def _retry_later(self, exc: PlatformError, maybe_sent: bool) -> PlatformError | str | None:
+    def _retry_later(self, exc: PlatformError, maybe_sent: bool, hold: bool = True) -> Outcome:
         d, now = self.d, self.clock()
-        if maybe_sent and self.hold:
-            return self._held(f"the attempt failed after it may have reached the network: {exc.message}")
+        if maybe_sent and self.hold and hold:
+            return self._hold_once_answering(f"the attempt failed after it may have reached the network: {exc.message}",
+                                             exc)
         if d.attempts >= self.t.max_attempts and not isinstance(exc, RateLimited):
             message = f"gave up after {d.attempts} attempts: {exc.message}"
+            if self.hold and (maybe_sent or d.uncertain):
+                return self._held(message)  # it may be in the channel: an editor looks before it is sent again
             self._settle(lambda: self.store.mark_failed(d.id, self.owner, message))
             log.error("%s: %s %s", d.platform, d.article_key, message)
             return message
@@ -511,7 +528,8 @@ class Sender:
                                                    count_attempt=not isinstance(exc, RateLimited),
                                                    uncertain=maybe_sent))
         log.warning("%s: %s will be retried at %s (in %ds)%s: %s", d.platform, d.article_key, _when(now + delay),
-                    int(delay), ", after looking it up" if maybe_sent else "", exc.message)
+                    int(delay), "" if not maybe_sent else ", then held for an editor once the network answers"
+                    if self.hold else ", after looking it up", exc.message)
         return exc
 
 

@@ -114,8 +114,9 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
         yield f"  retry at {_ts(d.due_at)} (attempt {d.attempts}): {d.title[:60]!r}: {d.last_error}"
     for d in store.deliveries(states=(FAILED,), platform=name, limit=5):
         yield f"  failed: {d.title[:60]!r}: {d.last_error} (bot retry --platform {name} queues it again)"
-    for d in store.deliveries(states=(HELD,), platform=name, limit=20):
-        yield f"  HELD, not sent again: {d.title[:60]!r}: {d.last_error}"
+    # Every one: each is a post an editor must look for in the channel (`bot skip ID` or `bot retry`).
+    for d in store.deliveries(states=(HELD,), platform=name, limit=100_000, newest_first=False):
+        yield f"  HELD, not sent again: #{d.id} {d.title[:60]!r} ({d.article_url}): {d.last_error}"
     if state.last_error and state.last_error_at:
         yield f"  last platform error ({_ts(state.last_error_at)}): {state.last_error}"
 

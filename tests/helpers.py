@@ -25,6 +25,13 @@ FB_PAGE_ID = "1234567890"
 FB_TOKEN = "EAAB-page-token-test-7890"
 
 
+MASTO_TOKEN = "MASTO-TOKEN-test-2468"
+BSKY_HANDLE = "news.example.com"
+BSKY_PASSWORD = "abcd-efgh-ijkl-mnop"
+TG_TOKEN = "123456789:AAE-test-token-0123456789abcdefghij"
+TG_CHAT = "@ournews"
+
+
 def fake_x(**kwargs: object):  # type: ignore[no-untyped-def]
     from tests.fakes.x_api import FakeXServer
 
@@ -36,6 +43,41 @@ def fake_graph(**kwargs: object):  # type: ignore[no-untyped-def]
     from tests.fakes.graph_api import FakeGraphServer
 
     return FakeGraphServer(page_id=FB_PAGE_ID, page_token=FB_TOKEN, **kwargs)
+
+
+def fake_masto(**kwargs: object):  # type: ignore[no-untyped-def]
+    from tests.fakes.mastodon import FakeMastodonServer
+
+    return FakeMastodonServer(MASTO_TOKEN, **kwargs)  # type: ignore[arg-type]
+
+
+def fake_bsky(**kwargs: object):  # type: ignore[no-untyped-def]
+    from tests.fakes.bluesky import FakeBluesky
+
+    return FakeBluesky(BSKY_HANDLE, BSKY_PASSWORD, **kwargs)  # type: ignore[arg-type]
+
+
+def fake_tg(**kwargs: object):  # type: ignore[no-untyped-def]
+    from tests.fakes.telegram import FakeTelegramServer
+
+    return FakeTelegramServer(TG_TOKEN, **kwargs)  # type: ignore[arg-type]
+
+
+def account_env(account: str, network: str, url: str) -> dict[str, str]:
+    """The variables of account `account` (a [platforms.NAME] table) of `network`, pointed at the fake at
+    `url` made by fake_x/fake_graph/fake_masto/fake_bsky/fake_tg with their default credentials."""
+    p = account.upper() + "_"
+    if network == "twitter":
+        return {**{p + k.removeprefix("TWITTER_"): v for k, v in X_KEYS.items()}, p + "API_URL": url}
+    if network == "facebook":
+        return {p + "PAGE_ID": FB_PAGE_ID, p + "PAGE_TOKEN": FB_TOKEN, p + "GRAPH_URL": url}
+    if network == "mastodon":
+        return {p + "ACCESS_TOKEN": MASTO_TOKEN, p + "API_URL": url}
+    if network == "bluesky":
+        return {p + "HANDLE": BSKY_HANDLE, p + "APP_PASSWORD": BSKY_PASSWORD, p + "SERVICE_URL": url}
+    if network == "telegram":
+        return {p + "BOT_TOKEN": TG_TOKEN, p + "CHAT_ID": TG_CHAT, p + "API_URL": url}
+    raise ValueError(network)
 
 
 def bot_env(x_url: str | None, graph_url: str | None, database_url: str, config: Path,

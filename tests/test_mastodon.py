@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -358,3 +359,42 @@ def test_bot_run_once_posts_exactly_the_new_articles_once(tmp_path) -> None:  # 
         assert len({s["idempotency_key"] for s in statuses}) == 2 and all(s["idempotency_key"] for s in statuses)
         for run in runs:
             assert "E2E-SECRET-TOKEN" not in run.stdout + run.stderr
+
+
+def test_bot_check_prints_the_instances_limits_and_posts_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.feedgen import Item, rss
+    from tests.helpers import bot_env, run_bot
+
+    with FeedServer() as feeds, \
+            FakeMastodonServer(TOKEN, username="news_fa", max_characters=11000, reserved_per_url=31) as big, \
+            FakeMastodonServer(TOKEN, v2_instance=False, max_characters=700) as old:
+        feeds.set("/feed.xml", rss([Item(1)]))
+        url = feeds.url_for("/feed.xml")
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{url}"\nname = "fa"\nplatforms = ["masto_fa"]\n'
+                          f'[[feeds]]\nurl = "{url}?en"\nname = "en"\nplatforms = ["mastodon"]\n'
+                          '[platforms.masto_fa]\nnetwork = "mastodon"\n[platforms.mastodon]\n', encoding="utf-8")
+        env = bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", config,
+                      {"MASTO_FA_ACCESS_TOKEN": TOKEN, "MASTO_FA_API_URL": big.url,
+                       "MASTODON_ACCESS_TOKEN": TOKEN, "MASTODON_API_URL": old.url, "BOT_LOG_LEVEL": "ERROR"})
+        result = run_bot(["check"], env, tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "masto_fa: ok, posting as @news_fa" in result.stdout
+        lines = result.stdout.splitlines()
+        assert "masto_fa: limits: the instance allows 11000 characters a status, a URL counting 31" in lines
+        # an older server without /api/v2/instance: read from v1
+        assert "mastodon: limits: the instance allows 700 characters a status, a URL counting 23" in lines
+        assert big.statuses == [] and old.statuses == [] and big.media == []
+        assert TOKEN not in result.stdout + result.stderr
+        assert any(r["path"].rstrip("/") == "/api/v1/instance" for r in old.requests)
+
+
+def test_limits_the_instance_does_not_say_are_the_defaults_and_check_says_so() -> None:
+    class Silent(FakeMastodonServer):  # an old or odd server whose instance answer names no limits
+        def _instance(self, v2: bool) -> dict[str, Any]:
+            return {"uri": self.domain, "version": "3.0.0"}
+
+    with Silent(TOKEN, v2_instance=False) as server:
+        account = _platform(server).verify()
+        assert account.limits == ("the instance did not say its limits: using 500 characters a status, "
+                                  "a URL counting 23")

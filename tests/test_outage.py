@@ -149,3 +149,86 @@ def test_db_upgrade_on_heroku_style_database_url(tmp_path: Path, pg_url: str) ->
         assert f"database schema at version {len(MIGRATIONS)}" in result.stdout
     status = run_bot(["status"], env, tmp_path)
     assert status.returncode == 0 and "twitter: active" in status.stdout and "queue: empty" in status.stdout
+
+
+
+NEW_NETWORKS = ("mastodon", "bluesky")
+POSTS = {"mastodon": ("POST", "/api/v1/statuses"), "bluesky": ("POST", "/xrpc/com.atproto.repo.createRecord")}
+
+
+def test_outage_then_rate_limit_on_mastodon_and_bluesky_delivers_everything_once(tmp_path: Path) -> None:
+    """The first test's outage for Mastodon and Bluesky, in the same runs: each answers 5xx for a stretch,
+    then a 429 with its reset (Mastodon's X-RateLimit-Reset, Bluesky's ratelimit-reset), then recovers.
+    Everything goes out in publication order, once, the retry after the reset."""
+    import fnmatch
+
+    from tests.fleet import LINKS, fleet_env, fleet_fakes, sent_twice
+
+    with FeedServer() as feeds, fleet_fakes(NEW_NETWORKS) as servers:
+        masto, bsky = (servers[n] for n in NEW_NETWORKS)
+        feeds.set("/feed.xml", rss([Item(0)]))
+        config = config_file(tmp_path, feeds.url_for("/feed.xml"), networks=NEW_NETWORKS)
+        env = fleet_env(servers, f"sqlite:///{tmp_path / 'state.db'}", config, FAST_RETRIES)
+        _once(env, tmp_path)
+        items = [Item(n) for n in range(1, 13)]
+        feeds.set("/feed.xml", rss([Item(0), *items]))
+
+        masto.fail(503, times=10_000)
+        bsky.fail(502, "UpstreamFailure", times=10_000)
+        outputs = []
+        ends = time.monotonic() + 3.0
+        while time.monotonic() < ends or len(outputs) < 3:  # three runs at least: one may take 3 s when loaded
+            outputs.append(_once(env, tmp_path))
+        assert all(LINKS[n](servers[n]) == [] for n in NEW_NETWORKS)
+        for name in NEW_NETWORKS:
+            assert f"{name}: waiting:" in outputs[0], outputs[0]
+            method, pattern = POSTS[name]
+            tries = sum(1 for r in servers[name].requests
+                        if r["method"] == method and fnmatch.fnmatchcase(r["path"], pattern))
+            assert 2 <= tries <= len(outputs) + 1, (name, tries, len(outputs))  # head of line, with backoff
+        assert "retry at" in run_bot(["status"], env, tmp_path).stdout
+
+        for server in servers.values():
+            server.clear_faults()
+        masto.rate_limit(reset_in_seconds=3)
+        bsky.rate_limit(reset_in=3)
+
+        def delivered() -> bool:
+            _once(env, tmp_path)
+            return all(len(LINKS[n](servers[n])) >= len(items) for n in NEW_NETWORKS)
+
+        assert wait_until(delivered, timeout=60, step=0.2)
+        want = [i.url for i in items]
+        for name in NEW_NETWORKS:
+            assert LINKS[name](servers[name]) == want, f"{name}: all twelve, once, in publication order"
+            method, pattern = POSTS[name]
+            posts = [r for r in servers[name].requests
+                     if r["method"] == method and fnmatch.fnmatchcase(r["path"], pattern)]
+            limited = next(i for i, r in enumerate(posts) if r["status"] == 429)
+            assert posts[limited + 1]["time"] >= posts[limited]["time"] + 2.5, f"{name}: retried after the reset"
+        assert refused_as_duplicate(masto, bsky) == 0, sent_twice(masto, bsky)
+
+
+def test_a_telegram_outage_holds_at_most_one_post_and_the_rest_wait(tmp_path: Path) -> None:
+    """A 5xx is an unknown outcome, and Telegram cannot be asked: the post is held for an editor, but only once
+    the network answers again (verify); until then it waits for a retry and the rest wait behind it."""
+    from tests.fleet import fleet_env, fleet_fakes, settle_held, tg_links
+
+    with FeedServer() as feeds, fleet_fakes(("telegram",)) as servers:
+        tg = servers["telegram"]
+        feeds.set("/feed.xml", rss([Item(0)]))
+        config = config_file(tmp_path, feeds.url_for("/feed.xml"), networks=("telegram",))
+        env = fleet_env(servers, f"sqlite:///{tmp_path / 'state.db'}", config, FAST_RETRIES)
+        _once(env, tmp_path)
+        items = [Item(n) for n in range(1, 7)]
+        feeds.set("/feed.xml", rss([Item(0), *items]))
+        tg.fail(502, times=10_000, endpoint="*")  # the whole Bot API is down: getMe too
+        for _ in range(3):
+            _once(env, tmp_path)
+        assert tg_links(tg) == []
+        assert run_bot(["status"], env, tmp_path).stdout.count("HELD, not sent again") <= 1
+        tg.clear_faults()
+        assert wait_until(lambda: _once(env, tmp_path) is not None
+                          and settle_held(env, tmp_path, lambda: tg_links(tg)) >= 0
+                          and len(tg_links(tg)) >= len(items), timeout=60, step=0.2)
+        assert sorted(tg_links(tg)) == sorted(i.url for i in items)

@@ -4,6 +4,7 @@ the token, the chat, the bot's rights, the HTML by the documented rules and the 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -339,8 +340,15 @@ def test_an_unknown_outcome_is_held_never_resent_until_an_editor_releases_it(
         time.sleep(1.2)  # past any backoff: a later run still sends nothing
         _run(["run", "--once"], env, tmp_path)
         assert len(tg.messages) == in_channel and len(_sends(tg)) == 1
-        if in_channel:
-            return  # the editor sees it in the channel and leaves it held
+        if in_channel:  # the editor sees it in the channel and skips it: a retry then sends nothing
+            [post_id] = re.findall(r"HELD, not sent again: #(\d+) ", status)
+            assert f"({Item(2).url})" in status
+            assert "skipped; it is never sent" in _run(["skip", post_id], env, tmp_path)
+            assert "released" not in _run(["retry", "--platform", "telegram"], env, tmp_path)
+            _run(["run", "--once"], env, tmp_path)
+            assert len(tg.messages) == 1 and len(_sends(tg)) == 1
+            assert "HELD" not in _run(["status"], env, tmp_path)
+            return
         released = _run(["retry", "--platform", "telegram"], env, tmp_path)
         assert "released 1 held post" in released
         _run(["run", "--once"], env, tmp_path)

@@ -15,6 +15,7 @@ class Account:
 
     id: str
     name: str
+    limits: str | None = None  # what the server says it accepts, when it says (a Mastodon instance's limits)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class InstanceLimits:
 
     max_characters: int = DEFAULT_MAX_CHARACTERS
     reserved_per_url: int = DEFAULT_RESERVED_PER_URL
+    said: bool = True  # False: the instance did not say, these are Mastodon's defaults
 
 
 class MastodonPlatform:
@@ -124,9 +125,10 @@ class MastodonPlatform:
         me = self._call(self.client.account_verify_credentials)
         self._account_id = str(me["id"])
         limits = self.limits()
-        log.info("%s: the instance allows %d characters a status, a URL counting %d", self.name,
-                 limits.max_characters, limits.reserved_per_url)
-        return Account(id=self._account_id, name="@" + str(me.get("acct") or me.get("username") or ""))
+        said = (f"{'the instance allows' if limits.said else 'the instance did not say its limits: using'} "
+                f"{limits.max_characters} characters a status, a URL counting {limits.reserved_per_url}")
+        log.info("%s: %s", self.name, said)
+        return Account(id=self._account_id, name="@" + str(me.get("acct") or me.get("username") or ""), limits=said)
 
     def close(self) -> None:
         self.client.session.close()
@@ -216,7 +218,7 @@ def _limits_of(client: Any, name: str, call: Any) -> InstanceLimits:
                                   else DEFAULT_RESERVED_PER_URL)
     log.warning("%s: the instance did not say its limits; using %d characters, %d a URL", name,
                 DEFAULT_MAX_CHARACTERS, DEFAULT_RESERVED_PER_URL)
-    return InstanceLimits()
+    return InstanceLimits(said=False)
 
 
 def convert_error(exc: Exception, platform: str, client: Any = None) -> PlatformError:

@@ -531,11 +531,13 @@ class SqlStore(ABC):
 
     def skip(self, delivery_id: int, now: float) -> bool:
         """Drop a post for good; False when it is in flight or settled. Its row stays: the outbox's unique
-        (article, platform) key keeps the article from being queued there again."""
-        marks = ", ".join("?" * len(OPEN_STATES))
+        (article, platform) key keeps the article from being queued there again. A held post (outcome
+        unknown) can be skipped too: the editor found it in the channel, and `bot retry` must not resend it."""
+        states = (*OPEN_STATES, HELD)
+        marks = ", ".join("?" * len(states))
         with self._transaction() as cur:
             cur = self._exec(cur, f"UPDATE outbox SET state = ?, skipped_at = ? WHERE id = ? AND state IN ({marks})",
-                             (SKIPPED, now, delivery_id, *OPEN_STATES))
+                             (SKIPPED, now, delivery_id, *states))
             return int(cur.rowcount) > 0
 
     def edit_text(self, delivery_id: int, text: str, now: float, expected_version: int | None = None) -> bool:

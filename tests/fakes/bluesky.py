@@ -381,7 +381,9 @@ class FakeBluesky(FakeServerBase):
         self._validate_post(record)
         with self._lock:
             if rkey in self._records:
-                # What the reference PDS answers today for a record key that exists: not a clear "duplicate".
+                # What the reference PDS answers today for a record key that exists: not a clear "duplicate"
+                # to the client; the log says what it was (fleet tests count these).
+                request.notes["duplicate"] = True
                 raise _Refusal(500, "InternalServerError", "Internal Server Error")
             self._spend(CREATE_COST)
             uri = f"at://{self.did}/{POST}/{rkey}"

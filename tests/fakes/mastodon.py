@@ -366,6 +366,8 @@ class FakeMastodonServer(FakeServerBase):
                     seen = self._keys.get(key)
                     if seen is not None and now - seen[0] < IDEMPOTENCY_TTL:
                         request.notes["replayed"] = True
+                        # Not a second status, but the same post sent twice: what fleet tests count.
+                        request.notes["duplicate"] = True
                         original = [s for s in self._statuses if s["id"] == seen[1]]
                         if original:
                             return 200, self._status_json(original[0]), {}
