@@ -24,7 +24,7 @@ from bot.compose.core import _body
 from bot.compose.hashtags import _category_phrases, to_hashtag
 from bot.compose.stopwords import GENERIC_TAGS
 from bot.compose.summarize import can_be_summary, points_back, ranked_sentences
-from bot.compose.text import sentences
+from bot.compose.text import ends_sentence, sentences
 from bot.compose.xtext import weighted_length
 from bot.feeds.kinds import not_an_article
 from bot.feeds.parse import parse_feed
@@ -145,6 +145,24 @@ def test_every_summary_opens_with_a_sentence_that_stands_alone() -> None:
         if first and not opens and (points_back(first) or not can_be_summary(first)):
             bad.append((p.name, first[:80]))
     assert bad == [], "a summary opens with a sentence that leans on one left out"
+
+
+def test_no_titled_summary_ends_on_a_sentence_without_its_stop_or_glues_two_blocks() -> None:
+    """A block boundary ends a sentence (kept as a line break), and a summary ends on a whole sentence: with
+    its stop, or a block the author closed and followed with another. An open one at the very end of the
+    text may be the feed's cut ("... get in the mud at the demoli")."""
+    bad = []
+    for p, a, d in every_draft(ALL):
+        summary = _summary(a, d) if d.platform == "facebook" and a.title.strip() else ""
+        if summary and not ends_sentence(summary):
+            body = " ".join(_body(a).split())
+            last = " ".join(summary.split("\n")[-1].split())
+            if last not in body or not body[body.rindex(last) + len(last):].strip():
+                bad.append((p.name, summary[-60:]))
+    assert bad == []
+    _, _, _, fb = next(r for r in drafts_of(shared_dir() / "feeds" / "atom10_samruby_relative_links_xhtml_content.xml")
+                       if r[0].title == "Changing the TAG")
+    assert fb is not None and "at the W3C\nI’ll come out and say it." in fb.text
 
 
 def test_every_x_draft_is_within_280_weighted_characters() -> None:

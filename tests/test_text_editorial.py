@@ -228,3 +228,75 @@ def test_a_country_inside_a_longer_headline_name_is_a_topic_a_first_name_is_not(
     lead_it = "È stato arrestato in Pakistan per frode Shabbar, padre di Saman Abbas."
     found = keywords("Arrestato in Pakistan Shabbar Abbas. In Italia è accusato", lead_it, "it")
     assert "Pakistan" in found and "Shabbar" not in found
+
+
+
+# --- block boundaries, whole sentences, list labels (issue 10, second pass) -------------------------
+
+
+def _fb_summary(title: str, text: str, cats: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """The Facebook draft's summary ("" when the title stands alone) and its tags."""
+    draft = compose(articles(rss(item(title, text, cats=cats)))[0], FB)
+    parts = draft.text.split("\n\n")
+    summary = parts[1] if len(parts) > 1 and not parts[1].startswith(("#", "http")) else ""
+    return summary, draft.hashtags
+
+
+def test_a_block_boundary_always_ends_a_sentence() -> None:
+    """The Changing the TAG post: a quote in one <p> without a stop, the author's words in the next. Joined
+    by a space they read as one sentence ("... at the W3C I'll come out and say it.")."""
+    for sep in ("</p><p>", "<br>", "</li><li>"):
+        text = (f"<p><ul><li>Jane Doe: <em>I really want the council to listen to the people of the harbour</em>"
+                f"{sep}I will come out and say it. I am a skeptic of the whole plan.</li></ul></p>")
+        summary, _ = _fb_summary("Changing the council", text)
+        assert "harbour I will" not in summary, (sep, summary)
+        assert summary.startswith("Jane Doe: I really want the council to listen to the people of the harbour\n"
+                                  "I will come out and say it."), (sep, summary)
+
+
+def test_a_summary_never_ends_on_a_sentence_the_feed_may_have_cut() -> None:
+    # An itunes:summary cut at 255 characters: the title stands alone rather than "... at the demoli".
+    cut = ("The Switch Lite is the big story of the week, but we also touch on Dragon Quest Builders 2 and get in "
+           "the mud at the demoli")
+    assert _fb_summary("Giant Bombcast 592: Extra Ribcage Edition", cut)[0] == ""
+    # With a whole sentence before it, the summary ends there.
+    text = ("Nine countries were put on a watchlist because they met some of the criteria. Apart from India, the "
+            "administration has also removed Switzerland from the list")
+    assert _fb_summary("US takes India off watchlist", text)[0] == (
+        "Nine countries were put on a watchlist because they met some of the criteria.")
+    # A line the author left open is whole when another block follows it (a standfirst).
+    text = ("<p>Amid a renaissance of athlete activism, the champions of the conference now lead the league in "
+            "social awareness</p>"
+            "<p>That is what the civil rights attorney thought as he listened to the players on Monday.</p>")
+    assert _fb_summary("How the Eagles became the wokest team", text)[0].startswith(
+        "Amid a renaissance of athlete activism, the champions of the conference now lead the league in social "
+        "awareness\nThat is")
+
+
+def test_an_untitled_note_keeps_its_words_without_a_stop() -> None:
+    body = rss(item("", "Nice photo of the old harbour bridge in the morning fog today"))
+    draft = compose(articles(body)[0], FB)
+    assert "Nice photo of the old harbour bridge in the morning fog today" in draft.text
+
+
+def test_sentences_glued_after_a_number_are_two() -> None:
+    assert sentences("He visited Tibet in May, the first such visit since 2015.Over 120 Tibetans protested", "en") == [
+        "He visited Tibet in May, the first such visit since 2015.", "Over 120 Tibetans protested"]
+    assert sentences("The oath is at 10.30 am. Ministers attend.", "en") == ["The oath is at 10.30 am.",
+                                                                             "Ministers attend."]
+
+
+def test_a_list_label_is_not_a_sentence_of_the_summary() -> None:
+    text = ("<p>One. OmniOutliner’s outline view is implemented as layers rather than as views.</p>"
+            "<p>Two. If you eat fenugreek, you will smell like maple syrup.</p>")
+    summary, _ = _fb_summary("Two little-known and unrelated facts", text)
+    assert summary.startswith("OmniOutliner’s outline view is implemented"), summary
+    assert "One." not in summary and "Two." not in summary
+
+
+def test_broad_categories_and_reddit_format_communities_are_never_tags() -> None:
+    text = "Instagram now has 400 million users, the company said on Tuesday in a post on its blog."
+    _, tags = _fb_summary("Instagram hits 400 million users", text, cats=("Technology", "Event", "pics", "gifs"))
+    assert not {t.casefold() for t in tags} & {"#technology", "#event", "#pics", "#gifs"}
+    _, tags = _fb_summary("Instagram hits 400 million users", text, cats=("Instagram", "Technologie"))
+    assert tags == ("#Instagram",)

@@ -76,7 +76,7 @@ def fit_with_tags(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: i
     summary = in_order(chosen)
     text = fitter.render(title, summary, tags)
     if fitter.fits(text):
-        first = opener(ranked)
+        first = opener(tuple(s for s in ranked if s.whole or not title))
         if not chosen and first is not None:
             # No whole sentence fits: cut the best one at a word, if there is room to say anything.
             partial = cut_summary(fitter, title, first.text, tags)
@@ -100,6 +100,28 @@ def choose_summary(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: 
     best = opener(ranked)
     if best is None:
         return []
+    chosen = _ends_whole(_run_from(fitter, title, ranked, k, tags, best), title)
+    if not chosen and title and not best.whole:
+        # A summary that stops on a sentence without its full stop reads as cut off (often it was,
+        # by the feed): it ends on the last whole sentence of the run, or starts at the best whole
+        # one, or the title stands alone. An untitled note has nothing else to say: it keeps its words.
+        other = opener(tuple(s for s in ranked if s.whole))
+        if other is not None:
+            chosen = _ends_whole(_run_from(fitter, title, ranked, k, tags, other), title)
+    return chosen
+
+
+def _ends_whole(run: list[Sentence], title: str) -> list[Sentence]:
+    """The run in article order, without the sentences after its last whole one (a titled post)."""
+    run = sorted(run, key=lambda s: s.position)
+    while title and run and not run[-1].whole:
+        run.pop()
+    return run
+
+
+def _run_from(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: int, tags: list[Tag],
+              best: Sentence) -> list[Sentence]:
+    """The run of consecutive good sentences around `best` that fits."""
     # Beyond the first, only sentences nearly as good as the best: a weak extra
     # sentence makes a post worse, not fuller.
     good = sorted((s for s in ranked if s is not best and s.score >= best.score - 0.35), key=lambda s: s.position)

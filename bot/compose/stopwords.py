@@ -68,8 +68,21 @@ GENERIC_TAGS = frozenset(
     |świat|swiat|svet|svět|мир|в мире|країна|світ|cronaca|cronaca nera|cronache|attualità|attualita|faits divers
     |sociedade|sociedad|société|gesellschaft|общество|происшествия|incidents|domov|zahraničie|zahraničí|kraj
     |r/all|r/popular
+    |technology|technologies|tech|technologie|technologien|technik|tecnologia|tecnologie|tecnología
+    |tecnologías|tecnologias|technologia|technológie|technologie a veda|технологии|технологія|технології
+    |event|events|veranstaltung|veranstaltungen|événement|événements|evento|eventos|eventi|wydarzenia
+    |мероприятия|события|weblogs|weblog
     """,
         "|",
+    )
+    # Reddit's communities named for a kind of post (pictures, GIFs, jokes, questions), not a topic:
+    # in a Reddit feed they are the category of every item.
+    + _split(
+        """
+    funny pics gifs aww todayilearned mildlyinteresting interestingasfuck damnthatsinteresting
+    nextfuckinglevel oddlysatisfying showerthoughts askreddit iama explainlikeimfive eli5 wtf
+    pcmasterrace me_irl meirl memes dankmemes wholesomememes videos
+    """
     )
 )
 

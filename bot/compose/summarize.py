@@ -17,7 +17,7 @@ import regex  # type: ignore[import-untyped]
 
 from bot.compose.boilerplate import article_paragraphs, normalise_for_compare
 from bot.compose.stopwords import is_stopword
-from bot.compose.text import join_sentences, paragraphs, sentences, words
+from bot.compose.text import ends_sentence, join_sentences, paragraphs, sentences, words
 
 __all__ = ["Sentence", "in_order", "lead_paragraph", "opening", "points_back", "ranked_sentences", "summary_source"]
 
@@ -27,6 +27,9 @@ class Sentence:
     text: str
     position: int  # order in the article
     score: float
+    # Ends on a terminator (or in a script that has none), or another block follows it: a titled
+    # post's summary never ends on a sentence that is not whole, which the feed may have cut off.
+    whole: bool = True
 
 
 # Openers that point back to an earlier sentence: fine inside the article, confusing
@@ -75,6 +78,14 @@ _CODE = regex.compile(r"(?:^|\s)//\s|\b(?:func|def|fn)\s+\w+\s*\(|\b(?:static\s+
                       r"|\bimport\s+\p{Lu}\w+\s+(?:class|struct|func)\b|[{};]\s*$|\)\s*\{|\w\(\w+:\s")
 
 
+# "One. OmniOutliner's outline view ...": the label of a list item is no sentence of its own.
+_LIST_LABEL = regex.compile(
+    r"^(?:\d{1,2}|[ivx]{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|first|second|third"
+    r"|un|deux|trois|eins|zwei|drei|uno|dos|tres|due)[.):]$",
+    regex.IGNORECASE,
+)
+
+
 def can_be_summary(sentence: str, opens_article: bool = False) -> bool:
     """Whether a sentence may be shown at all; `opens_article`: it is the article's first words, where
     a lowercase name ("githubpub is a Node app ...") is how the author began, not a cut."""
@@ -113,14 +124,20 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
     if not body and not title.strip():
         body = list(paras)  # an untitled micro post: its one short line is all there is to say
     candidates: list[str] = []
+    followed: list[bool] = []  # another sentence of the body comes after it
     seen = {normalise_for_compare(title)}
     for para in body:
+        if len(candidates) >= MAX_CANDIDATES:
+            break
         for j, s in enumerate(sentences(_DATELINE.sub("", para.text, count=1), language)):
+            if followed:
+                followed[-1] = True
             key = normalise_for_compare(s)
-            if not key or key in seen or not can_be_summary(s, para.index == 0 and j == 0):
+            if not key or key in seen or _LIST_LABEL.match(s) or not can_be_summary(s, para.index == 0 and j == 0):
                 continue  # repeats the title or an earlier sentence (pull quotes, teasers)
             seen.add(key)
             candidates.append(s)
+            followed.append(len(candidates) >= MAX_CANDIDATES)
             if len(candidates) >= MAX_CANDIDATES:
                 break
     if not candidates:
@@ -144,7 +161,10 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
             score -= 0.2
         if _TEASER.search(s) or not _ENDS_SENTENCE.search(s):
             score -= 0.6
-        ranked.append(Sentence(s, i, score))
+        # Without a terminator, a sentence ended where its block did: whole when the author began another
+        # block after it (a standfirst, a quote line); at the very end of the text the feed may have cut it
+        # ("... and get in the mud at the demoli": an itunes:summary cut at 255 characters).
+        ranked.append(Sentence(s, i, score, ends_sentence(s) or followed[i]))
     # Position breaks ties, so the order never depends on anything but the text.
     ranked.sort(key=lambda s: (-round(s.score, 9), s.position))
     return tuple(ranked)

@@ -13,6 +13,7 @@ import regex  # type: ignore[import-untyped]
 __all__ = [
     "ELLIPSIS",
     "cut_to_fit",
+    "ends_sentence",
     "graphemes",
     "join_sentences",
     "paragraphs",
@@ -32,8 +33,8 @@ _OPENERS = "\"'“‘«‹([{「『【〈《（"
 _SPLIT = regex.compile(
     rf"(?:[{regex.escape(_TERM)}]+[{regex.escape(_CLOSERS)}]*(?=\s)"
     rf"|[{regex.escape(_CJK_TERM)}]+[{regex.escape(_CLOSERS)}]*"
-    # "in April.Previously, Modi ...": feeds that flatten <p> or <li> glue sentences at a bare dot.
-    r"|(?<=\p{Ll}\p{Ll})\.(?=\p{Lu}\p{Ll}))\s*"
+    # "in April.Previously, ...", "since 2015.Over 120 ...": flattened <p> or <li> glue sentences at a bare dot.
+    r"|(?<=[\p{Ll}\p{N}]\p{Ll}|\p{N}\p{N})\.(?=\p{Lu}\p{Ll}))\s*"
 )
 # Names written with a "!" that ends no sentence ("Yahoo! Mail", "try! Swift", "Jeopardy! host").
 _BANG_NAMES = frozenset(["yahoo", "try", "jeopardy", "wham", "oklahoma"])
@@ -147,14 +148,33 @@ def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = F
     return False
 
 
+# Scripts whose writers end sentences with a space or their own signs, not with the terminators above.
+_NO_STOP_SCRIPT = regex.compile(r"[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends on a sentence terminator (closing quotes and brackets aside), or is
+    written in a script that uses none."""
+    last = text.rstrip().rstrip(_CLOSERS)[-1:]
+    return bool(last) and (last in _TERM or last in _CJK_TERM or bool(_NO_STOP_SCRIPT.match(last)))
+
+
 def join_sentences(parts: list[str]) -> str:
-    """Join sentences back into running text: no space between two CJK sentences."""
+    """Join sentences back into running text: no space between two CJK sentences.
+
+    `sentences` splits only at a terminator or at a line or paragraph end, so a sentence without
+    a terminator ended where its block did (a quote line, a list item, a paragraph the author left
+    open): a line break keeps that boundary, where a space would glue two blocks into one sentence
+    ("... at the W3C I'll come out and say it.")."""
     out = ""
     for part in parts:
         if out:
-            cjk_stop = out[-1] in _CJK_TERM or out.rstrip(_CLOSERS)[-1:] in _CJK_TERM
-            if not (cjk_stop and _CJK_CHAR.match(part)):
-                out += " "
+            if not ends_sentence(out):
+                out += "\n"
+            else:
+                cjk_stop = out[-1] in _CJK_TERM or out.rstrip(_CLOSERS)[-1:] in _CJK_TERM
+                if not (cjk_stop and _CJK_CHAR.match(part)):
+                    out += " "
         out += part
     return out
 
