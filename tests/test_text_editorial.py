@@ -71,6 +71,15 @@ def test_mojibake_is_repaired_when_the_feed_is_read_and_never_reaches_a_tag() ->
     assert draft.hashtags[0] == "#Español" and not any("Ã" in tag for tag in draft.hashtags)
 
 
+def test_a_double_encoded_no_break_space_folded_to_a_space_is_repaired_too() -> None:
+    # rss.com's WordPress feed (tests/golden/realfeeds): "oh my!Â In this post", the only mix-up in the item.
+    body = rss(item("RSS.com and The RSS Feed", "<p>RSS feeds and podcast RSS feeds, oh my!\u00c2 In this post, "
+                    "we clear up any confusion.\u00c2 What is an RSS Feed?</p>"))
+    article = articles(body)[0]
+    assert "\u00c2" not in article.text and "oh my!" in article.text
+    assert "\u00c2" not in compose(article, FB).text
+
+
 def test_a_title_with_its_own_hashtag_uses_up_a_slot_of_the_limit() -> None:
     body = rss(item("#MeToo is about more than one case", "<p>The movement goes on. Women ask for more.</p>",
                     cats=("Women", "Feminism", "Law")))
@@ -300,3 +309,11 @@ def test_broad_categories_and_reddit_format_communities_are_never_tags() -> None
     assert not {t.casefold() for t in tags} & {"#technology", "#event", "#pics", "#gifs"}
     _, tags = _fb_summary("Instagram hits 400 million users", text, cats=("Instagram", "Technologie"))
     assert tags == ("#Instagram",)
+
+
+def test_a_chinese_headline_bar_is_a_cut_point_and_never_dangles() -> None:
+    from bot.compose.text import cut_to_fit
+
+    title = "极客之选年度评选丨年度真无线降噪耳机：OPPO Enco X"
+    assert cut_to_fit(title, lambda t: len(t) <= 12) == "极客之选年度评选…"
+    assert cut_to_fit("瑞幸在美或被罚1.8亿美元｜极客早知道", lambda t: len(t) <= 15) == "瑞幸在美或被罚1.8亿美元…"

@@ -58,7 +58,7 @@ _HAN = regex.compile(r"\p{Han}")
 _HIRAGANA = regex.compile(r"\p{Hiragana}")
 _KATAKANA = regex.compile(r"[\p{Katakana}ー]")
 # Never leave these dangling at the end of a cut text.
-_JUNK_RUN = regex.compile(rf"[\s,;:、，；：\-–—/|·•({regex.escape(_OPENERS)}]+")
+_JUNK_RUN = regex.compile(rf"[\s,;:、，；：\-–—/|｜丨·•({regex.escape(_OPENERS)}]+")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -189,7 +189,9 @@ def graphemes(text: str) -> list[str]:
     return list(_GRAPHEME.findall(text))
 
 
-_CJK_PAUSE = "。、！？，；：｡､"  # where a CJK sentence or clause may be cut
+# Where a CJK sentence or clause may be cut; "｜" and "丨" (an ideograph used as a bar) separate a
+# Chinese headline's parts ("极客之选年度评选丨年度真无线降噪耳机", GeekPark).
+_CJK_PAUSE = "。、！？，；：｡､｜丨"
 
 
 def _script(ch: str) -> str:
