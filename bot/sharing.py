@@ -189,6 +189,7 @@ class SharedPolling:
             return FeedRelease(claim.url, claim.due or db_now())  # still due: another worker takes it now
         config = self.config()
         deferred: list[FeedState] = []
+        look_began = db_now()
         try:
             report = self.poll(feed, deferred.append)
             not_before = None
@@ -200,6 +201,10 @@ class SharedPolling:
             return FeedRelease(claim.url, claim.due or db_now())
         if report.queued:
             self.on_queued()
-        return FeedRelease(claim.url, next_feed_due(feed, config.timezone, db_now(), claim.due, not_before),
+        # A first look (no due time yet) starts the feed's grid when the look began, not when the claim was
+        # made (it may wait in the pool) nor when the poll ended (a first sight recording many entries takes
+        # seconds): the interval runs from the look.
+        grid = claim.due if claim.due is not None else look_began
+        return FeedRelease(claim.url, next_feed_due(feed, config.timezone, db_now(), grid, not_before),
                            deferred[-1] if deferred else None)
 
