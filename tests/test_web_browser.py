@@ -82,6 +82,16 @@ def _wait_for_port(port: int, proc: subprocess.Popen[str]) -> None:
 
 def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_path: Path, browser: Any) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def notes_say(words: str) -> bool:
+        """The page after a form's POST says `words` in its notes (waits for that page to load)."""
+        def said(b: Any) -> bool:
+            return any(words in n.text for n in b.find_elements(By.ID, "notes"))
+        try:
+            return bool(WebDriverWait(browser, 15).until(said))
+        except Exception:
+            return False
 
     with FeedServer() as feeds, fake_x() as x:
         feeds.set("/feed.xml", rss([Item(1)]))
@@ -116,12 +126,12 @@ def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_pa
             edited = "The desk's own words:\nlibrary budget approved #Library"
             box.send_keys(edited)
             post.find_element(By.NAME, "save").click()
-            assert "text replaced (edit 1)" in browser.find_element(By.ID, "notes").text
+            assert notes_say("text replaced (edit 1)"), browser.page_source[-2000:]
             post = browser.find_element(By.ID, f"post-{queued['id']}")
             assert post.find_element(By.CSS_SELECTOR, ".text").text == edited
             assert post.find_element(By.CSS_SELECTOR, ".tag").text == "#Library"
             post.find_element(By.NAME, "approve").click()
-            assert "approved" in browser.find_element(By.ID, "notes").text
+            assert notes_say("approved"), browser.page_source[-2000:]
             post = browser.find_element(By.ID, f"post-{queued['id']}")
             assert post.get_attribute("data-state") == "queued"
             browser.save_screenshot(str(tmp_path / "approved.png"))
