@@ -72,6 +72,10 @@ def main() -> None:
             with fresh_schema(base) as url:
                 shared(url, n, args.workers, args.steady_cycles)
         return
+    if args.database_url and args.database_url.startswith(("postgres://", "postgresql")):
+        with fresh_schema(args.database_url) as url:  # a rerun must not find the last run's articles known
+            single(url, args.feeds, args.steady_cycles)
+        return
     tmp = tempfile.mkdtemp(prefix="poll-bench-")
     single(args.database_url or f"sqlite:///{tmp}/bench.db", args.feeds, args.steady_cycles)
 
@@ -179,7 +183,7 @@ def child(url: str, base: str, n: int) -> None:
     stop = threading.Event()
     sharing = SharedPolling(bot.store, bot.feed_pool, FEED_WORKERS, bot.owner, bot.tuning.lease_seconds,
                             config=lambda: config, feeds=lambda: feeds,
-                            poll=lambda feed, defer: bot.poll_one(feed, defer=defer), stop=stop)
+                            poll=lambda feed, defer, state: bot.poll_one(feed, defer=defer, state=state), stop=stop)
     bot.store.register_feeds(feeds)
     print("ready", flush=True)
     for line in sys.stdin:

@@ -69,17 +69,21 @@ class Bot:
             with lock:
                 deferred.append(state)
 
+        # Every feed's state in one read: a thousand single reads were a fifth of a Postgres cycle.
+        states = self.store.feed_states([f.url for f in chosen])
         try:
-            return list(self.feed_pool.map(lambda f: self.poll_one(f, now, force, defer), chosen))
+            return list(self.feed_pool.map(
+                lambda f: self.poll_one(f, now, force, defer, states.get(f.url) or FeedState(url=f.url)), chosen))
         finally:
             with lock:
                 batch, deferred[:] = list(deferred), []
             self.store.save_feed_states(batch)
 
     def poll_one(self, feed: FeedConfig, now: datetime | None = None, force: bool = False,
-                 defer: Callable[[FeedState], None] | None = None) -> PollReport:
+                 defer: Callable[[FeedState], None] | None = None, state: FeedState | None = None) -> PollReport:
         try:
-            return poll_feed(self.config, self.store, feed, now=now or datetime.now(UTC), force=force, defer=defer)
+            return poll_feed(self.config, self.store, feed, now=now or datetime.now(UTC), force=force, defer=defer,
+                             state=state)
         except StoreError:
             raise
         except Exception as exc:  # one feed's bug must not stop the others

@@ -7,6 +7,7 @@ keeps both (the posts go out later) or neither (the next poll sees the articles 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
     from bot.feeds.fetch import FetchLimits
 
 log = logging.getLogger(__name__)
+
+# Feeds are read by a pool of threads so that a slow site never holds up the others, but parsing and
+# composing are pure Python: under the GIL they cannot overlap, and eight threads taking turns at it every
+# few milliseconds cost more than the work (a steady cycle over a thousand feeds took half as long again
+# as one thread doing it all). One thread at a time does that work; the waiting (fetches, article pages)
+# stays concurrent. Store calls inside it are short, and no store lock is ever held while waiting for it.
+_COMPUTING = threading.Lock()
+
 
 def feed_guard(config: Config, feed_url: str) -> Guard:
     """Where fetches for this feed may connect: public hosts, the configured feed's own host (the
@@ -177,7 +186,7 @@ class Release:
 
 def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | None = None,
               force: bool = False, release: Release | None = None,
-              defer: Callable[[FeedState], None] | None = None) -> PollReport:
+              defer: Callable[[FeedState], None] | None = None, state: FeedState | None = None) -> PollReport:
     """One look at one feed. Never raises for a feed problem: it is logged, recorded and backed off.
 
     A feed paused by a flood is not read until an editor releases it: that look (`release`) reads the
@@ -186,6 +195,8 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     `defer`: where the state after a "not modified" answer goes instead of the store, to be written in one
     batch with the others (the common case of a cycle; bot.sharing). Nothing else waits for that write:
     losing it costs one more full read of the feed, never an article.
+
+    `state`: the feed's stored state when the caller read it with others' (Bot.poll, a claim); else it is read.
     """
     from bot.feeds.backoff import next_backoff
     from bot.feeds.errors import FeedError
@@ -195,7 +206,8 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
 
     now = now or datetime.now(UTC)
     ts = now.timestamp()
-    state = store.feed_state(feed.url) or FeedState(url=feed.url)
+    if state is None:
+        state = store.feed_state(feed.url) or FeedState(url=feed.url)
     if state.flood_held and release is None:
         log.warning("feed %s: PAUSED since a flood of %d new articles; waiting for an editor (%s)", feed.name,
                     state.flood_held, release_hint(feed))
@@ -221,7 +233,8 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
             (defer or store.save_feed_state)(replace(state, last_checked_at=ts, last_success_at=ts, failures=0,
                                                      next_attempt_at=None, last_error=None))
             return PollReport(feed.name, "not-modified")
-        parsed = parse_feed(result.body, result.final_url or url, result.content_type)
+        with _COMPUTING:
+            parsed = parse_feed(result.body, result.final_url or url, result.content_type)
     except FeedError as exc:
         failures = state.failures + 1
         delay = next_backoff(failures, retry_after=getattr(exc, "retry_after", None), jitter=0.2)
@@ -230,47 +243,50 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
                                       last_checked_at=ts))
         return PollReport(feed.name, "error", error=str(exc))
 
-    # Cleaning an entry's HTML costs more than parsing the feed, so only new entries become Articles.
-    # Identities are scoped by the feed's own identity (its configured URL without credentials, whatever
-    # it redirects to).
-    entries = [e.scoped(feed.shown_url) for e in parsed.entries if e.title or e.url]
-    if len(entries) < len(parsed.entries):
-        log.info("feed %s: skipped %d entries with neither title nor link", feed.name,
-                 len(parsed.entries) - len(entries))
-    # Recorded before schema 3, entries sharing a link were all recorded under that link: on the first
-    # poll since, the link still stands for them, so none that was posted or baselined comes back.
-    legacy = [e.url for e in entries if e.link_shared] if state.legacy_links else []
-    known = store.known_keys([*(k for e in entries for k in identities(e)), *legacy])
-    fresh = [e for e in entries if not known.intersection(identities(e))
-             and not (legacy and e.link_shared and e.url in known)]
-    fresh = _not_relinked(store, entries, fresh)
-    _log_shared_links(feed, fresh)
-    if state.baseline_done and release is None:
-        flood = flood_size(fresh, known, feed, now)
-        if flood > feed.flood_limit:
-            return _hold_flood(store, state, feed, entries, fresh, flood, ts)
-    by_key = {e.key: e for e in fresh}
-    chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now,
-                        limit=release.newest if release else None)
+    with _COMPUTING:
+        # Cleaning an entry's HTML costs more than parsing the feed, so only new entries become Articles.
+        # Identities are scoped by the feed's own identity (its configured URL without credentials, whatever
+        # it redirects to).
+        entries = [e.scoped(feed.shown_url) for e in parsed.entries if e.title or e.url]
+        if len(entries) < len(parsed.entries):
+            log.info("feed %s: skipped %d entries with neither title nor link", feed.name,
+                     len(parsed.entries) - len(entries))
+        # Recorded before schema 3, entries sharing a link were all recorded under that link: on the first
+        # poll since, the link still stands for them, so none that was posted or baselined comes back.
+        legacy = [e.url for e in entries if e.link_shared] if state.legacy_links else []
+        known = store.known_keys([*(k for e in entries for k in identities(e)), *legacy])
+        fresh = [e for e in entries if not known.intersection(identities(e))
+                 and not (legacy and e.link_shared and e.url in known)]
+        fresh = _not_relinked(store, entries, fresh)
+        _log_shared_links(feed, fresh)
+        if state.baseline_done and release is None:
+            flood = flood_size(fresh, known, feed, now)
+            if flood > feed.flood_limit:
+                return _hold_flood(store, state, feed, entries, fresh, flood, ts)
+        by_key = {e.key: e for e in fresh}
+        chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now,
+                            limit=release.newest if release else None)
+    # An excerpt-only feed's pages are fetched outside: that is waiting, not work.
     chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed, guard, config) for a in chosen]
-    for article in chosen:
-        if article.url and not is_web_url(article.url):
-            log.warning("feed %s: %r links to %r, not a web page: posting it without a link", feed.name,
-                        article.title, article.url.split(":", 1)[0] + ":")
-    platforms = feed_platforms(config, feed)
-    deliveries = [
-        new_delivery(article, draft, feed.url, ts, review_until=hold_until(config, feed, draft.platform, ts))
-        for article in chosen
-        for draft in compose_drafts(config, article, platforms, feed)
-    ]
-    seen = [row for e in entries for row in seen_rows(e, feed.url)]
-    queued = store.record_articles(seen, deliveries, ts)
-    new_count = len(fresh)
-    store.save_feed_state(replace(
-        state, etag=result.etag, last_modified=result.last_modified, baseline_done=True,
-        legacy_links=False, failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
-        flood_held=0, flood_at=None,
-    ))
+    with _COMPUTING:
+        for article in chosen:
+            if article.url and not is_web_url(article.url):
+                log.warning("feed %s: %r links to %r, not a web page: posting it without a link", feed.name,
+                            article.title, article.url.split(":", 1)[0] + ":")
+        platforms = feed_platforms(config, feed)
+        deliveries = [
+            new_delivery(article, draft, feed.url, ts, review_until=hold_until(config, feed, draft.platform, ts))
+            for article in chosen
+            for draft in compose_drafts(config, article, platforms, feed)
+        ]
+        seen = [row for e in entries for row in seen_rows(e, feed.url)]
+        queued = store.record_articles(seen, deliveries, ts)
+        new_count = len(fresh)
+        store.save_feed_state(replace(
+            state, etag=result.etag, last_modified=result.last_modified, baseline_done=True, legacy_links=False,
+            failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
+            flood_held=0, flood_at=None,
+        ))
     if not state.baseline_done:
         log.info("feed %s: first sight, %d entries recorded as seen, %d queued (backfill %d)",
                  feed.name, len(entries), len(chosen), feed.backfill)

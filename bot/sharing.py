@@ -39,7 +39,8 @@ IDLE_SECONDS = 60.0  # the longest sleep with nothing due (the loop also wakes f
 RETRY_SECONDS = 5.0  # after a database failure
 FOREIGN_SECONDS = 300.0  # a feed not in this worker's config: left to the workers that have it
 FLUSH_EVERY = 0.2  # seconds a finished poll's release may wait to be written with others
-PollOne = Callable[[FeedConfig, Callable[[FeedState], None]], PollReport]
+# One look at one feed: where a 304's state goes (written with the release), and the state the claim read.
+PollOne = Callable[[FeedConfig, Callable[[FeedState], None], FeedState | None], PollReport]
 
 
 class SharedPolling:
@@ -191,7 +192,7 @@ class SharedPolling:
         deferred: list[FeedState] = []
         look_began = db_now()
         try:
-            report = self.poll(feed, deferred.append)
+            report = self.poll(feed, deferred.append, claim.state)
             not_before = None
             if report.status in ("error", "backing-off"):
                 state = self.store.feed_state(feed.url)

@@ -126,8 +126,8 @@ class Worker:
         bot = self.bot
         self.sharing = SharedPolling(
             bot.store, bot.feed_pool, FEED_WORKERS, bot.owner, bot.tuning.lease_seconds, config=lambda: self.bot.config,
-            feeds=lambda: self._feeds, poll=lambda feed, defer: self.bot.poll_one(feed, defer=defer), stop=self.stop,
-            on_queued=self._queued)
+            feeds=lambda: self._feeds, stop=self.stop, on_queued=self._queued,
+            poll=lambda feed, defer, state: self.bot.poll_one(feed, defer=defer, state=state))
         self._sync_feed_jobs(self.bot.config)
         scheduler.add_job(self._deliver_job, IntervalTrigger(seconds=int(DELIVERY_EVERY.total_seconds())),
                           id="deliver", name="deliver due posts",

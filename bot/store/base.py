@@ -51,10 +51,12 @@ class FeedState:
 @dataclass(frozen=True)
 class FeedClaim:
     """A feed a worker claimed to poll (bot.sharing): when it was due, on the database's clock (None: not
-    scheduled yet, a feed seen for the first time)."""
+    scheduled yet, a feed seen for the first time), and its state as the claim read it (the claim makes the
+    feed this worker's to change; None: read it when the poll begins)."""
 
     url: str
     due: float | None
+    state: FeedState | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,10 @@ class Store(Protocol):
 
     # feeds
     def feed_state(self, url: str) -> FeedState | None: ...
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        """The stored states of these feeds, by the URLs given (one read for a cycle, not one per feed); a feed
+        without a row is missing."""
+        ...
     def save_feed_state(self, state: FeedState) -> None: ...
     def all_feed_states(self) -> list[FeedState]: ...
     def save_feed_states(self, states: Sequence[FeedState]) -> None:

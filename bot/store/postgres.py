@@ -88,30 +88,43 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
+        with self._lock, self._errors_converted(), self._live().transaction(), self._conn.cursor() as cur:
+            yield cur
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        # One SELECT is atomic on its own: in autocommit it needs no BEGIN and COMMIT, two round trips of
+        # three (a cycle reads every feed's state, a thousand reads).
+        with self._lock, self._errors_converted(), self._live().cursor() as cur:
+            yield cur
+
+    def _live(self) -> Any:
+        # A hosted Postgres restarts, fails over or drops idle connections: reconnect instead of failing
+        # every later call. What was in flight was rolled back by the server, so it is safe to go on.
+        if self._conn.closed or self._conn.broken:
+            self._conn = self._connect()
+        return self._conn
+
+    @contextmanager
+    def _errors_converted(self) -> Iterator[None]:
         import psycopg
 
-        with self._lock:
-            # A hosted Postgres restarts, fails over or drops idle connections: reconnect instead of failing
-            # every later call. What was in flight was rolled back by the server, so it is safe to go on.
-            if self._conn.closed or self._conn.broken:
-                self._conn = self._connect()
-            try:
-                with self._conn.transaction(), self._conn.cursor() as cur:
-                    yield cur
-            except psycopg.errors.LockNotAvailable:
-                raise StoreError(f"Postgres: waited {self._lock_timeout:g} s for a lock held by another session",
-                                 hint="another worker, or a session left open, holds it: see pg_stat_activity; "
-                                 "BOT_DB_LOCK_TIMEOUT_SECONDS sets the wait") from None
-            except psycopg.errors.QueryCanceled as exc:
-                why = (f"a statement ran longer than {2 * self._lock_timeout:g} s" if "statement timeout" in str(exc)
-                       else _first_line(exc))
-                raise StoreError(f"Postgres: {why}", hint="check the database's load and locks") from None
-            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as exc:
-                raise StoreError(f"Postgres: the bot's tables are gone: {_first_line(exc)}",
-                                 hint="check DATABASE_URL; `bot db upgrade` creates them") from None
-            except psycopg.OperationalError as exc:
-                raise StoreError(f"Postgres failed: {self._redact(_first_line(exc))}",
-                                 hint="the next call reconnects; check the database if this repeats") from None
+        try:
+            yield
+        except psycopg.errors.LockNotAvailable:
+            raise StoreError(f"Postgres: waited {self._lock_timeout:g} s for a lock held by another session",
+                             hint="another worker, or a session left open, holds it: see pg_stat_activity; "
+                             "BOT_DB_LOCK_TIMEOUT_SECONDS sets the wait") from None
+        except psycopg.errors.QueryCanceled as exc:
+            why = (f"a statement ran longer than {2 * self._lock_timeout:g} s" if "statement timeout" in str(exc)
+                   else _first_line(exc))
+            raise StoreError(f"Postgres: {why}", hint="check the database's load and locks") from None
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as exc:
+            raise StoreError(f"Postgres: the bot's tables are gone: {_first_line(exc)}",
+                             hint="check DATABASE_URL; `bot db upgrade` creates them") from None
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"Postgres failed: {self._redact(_first_line(exc))}",
+                             hint="the next call reconnects; check the database if this repeats") from None
 
     def _lock_platform(self, cur: Any, platform: str) -> bool:
         # The platform's row is the claim lock. It is waited for, not skipped (SKIP LOCKED): a claim holds

@@ -43,6 +43,7 @@ _FEED_COLUMNS = [f.name for f in fields(FeedState)]
 _FEED_FLAGS = [f.name for f in fields(FeedState) if f.type == "bool"]  # stored as INTEGER 0/1
 _PLATFORM_COLUMNS = [f.name for f in fields(PlatformState)]
 _ALERT_COLUMNS = [f.name for f in fields(Alert)]
+_IN_BATCH = 500  # values in one IN (...) list: older SQLite builds take at most 999 parameters
 MAX_ALERT_ATTEMPTS = 5  # a webhook that failed this often for one event is given up on (the page still shows it)
 
 
@@ -132,6 +133,17 @@ class SqlStore(ABC):
         rows = self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url = ?", (display_url(url),))
         return _feed(rows[0]) if rows else None
 
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        by_stored = {display_url(u): u for u in urls}
+        stored = list(by_stored)
+        found: dict[str, FeedState] = {}
+        for i in range(0, len(stored), _IN_BATCH):
+            part = stored[i : i + _IN_BATCH]
+            rows = self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url IN "
+                               f"({', '.join('?' * len(part))})", part)
+            found.update((by_stored[state.url], state) for state in map(_feed, rows))
+        return found
+
     def all_feed_states(self) -> list[FeedState]:
         return [_feed(r) for r in self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds ORDER BY url")]
 
@@ -190,10 +202,12 @@ class SqlStore(ABC):
                     cur,
                     f"UPDATE feeds SET claim_owner = ?, claim_until = ? WHERE url IN (SELECT url FROM feeds "
                     f"WHERE {due} ORDER BY COALESCE(next_due, 0), url LIMIT ?{self.skip_locked}) "
-                    "RETURNING url, next_due",
+                    f"RETURNING next_due, {', '.join(_FEED_COLUMNS)}",
                     (owner, until, now, now, take),
                 ).fetchall()
-                claimed = sorted((FeedClaim(r[0], r[1]) for r in rows), key=lambda c: (c.due or 0.0, c.url))
+                # Each claimed feed's state comes with it: a cycle over thousands of feeds reads none alone.
+                claimed = sorted((FeedClaim(r[1], r[0], _feed(r[1:])) for r in rows),
+                                 key=lambda c: (c.due or 0.0, c.url))
             holders = self._exec(
                 cur,
                 "SELECT DISTINCT claim_owner FROM feeds WHERE claim_owner <> ? AND claim_until >= ? "
@@ -268,8 +282,8 @@ class SqlStore(ABC):
     def _seen_where(self, column: str, values: Iterable[str], selected: str) -> list[tuple[Any, ...]]:
         wanted = list(dict.fromkeys(values))
         found: list[tuple[Any, ...]] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for start in range(0, len(wanted), _IN_BATCH):
+            chunk = wanted[start : start + _IN_BATCH]
             found += self._query(f"SELECT {selected} FROM seen WHERE {column} IN ({', '.join('?' * len(chunk))})",
                                  chunk)
         return found
