@@ -135,14 +135,8 @@ class SqlStore(ABC):
 
     def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
         by_stored = {display_url(u): u for u in urls}
-        stored = list(by_stored)
-        found: dict[str, FeedState] = {}
-        for i in range(0, len(stored), _IN_BATCH):
-            part = stored[i : i + _IN_BATCH]
-            rows = self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url IN "
-                               f"({', '.join('?' * len(part))})", part)
-            found.update((by_stored[state.url], state) for state in map(_feed, rows))
-        return found
+        rows = self._rows_where_in("feeds", "url", by_stored, ", ".join(_FEED_COLUMNS))
+        return {by_stored[state.url]: state for state in map(_feed, rows)}
 
     def all_feed_states(self) -> list[FeedState]:
         return [_feed(r) for r in self._query(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds ORDER BY url")]
@@ -273,18 +267,19 @@ class SqlStore(ABC):
         return set(self._seen_column("article_key", keys))
 
     def seen_by_url(self, urls: Iterable[str]) -> list[SeenArticle]:
-        rows = self._seen_where("url", urls, "key, article_key, feed_url, url, title, published_at")
+        rows = self._rows_where_in("seen", "url", urls, "key, article_key, feed_url, url, title, published_at")
         return [SeenArticle(*r) for r in rows]
 
     def _seen_column(self, column: str, keys: Iterable[str]) -> list[str]:
-        return [r[0] for r in self._seen_where("key", keys, column)]
+        return [r[0] for r in self._rows_where_in("seen", "key", keys, column)]
 
-    def _seen_where(self, column: str, values: Iterable[str], selected: str) -> list[tuple[Any, ...]]:
+    def _rows_where_in(self, table: str, column: str, values: Iterable[str], selected: str) -> list[tuple[Any, ...]]:
+        """`selected` of the rows of `table` whose `column` is one of `values`, read in chunks of IN lists."""
         wanted = list(dict.fromkeys(values))
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(wanted), _IN_BATCH):
             chunk = wanted[start : start + _IN_BATCH]
-            found += self._query(f"SELECT {selected} FROM seen WHERE {column} IN ({', '.join('?' * len(chunk))})",
+            found += self._query(f"SELECT {selected} FROM {table} WHERE {column} IN ({', '.join('?' * len(chunk))})",
                                  chunk)
         return found
 
