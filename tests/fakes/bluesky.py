@@ -29,6 +29,7 @@ import base64
 import copy
 import hashlib
 import json
+import math
 import re
 import secrets
 import time
@@ -181,11 +182,12 @@ class FakeBluesky(FakeServerBase):
 
     def rate_limit(self, reset_in: float = 300.0, times: int = 1, endpoint: str = CREATE_RECORD,
                    limit: int = 5000) -> None:
-        """429 RateLimitExceeded with ``ratelimit-remaining: 0`` and a reset ``reset_in`` seconds from now."""
-        reset = int(time.time() + reset_in)
-        headers = {"ratelimit-limit": str(limit), "ratelimit-remaining": "0", "ratelimit-reset": str(reset),
-                   "ratelimit-policy": f"{limit};w=3600"}
-        self.fail(429, "RateLimitExceeded", "Rate Limit Exceeded", times, endpoint, headers)
+        """429 RateLimitExceeded with ``ratelimit-remaining: 0`` and a reset ``reset_in`` seconds after each such
+        answer (not after this call: a client may first answer it seconds later, as the Mastodon fake does)."""
+        headers = {"ratelimit-limit": str(limit), "ratelimit-remaining": "0", "ratelimit-policy": f"{limit};w=3600"}
+        self.faults.add(Fault(endpoint, "fail", times, status=429, headers=headers,
+                              extra={"error": "RateLimitExceeded", "message": "Rate Limit Exceeded",
+                                     "reset_in": reset_in}))
 
     def fail_after_commit(self, times: int = 1, how: Literal["drop", "error"] = "drop",
                           endpoint: str = CREATE_RECORD) -> None:
@@ -221,7 +223,10 @@ class FakeBluesky(FakeServerBase):
 
         def failure(f: Fault) -> Response:
             payload = xrpc_error(f.extra.get("error", "InternalServerError"), f.extra.get("message"))
-            return self._json(f.status, payload, {**self._rate_headers(), **f.headers})
+            headers = dict(f.headers)
+            if "reset_in" in f.extra:  # whole epoch seconds, as Bluesky sends them: rounded up, never early
+                headers["ratelimit-reset"] = str(math.ceil(time.time() + float(f.extra["reset_in"])))
+            return self._json(f.status, payload, {**self._rate_headers(), **headers})
 
         def unknown() -> Response:
             return self._json(500, xrpc_error("InternalServerError", "Internal Server Error"))
