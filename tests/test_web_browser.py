@@ -112,7 +112,8 @@ def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_pa
             assert browser.current_url == base + "/login"
             browser.find_element(By.ID, "token").send_keys(TOKEN)
             browser.find_element(By.ID, "login").click()
-            post = browser.find_element(By.ID, f"post-{queued['id']}")
+            # The queue is the page the login's POST loads: wait for it (a cold browser takes a while).
+            post = WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, f"post-{queued['id']}"))
             assert post.get_attribute("data-state") == "review"
             shown = post.find_element(By.CSS_SELECTOR, ".text")
             assert shown.text == queued["text"], "the post is rendered with its exact text"
