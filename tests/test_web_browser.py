@@ -81,6 +81,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen[str]) -> None:
 
 
 def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_path: Path, browser: Any) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -88,9 +89,11 @@ def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_pa
         """The page after a form's POST says `words` in its notes (waits for that page to load)."""
         def said(b: Any) -> bool:
             return any(words in n.text for n in b.find_elements(By.ID, "notes"))
+        # The old page's notes go stale while the new one loads: keep polling through that, not give up.
+        wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
         try:
-            return bool(WebDriverWait(browser, 15).until(said))
-        except Exception:
+            return bool(wait.until(said))
+        except TimeoutException:
             return False
 
     with FeedServer() as feeds, fake_x() as x:
