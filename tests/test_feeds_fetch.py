@@ -137,3 +137,27 @@ def test_one_slow_feed_does_not_delay_the_others(server: FeedServer) -> None:
     assert all(o.result is not None and o.result.status == 200 for o in outcomes[1:])
     assert all(o.seconds < 0.9 for o in outcomes[1:])
     assert elapsed < FAST.read_timeout + 1.5
+
+
+def test_netrc_credentials_are_sent_as_requests_would(server: FeedServer, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feed session looks ~/.netrc up once per host (not on every request): its entry is still sent,
+    a feed URL's own credentials still work for a host it does not list, and a second fetch keeps both."""
+    server.set("/netrc.xml", BODY)
+    server.require_auth("/netrc.xml", "reader", "from-netrc")
+    server.set("/inline.xml", BODY)
+    server.require_auth("/inline.xml", "inline", "in-url")
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login reader password from-netrc\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    inline = server.url_for("/inline.xml").replace("http://", "http://inline:in-url@")
+    # One thread (fetch_many's are new ones, with a fresh session each): the second fetch takes the cached lookup.
+    outcomes = fetch_many([server.url_for("/netrc.xml")] * 2, max_workers=1, limits=FAST)
+    assert [o.error for o in outcomes] == [None, None]
+    assert [o.result.body if o.result else None for o in outcomes] == [BODY, BODY]
+    monkeypatch.delenv("NETRC")
+    outcomes = fetch_many([inline] * 2, max_workers=1, limits=FAST)
+    assert [o.error for o in outcomes] == [None, None]
+    assert [o.result.body if o.result else None for o in outcomes] == [BODY, BODY]
+    assert server.hits("/netrc.xml") == 2 and server.hits("/inline.xml") == 2
