@@ -280,13 +280,13 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
             for draft in compose_drafts(config, article, platforms, feed)
         ]
         seen = [row for e in entries for row in seen_rows(e, feed.url)]
-        queued = store.record_articles(seen, deliveries, ts)
-        new_count = len(fresh)
-        store.save_feed_state(replace(
+        # The new ETag is stored with the entries it covers: a crash loses both, and the next look reads them again.
+        queued = store.record_articles(seen, deliveries, ts, feed_state=replace(
             state, etag=result.etag, last_modified=result.last_modified, baseline_done=True, legacy_links=False,
             failures=0, next_attempt_at=None, last_error=None, last_checked_at=ts, last_success_at=ts,
             flood_held=0, flood_at=None,
         ))
+        new_count = len(fresh)
     if not state.baseline_done:
         log.info("feed %s: first sight, %d entries recorded as seen, %d queued (backfill %d)",
                  feed.name, len(entries), len(chosen), feed.backfill)
@@ -346,9 +346,9 @@ def _hold_flood(store: Store, state: FeedState, feed: FeedConfig, entries: Seque
     """Queue nothing and mark none of the new entries seen (a release must still find them new); the
     entries known already are seen again, as on any look, so they stay remembered."""
     new = {id(e) for e in fresh}
-    store.record_articles([row for e in entries if id(e) not in new for row in seen_rows(e, feed.url)], [], ts)
-    store.save_feed_state(replace(state, flood_held=flood, flood_at=ts, failures=0, next_attempt_at=None,
-                                  last_error=None, last_checked_at=ts, last_success_at=ts))
+    store.record_articles([row for e in entries if id(e) not in new for row in seen_rows(e, feed.url)], [], ts,
+                          feed_state=replace(state, flood_held=flood, flood_at=ts, failures=0, next_attempt_at=None,
+                                             last_error=None, last_checked_at=ts, last_success_at=ts))
     log.error("feed %s: FLOOD: %d new articles in one look (flood_limit %d): none queued, feed PAUSED until an "
               "editor decides: %s", feed.name, flood, feed.flood_limit, release_hint(feed))
     return PollReport(feed.name, "flood", entries=len(entries), new=flood)

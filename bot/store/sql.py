@@ -283,8 +283,10 @@ class SqlStore(ABC):
                                  chunk)
         return found
 
-    def record_articles(self, seen: Sequence[SeenArticle], deliveries: Sequence[NewDelivery], now: float) -> int:
-        """Remember identities and queue posts in one transaction; returns how many posts were new.
+    def record_articles(self, seen: Sequence[SeenArticle], deliveries: Sequence[NewDelivery], now: float,
+                        feed_state: FeedState | None = None) -> int:
+        """Remember identities, queue posts and save the feed's state in one transaction; returns how many posts
+        were new. (One commit per changed feed, not two: on Postgres each is a round trip and a WAL flush.)
 
         The outbox's unique (article_key, platform) makes a second writer of the same
         article (another worker, a retry after a crash) a no-op instead of a duplicate.
@@ -314,6 +316,8 @@ class SqlStore(ABC):
                      d.language, d.review_until, d.description),
                 )
                 inserted += max(cur2.rowcount, 0)
+            if feed_state is not None:
+                self._upsert_feed_states(cur, [feed_state])
         return inserted
 
     def forget_older_than(self, cutoff: float) -> int:
