@@ -113,7 +113,11 @@ _SENTENCE_END = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*$")
 
 def normalise_for_compare(text: str) -> str:
     """Lowercase words only: punctuation, quotes and spacing differences ignored."""
-    return " ".join(w.casefold() for w in words(text))
+    return _compare_key(words(text))
+
+
+def _compare_key(tokens: list[str]) -> str:
+    return " ".join(w.casefold() for w in tokens)
 
 
 _CODE_CHARS = frozenset("{}[]()<>=;$_\\/|&*#@`")
@@ -127,16 +131,16 @@ def _looks_like_code(text: str) -> bool:
     return symbols / len(text) > 0.06
 
 
-def _is_heading(text: str) -> bool:
-    n = len(words(text))
+def _is_heading(text: str, n: int) -> bool:
+    """`n`: how many words `text` has."""
     if "\n" in text:
         return False
     # A heading has no closing full stop; a very short line is a label even with one.
     return (n <= 14 and not _SENTENCE_END.search(text)) or n <= 6
 
 
-def _is_boilerplate(text: str) -> bool:
-    n = len(words(text))
+def _is_boilerplate(text: str, n: int) -> bool:
+    """`n`: how many words `text` has."""
     if _LABEL_LINE.search(text) or _WP_FOOTER.search(text) or _SHARE_ONLY.search(text) or _NOT_PROSE.search(text):
         return True
     if n <= 40 and (_FOLLOW.search(text) or _COPYRIGHT.search(text) or _CREDIT.search(text)):
@@ -157,12 +161,13 @@ def article_paragraphs(text: str, title: str) -> tuple[Paragraph, ...]:
     kept: list[Paragraph] = []
     for para in raw:
         para = strip_tail(para)
-        key = normalise_for_compare(para)
-        if not key or key == title_key or _is_boilerplate(para):
+        tokens = words(para)  # once: the key and both tests count the same words
+        key = _compare_key(tokens)
+        if not key or key == title_key or _is_boilerplate(para, len(tokens)):
             continue
         if _looks_like_code(para):
             continue
-        kind: Kind = "heading" if _is_heading(para) else "body"
+        kind: Kind = "heading" if _is_heading(para, len(tokens)) else "body"
         if kind == "heading" and title_key and (key in title_key or title_key in key):
             continue  # a heading that repeats the title
         kept.append(Paragraph(para, kind, len(kept)))
