@@ -206,6 +206,8 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     title_case = _is_title_case(title)
     if not (_may_hold_names(lead_toks) or (not title_case and _may_hold_names(title_toks))):
         return ()  # no word that could open a name: every YAKE phrase would be dropped below
+    if not _named_in_both(title, lead, lead_toks, [] if title_case else title_toks):
+        return ()  # no name in the headline and the text alike: the same, and YAKE costs milliseconds
     import yake  # lazy: numpy/networkx cost ~130 ms to import; the CLI must start fast
 
     lang = (language or "en").split("-")[0].split("_")[0].lower() or "en"
@@ -406,6 +408,16 @@ def _may_hold_names(toks: Tokens) -> bool:
     that does not open a sentence. Saves running YAKE on text with no names at all."""
     return any((len(w) > 1 and w.isupper()) or (i > 0 and _capitalised(w) and not _SENTENCE_GAP.search(sep))
                for i, (w, sep) in enumerate(toks))
+
+
+def _named_in_both(title: str, lead: str, *token_lists: Tokens) -> bool:
+    """Whether a capitalised word of `token_lists` is written in both the headline and the text. Every phrase
+    `keywords` keeps starts with one (a name, in the headline and in the text), so without one YAKE's work
+    would all be dropped. The casefolded substring test is a superset of `_phrase_in`'s and goes first."""
+    title_cf, lead_cf = title.casefold(), lead.casefold()
+    candidates = {w for toks in token_lists for w, _ in toks if _capitalised(w) and not is_stopword(w)}
+    return any(w.casefold() in title_cf and w.casefold() in lead_cf and _phrase_in(w, title) and _phrase_in(w, lead)
+               for w in candidates)
 
 
 def _is_name_in(parts: list[str], toks: Tokens) -> bool:
