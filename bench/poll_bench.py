@@ -191,12 +191,13 @@ def child(url: str, base: str, n: int) -> None:
             break
         before = sharing.polled
         while True:
+            wait = sharing.round()  # writes what ended, then claims what is due
             with sharing._lock:
                 idle = sharing._outstanding == 0 and not sharing._pending
-            wait = sharing.round()
-            with sharing._lock:
-                idle = idle and sharing._outstanding == 0 and not sharing._pending
-            if idle and wait > 0.06:  # nothing of ours in flight and nothing due that nobody holds
+            # Nothing of ours in flight, nothing written late, and nothing due that nobody holds. (Asking for idle
+            # before the round as well left each cycle's last round, the one writing the last releases, not idle:
+            # the cycle then slept out a heartbeat, 6.7 s, and every shared figure carried it.)
+            if idle and wait > 0.06:
                 break
             sharing.wake.wait(wait)
             sharing.wake.clear()
