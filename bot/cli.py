@@ -495,9 +495,11 @@ def cmd_schedule(config: Any, args: argparse.Namespace) -> int:
     store = open_store(config.env.database_url, secrets=config.secrets(), lock_timeout=config.env.db_lock_timeout)
     try:
         print(f"feeds (times in {tz}):")
+        due = {s.url: s.next_due for s in store.feed_schedules()}
         for feed in config.feeds:
             state = store.feed_state(feed.url)
-            times = next_checks(feed, tz, now, state.last_checked_at if state else None, args.checks)
+            times = next_checks(feed, tz, now, state.last_checked_at if state else None, args.checks,
+                                due.get(feed.shown_url))
             if state and state.flood_held:
                 times, note = [], f" (PAUSED by a flood of {state.flood_held} new articles: see `bot status`)"
             elif state and state.next_attempt_at and state.next_attempt_at > now:

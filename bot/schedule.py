@@ -379,8 +379,10 @@ def next_feed_due(feed: FeedConfig, tz: str, now: float, due: float | None, not_
     return due + steps * step
 
 
-def next_checks(feed: FeedConfig, tz: str, now: float, last_checked: float | None, count: int = 3) -> list[float]:
-    """The next `count` times the worker looks at a feed: cron fire times, or every interval after the last look."""
+def next_checks(feed: FeedConfig, tz: str, now: float, last_checked: float | None, count: int = 3,
+                next_due: float | None = None) -> list[float]:
+    """The next `count` times the worker looks at a feed: cron fire times, or every interval from the time the
+    shared schedule has it due (`next_due`, what the workers keep; bot.sharing), else from the last look."""
     if feed.cron:
         trigger = feed_trigger(feed, tz)
         times: list[float] = []
@@ -394,7 +396,10 @@ def next_checks(feed: FeedConfig, tz: str, now: float, last_checked: float | Non
             previous, current = fire, fire + timedelta(seconds=1)
         return times
     step = (feed.every or timedelta(minutes=15)).total_seconds()
-    first = now if last_checked is None else max(now, last_checked + step)
+    if next_due is not None and (last_checked is None or next_due > last_checked):
+        first = max(now, next_due)  # a later `bot run --once` look (no due time of its own) falls back below
+    else:
+        first = now if last_checked is None else max(now, last_checked + step)
     return [first + i * step for i in range(count)]
 
 

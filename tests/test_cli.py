@@ -12,6 +12,7 @@ import pytest
 
 from bot import cli
 from bot.progress import Progress
+from bot.store.base import FeedRelease
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
 from tests.helpers import FB_TOKEN, ROOT, X_KEYS, bot_env, fake_graph, fake_x, run_bot
@@ -221,3 +222,32 @@ def test_long_commands_show_progress_in_a_terminal_only(tmp_path: Path) -> None:
         assert b"\r" not in proc.stdout, "stdout (piped) gets no progress"
     piped = run_bot(["run", "--once"], env, tmp_path)
     assert "reading feeds" not in piped.stdout + piped.stderr
+
+
+def test_schedule_shows_when_the_shared_schedule_has_a_feed_due(tmp_path: Path) -> None:
+    """`bot schedule` shows the due time the workers keep (a worker's grid), not the last look plus a step."""
+    import time
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.store import open_store
+
+    url = "https://news.example.org/feed.xml"
+    config = tmp_path / "bot.toml"
+    config.write_text(f'[bot]\ntimezone = "Europe/Paris"\n[[feeds]]\nurl = "{url}"\nname = "news"\n'
+                      'every = "1h"\n[platforms.twitter]\n')
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", config)
+    due = time.time() + 1234  # not on any grid a look at "now" would give
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        store.register_feeds([url])
+        claimed = store.claim_feeds("tester:1:n:m", 10, 60)
+        assert [c.url for c in claimed.feeds] == [url]
+        assert store.release_feeds("tester:1:n:m", [FeedRelease(url, due)]) == 1
+    finally:
+        store.close()
+    result = run_bot(["schedule"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = [datetime.fromtimestamp(due + k * 3600, ZoneInfo("Europe/Paris")).strftime("%a %Y-%m-%d %H:%M %Z")
+             for k in range(3)]
+    assert result.stdout.splitlines()[1] == f"  news: every 1h; next: {', '.join(shown)}"

@@ -224,6 +224,11 @@ def test_next_checks_interval_and_cron() -> None:
     now = paris(2025, 6, 4, 12, 0)
     assert next_checks(feed, "Europe/Paris", now, now - 60, 2) == [now + 840, now + 1740]
     assert next_checks(feed, "Europe/Paris", now, None, 1) == [now]
+    # The shared schedule's due time is the plan (a worker's grid), not the last look plus a step...
+    assert next_checks(feed, "Europe/Paris", now, now - 60, 2, next_due=now + 300) == [now + 300, now + 1200]
+    assert next_checks(feed, "Europe/Paris", now, None, 1, next_due=now - 30) == [now]  # overdue: now
+    # ...unless a look came after it was set (`bot run --once` keeps no due time).
+    assert next_checks(feed, "Europe/Paris", now, now - 60, 1, next_due=now - 120) == [now + 840]
     cron = FeedConfig(url="https://e.org/f", name="f", every=None, cron="0 8,18 * * *")
     times = next_checks(cron, "Europe/Paris", now, None, 3)
     assert [local(t) for t in times] == ["Wed 2025-06-04 18:00", "Thu 2025-06-05 08:00", "Thu 2025-06-05 18:00"]
