@@ -10,7 +10,8 @@ Facebook and queued in the outbox. SQLite by default; pass a Postgres URL to mea
     PYTHONPATH=. .venv/bin/python bench/poll_bench.py --shared [--workers 3] [--large] [--database-url PG]
 
 `--shared` measures the shared schedule (bot.sharing) on Postgres, each in a fresh schema: first the
-single-worker Bot.poll baseline over --feeds, then --workers worker processes (each the worker's own claim
+single-process Bot.poll figures over --feeds, then one worker process running the shared claim loop over
+--feeds (the single-worker baseline), then --workers worker processes (each the worker's own claim
 loop) over 1,000 feeds and, with --large, 10,000: the first cycle (every feed due, baseline), steady cycles
 with nothing new and with 1% changed (all feeds made due at once; a cycle ends when every worker finds
 nothing more due), the fetches per cycle (the feed server counts them: one per feed), and each worker's
@@ -68,9 +69,18 @@ def main() -> None:
         base = args.database_url or PG
         with fresh_schema(base) as url:
             single(url, args.feeds, args.steady_cycles)
+        with fresh_schema(base) as url:  # the same claim loop, one worker: the baseline of the shared figures
+            shared(url, args.feeds, 1, args.steady_cycles)
+        figures = {}
         for n in (1000, 10_000) if args.large else (1000,):
             with fresh_schema(base) as url:
-                shared(url, n, args.workers, args.steady_cycles)
+                figures[n] = shared(url, n, args.workers, args.steady_cycles)
+        if len(figures) == 2:
+            (small, large) = figures[1000], figures[10_000]
+            print("growth 1,000 -> 10,000 feeds (10x; linear is 10.0x): "
+                  + ", ".join(f"{label} {b / a:.1f}x" for label, a, b in zip(
+                      ("first cycle", "steady nothing new", "steady 1% changed", "peak RSS per worker"),
+                      small, large, strict=True)))
         return
     if args.database_url and args.database_url.startswith(("postgres://", "postgresql")):
         with fresh_schema(args.database_url) as url:  # a rerun must not find the last run's articles known
@@ -124,8 +134,9 @@ def single(url: str, n: int, steady_cycles: int) -> None:
         bot.close()
 
 
-def shared(url: str, n: int, workers: int, steady_cycles: int) -> None:
-    """`workers` processes, each running the worker's claim loop, sharing `n` feeds on one Postgres."""
+def shared(url: str, n: int, workers: int, steady_cycles: int) -> tuple[float, float, float, float]:
+    """`workers` processes, each running the worker's claim loop, sharing `n` feeds on one Postgres. Returns the
+    first cycle, the steady medians (nothing new, 1% changed) and the largest peak RSS of a worker."""
     import psycopg
 
     print(f"shared: {workers} workers x {n} feeds x 20 items, one Postgres, {os.cpu_count()} cores")
@@ -155,7 +166,7 @@ def shared(url: str, n: int, workers: int, steady_cycles: int) -> None:
                 print(f"shared {label}: {secs:6.2f} s  fetches {fetches} (feeds {n}, {ok}), per worker {share}{target}")
                 return secs
 
-            cycle("first cycle ", [], "   (baseline: every entry recorded as seen)")
+            first = cycle("first cycle ", [], "   (baseline: every entry recorded as seen)")
             quiet = [cycle("steady, 0% new", []) for _ in range(steady_cycles)]
             changed = [cycle("steady, 1% new", list(range(c % 100, n, 100))) for c in range(steady_cycles)]
             print(f"shared steady median: nothing new {statistics.median(quiet):.2f} s, "
@@ -170,6 +181,7 @@ def shared(url: str, n: int, workers: int, steady_cycles: int) -> None:
                     rss.append(float(line[1]) if len(line) == 2 else float("nan"))
                 p.wait(60)
         print(f"shared peak RSS per worker: {', '.join(f'{r:.0f}' for r in rss)} MB   target <= 200 MB")
+    return first, statistics.median(quiet), statistics.median(changed), max(rss)
 
 
 def child(url: str, base: str, n: int) -> None:
