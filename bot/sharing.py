@@ -34,7 +34,7 @@ from bot.schedule import next_feed_due
 from bot.store.base import FeedClaim, FeedRelease, FeedState, Store
 
 log = logging.getLogger(__name__)
-CLAIMS_PER_THREAD = 4  # claimed ahead per fetch thread: fewer, larger claim rounds; the threads bound the fetches
+CLAIMS_PER_THREAD = 8  # claimed ahead per fetch thread: fewer, larger claim rounds; the threads bound the fetches
 IDLE_SECONDS = 60.0  # the longest sleep with nothing due (the loop also wakes for its heartbeat)
 RETRY_SECONDS = 5.0  # after a database failure
 FOREIGN_SECONDS = 300.0  # a feed not in this worker's config: left to the workers that have it
