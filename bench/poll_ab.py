@@ -1,6 +1,6 @@
 """The steady Bot.poll cycle of this checkout against an earlier commit's, on the same machine in one command.
 
-    .venv/bin/python bench/poll_ab.py [--baseline 76246c6] [--runs 2] [--cycles 6] [--database-url PG]
+    .venv/bin/python bench/poll_ab.py [--baseline 76246c6] [--runs 2] [--cycles 6] [--feeds 1000] [--database-url PG]
 
 A target set in seconds on one machine ("<= 2 s, it is 2.4-2.6 s today") reads differently on a machine
 half as fast: the ratio to the code the target was set against, measured here, is what carries over.
