@@ -53,7 +53,10 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  "--window-size=1100,1400", f"--user-data-dir={tmp_path / 'chrome'}"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    # The browser is the editor's, not the bot: its clock is not under test. Under clock-ahead (libfaketime in
+    # LD_PRELOAD) Chromium's renderer stalls past WebDriver's timeouts, so the driver and browser run unskewed.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER, env=env), options=options)
     driver.set_page_load_timeout(30)
     try:
         yield driver
