@@ -101,7 +101,7 @@ def hostile(specs: dict[str, ComposeSpec]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--shared", type=Path, default=ROOT / "tests" / "data")
     parser.add_argument("--repeat", type=int, default=3, help="runs per (article, platform); the best counts")
     args = parser.parse_args()
 

@@ -222,7 +222,7 @@ def baseline_cycle(base: str, feeds: range, state: dict[int, Any], known: set[st
 def parse_comparison(reps: int) -> None:
     import feedparser
 
-    shared = Path(os.environ.get("BOT_SHARED_DIR") or ROOT.parent / "shared") / "feeds"
+    shared = ROOT / "tests" / "data" / "feeds"
     files = sorted(p for p in shared.glob("*") if p.suffix in (".xml", ".rdf") and "illformed" not in p.name
                    and "dcdate" not in p.name)
     bodies = [(p.name, p.read_bytes()) for p in files]

@@ -145,7 +145,7 @@ def rate(feed: str, article: Article, name: str, draft: Draft) -> tuple[str, str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--shared", type=Path, default=ROOT / "tests" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "text_ratings.md")
     args = parser.parse_args()
     dirs = [d for d in (args.shared / "feeds", ROOT / "tests" / "golden" / "realfeeds") if d.is_dir()]

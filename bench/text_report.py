@@ -85,7 +85,7 @@ def report(path: Path, totals: Counter[str]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--shared", type=Path, default=ROOT / "tests" / "data")
     parser.add_argument("feeds", nargs="*", type=Path)
     args = parser.parse_args()
     dirs = [d for d in (args.shared / "feeds", GATHERED) if d.is_dir()]

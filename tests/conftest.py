@@ -1,4 +1,4 @@
-"""Fixtures shared by the suite: where shared/ is, and a fresh store on every backend.
+"""Fixtures shared by the suite: a fresh store on every backend.
 
 Postgres tests run against the server named by BOT_TEST_DATABASE_URL (default: the local
 one, database `test`). Each test gets its own schema, dropped afterwards. Where no server

@@ -20,7 +20,7 @@ from tests.feedgen import Item
 def start_bot(args: list[str], env: Mapping[str, str], cwd: Path, log: Path,
               prefix: Sequence[str] = ()) -> subprocess.Popen[bytes]:
     """`python -m bot ...` in the background, stdout and stderr appended to `log`; `prefix` is a wrapper
-    command that runs it (e.g. shared/tools/clock-ahead +400s, whose faketime forks: kill_group kills both)."""
+    command that runs it (e.g. tests/tools/clock-ahead +400s, whose faketime forks: kill_group kills both)."""
     with log.open("ab") as out:
         # Unbuffered: a SIGKILLed process must not take its last log lines with it.
         return subprocess.Popen([*prefix, sys.executable, "-m", "bot", *args], env={**env, "PYTHONUNBUFFERED": "1"},

@@ -11,9 +11,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def shared_dir() -> Path:
-    """../shared beside the repository (where CI lays it), or BOT_SHARED_DIR."""
-    return Path(os.environ.get("BOT_SHARED_DIR") or ROOT.parent / "shared")
+def data_dir() -> Path:
+    """What the suite reads that others wrote: the real feeds of other projects' test suites, the twitter-text
+    conformance vectors and the seed article, vendored under tests/data with their sources and licences, so a
+    bare clone passes (tests/data/feeds/SOURCES.md, tests/data/conformance/README.md)."""
+    return ROOT / "tests" / "data"
+
+
+def clock_ahead_tool() -> Path:
+    """The clock-ahead wrapper (faketime with Python's sleep kept working), vendored under tests/tools."""
+    return ROOT / "tests" / "tools" / "clock-ahead"
 
 X_KEYS = {
     "TWITTER_API_KEY": "ck-test-1234",

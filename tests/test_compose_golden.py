@@ -17,20 +17,20 @@ import pytest
 from bot.compose import ComposeSpec, clean_text, compose
 from bot.models import Article, Draft
 from tests.conftest import ROOT
-from tests.helpers import shared_dir
+from tests.helpers import data_dir
 
 GOLDEN = ROOT / "tests" / "golden" / "compose"
 UPDATE = os.environ.get("BOT_UPDATE_GOLDEN") == "1"
 ORIGIN = "https://feeds.example.org/"  # the feed URL the shared files are parsed as coming from
 SAMPLE_FEED = ROOT / "bot" / "data" / "sample-feed.xml"
-SEED = shared_dir() / "seed" / "000_091380626f44dcec.txt"
+SEED = data_dir() / "seed" / "000_091380626f44dcec.txt"
 SEED_URL = "https://www.iran-mek.com/2021/06/04/mek-free-iran-world-summit-2021/"
 
 PLATFORMS = ("twitter", "facebook")
 
 
 def feed_files() -> list[Path]:
-    d = shared_dir() / "feeds"
+    d = data_dir() / "feeds"
     files = sorted(p for p in d.iterdir() if p.suffix in (".xml", ".rdf", ".json")) if d.is_dir() else []
     return [*files, SAMPLE_FEED]
 
@@ -101,4 +101,4 @@ def test_seed_golden() -> None:
 
 
 def test_shared_feeds_found() -> None:
-    assert len(feed_files()) >= 30, "shared/feeds not found; set BOT_SHARED_DIR"
+    assert len(feed_files()) >= 30, "tests/data/feeds not found"

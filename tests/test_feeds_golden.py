@@ -17,7 +17,7 @@ UPDATE = os.environ.get("BOT_UPDATE_GOLDEN") == "1"
 
 
 def test_shared_feeds_are_present() -> None:
-    assert len(FILES) >= 29, "shared/feeds not found; set BOT_SHARED_DIR"
+    assert len(FILES) >= 29, "tests/data/feeds not found"
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

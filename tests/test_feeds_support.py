@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.feeds.parse import ParsedFeed
-from tests.helpers import shared_dir
+from tests.helpers import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "feeds"
@@ -17,7 +17,7 @@ ORIGIN = "https://feeds.example.org/"
 
 
 def shared_feeds_dir() -> Path:
-    return shared_dir() / "feeds"
+    return data_dir() / "feeds"
 
 
 def sample_files() -> list[Path]:

@@ -37,7 +37,7 @@ from tests.fleet import (
     wait_until,
     x_links,
 )
-from tests.helpers import bot_env, fake_graph, fake_x, run_bot, shared_dir
+from tests.helpers import bot_env, clock_ahead_tool, fake_graph, fake_x, run_bot
 
 # Enough articles that posts are still due at every kill on a fast machine (runs that find nothing to do end
 # by themselves, and kills come slower), few enough that a loaded one finishes the rest in a minute.
@@ -173,7 +173,7 @@ def test_a_worker_whose_clock_is_400s_ahead_never_takes_a_live_post(tmp_path: Pa
     takes a live post from the other: a post changes hands only when its holder is dead."""
     if "FAKETIME" in os.environ:
         pytest.skip("already under faketime (clock-ahead): a nested faketime cannot skew one worker further")
-    clock_ahead = [str(shared_dir() / "tools" / "clock-ahead"), "+400s"]
+    clock_ahead = [str(clock_ahead_tool()), "+400s"]
     articles = 30
     with FeedServer() as feeds, fake_x(oauth_max_skew=900) as x, fake_graph() as graph:
         feeds.set("/feed.xml", rss([Item(0)]))

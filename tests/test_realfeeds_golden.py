@@ -30,7 +30,7 @@ from bot.feeds.kinds import not_an_article
 from bot.feeds.parse import parse_feed
 from bot.models import Article, Draft
 from tests.conftest import ROOT
-from tests.helpers import run_bot, shared_dir
+from tests.helpers import data_dir, run_bot
 
 REAL = ROOT / "tests" / "golden" / "realfeeds"
 GOLDEN = ROOT / "tests" / "golden" / "realdrafts"
@@ -48,7 +48,7 @@ def real_feeds() -> list[Path]:
 
 
 def shared_feeds() -> list[Path]:
-    d = shared_dir() / "feeds"
+    d = data_dir() / "feeds"
     return sorted(p for p in d.iterdir() if p.suffix in SUFFIXES) if d.is_dir() else []
 
 
@@ -160,7 +160,7 @@ def test_no_titled_summary_ends_on_a_sentence_without_its_stop_or_glues_two_bloc
             if last not in body or not body[body.rindex(last) + len(last):].strip():
                 bad.append((p.name, summary[-60:]))
     assert bad == []
-    _, _, _, fb = next(r for r in drafts_of(shared_dir() / "feeds" / "atom10_samruby_relative_links_xhtml_content.xml")
+    _, _, _, fb = next(r for r in drafts_of(data_dir() / "feeds" / "atom10_samruby_relative_links_xhtml_content.xml")
                        if r[0].title == "Changing the TAG")
     assert fb is not None and "at the W3C\nI’ll come out and say it." in fb.text
 
@@ -230,7 +230,7 @@ def test_old_reddit_submission_lines_are_not_summaries() -> None:
 
 
 def test_a_stock_ticker_is_not_two_tags() -> None:
-    rows = drafts_of(shared_dir() / "feeds" / "atom10_google_alerts_html_in_title_redirect_links.xml")
+    rows = drafts_of(data_dir() / "feeds" / "atom10_google_alerts_html_in_title_redirect_links.xml")
     tags = {t for _, _, x, fb in rows if fb for t in (*x.hashtags, *fb.hashtags)}  # type: ignore[union-attr]
     assert not tags & {"#WORK", "#NASDAQ"}
 

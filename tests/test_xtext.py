@@ -1,4 +1,4 @@
-"""bot.compose.xtext against twitter-text's official conformance vectors (shared/conformance/twitter-text)."""
+"""bot.compose.xtext against twitter-text's official conformance vectors (tests/data/conformance/twitter-text)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from bot.compose.xtext import (
     parse_tweet,
     weighted_length,
 )
-from tests.helpers import shared_dir
+from tests.helpers import data_dir
 
-_CONFORMANCE = shared_dir() / "conformance" / "twitter-text"
+_CONFORMANCE = data_dir() / "conformance" / "twitter-text"
 
 
 def _fix_surrogates(value: Any) -> Any:
