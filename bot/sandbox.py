@@ -15,17 +15,40 @@ from functools import lru_cache
 from bot.config import SAMPLE_FEED, Config, account_missing
 
 
-@lru_cache(maxsize=256)
 def is_sample_feed(url: str) -> bool:
-    """A feed (or an outbox row's feed) that is the bundled sample file, by whatever path it is named."""
+    """A feed (or an outbox row's feed) that is the bundled sample, wherever its copy lives.
+
+    Recognised by content, not by path: `pip install .` (a container image, a buildpack, a wheel) puts the
+    package's copy in site-packages while the repository's config/bot.toml names the copy in the checkout,
+    and an editor may copy the file anywhere. The same bytes (line endings aside) are the sample."""
     from bot.feeds.fetch import is_local, local_path
 
     if not is_local(url):
         return False
+    path = local_path(url)
     try:
-        return os.path.samefile(local_path(url), SAMPLE_FEED)
+        st = path.stat()
     except (OSError, ValueError):
         return False
+    return _is_sample_file(str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _is_sample_file(path: str, size: int, mtime_ns: int) -> bool:
+    """Keyed by size and modification time too, so a file an editor rewrites is judged again."""
+    sample = _sample_bytes()
+    if not len(sample) <= size <= 2 * len(sample):  # a checkout with CRLF line endings is at most twice as long
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(2 * len(sample) + 1).replace(b"\r\n", b"\n") == sample
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def _sample_bytes() -> bytes:
+    return SAMPLE_FEED.read_bytes().replace(b"\r\n", b"\n")
 
 
 def credentials_set(config: Config) -> list[str]:

@@ -120,6 +120,46 @@ def test_the_repository_config_shows_the_sample_feed_and_sends_nothing(tmp_path:
     assert "problem: feed sample: the bundled sample feed" in check.stdout and "all good" not in check.stdout
 
 
+def test_installed_without_e_the_repository_config_still_sends_nothing(tmp_path: Path, fakes: Any) -> None:
+    """`pip install .` (a container image, a buildpack, a wheel) puts the package's sample in site-packages
+    while the repository's config/bot.toml names the checkout's copy: the same article, so only ever shown.
+    Once, the sample was recognised by its path inside the package, and these three articles went out."""
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                              str(ROOT)], capture_output=True, text=True, timeout=300, check=False)
+    assert install.returncode == 0, install.stderr
+    x, graph = fakes
+    env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 's.db'}", ROOT / "config" / "bot.toml")
+    env["PYTHONPATH"] = str(site)  # the installed copy, not the checkout
+    del env["BOT_CONFIG"]  # found as a user finds it: config/bot.toml under the working directory
+    where = subprocess.run([sys.executable, "-c", "import bot.config as c; print(c.SAMPLE_FEED)"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert where.stdout.strip().startswith(str(site)), where.stdout
+
+    run = subprocess.run([str(site / "bin" / "bot"), "run", "--once"], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("[dry-run] --- twitter") == 3 and run.stdout.count("[dry-run] --- facebook") == 3
+    _nothing_sent(x, graph)
+    check = subprocess.run([str(site / "bin" / "bot"), "check"], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert "problem: feed sample: the bundled sample feed" in check.stdout, check.stdout
+
+
+def test_a_copy_of_the_sample_anywhere_is_the_sample(tmp_path: Path) -> None:
+    from bot.sandbox import is_sample_feed
+
+    copy = tmp_path / "feed.xml"
+    copy.write_bytes(SAMPLE_FEED.read_bytes().replace(b"\n", b"\r\n"))  # a Windows checkout
+    assert is_sample_feed(str(copy)) and is_sample_feed(copy.as_uri())
+    copy.write_bytes(SAMPLE_FEED.read_bytes().replace(b"MEK", b"NEW"))  # an editor's own feed at that path
+    assert not is_sample_feed(str(copy))
+    assert not is_sample_feed(str(tmp_path / "gone.xml")) and not is_sample_feed("https://example.org/feed.xml")
+
+
 def test_the_sample_beside_a_real_feed_posts_only_the_real_one(tmp_path: Path, fakes: Any) -> None:
     x, graph = fakes
     with FeedServer() as feeds:
