@@ -214,7 +214,7 @@ def _run_once(config: Any, dry_run: bool, show: Any) -> int:
 
 def _show_for(log_format: str) -> Any:
     """Dry-run posts as readable blocks; with JSON logs, as log records so the output stays JSON lines."""
-    from bot.output import format_draft, show_draft
+    from bot.report.output import format_draft, show_draft
 
     if log_format != "json":
         return show_draft
@@ -226,7 +226,7 @@ def _poll_with_progress(bot: Any, feeds: Sequence[Any], stop: Any) -> list[Any]:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from bot.app import FEED_WORKERS
-    from bot.progress import Progress
+    from bot.report.progress import Progress
 
     def poll(feed: Any) -> Any:
         return None if stop.is_set() else bot.poll([feed], True)[0]
@@ -252,7 +252,7 @@ def _deliver_with_progress(bot: Any, stop: Any) -> dict[str, Any]:
     can be long)."""
     import threading
 
-    from bot.progress import Progress
+    from bot.report.progress import Progress
 
     progress = Progress("delivering", 0)
     if not progress.enabled:
@@ -281,9 +281,9 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
     from bot.app import Bot
     from bot.deliver import deliver_platform
     from bot.models import Article
-    from bot.output import show_draft
     from bot.platforms.dryrun import DryRunPlatform
     from bot.poll import compose_drafts, identities, new_delivery, seen_rows
+    from bot.report.output import show_draft
 
     if (args.url is None) == (args.text is None):
         raise ConfigError("give either a URL or --text \"...\"", hint="bot post https://example.org/article")
@@ -349,7 +349,7 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
 
 def _refuse_unpostable(drafts: Sequence[Any]) -> None:
     """A given text is posted as it is, so it must pass every chosen network's own count first."""
-    from bot.output import count_and_limit
+    from bot.report.output import count_and_limit
 
     for draft in drafts:
         if not draft.text.strip():
@@ -375,10 +375,10 @@ def _read_feed(config: Any, url: str) -> Any:
 def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.config import FeedConfig
     from bot.feeds.kinds import not_an_article
-    from bot.output import count_and_limit, format_draft
     from bot.poll import compose_drafts, feed_platforms
-    from bot.progress import Progress
     from bot.redact import display_url
+    from bot.report.output import count_and_limit, format_draft
+    from bot.report.progress import Progress
 
     _chosen_platforms(config, args.platform)  # a misspelt --platform is an error, not an empty preview
     feeds = list(config.feeds)
@@ -427,8 +427,8 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
     from bot.checks import config_problems
     from bot.config import missing_credentials
     from bot.platforms import build_account
-    from bot.progress import Progress
     from bot.redact import strip_userinfo
+    from bot.report.progress import Progress
     from bot.schedule import describe_rules
 
     problems = 0
@@ -555,7 +555,7 @@ def _open_store(config: Any, migrate: bool = True, reading: bool = False) -> Ite
 
 
 def cmd_status(config: Any, args: argparse.Namespace) -> int:
-    from bot.status import status_lines
+    from bot.report.status import status_lines
 
     with _open_store(config, reading=True) as store:
         for line in status_lines(config, store, datetime.now(UTC).timestamp()):
@@ -564,7 +564,7 @@ def cmd_status(config: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_history(config: Any, args: argparse.Namespace) -> int:
-    from bot.status import history_lines
+    from bot.report.status import history_lines
 
     platform = _known_platform(config, args.platform)
     with _open_store(config, reading=True) as store:
@@ -616,7 +616,7 @@ def _release_feed(config: Any, name: str, newest: int | None) -> int:
 
 def cmd_queue(config: Any, args: argparse.Namespace) -> int:
     from bot import review
-    from bot.output import format_queue_item
+    from bot.report.output import format_queue_item
 
     platform = _chosen_platforms(config, [args.platform])[0] if args.platform else None
     with _open_store(config, reading=True) as store:

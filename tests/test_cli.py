@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.progress import Progress
+from bot.report.progress import Progress
 from bot.store.base import FeedRelease
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss

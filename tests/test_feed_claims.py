@@ -152,7 +152,7 @@ def test_next_due_keeps_the_interval_grid_and_the_cron_times() -> None:
 
 def test_status_shows_who_polled_each_feed_and_which_are_overdue(db_url: str) -> None:
     from bot.config import Environment, parse_config
-    from bot.status import status_lines
+    from bot.report.status import status_lines
 
     urls = _urls(3)
     text = "".join(f'[[feeds]]\nurl = "{u}"\nname = "site{i}"\nevery = "1m"\n' for i, u in enumerate(urls))

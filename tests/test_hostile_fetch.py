@@ -28,7 +28,7 @@ from bot.feeds.fetch import FetchLimits, fetch_feed
 from bot.feeds.page import fetch_article
 from bot.net.policy import Allowlist, Guard, is_public
 from bot.poll import poll_feed
-from bot.status import status_lines
+from bot.report.status import status_lines
 from bot.store import Store
 from tests.fakes.feed_server import FeedServer
 from tests.helpers import bot_env, fake_graph, fake_x, run_bot

@@ -19,8 +19,8 @@ import pytest
 from bot.app import Bot
 from bot.config import load_config
 from bot.deliver import deliver_platform, worker_id
+from bot.report.status import status_lines
 from bot.retries import Tuning
-from bot.status import status_lines
 from bot.store import Store, open_store
 from bot.store.base import POSTED, SENDING
 from bot.worker import Worker

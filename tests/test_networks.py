@@ -25,8 +25,8 @@ from bot.networks.reference import readme_block
 from bot.platforms import build_platform
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.poll import compose_drafts, new_delivery
+from bot.report.status import status_lines
 from bot.retries import Tuning
-from bot.status import status_lines
 from bot.store import Store
 from bot.store.base import HELD, POSTED, QUEUED
 from tests.fakes.feed_server import FeedServer

@@ -1,0 +1,1 @@
+"""What a person (or a script) reads: dry-run posts, the queue, status, history, progress counters."""
