@@ -315,12 +315,77 @@ def test_graph_reads_page_and_feed_newest_first(g: FakeGraphServer) -> None:
     assert graph.get_object("me")["id"] == "1234567890"
     for n in range(3):
         graph.put_object("1234567890", "feed", message=f"post {n}", link=f"https://example.org/{n}")
-    page = graph.get_connections("1234567890", "feed", fields="id,message,link", limit=2)
+    page = graph.get_connections("1234567890", "feed", fields="id,message,attachments{unshimmed_url}", limit=2)
     assert [p["message"] for p in page["data"]] == ["post 2", "post 1"]
-    assert page["data"][0]["link"] == "https://example.org/2" and "next" in page["paging"]
+    assert page["data"][0]["attachments"]["data"] == [{"unshimmed_url": "https://example.org/2"}]
+    assert "next" in page["paging"]
     rest = graph.get_connections("1234567890", "feed", fields="id,message", limit=2,
                                  after=page["paging"]["cursors"]["after"])
     assert [p["message"] for p in rest["data"]] == ["post 0"] and "next" not in rest["paging"]
+
+
+# Graph's Post reference, "Limitations" (https://developers.facebook.com/docs/graph-api/reference/post/): "The
+# following fields for /page/feed, /page/posts, /pageposts, and /page/published_posts were deprecated in v3.3:
+# caption, description, link, name, object_id, source, type"; restfb issue 990 ("Graph API 3.3: deprecated Post
+# fields", https://github.com/restfb/restfb/issues/990) maps each to its attachments{...} successor (link ->
+# unshimmed_url); ../shared/GUIDE.md section 4 (Facebook, "Reading posts back") adds picture and the answer,
+# error #12 "deprecate_post_aggregated_fields_for_attachement is deprecated for versions v3.3 and higher".
+@pytest.mark.parametrize("field", ["link", "caption", "description", "name", "picture", "source", "type",
+                                   "object_id"])
+@pytest.mark.parametrize("edge", ["feed", "posts", "published_posts"])
+def test_graph_refuses_the_post_fields_deprecated_in_v3_3_with_code_12(g: FakeGraphServer, field: str,
+                                                                        edge: str) -> None:
+    graph = graph_client(g)
+    graph.put_object("1234567890", "feed", message="m", link="https://example.org/a")
+    with pytest.raises(facebook.GraphAPIError) as info:
+        graph.get_connections("1234567890", edge, fields=f"message,{field},id", limit=100)
+    error = info.value.result["error"]
+    assert (info.value.code, error["type"]) == (12, "OAuthException")
+    assert error["message"] == ("(#12) deprecate_post_aggregated_fields_for_attachement is deprecated for "
+                                "versions v3.3 and higher")
+    post_id = g.posts[0]["id"]
+    with pytest.raises(facebook.GraphAPIError) as info:  # the Post node itself, not only the edges
+        graph.get_object(post_id, fields=f"id,{field}")
+    assert info.value.code == 12
+
+
+def test_graph_refuses_fields_a_post_never_had_with_code_100(g: FakeGraphServer) -> None:
+    """Graph answers a field unknown to the node type with #100 "Tried accessing nonexisting field (x) on node
+    type (Post)", and the same inside an expansion (Story Attachment reference:
+    https://developers.facebook.com/docs/graph-api/reference/story-attachment/)."""
+    graph = graph_client(g)
+    graph.put_object("1234567890", "feed", message="m", link="https://example.org/a")
+    for fields, node, bad in [("id,headline", "Post", "headline"), ("attachments{unshimmed_link}", "StoryAttachment",
+                                                                      "unshimmed_link")]:
+        with pytest.raises(facebook.GraphAPIError) as info:
+            graph.get_connections("1234567890", "feed", fields=fields)
+        assert info.value.code == 100
+        assert info.value.result["error"]["message"] == \
+            f"(#100) Tried accessing nonexisting field ({bad}) on node type ({node})"
+
+
+def test_graph_answers_the_fields_that_replaced_them(g: FakeGraphServer) -> None:
+    """What the Post and Story Attachment references list is accepted: a link post's link is its attachment's
+    unshimmed_url (its url is Facebook's l.facebook.com redirect), a photo post's caption is its message."""
+    graph = graph_client(g)
+    link = graph.put_object("1234567890", "feed", message="Link post", link="https://example.org/a?b=1")
+    photo = graph.put_object("1234567890", "photos", url="https://example.org/a.jpg",
+                             caption="Photo post https://example.org/b")
+    graph.put_object("1234567890", "feed", message="Just text")
+    fields = "id,message,permalink_url,created_time,attachments{unshimmed_url,url,title,media_type}"
+    data = graph.get_connections("1234567890", "feed", fields=fields, limit=100)["data"]
+    text, photo_post, link_post = data
+    assert set(link_post) == {"id", "message", "permalink_url", "created_time", "attachments"}
+    attachment = link_post["attachments"]["data"][0]
+    assert link_post["id"] == link["id"] and attachment["unshimmed_url"] == "https://example.org/a?b=1"
+    assert attachment["media_type"] == "link" and attachment["url"].startswith("https://l.facebook.com/l.php?u=")
+    assert photo_post["id"] == photo["post_id"] and photo_post["message"] == "Photo post https://example.org/b"
+    assert photo_post["attachments"]["data"][0]["media_type"] == "photo"
+    assert "attachments" not in text and text["message"] == "Just text"
+    assert graph.get_object(link["id"], fields="attachments{unshimmed_url}")["attachments"]["data"] == [
+        {"unshimmed_url": "https://example.org/a?b=1"}]
+    # the Page node keeps its own link field: only the Post's were folded into attachments
+    assert graph.get_object("1234567890", fields="id,link")["link"].startswith("https://www.facebook.com/")
 
 
 def test_graph_duplicate_is_506(g: FakeGraphServer) -> None:

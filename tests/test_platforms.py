@@ -226,7 +226,22 @@ def test_facebook_photo_post_is_found_by_the_link_in_its_caption(graph) -> None:
     made = platform.publish(draft)
     found = platform.find_existing(draft)
     assert found is not None and found.remote_id == made.remote_id
-    assert graph.requests[-1]["query"]["fields"] == "link,message,id"
+    assert graph.requests[-1]["query"]["fields"] == "id,message,attachments{unshimmed_url}"
+    assert graph.requests[-1]["status"] == 200
+
+
+def test_facebook_link_post_is_found_by_its_attachment_not_its_text(graph) -> None:  # type: ignore[no-untyped-def]
+    """A link post whose text the Page's editors changed since is still found: by its attachment's unshimmed_url
+    (the Post's own `link` field is gone since Graph v3.3 and answers #12; the attachment's `url` is Facebook's
+    l.facebook.com redirect, never the link itself)."""
+    platform = _fb(graph)
+    posted = graph.add_post(message="Edited by hand on facebook.com", link=LINK)
+    graph.add_post(message="Another article", link="https://news.example.org/other/")
+    found = platform.find_existing(Draft(platform="facebook", article_key="k1", text="Title\n\nSummary.", link=LINK))
+    assert found is not None and found.remote_id == posted["id"]
+    assert platform.find_existing(Draft(platform="facebook", article_key="k2", text="Title",
+                                        link="https://news.example.org/never-posted/")) is None
+    assert [r["status"] for r in graph.requests] == [200, 200]
 
 
 def test_x_finds_the_next_reply_of_a_thread(x) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,9 @@ _DUPLICATE = 506
 # Usage (percent of Graph's allowance) from which posting pauses, before Graph starts refusing calls.
 USAGE_CEILING = 95
 USAGE_PAUSE_SECONDS = 300.0  # usage is a rolling one-hour figure: it falls back within minutes
+# What a lookup reads of each post: the Post fields link, caption, name, ... were folded into attachments in
+# Graph v3.3 and answer error #12 since (Graph's Post reference, "Limitations"; restfb issue 990).
+LOOKUP_FIELDS = "id,message,attachments{unshimmed_url}"
 
 
 class FacebookPlatform:
@@ -88,14 +91,22 @@ class FacebookPlatform:
         return PostResult(remote_id=post_id, url=self._post_url(post_id))
 
     def find_existing(self, draft: Draft, done: Sequence[str] = ()) -> PostResult | None:
-        """GET /{page-id}/feed?fields=link,message,id: a link post by its link, a photo post by the link in
-        its caption, anything else by its exact text."""
+        """GET /{page-id}/feed?fields=id,message,attachments{unshimmed_url}: a link post by its attachment's
+        unshimmed_url, a photo post by the link in its caption (its message), anything else by its exact text.
+
+        Since Graph v3.3 a Post has no ``link`` field (asking for it answers error #12, for every post): the
+        link lives in the attachment, whose ``url`` is Facebook's l.facebook.com redirect and whose
+        ``unshimmed_url`` is the link as posted."""
         if done:
             return None
-        result = self._call(self.graph.get_connections, self.page_id, "feed", fields="link,message,id", limit=100)
+        result = self._call(self.graph.get_connections, self.page_id, "feed",
+                            fields=LOOKUP_FIELDS, limit=100)
         for post in result.get("data", []):
-            message = post.get("message") or ""
-            if (draft.link and (post.get("link") == draft.link or draft.link in message)) or message == draft.text:
+            if not isinstance(post, dict) or not post.get("id"):
+                continue
+            message = str(post.get("message") or "")
+            if (draft.link and (draft.link in _attached_links(post) or draft.link in message)) \
+                    or message == draft.text:
                 return PostResult(remote_id=str(post["id"]), url=self._post_url(str(post["id"])))
         return None
 
@@ -126,6 +137,20 @@ class FacebookPlatform:
                                  hint="check the network, and FACEBOOK_GRAPH_URL if you set it") from None
         except ValueError as exc:  # a body that claims JSON but is not
             raise RetryableError(f"Facebook sent an unreadable answer: {type(exc).__name__}", platform=NAME) from None
+
+
+def _attached_links(post: dict[str, Any]) -> set[str]:
+    """The unshimmed URLs of a post's attachments (and of their subattachments)."""
+    attachments = post.get("attachments")
+    data = attachments.get("data") if isinstance(attachments, dict) else None
+    links: set[str] = set()
+    for attachment in data if isinstance(data, list) else []:
+        if not isinstance(attachment, dict):
+            continue
+        if isinstance(attachment.get("unshimmed_url"), str):
+            links.add(attachment["unshimmed_url"])
+        links |= _attached_links({"attachments": attachment.get("subattachments")})
+    return links
 
 
 def convert_error(exc: Any, headers: dict[str, str]) -> PlatformError:

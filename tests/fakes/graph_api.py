@@ -10,6 +10,13 @@ The access token is read from the query, the form body, a multipart field or an
 code 190 subcode 463, a token rotated away 190 subcode 460, anything else 190 "Cannot parse access
 token"; none at all, code 104.
 Errors are Graph's ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``.
+
+Reading posts (``GET /{page-id}/feed|posts|published_posts``, ``GET /{post-id}``) checks ``fields`` as Graph
+does since v3.3 (Post reference, "Limitations"; restfb issue 990): the Post fields folded into attachments
+(``link``, ``caption``, ``description``, ``name``, ``picture``, ``source``, ``type``, ``object_id``) answer
+error #12 ``deprecate_post_aggregated_fields_for_attachement``, a field a Post never had answers #100
+"Tried accessing nonexisting field". A link post's link is ``attachments{unshimmed_url}`` (``url`` is
+Facebook's l.facebook.com redirect to it), a photo post's attachment is the photo, its caption ``message``.
 """
 
 from __future__ import annotations
@@ -24,11 +31,34 @@ import secrets
 import time
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
+from urllib.parse import quote, urlencode
 
 from ._base import FakeServerBase, Fault, Request, Response
 
 _VERSION_RE = re.compile(r"/v(\d+)\.(\d+)(?=/|$)")
 _RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
+
+# Post fields gone since Graph v3.3 (the Post reference's "Limitations"; restfb issue 990 maps each to its
+# attachments{...} successor): asking for one answers #12, whatever else the request asks for.
+DEPRECATED_POST_FIELDS = frozenset({"caption", "description", "link", "name", "object_id", "picture", "source",
+                                    "type"})
+# Fields of the Post node (Graph reference: Post) the fake accepts; those it does not model are left out of
+# the answer, as Graph leaves out a field without a value.
+POST_FIELDS = frozenset({
+    "id", "message", "created_time", "updated_time", "permalink_url", "full_picture", "attachments", "from",
+    "story", "status_type", "is_published", "is_hidden", "is_expired", "is_popular", "is_spherical",
+    "message_tags", "icon", "parent_id", "privacy", "promotable_id", "properties", "scheduled_publish_time",
+    "shares", "story_tags", "targeting", "timeline_visibility", "actions", "admin_creator", "application",
+    "backdated_time", "call_to_action", "can_reply_privately", "child_attachments", "coordinates",
+    "event", "expanded_height", "expanded_width", "feed_targeting", "height", "is_eligible_for_promotion",
+    "is_inline_created", "is_instagram_eligible", "multi_share_end_card", "multi_share_optimized", "place",
+    "sponsor_tags", "subscribed", "width",
+})
+# Fields of a StoryAttachment (Graph reference: Story Attachment).
+ATTACHMENT_FIELDS = frozenset({"description", "description_tags", "media", "media_type", "target", "title",
+                               "type", "unshimmed_url", "url", "subattachments"})
+_DEPRECATED_MESSAGE = ("(#12) deprecate_post_aggregated_fields_for_attachement is deprecated for versions v3.3 "
+                       "and higher")
 
 # code -> (message, type, default HTTP status, is_transient)
 _ERRORS: dict[int, tuple[str, str, int, bool]] = {
@@ -38,6 +68,7 @@ _ERRORS: dict[int, tuple[str, str, int, bool]] = {
     10: ("(#10) Application does not have permission for this action", "OAuthException", 403, False),
     17: ("(#17) User request limit reached", "OAuthException", 403, True),
     32: ("(#32) Page request limit reached", "OAuthException", 403, True),
+    12: (_DEPRECATED_MESSAGE, "OAuthException", 400, False),
     100: ("(#100) Invalid parameter", "OAuthException", 400, False),
     104: ("An access token is required to request this resource.", "OAuthException", 400, False),
     190: ("Error validating access token: Session has expired.", "OAuthException", 400, False),
@@ -63,6 +94,47 @@ class PostRecord(TypedDict):
     photo_id: str | None  # photos
     source_bytes: int | None  # photos uploaded as multipart "source"
     created_at: float
+
+
+FieldTree = list[tuple[str, "FieldTree | None"]]
+
+
+def parse_fields(raw: str) -> FieldTree:
+    """Graph's field expansion: ``a,b{c,d{e}},f.limit(5)`` -> [(a, None), (b, [(c, None), (d, [(e, None)])]),
+    (f, None)] (modifiers such as ``.limit(5)`` are dropped). Unbalanced braces raise ValueError."""
+    tree, rest = _parse_fields(raw.replace(" ", ""), 0)
+    if rest != len(raw.replace(" ", "")):
+        raise ValueError("unbalanced braces")
+    return tree
+
+
+def _parse_fields(raw: str, i: int) -> tuple[FieldTree, int]:
+    tree: FieldTree = []
+    name = ""
+    sub: FieldTree | None = None
+    depth_paren = 0
+    while i < len(raw):
+        ch = raw[i]
+        if depth_paren:
+            depth_paren += {"(": 1, ")": -1}.get(ch, 0)
+        elif ch == "(":
+            depth_paren = 1
+        elif ch == "{":
+            sub, i = _parse_fields(raw, i + 1)
+            if i >= len(raw) or raw[i] != "}":
+                raise ValueError("unbalanced braces")
+        elif ch == "}":
+            break
+        elif ch == ",":
+            if name:
+                tree.append((name.split(".")[0], sub))
+            name, sub = "", None
+        else:
+            name += ch
+        i += 1
+    if name:
+        tree.append((name.split(".")[0], sub))
+    return tree, i
 
 
 def _iso(ts: float) -> str:
@@ -303,7 +375,10 @@ class FakeGraphServer(FakeServerBase):
             return 200, self._page_json(params)
         if method == "GET" and len(parts) == 2 and parts[0] == self.page_id and \
                 parts[1] in ("feed", "posts", "published_posts"):
-            return 200, self._feed_json(params, parts[1])
+            tree = self._post_fields(params)
+            if isinstance(tree, dict):
+                return 400, tree
+            return 200, self._feed_json(params, parts[1], tree)
         if method == "POST" and len(parts) == 2 and parts[0] == self.page_id and parts[1] == "feed":
             return self._post_feed(params)
         if method == "POST" and len(parts) == 2 and parts[0] == self.page_id and parts[1] == "photos":
@@ -312,7 +387,10 @@ class FakeGraphServer(FakeServerBase):
             with self._lock:
                 found = [p for p in self._posts if p["id"] == parts[0]]
                 if method == "GET" and found:
-                    return 200, self._post_json(found[0], self._fields(params, "id,message,created_time"))
+                    tree = self._post_fields(params)
+                    if isinstance(tree, dict):
+                        return 400, tree
+                    return 200, self._post_json(found[0], tree)
                 if method == "DELETE" and found:
                     self._posts.remove(found[0])
                     return 200, {"success": True}
@@ -331,23 +409,64 @@ class FakeGraphServer(FakeServerBase):
         values = {"id": self.page_id, "name": self.page_name, "link": f"https://www.facebook.com/{self.page_id}"}
         return {k: values[k] for k in self._fields(params, "id,name") if k in values}
 
-    def _post_json(self, post: PostRecord, fields: list[str]) -> dict[str, Any]:
+    @staticmethod
+    def _post_fields(params: Mapping[str, Any]) -> FieldTree | dict[str, Any]:
+        """The requested Post fields, or Graph's error for the first one Graph refuses (in request order)."""
+        try:
+            tree = parse_fields(str(params.get("fields") or "id,message,created_time"))
+        except ValueError:
+            return graph_error(100, "(#100) Syntax error \"Expected end of string instead of \"}\".\" at "
+                               "character 0: " + str(params.get("fields")))
+        for name, sub in tree:
+            if name in DEPRECATED_POST_FIELDS:
+                return graph_error(12)
+            if name not in POST_FIELDS:
+                return graph_error(100, f"(#100) Tried accessing nonexisting field ({name}) on node type (Post)")
+            if name == "attachments" and sub is not None:
+                for sub_name, _ in sub:
+                    if sub_name not in ATTACHMENT_FIELDS:
+                        return graph_error(100, f"(#100) Tried accessing nonexisting field ({sub_name}) on node "
+                                           "type (StoryAttachment)")
+        return tree
+
+    def _attachment(self, post: PostRecord) -> dict[str, Any] | None:
+        """The post's StoryAttachment as Graph shows it: a link share's ``url`` is Facebook's redirect
+        (l.facebook.com), ``unshimmed_url`` the link itself; a photo's both are the photo's page."""
+        if post["kind"] == "photo":
+            page = f"https://www.facebook.com/photo.php?fbid={post['photo_id']}"
+            return {"media_type": "photo", "type": "photo", "url": page, "unshimmed_url": page,
+                    "target": {"id": post["photo_id"], "url": page},
+                    "media": {"image": {"height": 720, "width": 720, "src": post["url"] or ""}}}
+        if post["link"] is None:
+            return None
+        shim = f"https://l.facebook.com/l.php?u={quote(post['link'], safe='')}&h=AT0{_trace_id()}"
+        return {"media_type": "link", "type": "share", "url": shim, "unshimmed_url": post["link"],
+                "target": {"url": shim}, "title": post["link"].split("//", 1)[-1].split("/", 1)[0]}
+
+    def _post_json(self, post: PostRecord, fields: FieldTree) -> dict[str, Any]:
+        attachment = self._attachment(post)
         values: dict[str, Any] = {
             "id": post["id"],
             "message": post["message"],
-            "link": post["link"],
             "created_time": _iso(post["created_at"]),
             "permalink_url": f"https://www.facebook.com/{post['id'].replace('_', '/posts/')}",
             "full_picture": post["url"],
         }
-        return {k: values[k] for k in fields if values.get(k) is not None}
+        out: dict[str, Any] = {}
+        for name, sub in fields:
+            if name == "attachments":
+                if attachment is not None:
+                    chosen = attachment if sub is None else {k: attachment[k] for k, _ in sub if k in attachment}
+                    out["attachments"] = {"data": [chosen]}
+            elif values.get(name) is not None:
+                out[name] = values[name]
+        return out
 
-    def _feed_json(self, params: Mapping[str, Any], edge: str) -> dict[str, Any]:
+    def _feed_json(self, params: Mapping[str, Any], edge: str, fields: FieldTree) -> dict[str, Any]:
         try:
             limit = max(1, min(100, int(params.get("limit", 25))))
         except ValueError:
             limit = 25
-        fields = self._fields(params, "id,message,created_time")
         offset = 0
         if params.get("after"):
             try:
@@ -365,7 +484,8 @@ class FakeGraphServer(FakeServerBase):
             paging: dict[str, Any] = {"cursors": {"before": before, "after": after}}
             if offset + limit < len(posts):
                 paging["next"] = (f"https://graph.facebook.com/{self.oldest_version}/{self.page_id}/{edge}"
-                                  f"?fields={','.join(fields)}&limit={limit}&after={after}")
+                                  f"?{urlencode({'fields': params.get('fields') or 'id,message,created_time'})}"
+                                  f"&limit={limit}&after={after}")
             out["paging"] = paging
         return out
 
