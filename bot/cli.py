@@ -160,9 +160,11 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
         if args.backfill < 0:
             raise ConfigError("--backfill must be 0 or more")
         config = replace(config, feeds=tuple(replace(f, backfill=args.backfill) for f in config.feeds))
-    show = _show_for(args.log_format)
+    from bot.runs.once import run_once, show_for
+
     if args.once:
-        return _run_once(config, args.dry_run, show)
+        return run_once(config, args.dry_run, args.log_format)
+    show = show_for(args.log_format)
     bot = Bot(config, dry_run=args.dry_run, show=show)
     try:
         from bot.worker import run_worker
@@ -170,109 +172,6 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
         return run_worker(bot, dry_run=args.dry_run, show=show)
     finally:
         bot.close()
-
-
-def _run_once(config: Any, dry_run: bool, show: Any) -> int:
-    """Every feed once, then what is due. SIGTERM or Ctrl-C stops it between two posts and it exits 128 + the
-    signal; a second signal, or BOT_SHUTDOWN_GRACE running out, stops it at once (bot.stopping)."""
-    from bot.app import Bot
-    from bot.stopping import StopSignals, exit_now
-
-    bot: Bot | None = None
-
-    def abort(signum: int) -> None:
-        exit_now(128 + signum, bot.hand_back if bot else None)
-
-    with StopSignals("no new post starts, the ones in flight finish", abort,
-                     grace=config.env.shutdown_grace) as signals:
-        stop = signals.event
-        bot = Bot(config, dry_run=dry_run, show=show)
-        try:
-            polls = [] if stop.is_set() else _poll_with_progress(bot, config.feeds, stop)
-            reports = {} if stop.is_set() else _deliver_with_progress(bot, stop)
-            failed_feeds = [p for p in polls if p.status == "error"]
-            posted = sum(len(r.posted) for r in reports.values())
-            print(f"checked {len(polls)} feed(s), {sum(p.queued for p in polls)} post(s) queued, "
-                  f"{posted} delivered" + (f", {len(failed_feeds)} feed(s) failed" if failed_feeds else ""))
-            for poll in polls:
-                if poll.status in ("flood", "paused"):
-                    print(f"feed {poll.feed}: PAUSED by a flood of {poll.new} new articles, none queued; "
-                          "see `bot status`")
-            for name, report in reports.items():
-                if report.held:
-                    print(f"{name}: {len(report.held)} post(s) HELD: {report.held[0][1]}")
-                if report.waiting:
-                    print(f"{name}: waiting: {report.waiting}")
-            if stop.is_set():
-                print(f"bot: stopped by {signals.name}; {_pending(bot)} post(s) stay queued for the next run",
-                      file=sys.stderr)
-                return signals.exit_code
-            return 0
-        finally:
-            bot.close()
-
-
-def _show_for(log_format: str) -> Any:
-    """Dry-run posts as readable blocks; with JSON logs, as log records so the output stays JSON lines."""
-    from bot.report.output import format_draft, show_draft
-
-    if log_format != "json":
-        return show_draft
-    return lambda name, draft: log.info("[dry-run] %s", format_draft(name, draft))
-
-
-def _poll_with_progress(bot: Any, feeds: Sequence[Any], stop: Any) -> list[Any]:
-    """Every feed once, side by side, counting them off in a terminal; once `stop` is set, no new feed is read."""
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    from bot.app import FEED_WORKERS
-    from bot.report.progress import Progress
-
-    def poll(feed: Any) -> Any:
-        return None if stop.is_set() else bot.poll([feed], True)[0]
-
-    results: list[Any] = [None] * len(feeds)
-    with Progress("reading feeds", len(feeds)) as progress, \
-            ThreadPoolExecutor(max_workers=max(1, min(FEED_WORKERS, len(feeds)))) as pool:
-        futures = {pool.submit(poll, feed): index for index, feed in enumerate(feeds)}
-        for future in as_completed(futures):
-            report = future.result()
-            results[futures[future]] = report
-            if report is not None:
-                progress.step(f"{report.feed}: {report.status}")
-    return [r for r in results if r is not None]
-
-
-def _pending(bot: Any) -> int:
-    return sum(n for (_, state), n in bot.store.queue_counts().items() if state in ("queued", "retry"))
-
-
-def _deliver_with_progress(bot: Any, stop: Any) -> dict[str, Any]:
-    """Deliver what is due until `stop` is set; in a terminal, count the queue down while it goes (a backfill
-    can be long)."""
-    import threading
-
-    from bot.report.progress import Progress
-
-    progress = Progress("delivering", 0)
-    if not progress.enabled:
-        return dict(bot.deliver(stop))
-    progress.total = start = _pending(bot)
-    finished = threading.Event()
-
-    def tick() -> None:
-        while not finished.wait(0.5):
-            progress.done = start - _pending(bot)
-            progress.show()
-
-    ticker = threading.Thread(target=tick, daemon=True)
-    ticker.start()
-    try:
-        return dict(bot.deliver(stop))
-    finally:
-        finished.set()
-        ticker.join()
-        progress.close()
 
 
 def cmd_post(config: Any, args: argparse.Namespace) -> int:

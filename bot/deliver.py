@@ -66,7 +66,7 @@ from bot.platforms.dryrun import DryRunPlatform
 from bot.platforms.http import before_each_write
 from bot.retries import Tuning, retry_delay
 from bot.sandbox import is_sample_feed
-from bot.store.base import DRY_RUN, POSTED, Delivery, Store
+from bot.store.base import DRY_RUN, POSTED, Delivery, NewDelivery, Store
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def in_flight_reason(d: Delivery) -> str:
             f"{_when(d.lease_until)} (renewed while that worker is alive, taken over once it lapses)")
 
 
-def draft_of(d: Delivery, network: str | None = None) -> Draft:
+def draft_of(d: NewDelivery, network: str | None = None) -> Draft:
     """The post of a row, as every attempt sends it: its send key included."""
     image = Image(d.image_url, d.image_alt) if d.image_url else None
     return Draft(platform=d.platform, article_key=d.article_key, text=d.text, link=d.link, hashtags=d.hashtags,
