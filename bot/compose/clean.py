@@ -12,6 +12,8 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+from bot.feeds.mojibake import repair
+
 __all__ = ["clean_html", "clean_text", "looks_like_html"]
 
 # Elements whose whole content is not article text.
@@ -119,7 +121,9 @@ def clean_text(text: str) -> str:
     single newline inside a paragraph (a <br>) is kept. Quotes and dashes are left
     exactly as typed.
     """
-    text = unicodedata.normalize("NFC", text)
+    # Double-encoded text is repaired first: the second byte of "Ã\xa0" (à), "Â\xad" (a soft hyphen) or
+    # "Ã\x9f" (ß) is exactly what the lines below strip or fold, and the repair cannot undo that afterwards.
+    text = unicodedata.normalize("NFC", repair(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = _INVISIBLE.sub("", text)
     text = _CONTROLS.sub("", text)

@@ -121,8 +121,17 @@ _ORDINAL_END = regex.compile(r"(?<![\p{N}.,])\p{N}{1,2}$")
 _WORD_END = regex.compile(r"([\p{L}.]+)$")
 
 
+_INITIALS = regex.compile(r"(?:\p{Lu}\.)+\p{Lu}")  # "U.T" of "U.T. Khader", "J.R.R" of "J.R.R. Tolkien"
+
+
 def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = False) -> bool:
-    """A period after an abbreviation or an initial, or followed by a lowercase word; the "!" of a name."""
+    """A period after an abbreviation or initials; any stop followed by a lowercase word (a quoted "presente!"
+    the sentence runs on after) or, in Japanese, by kana (「本当に？」と言った); the "!" of a name."""
+    nxt = line[next_at] if next_at < len(line) else ""
+    if nxt and term_at + 1 < next_at and line[term_at] in "!?…‼⁇⁈⁉" and nxt.islower():
+        return True  # '"Estou presente!" e continuou': the quotation is inside the sentence
+    if nxt and _HIRAGANA.match(nxt) and (line[term_at] in "？！?!" or line[next_at - 1] in _CLOSERS):
+        return True  # "これは何ですか？という", "「そうだ。」と言った": a quotation inside the sentence
     if line[term_at] == "!":
         before_bang = _WORD_END.search(line[max(0, term_at - 12) : term_at])
         return bool(before_bang and before_bang.group(1).lower() in _BANG_NAMES)
@@ -141,6 +150,8 @@ def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = F
             return False  # "on June 21st. The shares": an ordinal, not "St." (Saint)
         if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha() and not after_apostrophe):
             return True
+        if _INITIALS.fullmatch(before.group(1).strip(".")) and nxt[:1].isupper():
+            return True  # initials before a name: "Mr. U.T. Khader"
     if next_at < len(line):
         nxt = line[next_at]
         if nxt.islower() or (nxt.isdigit() and line[term_at - 1 : term_at].isdigit()):

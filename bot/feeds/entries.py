@@ -55,6 +55,9 @@ class RawEntry:
     summary: str | None = None  # HTML
     base: str | None = None  # for relative URLs inside content/summary
     images: list[Image] = field(default_factory=list)  # media:*, enclosures: best first
+    # feedburner:origLink: the address to post, where <link> is FeedBurner's redirect. Identity stays with
+    # <link> (the key a feed's articles were recorded under must not change), the post carries this one.
+    orig_link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,8 +185,9 @@ class FeedEntry:
 
     def article(self) -> Article:
         # Cleaning is linear but slow (pure Python): a 10 MB description is clipped first.
-        summary = repair(clean_html(self.summary_html[:MAX_HTML_CHARS])) if self.summary_html else ""
-        text = repair(clean_html(self.content_html[:MAX_HTML_CHARS])) if self.content_html else summary
+        # clean_html repairs double-encoded text itself, before it strips what such text hides (bot.compose.clean).
+        summary = clean_html(self.summary_html[:MAX_HTML_CHARS]) if self.summary_html else ""
+        text = clean_html(self.content_html[:MAX_HTML_CHARS]) if self.content_html else summary
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
@@ -237,7 +241,8 @@ def _plain_title(raw: str, is_text: bool = False) -> str:
             if "<" not in raw and "&" not in raw:
                 break
         raw = unicodedata.normalize("NFC", raw)
-    return repair(" ".join(raw.split()))
+    # Repaired before the white space is folded: "mÃ\xa0gia" is "màgia", while "mÃ gia" would stay two words.
+    return " ".join(repair(raw).split())
 
 
 def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str) -> ParsedFeed:
@@ -266,7 +271,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
-            url=canon, link=identity.reader_link(raw.link) if raw.link else "",
+            url=canon, link=identity.reader_link(raw.orig_link or raw.link) if raw.link or raw.orig_link else "",
             # Atom entries often carry only <updated>: it is the best publication date there is.
             title=clip(title, MAX_TITLE_CHARS), published=_first_date(raw.dates) or _first_date(raw.updated),
             updated=_first_date(raw.updated),

@@ -10,6 +10,7 @@ is fetched (no local files), and the `Guard` decides which non-public hosts may 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from datetime import datetime
 from typing import Any
@@ -52,9 +53,35 @@ def _head_meta(html: bytes, base: str) -> dict[str, str]:
     return out
 
 
+# Format characters that are part of the words they sit in: ZERO WIDTH NON-JOINER (Persian "سه‌شنبه", Tuesday,
+# is misspelled without it), ZERO WIDTH JOINER (emoji sequences, Indic conjuncts), and the directional marks.
+_TEXT_FORMAT_CHARS = frozenset("\u200c\u200d\u200e\u200f\u061c")
+
+
+@functools.cache
+def _keep_text_format_chars() -> None:
+    """trafilatura drops every character that is not printable (str.isprintable) from the text it extracts,
+    which takes ZWNJ out of every Persian page. Its filter is one small function that the line cleaning looks up
+    at call time; this wraps it to keep the characters above (tests/test_feeds_page.py proves it still works).
+    A trafilatura without that function extracts as before."""
+    from trafilatura import utils
+
+    original = getattr(utils, "return_printables_and_spaces", None)
+    if original is None:
+        return
+
+    @functools.lru_cache(maxsize=2**14)
+    def keep(char: str) -> str:
+        return char if char in _TEXT_FORMAT_CHARS else str(original(char))
+
+    utils.return_printables_and_spaces = keep
+
+
 def extract_article(html: bytes, url: str, feed_url: str = "") -> Article:
     """Pure part of fetch_article: HTML bytes of a page at `url` -> Article."""
     import trafilatura
+
+    _keep_text_format_chars()
 
     meta = _head_meta(html, url)
     doc: Any = trafilatura.bare_extraction(

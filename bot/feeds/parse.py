@@ -22,6 +22,7 @@ _BARE_AMP = re.compile(r"&(?!#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9
 _NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
 _HTML_START = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 _UTF8_DECL = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']utf-?8["']""", re.IGNORECASE)
+_HAS_ENTRIES = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
@@ -72,6 +73,14 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
     if _needs_site_base(feed_url, meta.site_url):
         assert meta.site_url is not None
         meta, raws = read_tree(parse_tree(data, meta.site_url), feed_url)
+    if not raws and _HAS_ENTRIES.search(text):
+        # Items the fast reader could not place (a dialect it does not know): the full parser reads them, rather
+        # than a first sight recording nothing and every later article posting as if it were new.
+        from bot.feeds.tolerant import read_with_feedparser
+
+        meta_fp, raws_fp, _bozo = read_with_feedparser(data, feed_url)
+        if raws_fp:
+            return build_feed(meta_fp, raws_fp, feed_url, "feedparser")
     return build_feed(meta, raws, feed_url, "lxml")
 
 

@@ -36,6 +36,8 @@ def _entry(fe: Any, base: str) -> RawEntry:
     e = RawEntry()
     e.guid = (fe.get("id") or "").strip() or None
     e.link = absolute(fe.get("link"), base)
+    orig = fe.get("feedburner_origlink")  # FeedBurner's proxy feeds: the article's own address
+    e.orig_link = orig if isinstance(orig, str) and orig.startswith(("http://", "https://")) else None
     e.title = fe.get("title_detail", {}).get("value") or fe.get("title") or ""
     if fe.get("title_detail", {}).get("type") == "text/plain":
         import html
@@ -51,7 +53,9 @@ def _entry(fe: Any, base: str) -> RawEntry:
         e.updated.append(updated)
     if created:
         e.dates.append(created)
-    e.categories = [t.get("term") or t.get("label") or "" for t in fe.get("tags", [])]
+    # A podcast's itunes:keywords arrive as tags too: a directory's search words, not the episode's categories.
+    e.categories = [t.get("term") or t.get("label") or "" for t in fe.get("tags", [])
+                    if "itunes" not in (t.get("scheme") or "")]
     e.author = (fe.get("author") or "").strip() or None
     contents = fe.get("content") or []
     if contents:

@@ -38,6 +38,8 @@ _FAMILIES = {
     "http://purl.org/dc/terms/": "dc",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.w3.org/1999/xhtml": "xhtml",
+    # FeedBurner's proxy feeds (Blogger's default): feedburner:origLink is the article's own address.
+    "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
 }
 _RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -190,6 +192,7 @@ def _rss_entry(item: Any) -> RawEntry:
     images = _Images()
     about = item.get(_RDF_ABOUT)
     perma_guid: str | None = None
+    orig_link: str | None = None
     cache = _tag_cache
     for child in item:
         # Inlined cache lookup: this loop runs for every element of every item.
@@ -230,6 +233,8 @@ def _rss_entry(item: Any) -> RawEntry:
                 e.author = e.author or (child.text or "").strip() or None
         elif fam == "media":
             _media(child, local, images)
+        elif fam == "feedburner":
+            orig_link = orig_link or _orig_link(child, local)
         elif fam == "atom":
             if local == "link" and e.link is None and (child.get("rel") or "alternate") == "alternate":
                 e.link = absolute(child.get("href"), child.base)
@@ -237,12 +242,21 @@ def _rss_entry(item: Any) -> RawEntry:
                 e.dates.append(child.text or "")
             elif local in ("updated", "modified"):
                 e.updated.append(child.text or "")
+    e.orig_link = orig_link
     if e.link is None:
         e.link = perma_guid or absolute(about, item.base)
     if e.guid is None and about:
         e.guid = about.strip() or None
     _finish(e, images)
     return e
+
+
+def _orig_link(el: Any, local: str) -> str | None:
+    """feedburner:origLink, when it is a web address (it replaces the feedproxy redirect in <link>)."""
+    if local != "origLink":
+        return None
+    url = absolute(el.text, el.base)
+    return url if url and url.startswith(("http://", "https://")) else None
 
 
 def _finish(e: RawEntry, images: _Images) -> None:
@@ -256,6 +270,7 @@ def _atom_entry(entry: Any) -> RawEntry:
     images = _Images()
     created: list[str] = []
     link_rank = 99
+    orig_link: str | None = None
     for child in entry:
         fam, local = _split(child.tag)
         if fam == "atom":
@@ -303,7 +318,10 @@ def _atom_entry(entry: Any) -> RawEntry:
                 e.categories.append(child.text)
         elif fam == "content" and local == "encoded" and child.text and len(child.text) > len(e.content or ""):
             e.content, e.base = child.text, child.base
+        elif fam == "feedburner":
+            orig_link = orig_link or _orig_link(child, local)
     e.dates.extend(created)
+    e.orig_link = orig_link
     _finish(e, images)
     return e
 
@@ -331,7 +349,23 @@ def _channel_meta(channel: Any, root: Any, atom: bool) -> FeedMeta:
 EntryReader = Callable[[Any], RawEntry]
 
 
+def _unqualify_rss(root: Any) -> None:
+    """An RSS root in a namespace of its own (`<rss xmlns="https://cyber.harvard.edu/rss/rss.html">`) puts every
+    unprefixed element below it in that namespace: they are RSS's own, so they are read without it. Without this
+    such a feed yields no entry at all, silently (feedparser reads them all)."""
+    tag = root.tag
+    if not (isinstance(tag, str) and tag.startswith("{") and tag.endswith("}rss")):
+        return
+    prefix = tag[: tag.index("}") + 1]
+    if prefix[1:-1] in _FAMILIES:
+        return
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.startswith(prefix):
+            el.tag = el.tag[len(prefix):]
+
+
 def read_tree(root: Any, feed: str) -> tuple[FeedMeta, list[RawEntry]]:
+    _unqualify_rss(root)
     fam, local = _split(root.tag)
     if local == "rss" or (fam == "rdf" and local == "RDF"):
         channel = None

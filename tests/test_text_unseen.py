@@ -1,0 +1,145 @@
+"""Issue 20: the kinds of text that made drafts bad on feeds nobody here had seen. Each test is about a kind of
+text (double-encoded invisible characters, a letter a page reader drops, a namespaced RSS root, a FeedBurner
+proxy link, a quotation inside a sentence), written before its rule, on inputs other than the ones the rule
+was written from."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.compose import ComposeSpec, compose
+from bot.compose.clean import clean_html
+from bot.compose.text import sentences
+from bot.feeds.entries import _plain_title
+from bot.feeds.page import extract_article
+from bot.feeds.parse import parse_feed
+
+# --- 3. double-encoded text is repaired before invisible characters are stripped -----------------------------
+
+
+@pytest.mark.parametrize(("broken", "meant"), [
+    ("A seleÃ§Ã£o jogou Ã\xa0 noite.", "A seleção jogou à noite."),  # à: C3 A0, the A0 a no-break space
+    ("Die StraÃ\x9fe ist gesperrt.", "Die Straße ist gesperrt."),  # ß: C3 9F, the 9F a C1 control
+    ("Con\u00c2\u00adtinuar a leitura.", "Continuar a leitura."),  # a soft hyphen (C2 AD) read as Latin-1
+    ("El Ã\xa0mbit de la cultura.", "El àmbit de la cultura."),
+])
+def test_summaries_are_repaired_like_titles_whatever_the_second_byte(broken: str, meant: str) -> None:
+    assert clean_html(f"<p>{broken}</p>") == meant
+    assert clean_html(broken) == meant
+
+
+def test_a_repaired_title_gains_no_space_inside_a_word() -> None:
+    assert _plain_title("La mÃ\xa0gia del cinema") == "La màgia del cinema"
+    assert _plain_title("Ã\xa0 la une") == "à la une"
+
+
+def test_a_feed_whose_summaries_and_titles_are_double_encoded_is_repaired_in_both() -> None:
+    body = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Diari</title>"
+            "<link>https://diari.example/</link><language>ca</language><item><title>La mÃ\xa0gia</title>"
+            "<link>https://diari.example/a</link><description>&lt;p&gt;Ã\xa0 la plaÃ§a Ã©s "
+            "diumenge.&lt;/p&gt;</description></item></channel></rss>").encode()
+    article = parse_feed(body, "https://diari.example/feed").articles[0]
+    assert (article.title, article.text) == ("La màgia", "à la plaça és diumenge.")
+
+
+# --- 4. every character that belongs to the text stays ----------------------------------------------------------
+
+
+def test_an_article_page_keeps_zero_width_non_joiners_and_joiners() -> None:
+    lead = "روز سه‌شنبه خبرنگاران گزارش دادند که جلسهٔ شورای شهر به تعویق افتاد و شهروندان می‌گویند منتظرند. "
+    page = (f"<html lang='fa' dir='rtl'><head><title>سه‌شنبه</title></head><body><article><h1>جلسهٔ سه‌شنبه</h1>"
+            f"<p>{lead * 4}</p><p>کارمندان 👩‍💻 هم می‌آیند.</p></article></body></html>").encode()
+    article = extract_article(page, "https://news.example/fa/1")
+    assert "سه\u200cشنبه" in article.text and "می\u200cگویند" in article.text
+    assert "👩\u200d💻" in article.text
+    assert "سهشنبه" not in article.text
+
+
+# --- 9. an RSS root in a namespace of its own ------------------------------------------------------------------
+
+_NAMESPACED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns="http://backend.example.net/rss/2.0/spec"><channel><title>Town news</title>
+<link>https://town.example/</link><language>en</language>
+<item><title>Library reopens</title><link>https://town.example/library</link><guid>https://town.example/library</guid>
+<description>The library reopened on Monday after a year of repairs.</description></item>
+<item><title>Bridge closed</title><link>https://town.example/bridge</link>
+<description>The old bridge is closed for a month.</description></item>
+</channel></rss>"""
+
+
+def test_an_rss_feed_with_a_default_namespace_yields_its_entries() -> None:
+    feed = parse_feed(_NAMESPACED, "https://town.example/feed")
+    assert [e.title for e in feed.entries] == ["Library reopens", "Bridge closed"]
+    assert (feed.title, feed.language, feed.entries[1].url) == ("Town news", "en", "https://town.example/bridge")
+
+
+def test_items_the_fast_reader_cannot_place_are_read_by_the_full_parser() -> None:
+    # Atom entries under an RSS channel: no reader dialect places them, feedparser does.
+    body = (b"<?xml version='1.0'?><rss version='2.0' xmlns:a='http://www.w3.org/2005/Atom'><channel><title>T</title>"
+            b"<link>https://t.example/</link><a:entry><a:title>Odd one</a:title>"
+            b"<a:link href='https://t.example/odd'/><a:id>https://t.example/odd</a:id></a:entry></channel></rss>")
+    feed = parse_feed(body, "https://t.example/feed")
+    assert [e.title for e in feed.entries] == ["Odd one"] and feed.reader == "feedparser"
+
+
+# --- 10. FeedBurner's origLink is the article's address -----------------------------------------------------------
+
+_FEEDBURNER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0" version="2.0"><channel><title>A garden blog</title>
+<link>https://garden.example/</link>
+<item><guid isPermaLink="false">tag:blogger.com,1999:blog-1.post-2</guid><title>Tomatoes in May</title>
+<link>http://feedproxy.google.com/~r/GardenBlog/~3/AbCdEf/tomatoes-in-may.html</link>
+<description>We planted them early this year.</description>
+<feedburner:origLink>https://garden.example/2026/05/tomatoes-in-may.html</feedburner:origLink></item>
+</channel></rss>"""
+
+
+def test_a_feedburner_entry_posts_its_original_link_not_the_proxy() -> None:
+    entry = parse_feed(_FEEDBURNER, "https://feeds.example/GardenBlog").entries[0]
+    assert entry.link == "https://garden.example/2026/05/tomatoes-in-may.html"
+    draft = compose(entry.article(), ComposeSpec(platform="twitter"))
+    assert "feedproxy" not in draft.text and draft.link == "https://garden.example/2026/05/tomatoes-in-may.html"
+    # Identity stays with <link>: the articles a running bot recorded must not come back as new.
+    no_orig = _FEEDBURNER.replace(b"<feedburner:origLink>https://garden.example/2026/05/tomatoes-in-may.html"
+                                  b"</feedburner:origLink>", b"")
+    no_guid = b"".join(part.split(b"</guid>")[-1] for part in _FEEDBURNER.split(b"<guid"))
+    no_guid_no_orig = b"".join(part.split(b"</guid>")[-1] for part in no_orig.split(b"<guid"))
+    for before, after in ((no_orig, _FEEDBURNER), (no_guid_no_orig, no_guid)):
+        old, new = (parse_feed(b, "https://feeds.example/GardenBlog").entries[0] for b in (before, after))
+        assert (new.key, new.url) == (old.key, old.url) and old.link.startswith("http://feedproxy")
+
+
+def test_feedburner_origlink_is_read_by_the_tolerant_reader_too() -> None:
+    broken = _FEEDBURNER.replace(b"We planted", b"We & planted")  # a raw "&": not well-formed
+    entry = parse_feed(broken, "https://feeds.example/GardenBlog").entries[0]
+    assert entry.link == "https://garden.example/2026/05/tomatoes-in-may.html"
+
+
+# --- 7. a sentence is never cut after initials or inside a quotation --------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "language", "first"), [
+    ('A multidão gritou "Estamos aqui!" e seguiu até à praça. Depois dispersou.', "pt",
+     'A multidão gritou "Estamos aqui!" e seguiu até à praça.'),
+    ("La gent cridava «som-hi!» mentre passava la comitiva. Després, silenci.", "ca",
+     "La gent cridava «som-hi!» mentre passava la comitiva."),
+    ("She asked “are you coming?” and left the room. Nobody answered.", "en",
+     "She asked “are you coming?” and left the room."),
+    ("Chief minister Mr. K.R. Narayanan opened the bridge. Traffic resumed.", "en",
+     "Chief minister Mr. K.R. Narayanan opened the bridge."),
+    ("Author J.R.R. Tolkien was born in 1892. He died in 1973.", "en", "Author J.R.R. Tolkien was born in 1892."),
+    ("記者が「それは本当？」と聞いた。返事はなかった。", "ja", "記者が「それは本当？」と聞いた。"),
+    ("どうすればいいのか？という声が上がった。会議は続く。", "ja", "どうすればいいのか？という声が上がった。"),
+])
+def test_a_sentence_runs_on_after_a_quoted_stop_and_after_initials(text: str, language: str, first: str) -> None:
+    assert sentences(text, language)[0] == first
+
+
+@pytest.mark.parametrize(("text", "language", "count"), [
+    ("It rained. Then it stopped!", "en", 2),
+    ("Wow! That was fast.", "en", 2),
+    ("他问：“真的吗？”我说是的。", "zh", 2),  # a Chinese sentence after a quotation starts anew
+    ("雨が降った。それから晴れた。", "ja", 2),
+])
+def test_real_sentence_ends_still_end_sentences(text: str, language: str, count: int) -> None:
+    assert len(sentences(text, language)) == count
