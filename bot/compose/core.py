@@ -5,12 +5,11 @@ from __future__ import annotations
 import regex  # type: ignore[import-untyped]
 
 from bot.bounds import bound_article
-from bot.compose import xtext
+from bot.compose import mentions, xtext
 from bot.compose.clean import clean_html, clean_text, looks_like_html
 from bot.compose.fit import Fitter, fit_post
 from bot.compose.hashtags import Tag, choose_hashtags
 from bot.compose.language import iso639
-from bot.compose.mentions import defuse_mentions
 from bot.compose.rules import NetworkRules, rules_for
 from bot.compose.spec import ComposeSpec
 from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, summary_source
@@ -45,10 +44,6 @@ def _body(article: Article) -> str:
     return clean_html(text) if looks_like_html(text) else clean_text(text)
 
 
-def _unchanged(text: str) -> str:
-    return text
-
-
 def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = None) -> Draft:
     """Write `article` for `spec.platform`. Pure and deterministic: same input, same Draft.
 
@@ -65,11 +60,12 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
         used.add("link")
 
     # Where "@name" notifies an account, the article's words must not: the bot sends no mentions.
-    own = defuse_mentions if rules.mentions else _unchanged
+    # Each network by its own rule, its links included (Mastodon reads mentions inside them).
+    own, own_link = mentions.guard(rules.mentions)
     title = own(_one_line(article.title))
     body = own(_body(article))
     # Only web pages are posted as links: a feed can say javascript:, data: or file: (bot.poll logs it).
-    link = article.url.strip() if is_web_url(article.url.strip()) else ""
+    link = own_link(article.url.strip()) if is_web_url(article.url.strip()) else ""
     fixed = {
         "link": link if "link" in used else "",
         "author": own(_one_line(article.author or "")),

@@ -29,7 +29,9 @@ class NetworkRules:
     default_summary_sentences: int
     default_summary_max_chars: int | None = None
     threads: bool = False  # whether the network can chain replies into a thread
-    mentions: bool = False  # whether "@name" in the text notifies that account
+    # Which of bot.compose.mentions' rules says where "@name" in the text notifies an account ("twitter",
+    # "mastodon", ...); None: text mentions no one there (Bluesky's are facets, never sent).
+    mentions: str | None = None
     # Which hashtag names the network links whole (None: any twitter-text hashtag); others are not used.
     hashtag_ok: Callable[[str], bool] | None = None
     max_bytes: int | None = None  # a limit on the UTF-8 length besides the counted one (Bluesky: 3,000)

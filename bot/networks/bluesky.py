@@ -29,7 +29,7 @@ RULES = NetworkRules(
     default_summary_sentences=1,
     # One record per post here; "@name" is text unless a mention facet says otherwise, and none is ever sent.
     threads=False,
-    mentions=False,
+    mentions=None,
 )
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"

@@ -30,6 +30,8 @@ RULES = NetworkRules(
     counter=len,
     url_length=None,
     link_placement="beside",
+    # "@name" is plain text on a Page; "@[id]" tags a Page (the Graph API's mention syntax).
+    mentions="facebook",
     default_template="{title}\n\n{summary}\n\n{hashtags}",
     default_max_hashtags=3,
     default_summary_sentences=3,

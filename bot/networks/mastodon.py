@@ -38,7 +38,7 @@ RULES = NetworkRules(
     default_max_hashtags=3,
     default_summary_sentences=2,
     threads=True,
-    mentions=True,
+    mentions="mastodon",
 )
 
 

@@ -31,6 +31,8 @@ RULES = NetworkRules(
     counter=utf16_length,
     url_length=None,
     link_placement="inline",
+    # "@name" is linked to that channel or user (tdlib's rule): defused like on X.
+    mentions="telegram",
     # A channel post is read whole: a longer summary than on X, short enough to be the caption of the photo.
     default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
     default_max_hashtags=3,

@@ -45,7 +45,7 @@ RULES = NetworkRules(
     default_max_hashtags=2,
     default_summary_sentences=1,
     threads=True,
-    mentions=True,
+    mentions="twitter",
 )
 
 
