@@ -27,24 +27,43 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(config: Config, host: str | None, port: int | None) -> int:
-    """Run the page until stopped. Without BOT_WEB_TOKEN it refuses any address but a loopback one: the
-    page can approve and change public posts."""
+    """Run the page until stopped. The queue is never served to a request without a credential: with
+    BOT_WEB_TOKEN, editors sign in with it (off loopback it must be long); without it the page serves only a
+    loopback address and prints a random sign-in link, good for one sign-in, as notebook servers do."""
+    import secrets
+    import sys
+
     from waitress import serve as waitress_serve
 
+    from bot.config import Secret
     from bot.store import open_store
+    from bot.web import auth, proxy
     from bot.web.app import create_app
 
     host = host or DEFAULT_HOST
     port = port or config.env.web_port or DEFAULT_PORT
     loopback = is_loopback(host)
-    if config.env.web_token is None and not loopback:
+    token = config.env.web_token
+    if token is None and not loopback:
         raise ConfigError(f"BOT_WEB_TOKEN is not set: refusing to serve the editors' page on {host}",
                           hint="set BOT_WEB_TOKEN to a long random value, or bind to 127.0.0.1")
+    weak = auth.weak_token(token) if token is not None and not loopback else None
+    if weak:
+        raise ConfigError(f"{weak}: refusing to serve the editors' page on {host}",
+                          hint='make one with python3 -c "import secrets; print(secrets.token_urlsafe(32))"')
+    proxying = proxy.from_env(config.env.variables)
+    sign_in = None if token is not None else Secret(secrets.token_urlsafe(32))
     store = open_store(config.env.database_url, secrets=config.secrets(), lock_timeout=config.env.db_lock_timeout)
     try:
-        app = create_app(config, store, secure_cookies=not loopback)
-        log.info("editors' page on http://%s:%d/%s", host if ":" not in host else f"[{host}]", port,
-                 "" if config.env.web_token else " (no BOT_WEB_TOKEN: open to anyone on this machine)")
+        app = create_app(config, store, secure_cookies=not loopback, sign_in=sign_in, proxying=proxying)
+        shown = host if ":" not in host else f"[{host}]"
+        base = proxying.public_origin or f"http://{shown}:{port}"
+        log.info("editors' page on http://%s:%d/", shown, port)
+        if sign_in is not None:
+            # On the terminal only, never through the log: the link is a credential until it is used once.
+            sys.stderr.write(f"bot: no BOT_WEB_TOKEN: sign in once with {base}/login?token={sign_in}\n"
+                             "     (the link works once; restart `bot web` for a new one)\n")
+            sys.stderr.flush()
         waitress_serve(app, host=host, port=port, threads=4, ident="bot", _quiet=True)
     finally:
         store.close()

@@ -11,12 +11,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup, escape
 
 from bot import review
-from bot.config import Config
+from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
 from bot.web import auth
+from bot.web.proxy import ForwardedHeaders, Proxying
+from bot.web.sessions import Sessions
+from bot.web.throttle import Throttle
 
 _HASHTAG = re.compile(r"(?<![\w&/])#\w+")
 _CSP = ("default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; form-action 'self'; "
@@ -32,14 +36,33 @@ class Account:
     sent: list[Delivery]
 
 
+class _SessionCookies(SecureCookieSessionInterface):
+    """Secure when configured so (off loopback, an https public URL), and whenever the request came over HTTPS
+    (through a trusted proxy: bot.web.proxy), so that a cookie set over TLS is never sent back in clear."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def create_app(config: Config, store: Store, *, secure_cookies: bool,
-               clock: Callable[[], float] = lambda: datetime.now(UTC).timestamp()) -> Flask:
+               clock: Callable[[], float] = lambda: datetime.now(UTC).timestamp(),
+               sign_in: Secret | None = None, proxying: Proxying | None = None,
+               throttle: Throttle | None = None) -> Flask:
+    """`sign_in`: a one-time sign-in token (bot web without BOT_WEB_TOKEN prints it as a link). Without it and
+    without BOT_WEB_TOKEN nobody can sign in: the queue is never served to a request without a credential."""
     token = config.env.web_token
+    proxying = proxying or Proxying()
+    throttle = throttle or Throttle()
+    one_time: list[Secret] = [sign_in] if sign_in else []  # emptied when used
+    lifetime = timedelta(hours=12)
+    sessions = Sessions(store, lifetime.total_seconds(), clock)
     app = Flask(__name__)
+    app.wsgi_app = ForwardedHeaders(app.wsgi_app, proxying)  # type: ignore[method-assign]
+    app.session_interface = _SessionCookies()
     app.config.update(
         SECRET_KEY=auth.session_key(token), SESSION_COOKIE_NAME="bot_session", SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12), MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=secure_cookies or proxying.public_https,
+        PERMANENT_SESSION_LIFETIME=lifetime, MAX_CONTENT_LENGTH=256 * 1024,
     )
     app.jinja_env.filters["rich"] = _rich
     app.jinja_env.filters["when"] = _when
@@ -48,16 +71,51 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
     app.jinja_env.filters["web"] = lambda url: bool(url) and str(url).lower().startswith(("https://", "http://"))
 
     def logged_in() -> bool:
-        return token is None or session.get("auth") is True
+        return sessions.valid(session.get("sid"))
+
+    def same_origin() -> bool:
+        return auth.same_origin(request, proxying.public_origin)
+
+    def client() -> str:
+        return request.remote_addr or "?"
+
+    def throttled() -> float:
+        return throttle.wait(client())
+
+    def credential_ok(given: str | None) -> bool:
+        """The configured token, or the one-time sign-in token (spent by this call when it matches)."""
+        if auth.token_matches(token, given):
+            return True
+        for once in one_time:
+            if auth.token_matches(once, given):
+                one_time.remove(once)
+                return True
+        return False
+
+    def start_session() -> None:
+        session.clear()  # a new session (and CSRF token) on login: nothing set before it carries over
+        session.permanent = True
+        session["sid"] = sessions.start()
+        auth.csrf_token()
 
     def api_caller() -> bool:
         """Bearer token, or a browser session (which then also needs its CSRF header on writes)."""
-        if auth.token_matches(token, auth.bearer(request)):
-            return True
-        return logged_in() and (token is not None or auth.loopback_host(request))
+        given = auth.bearer(request)
+        if given is not None:
+            if throttled() > 0:
+                return False
+            if auth.token_matches(token, given):
+                return True
+            throttle.failed(client())
+            return False
+        return logged_in()
 
     def api_error(message: str, status: int) -> tuple[Response, int]:
         return jsonify(error=message), status
+
+    def too_many(wait: float) -> tuple[str, int, dict[str, str]]:
+        seconds = max(1, int(wait + 0.999))
+        return (f"too many failed sign-ins: try again in {seconds} s", 429, {"Retry-After": str(seconds)})
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -73,47 +131,60 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
 
     @app.get("/login")
     def login_form() -> Any:
-        if token is None:
-            return redirect("/", 303)
-        return render_template("login.html", csrf=auth.csrf_token(), error=session.pop("login_error", None))
+        given = request.args.get("token")
+        if given is not None:  # the sign-in link `bot web` printed
+            wait = throttled()
+            if wait > 0:
+                return too_many(wait)
+            if credential_ok(given):
+                throttle.succeeded(client())
+                start_session()
+                return redirect("/", 303)  # and out of the address bar and history
+            throttle.failed(client())
+            return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
+                                   error="that sign-in link is not valid (a link works once: restart "
+                                         "`bot web` for a new one, or set BOT_WEB_TOKEN)"), 401
+        return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
+                               error=session.pop("login_error", None))
 
     @app.post("/login")
     def login() -> Any:
-        if token is None:
-            return redirect("/", 303)
-        if not auth.csrf_ok(request.form.get(auth.CSRF_FIELD)) or not auth.same_origin(request):
-            return render_template("login.html", csrf=auth.csrf_token(), error="the form expired: try again"), 400
-        if not auth.token_matches(token, request.form.get("token")):
-            return render_template("login.html", csrf=auth.csrf_token(), error="that is not the token"), 401
-        session.clear()  # a new session (and CSRF token) on login: nothing set before it carries over
-        session.permanent = True
-        session["auth"] = True
-        auth.csrf_token()
+        if not auth.csrf_ok(request.form.get(auth.CSRF_FIELD)) or not same_origin():
+            return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
+                                   error="the form expired: try again"), 400
+        wait = throttled()
+        if wait > 0:
+            return too_many(wait)
+        if token is None or not auth.token_matches(token, request.form.get("token")):
+            throttle.failed(client())
+            return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
+                                   error="that is not the token"), 401
+        throttle.succeeded(client())
+        start_session()
         return redirect("/", 303)
 
     @app.post("/logout")
     def logout() -> Any:
         if auth.csrf_ok(request.form.get(auth.CSRF_FIELD)):
+            sessions.end(session.get("sid"))  # on the server: a copy of the cookie opens nothing now
             session.clear()
-        return redirect("/login" if token else "/", 303)
+        return redirect("/login", 303)
 
     @app.get("/")
     def index() -> Any:
-        if token is None and not auth.loopback_host(request):
-            return "this page is served for this machine only", 403
         if not logged_in():
             return redirect("/login", 303)
         now = clock()
         return render_template("index.html", accounts=_accounts(config, store, now), csrf=auth.csrf_token(),
                                feeds=[f for f in store.all_feed_states() if f.last_error or f.flood_held],
                                alerts=store.alerts(20), notes=session.pop("notes", []), now=now,
-                               logout=token is not None)
+                               logout=True)
 
     @app.post("/queue/<int:delivery_id>/<action>")
     def form_action(delivery_id: int, action: str) -> Any:
-        if not logged_in() or (token is None and not auth.loopback_host(request)):
+        if not logged_in():
             return redirect("/login", 303)
-        if not auth.csrf_ok(request.form.get(auth.CSRF_FIELD)) or not auth.same_origin(request):
+        if not auth.csrf_ok(request.form.get(auth.CSRF_FIELD)) or not same_origin():
             return "the form expired or came from another site: reload the page and try again", 400
         notes: list[str] = []
         try:
@@ -137,14 +208,11 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
 
     @app.post("/api/queue/<int:delivery_id>/<action>")
     def api_action(delivery_id: int, action: str) -> Any:
-        by_token = auth.token_matches(token, auth.bearer(request))
-        if not by_token:
-            if not api_caller():
-                return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
-            json_body = request.mimetype == "application/json" and token is None
-            if not (auth.csrf_ok(request.headers.get(auth.CSRF_HEADER)) or json_body) or not auth.same_origin(
-                    request):
-                return api_error(f"a browser session needs its {auth.CSRF_HEADER} header", 401)
+        if not api_caller():
+            return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
+        if auth.bearer(request) is None and (
+                not auth.csrf_ok(request.headers.get(auth.CSRF_HEADER)) or not same_origin()):
+            return api_error(f"a browser session needs its {auth.CSRF_HEADER} header", 401)
         if action not in ("approve", "skip", "edit"):
             return api_error(f"unknown action {action!r}: approve, skip or edit", 404)
         body: Any = {}

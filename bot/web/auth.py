@@ -1,13 +1,15 @@
-"""Who may use the page: BOT_WEB_TOKEN, asked once by a login form, then a signed session cookie.
+"""Who may use the page: BOT_WEB_TOKEN, asked once by a login form, then a session cookie.
 
-- Browsers: the login form takes the token, compared in constant time; the session cookie is signed with a
-  key derived from the token (changing the token logs everyone out), HttpOnly, SameSite=Strict, and Secure
-  unless the page is served on loopback. Each session has its own CSRF token, required on every form that
-  changes anything (and as X-CSRF-Token on API calls made with the cookie).
+- Browsers: the login form takes the token, compared in constant time. The session lives on the server
+  (bot.web.sessions: signing out ends it there, a copied cookie is then worth nothing) and its cookie is signed
+  with a key the token is stretched into by scrypt, so a cookie does not let anyone test guesses of the token
+  offline at speed. The cookie is HttpOnly, SameSite=Strict, and Secure off loopback or when the request came
+  over HTTPS (through a configured proxy: bot.web.proxy). Each session has its own CSRF token, required on every
+  form that changes anything (and as X-CSRF-Token on API calls made with the cookie).
 - Scripts: `Authorization: Bearer <token>`; such a request carries no cookie, so it needs no CSRF token.
-- No token (loopback only, bot.web.serve): anyone on this machine is let in, but a state change still needs
-  the session's CSRF token or a JSON body (which no cross-site form can send without a CORS preflight, never
-  answered here), and the Host must be a loopback name (a DNS-rebinding page is refused).
+- No BOT_WEB_TOKEN (loopback only, bot.web.serve): the page is still never served to a request without a
+  credential: a random sign-in link is printed at start, good for one sign-in (as notebook servers do).
+- Failed sign-ins are throttled (bot.web.throttle); off loopback a short token is refused at start.
 """
 
 from __future__ import annotations
@@ -25,11 +27,27 @@ CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
 
+# Off loopback the token is all that stands between the internet and the queue: at least this long, with this
+# many different characters ("aaaa...", "sunshine2024" are refused). token_urlsafe(32) gives 43.
+MIN_TOKEN_CHARS = 24
+MIN_TOKEN_DISTINCT = 10
+
+
+def weak_token(token: Secret) -> str | None:
+    """Why `token` is too weak to guard a page reachable from other machines, or None."""
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"BOT_WEB_TOKEN has {len(token)} characters, fewer than {MIN_TOKEN_CHARS}"
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        return f"BOT_WEB_TOKEN uses only {len(set(token))} different characters"
+    return None
+
+
 def session_key(token: Secret | None) -> bytes:
-    """The cookie signing key: from the token (one key for every web process), else random per process."""
+    """The cookie signing key: the token stretched by scrypt (one key for every web process, and each guess of
+    the token from a cookie costs about 16 MB and tens of milliseconds), else random per process."""
     if token is None:
         return secrets.token_bytes(32)
-    return hmac.new(token.encode(), b"bot-web-session-v1", hashlib.sha256).digest()
+    return hashlib.scrypt(token.encode(), salt=b"bot-web-session-v2", n=2**14, r=8, p=1, dklen=32)
 
 
 def token_matches(token: Secret | None, given: str | None) -> bool:
@@ -66,9 +84,14 @@ def loopback_host(request: Request) -> bool:
     return is_loopback(host)
 
 
-def same_origin(request: Request) -> bool:
-    """A browser names the page that sent a request (Origin); one from another site is refused."""
+def same_origin(request: Request, public_origin: str | None = None) -> bool:
+    """A browser names the page that sent a request (Origin); one from another site is refused. The page's own
+    origin is the configured public URL's, else the host the client asked for (after a trusted proxy's forwarded
+    headers: bot.web.proxy)."""
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin is None
-    return urlsplit(origin).netloc == request.host
+    parts = urlsplit(origin)
+    if public_origin is not None:
+        return f"{parts.scheme}://{parts.netloc}".lower() == public_origin
+    return parts.netloc.lower() == request.host.lower()
