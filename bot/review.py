@@ -72,11 +72,19 @@ def is_expired(d: Delivery, now: float) -> bool:
 
 
 def network_rules(config: Config | None, platform: str) -> Any:
-    """The compose rules of the network an account posts to (its `network`, else its name)."""
+    """The rules an account's posts are composed to, so an edit is checked as compose checks (bot.poll): the
+    network's (its `network`, else its name), as the account's own server states them where it has its own (a
+    Mastodon instance's limit, read once per process)."""
+    from bot import networks
     from bot.compose import rules_for
 
     pconf = config.platforms.get(platform) if config else None
-    return rules_for(str(getattr(pconf, "network", None) or platform))
+    name = str(getattr(pconf, "network", None) or platform)
+    if pconf is not None and pconf.endpoint and name in networks.names():
+        network = networks.get(name)
+        if network.account_rules is not None:
+            return network.account_rules(pconf.endpoint)
+    return rules_for(name)
 
 
 def direction(text: str) -> str:
@@ -230,6 +238,11 @@ def check_text(config: Config | None, platform: str, text: str) -> None:
     if used > rules.max_length:
         raise ReviewError(f"the new text is too long for {platform}: it counts {used}, the limit is "
                           f"{rules.max_length}; nothing was changed", 400)
+    size = len(text.encode("utf-8"))
+    if rules.max_bytes is not None and size > rules.max_bytes:
+        # Bluesky: 300 graphemes, and 3,000 bytes of UTF-8 (a few scripts and emoji reach that first).
+        raise ReviewError(f"the new text is too long for {platform}: it takes {size} bytes of UTF-8, the limit "
+                          f"is {rules.max_bytes}; nothing was changed", 400)
 
 
 def edit(config: Config | None, store: Store, delivery_id: int, text: str, now: float,
