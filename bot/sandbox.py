@@ -9,7 +9,6 @@ that mixes the sample with a real feed posts the real feed's articles only.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from bot.config import SAMPLE_FEED, Config, account_missing
