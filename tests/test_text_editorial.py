@@ -51,8 +51,8 @@ def test_generic_site_categories_in_many_languages_are_never_tags() -> None:
 
 
 def test_the_sites_own_name_and_the_editors_generic_list_are_never_tags() -> None:
-    body = rss(item("The council approved the library budget", "<p>The council met and approved it.</p>",
-                    cats=("Example News", "Inside", "Libraries")))
+    body = rss(item("The council approved the library budget", "<p>Inside the hall, the council approved the "
+                    "budget of the libraries.</p>", cats=("Example News", "Inside", "Libraries")))
     article = articles(body)[0]
     assert compose(article, FB).hashtags == ("#Inside", "#Libraries")
     edited = ComposeSpec(platform="facebook", generic_tags=("inside",))
@@ -62,7 +62,7 @@ def test_the_sites_own_name_and_the_editors_generic_list_are_never_tags() -> Non
 def test_mojibake_is_repaired_when_the_feed_is_read_and_never_reaches_a_tag() -> None:
     # UTF-8 text that went through Latin-1 once more on the way: "für", "it’s", "Español".
     body = rss(item("Neue Regeln fÃ¼r Mieter: itâ€™s done", "<p>Der Stadtrat hat die Regeln fÃ¼r Mieter "
-                    "beschlossen. Sie gelten ab Januar fÃ¼r alle.</p>", cats=("EspaÃ±ol",)))
+                    "beschlossen. Sie gelten ab Januar fÃ¼r alle, auch auf EspaÃ±ol.</p>", cats=("EspaÃ±ol",)))
     article = articles(body)[0]
     assert article.title == "Neue Regeln für Mieter: it’s done"
     assert "für alle" in article.text and "Ã" not in article.text
@@ -85,7 +85,8 @@ def test_a_title_with_its_own_hashtag_uses_up_a_slot_of_the_limit() -> None:
                     cats=("Women", "Feminism", "Law")))
     x = compose(articles(body)[0], X)  # X allows 2 tags: one is in the title already
     assert x.hashtags == ("#Women",)
-    numbered = rss(item("Frontier Diary #4: the QuickDraw problem", "<p>It goes on.</p>", cats=("Frontier", "Mac")))
+    numbered = rss(item("Frontier Diary #4: the QuickDraw problem", "<p>Frontier on the Mac goes on.</p>",
+                        cats=("Frontier", "Mac")))
     assert compose(articles(numbered)[0], X).hashtags == ("#Frontier", "#Mac"), "#4 is not a hashtag"
 
 

@@ -5,6 +5,9 @@ was written from."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from xml.sax.saxutils import escape
+
 import pytest
 
 from bot.compose import ComposeSpec, compose
@@ -143,3 +146,87 @@ def test_a_sentence_runs_on_after_a_quoted_stop_and_after_initials(text: str, la
 ])
 def test_real_sentence_ends_still_end_sentences(text: str, language: str, count: int) -> None:
     assert len(sentences(text, language)) == count
+
+
+# --- 1. hashtags from evidence: a section, a slug, a directory's category, the site's name, one thing twice ----
+
+_FEEDS = Path(__file__).parent / "golden" / "realfeeds"
+_DATA = Path(__file__).parent / "data" / "feeds"
+
+
+def _rss(items: list[tuple[str, str, tuple[str, ...]]], *, title: str = "Harbour Town Post",
+         extra_ns: str = "", channel_extra: str = "") -> bytes:
+    out = []
+    for n, (headline, text, cats) in enumerate(items):
+        categories = "".join(f"<category>{escape(c)}</category>" for c in cats)
+        out.append(f"<item><title>{escape(headline)}</title><link>https://post.example/{n}</link>"
+                   f"<description>{escape(text)}</description>{categories}</item>")
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'{extra_ns}><channel><title>{escape(title)}"
+            f"</title><link>https://post.example/</link><language>en</language>{channel_extra}{''.join(out)}"
+            "</channel></rss>").encode()
+
+
+def _tags(body: bytes, platform: str = "facebook") -> list[tuple[str, ...]]:
+    return [compose(a, ComposeSpec(platform=platform)).hashtags
+            for a in parse_feed(body, "https://post.example/feed").articles]
+
+
+@pytest.mark.parametrize(("path", "section"), [
+    (_FEEDS / "atom10_reddit_homelab_media.xml", "#Homelab"),  # a community's name on every item
+    (_DATA / "rss20_wordpress_techcrunch_content_encoded_media.xml", "#TC"),  # the site's own section
+])
+def test_a_category_on_most_items_of_a_real_feed_is_a_section_not_a_tag(path: Path, section: str) -> None:
+    feed = parse_feed(path.read_bytes(), "https://feeds.example.org/" + path.name)
+    drafts = [compose(a, ComposeSpec(platform="facebook")) for a in feed.articles]
+    assert len(drafts) >= 5 and not any(section in d.hashtags for d in drafts)
+
+
+def test_a_category_on_most_items_is_a_section_and_a_narrower_one_too_but_a_topic_stays() -> None:
+    text = "The harbour board met on Monday about the Elections and the new pier for the ferry."
+    items = [(f"Story {n} about the pier", text, ("Local Politics", "Politics", "Elections") if n == 0
+              else ("Politics",)) for n in range(6)]
+    tags = _tags(_rss(items))
+    assert tags[0] == ("#Elections",) and all("#Politics" not in t for t in tags)
+
+
+def test_label_slugs_and_version_numbers_never_become_tags() -> None:
+    text = "The client libraries now need Java 7, said the team behind the Release of the API."
+    items = [("New Java client libraries", text, ("client_libraries", "api_v201605", "release-notes", "Java"))]
+    assert _tags(_rss(items)) == [("#Java",)]
+
+
+def test_a_podcast_directory_category_is_no_topic_even_on_an_item() -> None:
+    ns = " xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'"
+    channel = "<itunes:category text='Society &amp; Culture'><itunes:category text='History'/></itunes:category>"
+    text = "We talk about History and Society & Culture with a historian from Lisbon."
+    items = [("Episode 4: the Lisbon earthquake", text, ("Society & Culture", "History", "Lisbon"))]
+    assert _tags(_rss(items, extra_ns=ns, channel_extra=channel)) == [("#Lisbon",)]
+
+
+def test_the_show_or_site_name_and_its_variants_and_initials_are_never_tags() -> None:
+    text = "On Night Owl Radio this week, NOR listeners hear the Night Owl Special with Maria Lopez of Lisbon."
+    items = [("Night Owl Special with Maria Lopez", text, ("Night Owl", "NOR", "Night Owl Special", "Maria Lopez"))]
+    assert _tags(_rss(items, title="Night Owl Radio")) == [("#MariaLopez",)]
+
+
+@pytest.mark.parametrize("cats", [("AI", "Artificial Intelligence"), ("Flashback Friday", "Flashback Fridays"),
+                                  ("Trump", "Donald Trump")])
+def test_two_tags_for_one_thing_are_one_tag(cats: tuple[str, str]) -> None:
+    text = f"On {cats[1]} and {cats[0]}: the debate went on, said {cats[0]} experts and {cats[1]} fans."
+    tags = _tags(_rss([("A headline about it", text, cats)]))[0]
+    assert len(tags) == 1, tags
+
+
+def test_a_category_the_article_does_not_name_or_names_as_a_common_noun_is_no_tag() -> None:
+    text = "Starting in June you will no longer upload Flash ads; use HTML5 instead, before the sunset of the old API."
+    items = [("Migrate before the sunset", text, ("sunset", "html5", "Gardening", "flash"))]
+    assert _tags(_rss(items)) == [("#HTML5", "#Flash")]
+
+
+def test_an_advertising_label_is_never_a_tag_and_its_item_is_skipped() -> None:
+    from bot.feeds.kinds import not_an_article
+
+    items = [("Buy the best mattress", "The best mattress for Lisbon nights.", ("Sponsored", "Lisbon")),
+             *[(f"Story {n}", "The pier opened in Lisbon.", ("Lisbon",)) for n in range(5)]]
+    articles = parse_feed(_rss(items), "https://post.example/feed").articles
+    assert not_an_article(articles[0]) == "advertising entry" and not_an_article(articles[1]) is None

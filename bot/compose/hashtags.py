@@ -123,6 +123,8 @@ def choose_hashtags(
         key = tag.name.casefold()
         if key in seen or key.replace("_", "") in seen or key in never:
             return
+        if any(same_thing(tag, other) for other in chosen):
+            return  # "#AI #ArtificialIntelligence", "#FlashbackFriday #FlashbackFridays": one tag for one thing
         seen.add(key)
         chosen.append(tag)
 
@@ -143,19 +145,100 @@ def choose_hashtags(
 
     # What the editors' map and list say stays theirs; the site's categories and keywords must
     # also not be generic words of the editors' list or the site's own name.
-    generic = _folded_forms([*spec.generic_tags, *([site] if site else [])])
+    generic = _folded_forms(spec.generic_tags)
+    own_name = _OwnName(site or "")
     for cat in cats:
         for phrase in _category_phrases(cat):
-            tag = to_hashtag(phrase)
-            if tag is not None and not _folded_forms([phrase, tag.name]) & generic:
+            # A category earns its place only where the article names it (the feed already took out what is
+            # a section, a slug or a directory's category: bot.feeds.sections); written as the article writes
+            # it, and a lowercase word the article also writes in lowercase is a common noun, not a topic.
+            named = _as_named(phrase, context, lead)
+            tag = to_hashtag(named) if named else None
+            if tag is not None and not _folded_forms([phrase, tag.name]) & generic and not own_name.names(tag):
                 add(tag)
 
     if spec.keyword_hashtags and len(chosen) < limit:
         for phrase in keywords(title, lead, language):
             tag = to_hashtag(phrase)
-            if tag is not None and len(tag.name) <= MAX_KEYWORD_TAG_CHARS and not _folded_forms([phrase]) & generic:
+            if (tag is not None and len(tag.name) <= MAX_KEYWORD_TAG_CHARS and not _folded_forms([phrase]) & generic
+                    and not own_name.names(tag)):
                 add(tag)
     return chosen
+
+
+def _as_named(phrase: str, context: str, text: str) -> str | None:
+    """`phrase` as the article writes it, or None when the article (`context`: headline and opening) does not
+    name it, or names it only as a common noun: a site's lowercase label ("sunset", "garlic") is a tag only
+    where the text itself (`text`, not a Title Case headline) capitalises it inside a sentence ("HTML5")."""
+    pattern = r"(?<![\p{L}\p{N}])" + r"[\s\-]+".join(map(_inflected, phrase.split())) + r"(?![\p{L}\p{N}])"
+    if not regex.search(pattern, context, regex.IGNORECASE):
+        return None
+    if phrase != phrase.lower() or phrase == phrase.upper():
+        return phrase  # the site wrote it as a name, its own spelling ("Suid-Afrika"), or in a caseless script
+    in_text = [(m.group(), text[max(0, m.start() - 3):m.start()])
+               for m in regex.finditer(pattern, text, regex.IGNORECASE)]
+    if any(found == found.lower() for found, _ in in_text) and len(phrase.split()) == 1:
+        return None  # the text writes it in lowercase too: a common noun
+    names = [found for found, before in in_text if found != found.lower() and before.strip(" \"'“‘«(")[-1:]
+             not in ("", ".", "!", "?", ":", "\n")]
+    return max(names, key=lambda f: (sum(ch.isupper() for ch in f), f)) if names else None  # "html5" -> "HTML5"
+
+
+def _inflected(word: str) -> str:
+    """A pattern for `word` and its inflected forms: the same stem with up to three other letters at the end
+    ("Libraries" named as "library", "Wahlen" as "Wahl"). Short words must match whole."""
+    if len(word) < 5 or not word.isalpha():
+        return regex.escape(word)
+    stem = word[: max(4, len(word) - 3)]
+    return regex.escape(stem) + r"\p{L}{0,4}"
+
+
+def _fold_tag(name: str) -> str:
+    return regex.sub(r"[_\-\u200c\u200d]", "", name).casefold()
+
+
+def same_thing(a: Tag, b: Tag) -> bool:
+    """Two tags for one thing: one spelling inside the other ("#Trump" of "#DonaldTrump"), a plural
+    ("#FlashbackFridays"), or initials ("#AI" of "#ArtificialIntelligence")."""
+    fa, fb = _fold_tag(a.name), _fold_tag(b.name)
+    short, long_ = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
+    if short == long_ or long_ in (short + "s", short + "es"):
+        return True
+    if len(short) >= 4 and short in long_:
+        return True
+    return _initials_of(a, b) or _initials_of(b, a)
+
+
+def _initials_of(acronym: Tag, phrase: Tag) -> bool:
+    words = [w for w in phrase.words if w] or list(_words_of_tag(phrase.name))
+    return (len(words) > 1 and acronym.name.isupper()
+            and acronym.name.casefold() == "".join(w[0] for w in words).casefold())
+
+
+class _OwnName:
+    """The site's or show's own name and its variants, never a tag of its own articles: the name with or
+    without spaces, a run of its words ("#OmniShow" of "The Omni Show"), a tag built on it ("#OmniShowSpecial"),
+    and its initials ("#ATP" of "Accidental Tech Podcast")."""
+
+    def __init__(self, site: str) -> None:
+        words = [w for w in _TAG_WORD.findall(site) if not is_stopword(w)]
+        self.folded_words = [w.casefold() for w in words]
+        self.joined = "".join(self.folded_words)
+        self.initials = "".join(w[0] for w in words).casefold() if len(words) > 1 else ""
+
+    def names(self, tag: Tag) -> bool:
+        if not self.joined:
+            return False
+        folded = _fold_tag(tag.name)
+        tag_words = [w.casefold() for w in tag.words if w] or [folded]
+        n = len(tag_words)
+        # The tag is a run of the name's words ("#OmniShow"), or holds a run of two or more of them
+        # ("#NightOwlSpecial" of "Night Owl Radio").
+        run = any(self.folded_words[i:i + n] == tag_words for i in range(len(self.folded_words) - n + 1))
+        pairs = {tuple(self.folded_words[i:i + 2]) for i in range(len(self.folded_words) - 1)}
+        holds = any(tuple(tag_words[i:i + 2]) in pairs for i in range(n - 1))
+        return (run or holds or folded == self.joined or (len(self.joined) >= 4 and self.joined in folded)
+                or (len(self.initials) >= 2 and folded == self.initials))
 
 
 def _folded_forms(phrases: Iterable[str]) -> set[str]:

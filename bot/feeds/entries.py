@@ -28,7 +28,9 @@ from bot.bounds import (
 )
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
+from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
+from bot.feeds.sections import is_topic, not_topics
 from bot.models import Article, Image
 
 
@@ -65,6 +67,8 @@ class FeedMeta:
     title: str = ""
     site_url: str | None = None
     language: str | None = None
+    # A podcast directory's categories for the whole feed (itunes:category): never a topic of one episode.
+    directory_categories: tuple[str, ...] = ()
 
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -268,6 +272,9 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
         alias_sets.append(identity.article_aliases(key, guid, raw.link))
     alias_sets = identity.drop_shared_aliases(alias_sets, keys)
     language = meta.language or None
+    # Which categories are topics is judged over the whole feed (bot.feeds.sections); an advertising label
+    # stays whatever it is, so that such an item is still recognised and skipped (bot.feeds.kinds).
+    not_topic = not_topics([r.categories for r in raws], meta.directory_categories)
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
@@ -275,7 +282,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             # Atom entries often carry only <updated>: it is the best publication date there is.
             title=clip(title, MAX_TITLE_CHARS), published=_first_date(raw.dates) or _first_date(raw.updated),
             updated=_first_date(raw.updated),
-            categories=_dedupe(raw.categories),
+            categories=_dedupe([c for c in raw.categories if is_ad_label(c) or is_topic(c, not_topic)]),
             author=clip(repair(raw.author), MAX_NAME_CHARS) if raw.author else None,
             content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
             media_image=raw.images[0] if raw.images else None, site=meta.title or None,

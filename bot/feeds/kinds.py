@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from bot.models import Article
 
-__all__ = ["not_an_article"]
+__all__ = ["is_ad_label", "not_an_article"]
 
 _PROTECTED = re.compile(r"^(?:protected|private|geschützt|privat|protégé|privé|protegido|privado|protetto"
                         r"|privato|защищено|личное)\s*[:：]", re.IGNORECASE)
@@ -34,6 +34,11 @@ _AD_HOST = re.compile(
 )
 
 
+def is_ad_label(category: str) -> bool:
+    """A category that files an item under advertising ("Sponsored", "Anzeige", "إعلان")."""
+    return bool(_AD_LABEL.match(category)) and len(category) <= 40
+
+
 def not_an_article(article: Article) -> str | None:
     """Why this entry is not an article (for the log line), or None when it is one."""
     title, text = article.title.strip(), article.text.strip()
@@ -42,7 +47,7 @@ def not_an_article(article: Article) -> str | None:
     if _PROTECTED.match(title) or _PROTECTED_TEXT.match(text):
         return "password-protected post"
     if (_AD_LABEL.match(title) or _AD_TAG.match(title)
-            or any(_AD_LABEL.match(c) and len(c) <= 40 for c in article.categories)):
+            or any(is_ad_label(c) for c in article.categories)):
         return "advertising entry"
     try:
         host = urlsplit(article.url).hostname or ""

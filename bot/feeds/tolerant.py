@@ -101,6 +101,7 @@ def read_with_feedparser(data: bytes, feed_url: str) -> tuple[FeedMeta, list[Raw
         title = html.escape(title, quote=False)
     from bot.feeds.entries import _plain_title
 
+    directory = tuple(t.get("term") or "" for t in f.get("tags", []) if "itunes" in (t.get("scheme") or ""))
     meta = FeedMeta(title=_plain_title(title), site_url=absolute(f.get("link"), feed_url),
-                    language=(f.get("language") or "").strip() or None)
+                    language=(f.get("language") or "").strip() or None, directory_categories=directory)
     return meta, [_entry(fe, feed_url) for fe in parsed.get("entries", [])], bool(parsed.get("bozo"))

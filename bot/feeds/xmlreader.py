@@ -40,6 +40,9 @@ _FAMILIES = {
     "http://www.w3.org/1999/xhtml": "xhtml",
     # FeedBurner's proxy feeds (Blogger's default): feedburner:origLink is the article's own address.
     "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
+    # Podcast directories' own elements: Apple's (which every podcast feed uses) and Google Play's.
+    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "http://www.google.com/schemas/play-podcasts/1.0": "itunes",
 }
 _RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -329,6 +332,7 @@ def _atom_entry(entry: Any) -> RawEntry:
 def _channel_meta(channel: Any, root: Any, atom: bool) -> FeedMeta:
     title = ""
     site: str | None = None
+    directory: list[str] = []
     language = root.get(_XML_LANG) or channel.get(_XML_LANG)
     for child in channel:
         fam, local = _split(child.tag)
@@ -341,9 +345,12 @@ def _channel_meta(channel: Any, root: Any, atom: bool) -> FeedMeta:
                 site = absolute(child.get("href"), child.base)
         elif local == "language" and fam in ("rss", "dc") and (child.text or "").strip():
             language = child.text.strip()
+        elif local == "category" and fam == "itunes":
+            directory += [(el.get("text") or "").strip() for el in child.iter() if _split(el.tag)[1] == "category"]
     from bot.feeds.entries import _plain_title
 
-    return FeedMeta(title=_plain_title(title), site_url=site, language=language or None)
+    return FeedMeta(title=_plain_title(title), site_url=site, language=language or None,
+                    directory_categories=tuple(d for d in directory if d))
 
 
 EntryReader = Callable[[Any], RawEntry]

@@ -1,0 +1,73 @@
+"""Which of a feed's categories say something about one article, judged from the whole feed.
+
+A site files its articles under categories of two kinds: a topic of the story ("Fidel Castro", "Flash") and a
+place on the site ("News", "Nuus", a blog's one subject, a press-release section, the show a podcast is). Only
+the first is a hashtag an editor would choose. No list of words can tell them apart in every language, but the
+feed itself can: a category carried by most of a feed's items is where the site files everything, not what
+this story is about. The same evidence covers the other things that are not topics: a label slug a publishing
+system made (`adwords_api_v201605`), a podcast directory's category (`itunes:category`, which a feed may repeat
+on its items), and a category that only narrows a section ("World News" beside "News").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import regex  # type: ignore[import-untyped]
+
+__all__ = ["is_slug", "is_topic", "not_topics"]
+
+# A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
+MIN_ITEMS = 5
+
+# A publishing system's slug, not a name written for people: words joined with "_" ("client_libraries"), or an
+# all-lowercase run of hyphen-joined words ("world-news"); and anything carrying a build or version number
+# ("api_v201605", "release-2016-05").
+_JOINED_SLUG = regex.compile(r"^[\p{Ll}\p{N}]+(?:[_-][\p{Ll}\p{N}]+)+$|_")
+_VERSION = regex.compile(r"(?:^|[\s_\-])v?\d{5,}(?:$|[\s_\-])|\bv\d+(?:[._]\d+)+\b", regex.IGNORECASE)
+
+
+def _fold(category: str) -> str:
+    return " ".join(category.replace("_", " ").replace("-", " ").split()).casefold()
+
+
+def is_slug(category: str) -> bool:
+    """A label slug: `adwords_api`, `client_libraries`, `world-news`, `api_v201605`. A hyphenated word
+    ("e-commerce", "Jean-Luc") has a part of one letter or capitals, and stays."""
+    text = category.strip()
+    if _VERSION.search(text):
+        return True
+    if not _JOINED_SLUG.search(text) or " " in text:
+        return False
+    parts = [p for p in regex.split(r"[_-]", text) if p]
+    return "_" in text or all(len(p) >= 2 for p in parts)
+
+
+def not_topics(per_item: Sequence[Iterable[str]], directory: Iterable[str] = ()) -> frozenset[str]:
+    """The casefolded categories of this feed that are no topic of any one of its items.
+
+    `per_item`: each item's categories; `directory`: the feed's own directory categories (a podcast's
+    `itunes:category` texts)."""
+    counts: Counter[str] = Counter()
+    for cats in per_item:
+        counts.update({_fold(c) for c in cats if c.strip()})
+    items = len(per_item)
+    sections = {c for c, n in counts.items() if items >= MIN_ITEMS and n * 2 > items}
+    out = set(sections) | {_fold(d) for d in directory if d.strip()}
+    for cat in counts:
+        words = cat.split()
+        # "wêreld nuus" beside the section "nuus": a narrower place on the site, still a place.
+        if any(_contains_words(words, s.split()) for s in sections if s != cat):
+            out.add(cat)
+    return frozenset(out)
+
+
+def _contains_words(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(words[i:i + n] == part for i in range(len(words) - n + 1))
+
+
+def is_topic(category: str, not_topic: frozenset[str]) -> bool:
+    """Whether `category` may be a topic of its item: not one of the feed's `not_topics`, and no slug."""
+    return _fold(category) not in not_topic and not is_slug(category)
