@@ -230,3 +230,76 @@ def test_an_advertising_label_is_never_a_tag_and_its_item_is_skipped() -> None:
              *[(f"Story {n}", "The pier opened in Lisbon.", ("Lisbon",)) for n in range(5)]]
     articles = parse_feed(_rss(items), "https://post.example/feed").articles
     assert not_an_article(articles[0]) == "advertising entry" and not_an_article(articles[1]) is None
+
+
+# --- 2. boilerplate is never the summary: a byline, a credits table, a promotional tail, show notes -------------
+
+
+def _summary(headline: str, html: str, platform: str = "facebook") -> str:
+    draft = compose(parse_feed(_rss([(headline, html, ())]), "https://post.example/feed").articles[0],
+                    ComposeSpec(platform=platform))
+    parts = [p for p in draft.text.split("\n\n") if p and p != headline and p != draft.link
+             and not p.startswith("#")]
+    return parts[0] if parts else ""
+
+
+def test_a_byline_glued_to_the_lead_is_not_part_of_the_summary() -> None:
+    html = "<p>Texto y fotos: Ana María López La última tarde en Tiflis fue fría y clara. Luego llovió.</p>"
+    assert _summary("Una tarde en Tiflis", html).startswith("La última tarde en Tiflis fue fría y clara.")
+    quote = "<p>Obama: \"Muchos republicanos confían más en Putin\". Lo dijo en una entrevista.</p>"
+    assert _summary("Obama habla", quote).startswith("Obama:")  # a speaker, not a byline
+
+
+def test_a_credits_table_is_never_the_summary() -> None:
+    html = ("<p>Host : Maria Lopez Guest : Tom Smith Audio Producer : Sam Roe</p>"
+            "<p>Maria talks with Tom about the old harbour and its ferries.</p>")
+    assert _summary("Episode 12: ferries", html) == "Maria talks with Tom about the old harbour and its ferries."
+
+
+def test_a_sentence_that_sends_the_reader_to_a_web_address_is_never_the_summary() -> None:
+    html = ("<p>Tonight we talk about the ferries of the old harbour. "
+            "See hostingco.fm/privacy for privacy and opt-out information.</p>")
+    assert _summary("Episode 13", html) == "Tonight we talk about the ferries of the old harbour."
+
+
+@pytest.mark.parametrize("tail", ["Läs mer", "Lire la suite sur Le Port!", "Continue reading →"])
+def test_the_sites_own_mid_word_cut_and_its_call_to_read_on_are_dropped(tail: str) -> None:
+    html = (f"<p>The new pier of the old harbour opened on Monday. The ferry will run from June and the fares "
+            f"w... {tail}</p>")
+    assert _summary("Pier opens", html) == "The new pier of the old harbour opened on Monday."
+
+
+def test_show_notes_give_way_to_the_episodes_own_summary() -> None:
+    ns = " xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'"
+    notes = "".join(f"&lt;li&gt;&lt;a href='https://x.example/{n}'&gt;Link {n}&lt;/a&gt;&lt;/li&gt;" for n in range(5))
+    body = (f"<?xml version='1.0'?><rss version='2.0'{ns}><channel><title>Harbour Talk</title>"
+            "<link>https://talk.example/</link><item><title>Episode 9</title><link>https://talk.example/9</link>"
+            f"<description>&lt;ul&gt;{notes}&lt;/ul&gt;&lt;p&gt;Sponsored by:&lt;/p&gt;</description>"
+            "<itunes:subtitle>We talk about the ferries, their fares and the new pier of the old harbour town."
+            "</itunes:subtitle></item></channel></rss>").encode()
+    draft = compose(parse_feed(body, "https://talk.example/feed").articles[0], ComposeSpec(platform="facebook"))
+    assert "We talk about the ferries, their fares and the new pier" in draft.text and "Link 1" not in draft.text
+
+
+# --- 5. an aggregator's items: other outlets' headlines, never a summary nor an outlet's name as a tag ---------
+
+
+def test_an_aggregators_description_is_no_summary_and_its_outlets_are_no_tags() -> None:
+    outlets = ["Harbour Times", "Coast Wire", "Harbour Times", "Coast Wire", "Bay Radio", "Harbour Times"]
+    items = [(f"Ferry {n} returns to the pier - {o}",
+              f"<ol><li><a href='https://news.example/r/{n}'>Ferry {n} returns to the pier</a> {o}</li>"
+              f"<li><a href='https://news.example/r/x{n}'>Pier fares rise</a> Bay Radio</li></ol>", ("Harbour Times",))
+             for n, o in enumerate(outlets)]
+    feed = parse_feed(_rss(items, title="Top stories"), "https://news.example/rss")
+    for article in feed.articles:
+        draft = compose(article, ComposeSpec(platform="facebook"))
+        assert draft.text == article.title, draft.text  # the headline alone: no summary, no tag
+
+
+def test_a_topic_prefix_before_a_dash_is_no_aggregator() -> None:
+    titles = ["Kirchenpolitik - Wenn Weihnachten zweimal kommt", "Diskussion - Die Krise der Medien",
+              "Mazedonien - Mein Leben in der Schachtel", "eSports - Es ist etwas im Entstehen",
+              "Wien - Der Winter kommt spät"]
+    feed = parse_feed(_rss([(t, "<p>Ein ganzer Satz über das Thema.</p>", ()) for t in titles]),
+                      "https://post.example/feed")
+    assert all(a.summary for a in feed.articles)

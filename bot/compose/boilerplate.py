@@ -89,7 +89,10 @@ _TAIL = regex.compile(
     r"|\bsubmitted by\s+\S+\s+to\s+/?(?:r/)?\S+\s*\[link\].*$"  # older Reddit: "submitted by name to sub [link]"
     r"|\[link\]\s*\[comments\]\s*$"
     r"|\[(?:…|\.\.\.|&hellip;)\]\s*$"  # WordPress's excerpt teaser "[…]"
-    r"|\b(?:continue reading|read more|weiterlesen|lire la suite|leer más|leia mais)\b[^.!?]{0,120}$)",
+    r"|\b(?:continue reading|read more|weiterlesen|lire la suite|leer más|leia mais)\b[^.!?]{0,120}$"
+    # In any language: the site's own cut mid-word, then a short capitalised call to read on ("... f... Lees
+    # meer", "... wh… Read more at Example News!").
+    r"|(?<=\p{L}(?:\.{2,}|…))\s+\p{Lu}[^.!?…\n]{0,60}[!»→]?\s*$)",
     _I | regex.DOTALL,
 )
 _CUT_OFF = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*\s+[^.!?…。！？؟۔।]*$")
@@ -102,10 +105,18 @@ def strip_tail(text: str) -> str:
     if match is None:
         return text
     head = text[: match.start()].rstrip()
-    if match.group(0).lstrip().startswith("[") and not _SENTENCE_END.search(head):
+    teaser = match.group(0).lstrip().startswith("[")
+    # After a "[…]" teaser, or where the site cut its own text before its "read more" ("... and f... Read
+    # more"), the last sentence is not whole: it goes too.
+    own_cut = _OWN_CUT.search(head)
+    if own_cut or (teaser and not _SENTENCE_END.search(head)):
+        head = head[: own_cut.start()] if own_cut else head
         cut = _CUT_OFF.search(head)
         head = head[: cut.start() + 1].rstrip() if cut else ""
     return head
+
+
+_OWN_CUT = regex.compile(r"(?<=\p{L})(?:\.{2,}|…)$")
 
 
 _SENTENCE_END = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*$")
@@ -139,9 +150,32 @@ def _is_heading(text: str, n: int) -> bool:
     return (n <= 14 and not _SENTENCE_END.search(text)) or n <= 6
 
 
+# "Author : Jane Doe Narrator : John Roe Audio Producer : ...": a credits table flattened into one line.
+_CREDIT_PAIR = regex.compile(r"(?:^|[\s|•·,;])\p{Lu}[\p{L}’'\-]*(?:\s[\p{L}’'\-]+){0,2}\s?[:：]\s*\p{Lu}")
+# "Writer and photos: Evert Buurman The last afternoon ...": a byline glued to the lead. The label has two to
+# five words with a lowercase one among them (not a dateline or a speaker's name), the name two to four
+# capitalised words, and the sentence starts after it on a capitalised word followed by a lowercase one.
+_BYLINE = regex.compile(
+    r"^(?=[^:：.!?\n]{3,50}[:：])(?:[\p{L}’'\-]+\s+){1,4}?(?=[^:：]*\b\p{Ll})[\p{L}’'\-]+\s*[:：]\s*"
+    r"(?P<name>\p{Lu}[\p{L}’'.\-]*(?:\s+\p{Lu}[\p{L}’'.\-]*){1,3}?)\s+(?=\p{Lu}[\p{L}’'\-]*\s+\p{Ll})"
+)
+
+
+def strip_byline(text: str) -> str:
+    """The lead without a byline glued to its start."""
+    match = _BYLINE.match(text)
+    return text[match.end():] if match else text
+
+
+def _is_credits(text: str) -> bool:
+    return len(_CREDIT_PAIR.findall(text)) >= 2 and not _SENTENCE_END.search(text.split(":", 1)[0])
+
+
 def _is_boilerplate(text: str, n: int) -> bool:
     """`n`: how many words `text` has."""
     if _LABEL_LINE.search(text) or _WP_FOOTER.search(text) or _SHARE_ONLY.search(text) or _NOT_PROSE.search(text):
+        return True
+    if n <= 60 and _is_credits(text):
         return True
     if n <= 40 and (_FOLLOW.search(text) or _COPYRIGHT.search(text) or _CREDIT.search(text)):
         return True
@@ -161,6 +195,8 @@ def article_paragraphs(text: str, title: str) -> tuple[Paragraph, ...]:
     kept: list[Paragraph] = []
     for para in raw:
         para = strip_tail(para)
+        if not kept:
+            para = strip_byline(para)
         tokens = words(para)  # once: the key and both tests count the same words
         key = _compare_key(tokens)
         if not key or key == title_key or _is_boilerplate(para, len(tokens)):

@@ -90,7 +90,20 @@ def can_be_summary(sentence: str, opens_article: bool = False) -> bool:
     """Whether a sentence may be shown at all; `opens_article`: it is the article's first words, where
     a lowercase name ("githubpub is a Node app ...") is how the author began, not a cut."""
     return not ((_LOWER_START.match(sentence) and not opens_article) or _TRUNCATED.search(sentence)
-                or _CODE.search(sentence))
+                or _CODE.search(sentence) or _sends_elsewhere(sentence))
+
+
+# A web address in a sentence ("See acast.com/privacy for ...", "Read more at example.co.za!", "Join us at
+# https://..."): it sends the reader elsewhere, as a platform's or site's promotional tail does; the post
+# carries the article's own link. A bare domain in a longer sentence is what the article is about
+# ("Google has reported feedvalidator.org as being hacked, ...") and stays.
+_URL = regex.compile(r"https?://|\bwww\.|(?<![\p{L}\p{N}@.])[\p{Ll}\p{N}-]{2,}\.(?:\p{Ll}{2,3}\.)?\p{Ll}{2,6}/\S")
+_DOMAIN = regex.compile(r"(?<![\p{L}\p{N}@.])[\p{L}\p{N}-]{2,}\.(?:\p{Ll}{2,3}\.)?\p{Ll}{2,6}(?![\p{L}\p{N}])(?<!\.js)")
+_SHORT_SENTENCE_WORDS = 8
+
+
+def _sends_elsewhere(sentence: str) -> bool:
+    return bool(_URL.search(sentence) or (_DOMAIN.search(sentence) and len(words(sentence)) <= _SHORT_SENTENCE_WORDS))
 
 
 _TEASER = regex.compile(r"\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?:…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)

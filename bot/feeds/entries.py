@@ -30,7 +30,7 @@ from bot.feeds import identity
 from bot.feeds.dates import parse_date
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
-from bot.feeds.sections import is_topic, not_topics
+from bot.feeds.sections import is_topic, not_topics, outlets
 from bot.models import Article, Image
 
 
@@ -275,6 +275,9 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     # Which categories are topics is judged over the whole feed (bot.feeds.sections); an advertising label
     # stays whatever it is, so that such an item is still recognised and skipped (bot.feeds.kinds).
     not_topic = not_topics([r.categories for r in raws], meta.directory_categories)
+    # An aggregator's item is another outlet's headline: its description lists other outlets' headlines (never
+    # a summary of this one), and the outlet is the article's site (never a tag of it).
+    outlet_of = outlets(titles)
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
@@ -284,12 +287,12 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             updated=_first_date(raw.updated),
             categories=_dedupe([c for c in raw.categories if is_ad_label(c) or is_topic(c, not_topic)]),
             author=clip(repair(raw.author), MAX_NAME_CHARS) if raw.author else None,
-            content_html=raw.content or None, summary_html=raw.summary or None, base=raw.base,
-            media_image=raw.images[0] if raw.images else None, site=meta.title or None,
+            content_html=None if outlet else raw.content or None, summary_html=None if outlet else raw.summary or None,
+            base=raw.base, media_image=raw.images[0] if raw.images else None, site=outlet or meta.title or None,
             language=language, link_shared=link_shared,
         )
-        for raw, canon, key, aliases, title, link_shared
-        in zip(raws, canonical, keys, alias_sets, titles, shared, strict=True)
+        for raw, canon, key, aliases, title, link_shared, outlet
+        in zip(raws, canonical, keys, alias_sets, titles, shared, outlet_of, strict=True)
     )
     return ParsedFeed(title=meta.title, site_url=meta.site_url, language=language,
                       feed_url=feed_url, entries=entries, reader=reader)

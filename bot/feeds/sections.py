@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["is_slug", "is_topic", "not_topics"]
+__all__ = ["is_slug", "is_topic", "not_topics", "outlets"]
 
 # A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
 MIN_ITEMS = 5
@@ -71,3 +71,21 @@ def _contains_words(words: list[str], part: list[str]) -> bool:
 def is_topic(category: str, not_topic: frozenset[str]) -> bool:
     """Whether `category` may be a topic of its item: not one of the feed's `not_topics`, and no slug."""
     return _fold(category) not in not_topic and not is_slug(category)
+
+
+# " - Reuters", " | The Hindu", " – BBC News": an aggregator's item names the outlet it took the headline from.
+_OUTLET = regex.compile(r"\s[-–—|]\s((?:[\p{Lu}\p{N}][\p{L}\p{N}.&'’]*)(?:\s+[\p{L}\p{N}.&'’]+){0,4})$")
+
+
+def outlets(titles: Sequence[str]) -> list[str | None]:
+    """Per item, the other outlet an aggregator's title names at its end, or None everywhere when the feed is
+    no aggregator: that needs most of five or more titles to end so, naming at least two different outlets
+    (one site's own " - Site" suffix on every title is its name, which compose already keeps out of tags)."""
+    found = [m.group(1) if (m := _OUTLET.search(t)) else None for t in titles]
+    named = [f for f in found if f]
+    counts = Counter(named)
+    # Outlets recur (several headlines of one agency), headlines after a "Topic - " prefix do not.
+    recurring = sum(n for n in counts.values() if n >= 2)
+    if len(titles) < MIN_ITEMS or len(named) * 2 <= len(titles) or len(counts) < 2 or recurring * 2 < len(named):
+        return [None] * len(titles)
+    return found

@@ -196,6 +196,7 @@ def _rss_entry(item: Any) -> RawEntry:
     about = item.get(_RDF_ABOUT)
     perma_guid: str | None = None
     orig_link: str | None = None
+    episode_summary = ""
     cache = _tag_cache
     for child in item:
         # Inlined cache lookup: this loop runs for every element of every item.
@@ -238,6 +239,9 @@ def _rss_entry(item: Any) -> RawEntry:
             _media(child, local, images)
         elif fam == "feedburner":
             orig_link = orig_link or _orig_link(child, local)
+        elif fam == "itunes" and local in ("subtitle", "summary") and (child.text or "").strip():
+            if len(child.text) > len(episode_summary):
+                episode_summary = child.text.strip()
         elif fam == "atom":
             if local == "link" and e.link is None and (child.get("rel") or "alternate") == "alternate":
                 e.link = absolute(child.get("href"), child.base)
@@ -246,12 +250,24 @@ def _rss_entry(item: Any) -> RawEntry:
             elif local in ("updated", "modified"):
                 e.updated.append(child.text or "")
     e.orig_link = orig_link
+    if episode_summary and _show_notes(e.summary) and _show_notes(e.content):
+        # A podcast whose description is its show notes (lists of links and sponsors): the episode's own
+        # summary is what a post should say.
+        e.summary, e.content = html.escape(episode_summary, quote=False), None
     if e.link is None:
         e.link = perma_guid or absolute(about, item.base)
     if e.guid is None and about:
         e.guid = about.strip() or None
     _finish(e, images)
     return e
+
+
+def _show_notes(fragment: str | None) -> bool:
+    """Empty, or HTML made of lists (three or more items) rather than paragraphs of prose."""
+    if not fragment or not fragment.strip():
+        return True
+    low = fragment.lower()
+    return low.count("<li") >= 3 and low.count("<li") > low.count("<p")
 
 
 def _orig_link(el: Any, local: str) -> str | None:
