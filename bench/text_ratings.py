@@ -119,7 +119,8 @@ WEAK_SUMMARIES = {
 _ADDRESS_TAIL = regex.compile(r"(?:see|visit|read more at|more at)\s+\S+\.\p{Ll}{2,6}/\S",
                            regex.IGNORECASE)
 _MOJIBAKE = regex.compile(r"Ã[\x80-\xbf]|â€|Â[\xa0-\xbf]")
-_BOILERPLATE = regex.compile(r"appeared first on|erschien zuerst auf|leia mais no|submitted by|\[(?:…|\.\.\.)\]|there is no excerpt|listen to episode"
+_BOILERPLATE = regex.compile(r"appeared first on|erschien zuerst auf|leia mais no|"
+                             r"submitted by|\[(?:…|\.\.\.)\]|there is no excerpt|listen to episode"
                              r"|\[link\]|\[comments\]", regex.IGNORECASE)
 
 RUBRIC = """\
