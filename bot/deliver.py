@@ -365,6 +365,10 @@ class Sender:
         self.hold = hold and not isinstance(platform, DryRunPlatform)
         self.parts = list(d.parts)  # what is known to be on the platform, root first
         self.beat = Heartbeat(store, d, owner, tuning.lease_seconds)
+        # The row was ours from here: no earlier attempt can have been sent after it (a dead holder's lease had
+        # ended, a retry's was settled). A lookup that may lag is proof only lookup_lag after this.
+        self.claimed = time.monotonic()
+        self.waited_for_lag = False
 
     def send(self) -> Outcome:
         self.beat.start()
@@ -439,7 +443,7 @@ class Sender:
         total = 1 + len(self.draft.thread)
         found_any = False
         while len(self.parts) < total:
-            found = self.platform.find_existing(self.draft, self.parts)
+            found = self._find()
             if found is None:
                 break
             self.parts.append(found.remote_id)
@@ -448,6 +452,24 @@ class Sender:
                      "again", self.d.platform, self.d.article_key, len(self.parts), found.remote_id)
         if found_any and len(self.parts) < total:
             self._record_part(list(self.parts))
+
+    def _find(self) -> PostResult | None:
+        """find_existing; on a network whose lookup may lag (a timeline, a Page's feed), nothing found is not
+        proof until the lag has passed since the post could last have been sent (the claim): then it looks
+        once more. Every later part of a thread was sent before the claim too, so one wait covers them all."""
+        found = self.platform.find_existing(self.draft, self.parts)
+        lag = self.t.lookup_lag
+        if found is not None or self.waited_for_lag or not lag or not getattr(self.platform, "lookup_may_lag", False):
+            return found
+        self.waited_for_lag = True
+        left = lag - (time.monotonic() - self.claimed)
+        if left > 0:
+            log.info("%s: %s not found on the platform yet; a new post may take up to %gs to show there "
+                     "(BOT_LOOKUP_LAG_SECONDS): looking again in %.1fs before sending it", self.d.platform,
+                     self.d.article_key, lag, left)
+            if self.beat.lost.wait(left):  # the heartbeat keeps the row ours meanwhile
+                raise LeaseLost()
+        return self.platform.find_existing(self.draft, self.parts)
 
     def _hold_once_answering(self, why: str, failure: PlatformError | None = None) -> Outcome:
         """Hold a post whose outcome is unknown, once the network answers a read-only check (verify). While it
@@ -488,7 +510,10 @@ class Sender:
         if self.hold:
             return self._held(f"the network says it is a duplicate: {exc.message}")
         try:
-            found = self.platform.find_existing(self.draft, self.parts)
+            found = self._find()
+        except LeaseLost:
+            log.warning("%s: %s was taken over by another worker while it was looked up", d.platform, d.article_key)
+            return None
         except PlatformError as lookup:
             log.warning("%s: %s was refused as a duplicate and the lookup failed (%s); looking again later",
                         d.platform, d.article_key, lookup)

@@ -13,6 +13,11 @@ need a lease of seconds, not minutes); bot.config reads them with `Tuning.from_e
     BOT_BACKOFF_CAP_SECONDS    longest retry delay (default 3600)
     BOT_MAX_ATTEMPTS           temporary failures before a post is marked failed (default 10)
     BOT_PAUSE_PROBE_SECONDS    how often a paused platform re-checks its credentials (default 600)
+    BOT_LOOKUP_LAG_SECONDS     how long a new post may take to show in the lookup of a network whose lookup
+                               is eventually consistent (X's timeline, a Page's feed, a Mastodon timeline;
+                               default 60): after an unknown outcome, a lookup that finds nothing is looked
+                               at again this long after the post could last have been sent, before it is
+                               sent again (bot.deliver). 0 trusts the first lookup.
     BOT_TEST_PAUSE_AFTER_SEND  TEST HOOK, never set in production: seconds to sleep after a post was
                                published and before it is recorded, so crash tests can kill a worker
                                exactly where the outcome is unknown.
@@ -33,6 +38,7 @@ _ENV = {
     "backoff_cap": "BOT_BACKOFF_CAP_SECONDS",
     "max_attempts": "BOT_MAX_ATTEMPTS",
     "pause_probe_seconds": "BOT_PAUSE_PROBE_SECONDS",
+    "lookup_lag": "BOT_LOOKUP_LAG_SECONDS",
     "pause_after_send": "BOT_TEST_PAUSE_AFTER_SEND",
 }
 # Below this, a renewal (every third of the lease) delayed by a slow database round trip or a starved CPU
@@ -47,6 +53,7 @@ _BOUNDS: dict[str, tuple[float, bool]] = {
     "backoff_cap": (7 * _DAY, False),
     "max_attempts": (1000, False),
     "pause_probe_seconds": (_DAY, False),
+    "lookup_lag": (3600.0, True),
     "pause_after_send": (3600.0, True),
 }
 
@@ -78,6 +85,7 @@ class Tuning:
     backoff_cap: float = 3600.0
     max_attempts: int = 10
     pause_probe_seconds: float = 600.0
+    lookup_lag: float = 60.0
     pause_after_send: float = 0.0  # test hook, see the module docstring
 
     @classmethod

@@ -94,7 +94,9 @@ def bot_env(x_url: str | None, graph_url: str | None, database_url: str, config:
     # No account's credentials leak in from the shell that runs the tests (each network's default account).
     accounts = tuple(f"{name.upper()}_" for name in networks.names())
     env = {k: v for k, v in os.environ.items() if not k.startswith((*accounts, "BOT_", "DATABASE_"))}
-    env.update(DATABASE_URL=database_url, BOT_CONFIG=str(config), PYTHONPATH=str(ROOT))
+    # BOT_LOOKUP_LAG_SECONDS: the fakes show a post to a lookup at once unless a test gives them a lag (and
+    # sets its own); production waits a minute for a lookup that found nothing (bot.retries).
+    env.update(DATABASE_URL=database_url, BOT_CONFIG=str(config), PYTHONPATH=str(ROOT), BOT_LOOKUP_LAG_SECONDS="0.5")
     if x_url:
         env.update(X_KEYS, TWITTER_API_URL=x_url)
     if graph_url:

@@ -23,7 +23,9 @@ from bot.store import Store, open_store
 from bot.store.base import FAILED, POSTED, QUEUED, RETRY, NewDelivery
 from tests.helpers import FB_PAGE_ID, FB_TOKEN, X_KEYS, fake_graph, fake_x
 
-FAST = Tuning(lease_seconds=60, backoff_base=10, backoff_cap=100, max_attempts=3, pause_probe_seconds=30)
+# lookup_lag=0: these fakes show a post to a lookup the instant it exists (tests/test_crash.py plays a lag).
+FAST = Tuning(lease_seconds=60, backoff_base=10, backoff_cap=100, max_attempts=3, pause_probe_seconds=30,
+              lookup_lag=0)
 
 
 class Clock:

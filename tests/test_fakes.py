@@ -518,3 +518,51 @@ def test_feed_slow_and_huge_bodies() -> None:
         with requests.get(bomb, stream=True) as response:
             raw = response.raw.read()
         assert len(raw) < 100_000 and len(gzip.decompress(raw)) == 5_000_000
+
+
+# ------------------------------------------------------------------------------------------------------
+# Visibility lag (issue 24): a timeline or a Page's feed shows a new post only after a while; the post itself
+# and the network's duplicate check see it at once.
+def test_timelines_show_a_new_post_only_after_the_visibility_lag(x: FakeXServer, g: FakeGraphServer) -> None:
+    x.visibility_lag = g.visibility_lag = 0.6
+    client = x_client(x)
+    tweet = client.create_tweet(text="just made").data
+    me = client.get_me(user_auth=True).data
+    assert client.get_users_tweets(me.id, user_auth=True, max_results=5).data is None
+    assert client.get_tweet(tweet["id"], user_auth=True).data["text"] == "just made"  # the tweet itself: at once
+    with pytest.raises(tweepy.Forbidden):  # and so does the duplicate check
+        client.create_tweet(text="just made")
+    graph = graph_client(g)
+    post = graph.put_object("1234567890", "feed", message="made", link="https://example.org/a")
+    assert graph.get_connections("1234567890", "feed", fields="id")["data"] == []
+    time.sleep(0.7)
+    assert [str(t.id) for t in client.get_users_tweets(me.id, user_auth=True, max_results=5).data] == [tweet["id"]]
+    assert graph.get_connections("1234567890", "feed", fields="id")["data"] == [{"id": post["id"]}]
+
+
+# Mastodon's PostStatusService#call (app/services/post_status_service.rb, 3.x to 4.x): `return
+# idempotency_duplicate if idempotency_given? && idempotency_duplicate?` (a Redis GET) before the status is made,
+# `redis.setex(idempotency_key, 3_600, @status.id)` after it, and no lock in between nor in
+# Api::V1::StatusesController#create. A second request with the key while the first is being processed makes
+# a second status; once the key is written, the same key answers the first status.
+def test_mastodon_idempotency_key_is_written_after_the_status_without_a_lock() -> None:
+    import threading
+
+    from tests.fakes.mastodon import FakeMastodonServer
+
+    with FakeMastodonServer("T", processing_seconds=0.5) as masto:
+        def post() -> requests.Response:
+            return requests.post(f"{masto.url}/api/v1/statuses", data={"status": "once"},
+                                 headers={"Authorization": "Bearer T", "Idempotency-Key": "k1"}, timeout=5)
+
+        answers: list[requests.Response] = []
+        threads = [threading.Thread(target=lambda: answers.append(post())) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.1)  # the second arrives while the first is being processed
+        for thread in threads:
+            thread.join()
+        assert [a.status_code for a in answers] == [200, 200]
+        assert len(masto.statuses) == 2 and masto.overlapping_keys == 1, "two statuses, as the server makes"
+        again = post()  # the key is written now: the same status again, none made
+        assert again.json()["id"] in {s["id"] for s in masto.statuses} and len(masto.statuses) == 2

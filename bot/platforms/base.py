@@ -33,6 +33,12 @@ PartsCallback = Callable[[list[str]], None]
 
 
 class Platform(Protocol):
+    """A network's client. A platform whose find_existing reads an eventually consistent listing (a timeline, a
+    Page's feed), where a post just made may not show yet, says so with a class attribute
+    ``lookup_may_lag = True``: after an unknown outcome, delivery then looks again once the lag has passed
+    (bot.retries BOT_LOOKUP_LAG_SECONDS) before it sends anything. Without it, the first lookup is proof
+    (Bluesky reads the record back by its key)."""
+
     name: str
 
     def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:

@@ -40,6 +40,7 @@ LOOKUP_FIELDS = "id,message,attachments{unshimmed_url}"
 
 class FacebookPlatform:
     name = NAME
+    lookup_may_lag = True  # find_existing reads an eventually consistent listing (bot.platforms.base)
 
     def __init__(self, credentials: FacebookCredentials, graph_url: str = DEFAULT_GRAPH_URL,
                  photo_posts: bool = False, timeout: float = 15.0, name: str = NAME) -> None:

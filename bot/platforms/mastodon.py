@@ -53,6 +53,7 @@ class InstanceLimits:
 
 class MastodonPlatform:
     name = NAME
+    lookup_may_lag = True  # find_existing reads an eventually consistent listing (bot.platforms.base)
 
     def __init__(self, access_token: str, api_url: str, *, name: str = NAME, visibility: str = "public",
                  upload_images: bool = True, allow_private: Allowlist | None = None,

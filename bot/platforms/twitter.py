@@ -36,6 +36,7 @@ IMAGE_BUDGET_SECONDS = 60.0
 
 class TwitterPlatform:
     name = NAME
+    lookup_may_lag = True  # find_existing reads an eventually consistent listing (bot.platforms.base)
 
     def __init__(self, credentials: TwitterCredentials, api_url: str = DEFAULT_API_URL,
                  upload_images: bool = True, allow_private: Allowlist | None = None, name: str = NAME) -> None:

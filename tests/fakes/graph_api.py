@@ -171,8 +171,12 @@ class FakeGraphServer(FakeServerBase):
         *,
         duplicate_window_seconds: float = 600.0,
         oldest_version: str = "v21.0",
+        visibility_lag: float = 0.0,
     ) -> None:
         self.page_id = page_id
+        # Seconds before a new post shows on the Page's feed edges (/feed, /posts, /published_posts): Graph's
+        # feeds are eventually consistent; the post node (GET /{post-id}) and duplicate detection see it at once.
+        self.visibility_lag = visibility_lag
         self.page_name = page_name
         self.duplicate_window_seconds = duplicate_window_seconds
         self.oldest_version = oldest_version
@@ -474,7 +478,7 @@ class FakeGraphServer(FakeServerBase):
             except ValueError:
                 offset = 0
         with self._lock:
-            posts = list(reversed(self._posts))
+            posts = [p for p in reversed(self._posts) if p["created_at"] <= time.time() - self.visibility_lag]
             page = posts[offset:offset + limit]
             data = [self._post_json(p, fields) for p in page]
         out: dict[str, Any] = {"data": data}

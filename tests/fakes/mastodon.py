@@ -5,7 +5,10 @@ the token lacks the `write` scope or the account is disabled), the status length
 (grapheme clusters; every http(s) URL, found with the URL regex Mastodon.py ports from Mastodon, counts
 `characters_reserved_per_url`; `@user@domain` counts as `@user`), visibility values, media ids (only this
 account's unattached uploads), the media description limit (1,500), and the `Idempotency-Key`: the same key
-again (within an hour) answers the status it made the first time and makes none.
+again (within an hour) answers the status it made the first time and makes none, once the first request has
+written it: as in Mastodon's PostStatusService, the key is read before the status is made and written after,
+without a lock, so two overlapping requests with one key make two statuses (``processing_seconds`` widens
+that window; ``overlapping_keys`` counts requests that arrived inside it).
 
 It serves `/api/v2/instance` (or answers 404, for an old server: ``v2_instance=False``) and
 `/api/v1/instance`, with `configuration.statuses.max_characters` and `characters_reserved_per_url` as
@@ -22,7 +25,6 @@ import copy
 import datetime as dt
 import html
 import itertools
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
@@ -128,8 +130,17 @@ class FakeMastodonServer(FakeServerBase):
         status_limit: int = 300,
         status_window: float = 3 * 3600.0,
         domain: str = "social.example",
+        visibility_lag: float = 0.0,
+        processing_seconds: float = 0.0,
     ) -> None:
         self.username = username
+        # Seconds before a new status shows in GET /api/v1/accounts/:id/statuses (0: Mastodon reads it from
+        # the database it was written to; a lag plays a replica or cache behind the API).
+        self.visibility_lag = visibility_lag
+        # How long PostStatusService works between reading the Idempotency-Key and writing it (validation,
+        # the status's creation, mentions, hashtags, distribution): a request with the same key arriving
+        # meanwhile finds no key and makes a second status, as on the real server.
+        self.processing_seconds = processing_seconds
         self.account_id = "109000000000000001"
         self.max_characters = max_characters
         self.reserved_per_url = reserved_per_url
@@ -144,10 +155,11 @@ class FakeMastodonServer(FakeServerBase):
         self._statuses: list[StatusRecord] = []
         self._media: dict[str, MediaRecord] = {}
         self._keys: dict[str, tuple[float, str]] = {}  # idempotency key -> (time, status id)
+        self._keys_in_flight: dict[str, int] = {}  # idempotency key -> requests with it being processed now
+        self.overlapping_keys = 0  # requests that arrived while another with the same key was being processed
         self._post_times: list[float] = []
         self._status_ids = itertools.count(113_000_000_000_000_001)
         self._media_ids = itertools.count(112_000_000_000_000_001)
-        self._post_lock = threading.Lock()  # Mastodon locks the key while the first request is running
         super().__init__()
 
     # ---------------------------------------------------------------------------------------------
@@ -329,7 +341,7 @@ class FakeMastodonServer(FakeServerBase):
         except ValueError:
             limit = 20
         with self._lock:
-            found = list(reversed(self._statuses))
+            found = [s for s in reversed(self._statuses) if s["created_at"] <= time.time() - self.visibility_lag]
         if query.get("exclude_replies") in ("1", "true"):
             found = [s for s in found if s["in_reply_to_id"] is None]
         if query.get("max_id"):
@@ -356,51 +368,72 @@ class FakeMastodonServer(FakeServerBase):
         return params
 
     def _post_status(self, request: Request) -> tuple[int, Any, dict[str, str]]:
+        """PostStatusService#call as Mastodon runs it (app/services/post_status_service.rb): the key is read
+        (`idempotency_duplicate?`, a Redis GET) before the status is made and written (`redis.setex(..., 3_600,
+        status.id)`) after, with no lock in between, nor in StatusesController#create. Two requests with one
+        key that overlap both find no key and make two statuses; ``overlapping_keys`` counts such requests."""
         params = self._params(request)
         key = request.header("Idempotency-Key") or None
         request.notes["idempotency_key"] = key
-        with self._post_lock:
-            now = time.time()
+        now = time.time()
+        if key is not None:
+            with self._lock:
+                if self._keys_in_flight.get(key):
+                    request.notes["key_in_flight"] = True
+                    self.overlapping_keys += 1
+                self._keys_in_flight[key] = self._keys_in_flight.get(key, 0) + 1
+        try:
+            return self._create_status(request, params, key, now)
+        finally:
             if key is not None:
                 with self._lock:
-                    seen = self._keys.get(key)
-                    if seen is not None and now - seen[0] < IDEMPOTENCY_TTL:
-                        request.notes["replayed"] = True
-                        # Not a second status, but the same post sent twice: what fleet tests count.
-                        request.notes["duplicate"] = True
-                        original = [s for s in self._statuses if s["id"] == seen[1]]
-                        if original:
-                            return 200, self._status_json(original[0]), {}
-            text = str(params.get("status") or "")
-            media_ids = [str(m) for m in params.get("media_ids") or []]
-            visibility = str(params.get("visibility") or "public")
-            if visibility not in _VISIBILITIES:
-                return 422, {"error": "Validation failed: Visibility is not included in the list"}, {}
-            if not text.strip() and not media_ids:
-                return 422, {"error": "Validation failed: Text can't be blank"}, {}
-            length = status_length(text, self.reserved_per_url) + len(str(params.get("spoiler_text") or ""))
-            request.notes["length"] = length
-            if length > self.max_characters:
-                return 422, {"error": f"Validation failed: Text character limit of {self.max_characters} "
-                                      "exceeded"}, {}
+                    self._keys_in_flight[key] -= 1
+
+    def _create_status(self, request: Request, params: dict[str, Any], key: str | None,
+                       now: float) -> tuple[int, Any, dict[str, str]]:
+        if key is not None:
             with self._lock:
-                recent = [t for t in self._post_times if now - t < self.status_window]
-                if len(recent) >= self.status_limit:
-                    return 429, {"error": "Too many requests"}, {}
-                for media_id in media_ids:
-                    media = self._media.get(media_id)
-                    if media is None or media["attached"]:
-                        return 422, {"error": "Validation failed: Media attachments are invalid"}, {}
-                for media_id in media_ids:
-                    self._media[media_id]["attached"] = True
-                sent = params.get("language")
-                language = str(sent) if sent in _LANGUAGES else "en"
-                record = self._store(text, visibility, language, str(sent) if sent is not None else None, media_ids,
-                                     key, params.get("in_reply_to_id"), now)
-                self._post_times.append(now)
-                if key is not None:
-                    self._keys[key] = (now, record["id"])
-            return 200, self._status_json(record), {}
+                seen = self._keys.get(key)
+                if seen is not None and now - seen[0] < IDEMPOTENCY_TTL:
+                    request.notes["replayed"] = True
+                    # Not a second status, but the same post sent twice: what fleet tests count.
+                    request.notes["duplicate"] = True
+                    original = [s for s in self._statuses if s["id"] == seen[1]]
+                    if original:
+                        return 200, self._status_json(original[0]), {}
+        text = str(params.get("status") or "")
+        media_ids = [str(m) for m in params.get("media_ids") or []]
+        visibility = str(params.get("visibility") or "public")
+        if visibility not in _VISIBILITIES:
+            return 422, {"error": "Validation failed: Visibility is not included in the list"}, {}
+        if not text.strip() and not media_ids:
+            return 422, {"error": "Validation failed: Text can't be blank"}, {}
+        length = status_length(text, self.reserved_per_url) + len(str(params.get("spoiler_text") or ""))
+        request.notes["length"] = length
+        if length > self.max_characters:
+            return 422, {"error": f"Validation failed: Text character limit of {self.max_characters} "
+                                  "exceeded"}, {}
+        with self._lock:
+            recent = [t for t in self._post_times if now - t < self.status_window]
+            if len(recent) >= self.status_limit:
+                return 429, {"error": "Too many requests"}, {}
+            for media_id in media_ids:
+                media = self._media.get(media_id)
+                if media is None or media["attached"]:
+                    return 422, {"error": "Validation failed: Media attachments are invalid"}, {}
+            for media_id in media_ids:
+                self._media[media_id]["attached"] = True
+            sent = params.get("language")
+            language = str(sent) if sent in _LANGUAGES else "en"
+            record = self._store(text, visibility, language, str(sent) if sent is not None else None, media_ids,
+                                 key, params.get("in_reply_to_id"), now)
+            self._post_times.append(now)
+        if self.processing_seconds:
+            self.sleep(self.processing_seconds)  # mentions, hashtags, distribution: the key is not written yet
+        if key is not None:
+            with self._lock:
+                self._keys[key] = (now, record["id"])
+        return 200, self._status_json(record), {}
 
     def _post_media(self, request: Request) -> tuple[int, Any, dict[str, str]]:
         fields = request.multipart()

@@ -176,8 +176,12 @@ class FakeXServer(FakeServerBase):
         length_fn: Callable[[str], int] | None = None,
         check_media_content: bool = True,
         oauth_max_skew: float = 300.0,
+        visibility_lag: float = 0.0,
     ) -> None:
         self.user_id = user_id
+        # Seconds before a new tweet shows in the user timeline (GET /2/users/:id/tweets): X's timelines are
+        # eventually consistent; the tweet itself (GET /2/tweets/:id) and duplicate detection see it at once.
+        self.visibility_lag = visibility_lag
         self.username = username
         self.name = name
         self.public_url = public_url.rstrip("/")
@@ -566,7 +570,8 @@ class FakeXServer(FakeServerBase):
                 "and 100"))
         fields = self._fields(request)
         with self._lock:
-            tweets = list(reversed(self._tweets)) if id == self.user_id else []
+            shown = [t for t in self._tweets if t["created_at"] <= time.time() - self.visibility_lag]
+            tweets = list(reversed(shown)) if id == self.user_id else []
             if "since_id" in query:
                 tweets = [t for t in tweets if int(t["id"]) > int(query["since_id"])]
             if "replies" in query.get("exclude", "").split(","):
