@@ -120,24 +120,32 @@ def test_text_over_300_graphemes_or_3000_bytes_is_refused_before_any_call(pds: F
 
 
 def test_the_fake_enforces_the_lexicon(pds: FakeBluesky) -> None:
-    """What the PDS refuses is refused here too: a key that is no TID, facets outside the text."""
+    """What the PDS refuses is refused here too: a key that is no TID, a link facet whose uri is not a URI. A
+    facet's byte range is not checked against the text (app.bsky.richtext.facet#byteSlice: two integers >= 0):
+    the PDS stores it as sent and apps skip it, so the bot's own facets must be right (tests below)."""
     from atproto_client import Client, models
     from atproto_client.exceptions import BadRequestError
 
     client = Client(base_url=pds.url)
     client.login(HANDLE, PASSWORD, fetch_bsky_profile=False)
-    bad = models.AppBskyRichtextFacet.Main(features=[models.AppBskyRichtextFacet.Tag(tag="x")],
-                                           index=models.AppBskyRichtextFacet.ByteSlice(byte_start=2, byte_end=99))
-    record = models.AppBskyFeedPost.Record(created_at="2026-01-01T00:00:00Z", text="é #x", facets=[bad])
-    with pytest.raises(BadRequestError, match="outside the text"):
-        client.app.bsky.feed.post.create(pds.did, record, rkey=new_tid())
+    past = models.AppBskyRichtextFacet.Main(features=[models.AppBskyRichtextFacet.Tag(tag="x")],
+                                            index=models.AppBskyRichtextFacet.ByteSlice(byte_start=2, byte_end=99))
+    record = models.AppBskyFeedPost.Record(created_at="2026-01-01T00:00:00Z", text="é #x", facets=[past])
+    client.app.bsky.feed.post.create(pds.did, record, rkey=new_tid())
+    assert len(pds.records) == 1  # accepted, as the lexicon accepts it
+    spaced = models.AppBskyRichtextFacet.Main(
+        features=[models.AppBskyRichtextFacet.Link(uri="https://example.org/a b")],
+        index=models.AppBskyRichtextFacet.ByteSlice(byte_start=0, byte_end=1))
+    with pytest.raises(BadRequestError, match="must be a uri"):
+        client.app.bsky.feed.post.create(pds.did, models.AppBskyFeedPost.Record(
+            created_at="2026-01-01T00:00:00Z", text="a", facets=[spaced]), rkey=new_tid())
     ok = models.AppBskyFeedPost.Record(created_at="2026-01-01T00:00:00Z", text="hello")
     with pytest.raises(BadRequestError, match="Invalid TID"):
         client.app.bsky.feed.post.create(pds.did, ok, rkey="my-post-1")
     with pytest.raises(BadRequestError, match="300 graphemes"):
         client.app.bsky.feed.post.create(pds.did, models.AppBskyFeedPost.Record(
             created_at="2026-01-01T00:00:00Z", text="a" * 301), rkey=new_tid())
-    assert pds.records == []
+    assert [r["value"]["text"] for r in pds.records] == ["é #x"]  # only the one the lexicon accepts
 
 
 def test_facets_helper_links_every_occurrence_and_never_a_tag_inside_the_link() -> None:

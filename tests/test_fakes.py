@@ -566,3 +566,52 @@ def test_mastodon_idempotency_key_is_written_after_the_status_without_a_lock() -
         assert len(masto.statuses) == 2 and masto.overlapping_keys == 1, "two statuses, as the server makes"
         again = post()  # the key is written now: the same status again, none made
         assert again.json()["id"] in {s["id"] for s in masto.statuses} and len(masto.statuses) == 2
+
+
+# Bluesky: app.bsky.richtext.facet (lexicons/app/bsky/richtext/facet.json) and app.bsky.feed.post's createdAt
+# (format datetime; atproto.com/specs/lexicon, "String Formats"): the fake accepts what the lexicon accepts
+# and refuses what it refuses.
+def _bsky_create(pds: Any, record: dict[str, Any]) -> requests.Response:
+    from bot.networks.bluesky import new_tid
+
+    session = requests.post(f"{pds.url}/xrpc/com.atproto.server.createSession",
+                            json={"identifier": "news.example.com", "password": "abcd-efgh-ijkl-mnop"}, timeout=5)
+    token = session.json()["accessJwt"]
+    return requests.post(f"{pds.url}/xrpc/com.atproto.repo.createRecord", timeout=5,
+                         headers={"Authorization": f"Bearer {token}"},
+                         json={"repo": pds.did, "collection": "app.bsky.feed.post", "rkey": new_tid(),
+                               "record": {"$type": "app.bsky.feed.post", "text": "hello", **record}})
+
+
+@pytest.mark.parametrize(("record", "accepted"), [
+    ({"createdAt": "2026-01-01T00:00:00Z"}, True),
+    ({"createdAt": "2026-01-01T00:00:00.123+02:00"}, True),
+    ({"createdAt": "yesterday"}, False),
+    ({"createdAt": "2026-01-01 00:00:00"}, False),  # no T, no timezone
+    ({"createdAt": "2026-02-30T00:00:00Z"}, False),  # no such day
+    # byteSlice: integers >= 0; nothing ties them to the text
+    ({"facets": [{"index": {"byteStart": 2, "byteEnd": 99},
+                  "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "x"}]}]}, True),
+    ({"facets": [{"index": {"byteStart": -1, "byteEnd": 2},
+                  "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "x"}]}]}, False),
+    # features is an open union: a type the lexicon does not list is stored as sent
+    ({"facets": [{"index": {"byteStart": 0, "byteEnd": 1},
+                  "features": [{"$type": "com.example.richtext#highlight"}]}]}, True),
+    ({"facets": [{"index": {"byteStart": 0, "byteEnd": 5},
+                  "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://example.org/a"}]}]},
+     True),
+    ({"facets": [{"index": {"byteStart": 0, "byteEnd": 5},
+                  "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://example.org/a b"}]}]},
+     False),
+    ({"facets": [{"index": {"byteStart": 0, "byteEnd": 5},
+                  "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "example.org/a"}]}]}, False),
+], ids=["z", "offset", "words", "no-T", "feb-30", "past-text", "negative", "open-union", "uri", "uri-space",
+        "no-scheme"])
+def test_bluesky_fake_judges_records_by_the_lexicon(record: dict[str, Any], accepted: bool) -> None:
+    from tests.fakes.bluesky import FakeBluesky
+
+    with FakeBluesky("news.example.com", "abcd-efgh-ijkl-mnop") as pds:
+        answer = _bsky_create(pds, {"createdAt": "2026-01-01T00:00:00Z", **record})
+        assert (answer.status_code == 200) is accepted, answer.text
+        if not accepted:
+            assert answer.json()["error"] == "InvalidRecord"

@@ -11,7 +11,9 @@ What the SDK calls, and what this fake answers (checked in the SDK's source: atp
 - ``GET /xrpc/com.atproto.server.getSession``, ``GET /xrpc/app.bsky.actor.getProfile``.
 - ``POST /xrpc/com.atproto.repo.createRecord``: the post lexicon enforced: rkey a TID, an rkey that exists
   answers 500 InternalServerError (as the real PDS does today), text at most 300 graphemes and 3,000 UTF-8
-  bytes, at most 3 langs, every facet's byte range inside the text and on character boundaries, an external
+  bytes, at most 3 langs, facets per app.bsky.richtext.facet (byte
+  ranges are integers >= 0, not checked against the text; a link's uri must be a URI; unknown feature types are
+  accepted: the union is open), createdAt an atproto datetime, an external
   card's thumb or each image an uploaded blob of at most 1,000,000 bytes, images with alt text, not both.
 - ``GET /xrpc/com.atproto.repo.getRecord``: the record, or 400 RecordNotFound.
 - ``POST /xrpc/com.atproto.repo.uploadBlob``: the raw bytes, at most ``max_blob_bytes`` (413 beyond).
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import hashlib
 import json
 import math
@@ -49,6 +52,22 @@ UPLOAD_BLOB = "POST /xrpc/com.atproto.repo.uploadBlob"
 POST = "app.bsky.feed.post"
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 LANG_RE = re.compile(r"^(i|[a-z]{2,3})(-[A-Za-z0-9-]+)?$")
+
+# The atproto string formats (atproto.com/specs/lexicon, "String Formats"): a uri is a scheme, a colon and no
+# whitespace; a datetime is RFC 3339 and ISO 8601 at once (upper-case T, seconds, a timezone, no -00:00).
+URI_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(//)?[^\s/][^\s]*$")
+DID_RE = re.compile(r"^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$")
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def valid_datetime(value: str) -> bool:
+    if not _DATETIME_RE.match(value) or value.endswith("-00:00"):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 _GRAPHEME = regex.compile(r"\X")
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 MAX_GRAPHEMES = 300
@@ -406,6 +425,8 @@ class FakeBluesky(FakeServerBase):
             raise invalid("Record/$type must be app.bsky.feed.post")
         if not isinstance(record.get("createdAt"), str):
             raise invalid('Record must have the property "createdAt"')
+        if not valid_datetime(record["createdAt"]):
+            raise invalid("Record/createdAt must be an valid atproto datetime (both RFC-3339 and ISO-8601)")
         text = record.get("text")
         if not isinstance(text, str):
             raise invalid('Record must have the property "text"')
@@ -421,28 +442,32 @@ class FakeBluesky(FakeServerBase):
             for lang in langs:
                 if not isinstance(lang, str) or not LANG_RE.match(lang):
                     raise invalid(f"Record/langs must be valid language tags: {lang!r}")
+        # app.bsky.richtext.facet: index (byteSlice: byteStart, byteEnd integers >= 0; nothing ties them to
+        # the text, so a range past it or inside a character is stored as sent, and readers skip it) and
+        # features, an open union: #mention (did), #link (uri, format uri), #tag (640 bytes, 64 graphemes), and
+        # any other $type accepted as it is.
         for n, facet in enumerate(record.get("facets") or []):
-            index = facet.get("index") or {}
-            start, end = index.get("byteStart"), index.get("byteEnd")
-            if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(encoded):
-                raise invalid(f"Record/facets/{n}/index is outside the text ({start}..{end} of {len(encoded)})")
-            for at in (start, end):
-                if at < len(encoded) and encoded[at] & 0xC0 == 0x80:
-                    raise invalid(f"Record/facets/{n}/index cuts a character at byte {at}")
-            for feature in facet.get("features") or []:
-                kind = feature.get("$type")
+            index = facet.get("index") if isinstance(facet, dict) else None
+            if not isinstance(index, dict) or not isinstance(facet.get("features"), list):
+                raise invalid(f'Record/facets/{n} must have the properties "index" and "features"')
+            for name in ("byteStart", "byteEnd"):
+                value = index.get(name)
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    raise invalid(f"Record/facets/{n}/index/{name} must be an integer, at least 0")
+            for feature in facet["features"]:
+                kind = feature.get("$type") if isinstance(feature, dict) else None
+                if not isinstance(kind, str) or not kind:
+                    raise invalid(f"Record/facets/{n}/features must be an object which includes the \"$type\" "
+                                  "property")
                 if kind == "app.bsky.richtext.facet#tag":
                     tag = feature.get("tag")
-                    if not isinstance(tag, str) or not tag or len(tag.encode()) > 640 or _graphemes(tag) > 64:
-                        raise invalid(f"Record/facets/{n}/features: bad tag {tag!r}")
-                elif kind == "app.bsky.richtext.facet#link":
-                    if not isinstance(feature.get("uri"), str):
-                        raise invalid(f"Record/facets/{n}/features: a link needs a uri")
-                elif kind == "app.bsky.richtext.facet#mention":
-                    if not str(feature.get("did", "")).startswith("did:"):
-                        raise invalid(f"Record/facets/{n}/features: a mention needs a did")
-                else:
-                    raise invalid(f"Record/facets/{n}/features: unknown feature {kind!r}")
+                    if not isinstance(tag, str) or len(tag.encode()) > 640 or _graphemes(tag) > 64:
+                        raise invalid(f"Record/facets/{n}/features/tag must not be longer than 64 graphemes")
+                for known, name, pattern in (("app.bsky.richtext.facet#link", "uri", URI_RE),
+                                             ("app.bsky.richtext.facet#mention", "did", DID_RE)):
+                    value = feature.get(name)
+                    if kind == known and not (isinstance(value, str) and pattern.match(value)):
+                        raise invalid(f"Record/facets/{n}/features/{name} must be a {name}")
         embed = record.get("embed")
         if embed is None:
             return
