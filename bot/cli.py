@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -66,10 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("schedule", help="the plan: next checks of each feed, when each queued post goes out")
     plan.add_argument("--limit", type=_positive, default=20, metavar="N", help="posts shown per platform (default 20)")
     plan.add_argument("--checks", type=_positive, default=3, metavar="N", help="next checks shown per feed (default 3)")
-    sub.add_parser("status", help="the queue, paused platforms, feed errors and caps")
+    plan.add_argument("--json", action="store_true", help="print one JSON document")
+    status = sub.add_parser("status", help="the queue, paused platforms, feed errors and caps")
+    status.add_argument("--json", action="store_true", help="print one JSON document")
     history = sub.add_parser("history", help="posts made, with their remote ids and URLs")
     history.add_argument("--limit", type=_positive, default=50, metavar="N", help="newest N posts (default 50)")
     history.add_argument("--platform", metavar="NAME", help="only this platform")
+    history.add_argument("--json", action="store_true", help="print one JSON array")
     retry = sub.add_parser("retry", help="requeue failed posts and release held ones, or release a feed paused "
                            "by a flood")
     retry.add_argument("--platform", metavar="NAME", help="only this platform's failed and held posts")
@@ -108,10 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.logs import setup_logging
 
         config = load_config(args.config)
+        # A report's stdout is the report (a pipe into grep, head or jq): log lines go to stderr.
         redact = setup_logging(args.log_level, args.log_format, config.secrets(),
-                               to_stderr=bool(getattr(args, "json", False)))
+                               to_stderr=bool(getattr(args, "json", False)) or args.command in _REPORTS)
         handler = _COMMANDS[args.command]
-        return handler(config, args)
+        code = handler(config, args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not in the interpreter's exit
+        return code
     except ConfigError as exc:
         print(f"bot: {_safe(exc, redact)}", file=sys.stderr)
         return 2
@@ -120,12 +126,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _pipe_closed()
     except Exception:  # a bug: say so, redacted (the streams are wrapped once logging is set up)
         import traceback
 
         text = traceback.format_exc()
         print(f"bot: unexpected error (a bug; please report it):\n{_safe_text(text, redact)}", file=sys.stderr)
         return 1
+
+
+def _pipe_closed() -> int:
+    """The reader went away (`bot history | head -1`): what it wanted it has. End quietly, as `git log | head`
+    does (141: killed by SIGPIPE), and point stdout at /dev/null so that the exit's own flush raises nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    except OSError:
+        pass
+    return 141
 
 
 def _safe(exc: BaseException, redact: Any) -> str:
@@ -186,7 +207,12 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
 
     if (args.url is None) == (args.text is None):
         raise ConfigError("give either a URL or --text \"...\"", hint="bot post https://example.org/article")
-    platforms = _chosen_platforms(config, args.platform)
+    if args.url is not None and not args.platform:
+        from bot.runs.route import accounts_for
+
+        platforms = accounts_for(config, args.url)  # the accounts of the feed whose site it is on
+    else:
+        platforms = _chosen_platforms(config, args.platform)
     now = datetime.now(UTC).timestamp()
     if args.text is not None:
         key = "text:" + hashlib.sha256(args.text.encode()).hexdigest()[:32]
@@ -220,8 +246,11 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         article = replace(article, key=known[0] if known else article.key,
                           published=article.published or datetime.now(UTC))
         done = {d.platform for d in bot.store.deliveries(article_key=article.key, limit=len(platforms) + 1)}
-        rows = [new_delivery(article, replace(d, article_key=article.key), "cli", now) for d in drafts]
-        bot.store.record_articles(seen_rows(article, "cli"), rows, now)
+        # The page's own host is the editor's choice, for its image too: the row's source is the page (the
+        # networks fetch the image trusting the source's host), "cli" for a given text.
+        source = args.url if args.url is not None else "cli"
+        rows = [new_delivery(article, replace(d, article_key=article.key), source, now) for d in drafts]
+        bot.store.record_articles(seen_rows(article, source), rows, now)
         code = 0
         for name in platforms:
             if name in done:
@@ -385,60 +414,21 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
 
 def cmd_schedule(config: Any, args: argparse.Namespace) -> int:
     """The plan: when each feed is next looked at, and when each queued post goes out where."""
-    from bot.config import missing_credentials
-    from bot.schedule import describe_rules, format_local, next_checks, plan_posts
-    from bot.store import open_store
+    from bot.report.plan import plan, plan_lines, public
 
-    now = datetime.now(UTC).timestamp()
-    tz = config.timezone
-    store = open_store(config.env.database_url, secrets=config.secrets(), lock_timeout=config.env.db_lock_timeout)
-    try:
-        print(f"feeds (times in {tz}):")
-        due = {s.url: s.next_due for s in store.feed_schedules()}
-        for feed in config.feeds:
-            state = store.feed_state(feed.url)
-            times = next_checks(feed, tz, now, state.last_checked_at if state else None, args.checks,
-                                due.get(feed.shown_url))
-            if state and state.flood_held:
-                times, note = [], f" (PAUSED by a flood of {state.flood_held} new articles: see `bot status`)"
-            elif state and state.next_attempt_at and state.next_attempt_at > now:
-                times = [t for t in times if t >= state.next_attempt_at] or [state.next_attempt_at]
-                note = f" (failing, backing off: {state.last_error})"
-            else:
-                note = ""
-            how = f"cron {feed.cron}" if feed.cron else f"every {_every(feed.every)}"
-            print(f"  {feed.name}: {how}; next: {', '.join(format_local(t, tz) for t in times) or 'none'}{note}")
-        for name, pconf in config.platforms.items():
-            print(f"{name}: {describe_rules(pconf)}")
-            if missing_credentials(pconf):
-                print("  dry-run (no credentials): posts are shown as soon as they are due; "
-                      "with credentials they would go out as below")
-            pstate = store.platform_state(name)
-            start = now
-            if pstate.paused_reason:
-                print(f"  PAUSED, nothing goes out until a human fixes it: {pstate.paused_reason}")
-            if pstate.quota_remaining == 0 and pstate.quota_reset_at and pstate.quota_reset_at > now:
-                start = pstate.quota_reset_at
-                print(f"  the platform's own limit is used up until {format_local(start, pconf.timezone)}")
-            rows = store.deliveries(states=("queued", "retry"), platform=name, limit=10_000, newest_first=False)
-            if not rows:
-                print("  queue empty")
-                continue
-            for planned in plan_posts(pconf, [(r, r.due_at) for r in rows], start, store)[: args.limit]:
-                when = format_local(planned.at, pconf.timezone) if planned.at is not None else "not scheduled"
-                why = f"  [{planned.reason}]" if planned.reason else ""
-                print(f"  {when}  {planned.item.title[:60]!r}{why}")
-            if len(rows) > args.limit:
-                print(f"  ... and {len(rows) - args.limit} more")
-        return 0
-    finally:
-        store.close()
+    with _open_store(config, reading=True) as store:
+        data = plan(config, store, datetime.now(UTC).timestamp(), args.limit, args.checks)
+    _print_report(args, public(data), plan_lines(data))
+    return 0
 
 
-def _every(value: Any) -> str:
-    from bot.schedule import format_duration
-
-    return format_duration(value) if value else "15m"
+def _print_report(args: argparse.Namespace, data: Any, lines: Iterable[str]) -> None:
+    """A report's JSON document (`--json`) or its lines."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for line in lines:
+            print(line)
 
 
 @contextmanager
@@ -454,21 +444,22 @@ def _open_store(config: Any, migrate: bool = True, reading: bool = False) -> Ite
 
 
 def cmd_status(config: Any, args: argparse.Namespace) -> int:
-    from bot.report.status import status_lines
+    from bot.report.status import status_json, status_lines
 
+    now = datetime.now(UTC).timestamp()
     with _open_store(config, reading=True) as store:
-        for line in status_lines(config, store, datetime.now(UTC).timestamp()):
-            print(line)
+        _print_report(args, status_json(config, store, now) if args.json else None, status_lines(config, store, now))
         return 0
 
 
 def cmd_history(config: Any, args: argparse.Namespace) -> int:
-    from bot.report.status import history_lines
+    from bot.report.status import history_json, history_lines
 
     platform = _known_platform(config, args.platform)
+    tz = config.timezone
     with _open_store(config, reading=True) as store:
-        for line in history_lines(store, platform, args.limit):
-            print(line)
+        _print_report(args, history_json(store, platform, args.limit, tz) if args.json else None,
+                      history_lines(store, platform, args.limit, tz))
         return 0
 
 
@@ -521,9 +512,9 @@ def cmd_queue(config: Any, args: argparse.Namespace) -> int:
     with _open_store(config, reading=True) as store:
         items = review.queue(config, store, datetime.now(UTC).timestamp(), platform)
     if args.json:
-        print(json.dumps([i.as_json() for i in items], ensure_ascii=False, indent=2))
+        print(json.dumps([i.as_json(config.timezone) for i in items], ensure_ascii=False, indent=2))
     else:
-        print("\n\n".join(format_queue_item(i) for i in items) if items else "queue empty")
+        print("\n\n".join(format_queue_item(i, config.timezone) for i in items) if items else "queue empty")
     return 0
 
 
@@ -593,6 +584,7 @@ def _known_platform(config: Any, name: str | None) -> str | None:
     return name
 
 
+_REPORTS = frozenset({"status", "history", "schedule", "queue"})
 _COMMANDS = {
     "run": cmd_run,
     "post": cmd_post,

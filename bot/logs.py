@@ -110,7 +110,9 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     root.setLevel(level)
     # Third-party debug logs print request bodies and headers (tweepy logs them at DEBUG); httpx (the atproto
     # SDK's client) logs every request at INFO, and its session tokens are no secret the redactor knows.
-    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "apscheduler.executors", "trafilatura",
+    # The scheduler library says "Adding job tentatively", "Added job", "Scheduler started" at INFO: its
+    # workings, not the bot's; its warnings (a missed run) still show.
+    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "apscheduler", "trafilatura",
                   "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return redact

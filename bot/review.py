@@ -16,7 +16,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Config, FeedConfig
@@ -110,20 +109,23 @@ class QueueItem:
     length: int
     limit: int
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, tz: str = "UTC") -> dict[str, Any]:
+        """Times in ISO 8601 with their offset, in `tz` (the CLI passes `[bot] timezone`)."""
         d = self.delivery
         return {
             "id": d.id, "platform": d.platform, "state": self.state, "article_url": d.article_url,
             "title": d.title, "text": d.text, "link": d.link, "image": d.image_url, "image_alt": d.image_alt,
-            "hashtags": list(d.hashtags), "thread": list(d.thread), "not_before": iso(self.not_before),
+            "hashtags": list(d.hashtags), "thread": list(d.thread), "not_before": iso(self.not_before, tz),
             "wait_reason": self.wait_reason, "length": self.length, "limit": self.limit,
-            "edit_version": d.edit_version, "edited_at": iso(d.edited_at), "review_until": iso(d.review_until),
+            "edit_version": d.edit_version, "edited_at": iso(d.edited_at, tz), "review_until": iso(d.review_until, tz),
             "last_error": d.last_error, "direction": direction(d.text),
         }
 
 
-def iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, UTC).isoformat() if ts is not None else None
+def iso(ts: float | None, tz: str = "UTC") -> str | None:
+    from bot.report.clock import iso as local_iso
+
+    return local_iso(ts, tz)
 
 
 def queue(config: Config, store: Store, now: float, platform: str | None = None) -> list[QueueItem]:

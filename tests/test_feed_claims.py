@@ -171,5 +171,5 @@ def test_status_shows_who_polled_each_feed_and_which_are_overdue(db_url: str) ->
     assert "feeds: 3, shared by 1 live worker(s)" in text, text
     assert "site0: last polled " in text and f"by {host} pid {pid}; next due" in text, text
     assert any(line.startswith("  site1: OVERDUE by 30") for line in lines), text
-    assert f"site2: not polled by a worker yet; being polled now by {host} pid {pid}" in text, text
+    assert f"site2: never read yet; being polled now by {host} pid {pid}" in text, text
     assert "1 feed(s) overdue" in text, text

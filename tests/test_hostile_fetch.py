@@ -112,8 +112,9 @@ def test_nothing_internal_is_fetched_or_published(tmp_path: Path, site: FeedServ
         env = bot_env(x.url, graph.url, f"sqlite:///{tmp_path / 'state.db'}", config)
         run = run_bot(["run", "--once"], env, tmp_path)
         tweets, posts, uploads = x.tweets, graph.posts, x.uploads
-    assert run.returncode == 0, run.stderr + run.stdout
-    # Every entry posted, from the feed's own words (Facebook itself refuses a link to "localhost").
+    # Every entry posted, from the feed's own words (Facebook itself refuses a link to "localhost": a refused post
+    # is exit 1 with a line on stderr, for cron's mail).
+    assert run.returncode == 1 and "bot: facebook: post #" in run.stderr and "FAILED" in run.stderr, run.stderr
     assert len(tweets) == 7 and len(posts) == 6, run.stdout
 
     assert internal.requests == [], "nothing was asked of the internal host"

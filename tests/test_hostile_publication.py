@@ -257,7 +257,8 @@ def test_a_feed_reissuing_every_guid_queues_nothing_pauses_and_waits_for_an_edit
         # A CMS migration: the same 30 articles under new guids and addresses.
         feeds.set("/feed.xml", _rss(_stories("migrated", 30, site="https://www.news.example.org")))
         flood = run_bot(["run", "--once"], env, tmp_path)
-        assert flood.returncode == 0, flood.stderr
+        # A person must decide: exit 1, and the line on stderr for cron's mail.
+        assert flood.returncode == 1 and "bot: feed news: PAUSED by a flood of 30" in flood.stderr, flood.stderr
         assert "0 post(s) queued" in flood.stdout
         assert "feed news: PAUSED by a flood of 30 new articles, none queued" in flood.stdout
         alert = [line for line in flood.stdout.splitlines() if " ERROR " in line and "FLOOD" in line]

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
@@ -68,3 +74,144 @@ def test_a_dry_run_under_json_logs_prints_only_json(tmp_path: Path) -> None:
             lines = [json.loads(line) for line in result.stdout.splitlines()]
             (summary,) = [r["summary"] for r in lines if "summary" in r]
             assert summary["feeds"] == 1 and summary["dry_run"] == (args[-1] == "--dry-run")
+
+
+OFFSET = re.compile(r"T\d\d:\d\d:\d\d\+0[12]:00$")  # Europe/Paris, whatever the date: CET or CEST
+
+
+def _paris(tmp_path: Path, feed_url: str, extra: str = "") -> Path:
+    config = tmp_path / "bot.toml"
+    config.write_text(f'[bot]\ntimezone = "Europe/Paris"\n[[feeds]]\nurl = "{feed_url}"\nname = "news"\nbackfill = 3\n'
+                      f"[platforms.twitter]\n{extra}")
+    return config
+
+
+def _closed_pipe(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """`bot ARGS | head -0`: the reader is gone before the bot writes."""
+    process = subprocess.Popen([sys.executable, "-m", "bot", *args], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    return process.wait(timeout=60), err
+
+
+def test_reports_end_quietly_on_a_closed_pipe_and_speak_json(tmp_path: Path) -> None:
+    with FeedServer() as feeds:
+        feeds.set("/feed.xml", rss([Item(n) for n in range(1, 4)]))
+        env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", _paris(tmp_path, feeds.url_for("/feed.xml")))
+        assert run_bot(["run", "--once"], env, tmp_path).returncode == 0  # three dry-run posts in the history
+        for args in (["history"], ["queue"], ["status"], ["schedule"], ["history", "--json"]):
+            code, err = _closed_pipe(args, env, tmp_path)
+            assert err == "" and code in (0, 141), (args, code, err)
+        # `bot history | head -1` as a shell runs it.
+        piped = subprocess.run(f"{sys.executable} -m bot history | head -1", shell=True, env=env, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=60, check=False)
+        assert piped.stderr == "" and len(piped.stdout.splitlines()) == 1
+
+        history = json.loads(run_bot(["history", "--json"], env, tmp_path).stdout)
+        assert len(history) == 3 and all(OFFSET.search(h["at"]) for h in history), history
+        status = json.loads(run_bot(["status", "--json"], env, tmp_path).stdout)
+        assert status["timezone"] == "Europe/Paris" and status["platforms"][0]["name"] == "twitter"
+        assert OFFSET.search(status["feeds"][0]["last_read_at"])
+        plan = json.loads(run_bot(["schedule", "--json"], env, tmp_path).stdout)
+        assert plan["feeds"][0]["next"] and all(OFFSET.search(t) for t in plan["feeds"][0]["next"])
+
+
+def test_every_time_a_person_reads_is_in_the_configured_zone(tmp_path: Path) -> None:
+    with FeedServer() as feeds:
+        feeds.set("/feed.xml", rss([Item(n) for n in range(1, 3)]))
+        config = _paris(tmp_path, feeds.url_for("/feed.xml"), "review = true\n")
+        env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", config)
+        assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
+        zone = re.compile(r"\b(CET|CEST)\b")
+        for args in (["queue"], ["status"], ["schedule"]):
+            out = run_bot(args, env, tmp_path).stdout
+            assert " UTC" not in out and zone.search(out), (args, out)
+        queue = json.loads(run_bot(["queue", "--json"], env, tmp_path).stdout)
+        assert queue and all(OFFSET.search(q["review_until"]) for q in queue)
+
+
+def test_reports_tell_the_truth(tmp_path: Path) -> None:
+    with FeedServer() as feeds, fake_x() as x:
+        feeds.set("/feed.xml", rss([Item(n) for n in range(1, 3)]))
+        config = _paris(tmp_path, feeds.url_for("/feed.xml"), "review = true\n")
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", config)
+        assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
+        # Posts waiting for review are in the plan, with why they wait: not "queue empty".
+        plan = run_bot(["schedule"], env, tmp_path).stdout
+        assert "queue empty" not in plan and plan.count("waiting for an editor's review") == 2, plan
+        # After cron's run --once, status says the feed was read, not that nothing runs.
+        status = run_bot(["status"], env, tmp_path).stdout
+        assert "not polled by a worker yet" not in status and "by `bot run --once`" in status, status
+
+        # A post waiting for its retry is not "due now".
+        assert run_bot(["approve", "--all"], env, tmp_path).returncode == 0
+        x.fail(503, times=20)
+        run_bot(["run", "--once"], env, tmp_path)
+        status = run_bot(["status"], env, tmp_path).stdout
+        assert "next post: due now" not in status and "retry of 'Story number" in status, status
+
+
+
+@pytest.mark.parametrize(("status", "said"), [(401, "bot: twitter: PAUSED"), (400, "FAILED")])
+def test_run_once_exits_1_with_a_line_for_cron_when_a_person_must_act(tmp_path: Path, status: int, said: str) -> None:
+    """A paused account, a refused post: exit 1 and one stderr line each (cron mails what a job writes)."""
+    with FeedServer() as feeds, fake_x() as x:
+        feeds.set("/feed.xml", rss([Item(1)]))
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", _paris(tmp_path, feeds.url_for("/feed.xml")))
+        x.fail(status, times=20)
+        x.fail(status, times=20, endpoint="GET /2/users/me")
+        run = run_bot(["run", "--once"], env, tmp_path)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert said in run.stderr and run.stderr.startswith("bot: "), run.stderr
+        assert "bot: " not in run.stdout
+
+
+def test_the_scheduler_library_says_nothing_at_info(tmp_path: Path) -> None:
+    with FeedServer() as feeds:
+        feeds.set("/feed.xml", rss([Item(1)]))
+        env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", _paris(tmp_path, feeds.url_for("/feed.xml")))
+        worker = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        time.sleep(4)
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=60)
+        assert "first sight" in out, out  # it did run
+        assert "apscheduler" not in out and "Adding job" not in out, out
+
+
+def _article_page(image: str) -> str:
+    return ("<html><head><title>Library opens on Sundays</title>"
+            f'<meta property="og:image" content="{image}"></head><body><article><h1>Library opens on Sundays</h1>'
+            + "<p>The city library opens on Sundays from next month, the council said on Tuesday.</p>" * 8
+            + "</article></body></html>")
+
+
+def test_post_url_goes_to_the_accounts_of_the_feed_whose_site_it_is_on(tmp_path: Path) -> None:
+    from tests.helpers import account_env
+    from tests.test_hostile_fetch import _png
+
+    with FeedServer() as site, fake_x() as x, fake_x() as x_fa:
+        site.set("/en/feed/", rss([Item(1)]))
+        site.set("/fa/feed/", rss([Item(2)]))
+        site.set("/en/2026/library.html", _article_page(site.url_for("/en/photo.png")),
+                 content_type="text/html; charset=utf-8")
+        site.set("/en/photo.png", _png(), content_type="image/png")
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{site.url_for("/en/feed/")}"\nname = "en"\nplatforms = ["twitter"]\n'
+                          f'[[feeds]]\nurl = "{site.url_for("/fa/feed/")}"\nname = "fa"\nplatforms = ["x_fa"]\n'
+                          '[platforms.twitter]\n[platforms.x_fa]\nnetwork = "twitter"\n')
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", config,
+                      extra=account_env("x_fa", "twitter", x_fa.url))
+        post = run_bot(["post", site.url_for("/en/2026/library.html")], env, tmp_path)
+        assert post.returncode == 0, post.stdout + post.stderr
+        assert len(x.tweets) == 1 and x_fa.tweets == [], "the English article went to the English account only"
+        # The page's own host (private here, 127.0.0.1) is the editor's choice: its image is kept.
+        assert len(x.uploads) == 1 and x.tweets[0]["media_ids"] == [x.uploads[0]["id"]], post.stdout
+
+        # A page on no configured feed's site, with accounts split by feed: ask, do not guess.
+        elsewhere = site.url_for("/en/2026/library.html").replace("127.0.0.1", "localhost")
+        asked = run_bot(["post", elsewhere], env, tmp_path)
+        assert asked.returncode == 2 and "--platform" in asked.stderr, asked.stderr
+        assert len(asked.stderr.strip().splitlines()) == 1 and len(x.tweets) == 1 and x_fa.tweets == []

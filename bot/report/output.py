@@ -35,17 +35,17 @@ def show_draft(platform: str, draft: Draft, out: TextIO | None = None) -> None:
     print(f"[dry-run] {format_draft(platform, draft)}\n", file=out or sys.stdout, flush=True)
 
 
-def format_queue_item(item: QueueItem) -> str:
+def format_queue_item(item: QueueItem, tz: str = "UTC") -> str:
     """One post of `bot queue`: id, account, state, when, title; then the exact text, indented."""
     from bot.review import EXPIRED
 
     d = item.delivery
     if item.state == "review":
-        when = f"waiting for review until {_ts(d.review_until)}" if d.review_until else "waiting for review"
+        when = f"waiting for review until {_ts(d.review_until, tz)}" if d.review_until else "waiting for review"
     elif item.state == EXPIRED:
-        when = f"EXPIRED: held past {_ts(d.review_until)}; sent only if approved again (bot approve {d.id})"
+        when = f"EXPIRED: held past {_ts(d.review_until, tz)}; sent only if approved again (bot approve {d.id})"
     elif item.not_before is not None:
-        when = f"goes out {_ts(item.not_before)}" + (f" [{item.wait_reason}]" if item.wait_reason else "")
+        when = f"goes out {_ts(item.not_before, tz)}" + (f" [{item.wait_reason}]" if item.wait_reason else "")
     else:
         when = item.wait_reason or (d.last_error or "") if item.state != "sending" else "being sent now"
     lines = [f"#{d.id} {d.platform} {item.state} ({item.length}/{item.limit}) {d.title[:60]!r}: {when}"]
@@ -62,7 +62,7 @@ def format_queue_item(item: QueueItem) -> str:
     return "\n".join(lines)
 
 
-def _ts(value: float | None) -> str:
-    from datetime import UTC, datetime
+def _ts(value: float | None, tz: str) -> str:
+    from bot.report.clock import local
 
-    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+    return local(value or None, tz)

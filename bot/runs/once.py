@@ -109,8 +109,9 @@ def _print(summary: Summary, log_format: str) -> None:
         print(json.dumps(summary.as_json(), ensure_ascii=False), flush=True)
         return
     print(summary.text())
-    for note in summary.notes:
-        print(note)
+    # The log (stdout) tells the whole pass, problems included; stderr repeats the problems alone, for cron's mail.
+    for line in [*summary.problems, *summary.notes]:
+        print(line)
     sys.stdout.flush()
 
 
