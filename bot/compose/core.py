@@ -67,7 +67,7 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
     # Only web pages are posted as links: a feed can say javascript:, data: or file: (bot.poll logs it).
     link = own_link(article.url.strip()) if is_web_url(article.url.strip()) else ""
     fixed = {
-        "link": link if "link" in used else "",
+        "link": rules.shown_link(link) if "link" in used else "",
         "author": own(_one_line(article.author or "")),
         "site": own(_one_line(article.site or "")),
     }

@@ -36,6 +36,12 @@ class NetworkRules:
     hashtag_ok: Callable[[str], bool] | None = None
     max_bytes: int | None = None  # a limit on the UTF-8 length besides the counted one (Bluesky: 3,000)
     aliases: tuple[str, ...] = ()  # other names rules_for accepts ("x")
+    # How the article's link is written in the text, where the network shows links short and carries the
+    # address elsewhere (Bluesky: "host/path-start...", the address in the link facet). None: as it is.
+    link_text: Callable[[str], str] | None = None
+
+    def shown_link(self, url: str) -> str:
+        return self.link_text(url) if self.link_text and url else url
 
     def count(self, text: str) -> int:
         return self.counter(text)

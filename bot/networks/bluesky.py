@@ -17,6 +17,23 @@ if TYPE_CHECKING:
 NAME = "bluesky"
 DEFAULT_SERVICE_URL = "https://bsky.social"
 
+def short_link(url: str) -> str:
+    """A link as Bluesky's own app writes it in a post: the host and the start of the path, the full address
+    in the link facet (social-app's toShortUrl: a path over 15 characters keeps 13 and "..."). A 300-character
+    aggregator link would otherwise fill the post and leave no room for the title."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return url
+    path = ("" if parts.path == "/" else parts.path) + (f"?{parts.query}" if parts.query else "") + (
+        f"#{parts.fragment}" if parts.fragment else "")
+    return f"{parts.netloc}{path[:13]}..." if len(path) > 15 else f"{parts.netloc}{path}"
+
+
 RULES = NetworkRules(
     name=NAME,
     max_length=300,  # graphemes (app.bsky.feed.post text: maxGraphemes 300, maxLength 3000 bytes)
@@ -30,6 +47,7 @@ RULES = NetworkRules(
     # One record per post here; "@name" is text unless a mention facet says otherwise, and none is ever sent.
     threads=False,
     mentions=None,
+    link_text=short_link,
 )
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"

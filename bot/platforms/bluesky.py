@@ -46,6 +46,7 @@ from bot.errors import (
 )
 from bot.models import Draft, PostResult
 from bot.net.policy import Allowlist, DestinationRefused, Guard
+from bot.networks.bluesky import short_link
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import DEFAULT_TIMEOUT, check_before_write
 from bot.platforms.media import download_image
@@ -331,13 +332,16 @@ def facets(text: str, link: str | None) -> list[models.AppBskyRichtextFacet.Main
     byte offsets. No mentions: "@name" in an article must not notify anyone."""
     found: list[models.AppBskyRichtextFacet.Main] = []
     taken: list[tuple[int, int]] = []
-    if link:
-        start = text.find(link)
+    # The post writes the link as the app shows it (bot.networks.bluesky.short_link) or, in an editor's
+    # own text, in full: either way the facet carries the whole address.
+    for written in dict.fromkeys([link, short_link(link)] if link else []):
+        start = text.find(written)
         while start >= 0:
-            end = start + len(link)
-            found.append(_facet(text, start, end, models.AppBskyRichtextFacet.Link(uri=link)))
-            taken.append((start, end))
-            start = text.find(link, end)
+            end = start + len(written)
+            if not any(s < end and start < e for s, e in taken):
+                found.append(_facet(text, start, end, models.AppBskyRichtextFacet.Link(uri=link)))
+                taken.append((start, end))
+            start = text.find(written, end)
     # The SDK's port of Bluesky's detectFacets: the same hashtag rules as the app (no digits-only tags,
     # trailing punctuation dropped, at most 64 graphemes). Its links are not used: only the article's is
     # meant, and cashtags are not hashtags.
