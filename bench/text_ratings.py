@@ -4,8 +4,8 @@ bench/text_ratings.md (rubric, counts side by side, one line per draft).
     PYTHONPATH=. .venv/bin/python bench/text_ratings.py [--shared DIR] [--out FILE]
 
 Two halves (issue 20): the tuning half is what the rules were written and checked on (tests/data/feeds and
-tests/golden/realfeeds); the held-out half (tests/holdout) was not read while tuning and is rated here with
-the same rubric. Every draft of the first 25 articles of each feed, on all five networks.
+tests/golden/realfeeds); the held-out sets (tests/holdout/a and b, see their README) were not read while
+tuning and are rated here with the same rubric, each on its own. Every draft of the first 25 articles of each feed, on all five networks.
 
 How a rating is reached (the rubric is also at the top of the output):
 - the mechanical checks below find what is bad in any draft (empty, boilerplate, mojibake, generic tag,
@@ -227,8 +227,11 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=ROOT / "tests" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "text_ratings.md")
     args = parser.parse_args()
+    # tests/holdout/README.md: set A was rated once after tuning and its failures were read since; set B is
+    # the clean measure, read only at its one rating.
     halves = {"tuning": [args.shared / "feeds", ROOT / "tests" / "golden" / "realfeeds"],
-              "held-out": [ROOT / "tests" / "holdout"]}
+              "held-out A": [ROOT / "tests" / "holdout" / "a"],
+              "held-out B": [ROOT / "tests" / "holdout" / "b"]}
     out = ["# Editorial ratings of every draft (issues 10 and 20)", "",
            "Made by `bench/text_ratings.py`: every draft of the first 25 articles of each feed, on all five "
            "networks, default settings. Method: mechanical checks for what can be checked, and the judgements of "
