@@ -5,7 +5,8 @@ bench/text_ratings.md (rubric, counts side by side, one line per draft).
 
 Two halves (issue 20): the tuning half is what the rules were written and checked on (tests/data/feeds and
 tests/golden/realfeeds); the held-out sets (tests/holdout/a and b, see their README) were not read while
-tuning and are rated here with the same rubric, each on its own. Every draft of the first 25 articles of each feed, on all five networks.
+tuning and are rated here with the same rubric, each on its own. Every draft of the first 25 articles of each
+feed, on all five networks.
 
 How a rating is reached (the rubric is also at the top of the output):
 - the mechanical checks below find what is bad in any draft (empty, boilerplate, mojibake, generic tag,
