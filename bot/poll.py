@@ -72,6 +72,12 @@ def compose_drafts(config: Config, article: Article, platforms: Sequence[str],
         # An account's own server may set its own limit (a Mastodon instance): read once per process.
         rules = network.account_rules(account.endpoint) if network.account_rules and account.endpoint else None
         draft = compose(article, compose_spec(config, name, feed), rules)
+        if not (rules or network.rules).fits(draft.text):
+            # compose fits every post by construction (the link alone is the last resort); a draft that still
+            # does not is never queued nor shown as postable: the network would refuse it, or cut it.
+            log.error("%s: %s: the post is over %s's limit even as the link alone; not queued", name,
+                      article.url or article.key, network.title)
+            continue
         drafts.append(replace(draft, platform=name, network=network.name,
                               send_key=network.new_send_key() if network.new_send_key else None))
     return drafts

@@ -303,3 +303,26 @@ def test_a_topic_prefix_before_a_dash_is_no_aggregator() -> None:
     feed = parse_feed(_rss([(t, "<p>Ein ganzer Satz über das Thema.</p>", ()) for t in titles]),
                       "https://post.example/feed")
     assert all(a.summary for a in feed.articles)
+
+
+# --- 6. a draft over its network's limit is never queued -----------------------------------------------------
+
+
+def test_a_post_over_the_instances_limit_even_as_the_link_alone_is_not_queued(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from bot.config import parse_config, read_environment
+    from bot.models import Article
+    from bot.poll import compose_drafts
+    from tests.fakes.mastodon import FakeMastodonServer
+
+    # An instance that allows 20 characters, where a link alone counts 23: nothing this bot writes can fit.
+    with FakeMastodonServer("MASTO-TOKEN", max_characters=20, reserved_per_url=23) as instance:
+        env = read_environment({"MASTODON_ACCESS_TOKEN": "MASTO-TOKEN", "MASTODON_API_URL": instance.url,
+                                "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_CHAT_ID": "@news"})
+        config = parse_config('[[feeds]]\nurl = "https://post.example/feed"\n[platforms.mastodon]\n'
+                              "[platforms.telegram]\n", None, env)
+        article = Article(key="a1", feed_url="https://post.example/feed", url="https://post.example/2026/pier",
+                          title="The pier opens")
+        drafts = compose_drafts(config, article, ["mastodon", "telegram"])
+    assert [d.platform for d in drafts] == ["telegram"]
+    assert "mastodon: https://post.example/2026/pier: the post is over Mastodon's limit" in caplog.text
