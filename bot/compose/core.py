@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import regex  # type: ignore[import-untyped]
 
 from bot.bounds import bound_article
@@ -24,6 +26,7 @@ __all__ = ["compose"]
 _WS = regex.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=256)  # title, author and site: the same for each network's post
 def _one_line(text: str) -> str:
     text = clean_html(text) if looks_like_html(text) else clean_text(text)
     return str(_WS.sub(" ", text)).strip()
@@ -35,7 +38,13 @@ MAX_BODY_CHARS = 12_000
 
 
 def _body(article: Article) -> str:
-    text = summary_source(article.text, article.summary)
+    return _clean_body(article.text, article.summary)
+
+
+@functools.lru_cache(maxsize=64)
+def _clean_body(full_text: str, summary: str) -> str:
+    """Cached: the five networks' posts of one article are written one after the other from the same body."""
+    text = summary_source(full_text, summary)
     if len(text) > MAX_BODY_CHARS:
         cut = text.rfind("\n\n", 0, MAX_BODY_CHARS)
         text = text[: cut if cut > 0 else MAX_BODY_CHARS]
@@ -129,6 +138,7 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
 MAX_DESCRIPTION_CHARS = 300
 
 
+@functools.lru_cache(maxsize=64)
 def _description(lead: str) -> str:
     """The article's lead, cut at a word, for a link card the network does not build itself."""
     return cut_to_fit(lead, lambda s: len(s) <= MAX_DESCRIPTION_CHARS) if lead else ""

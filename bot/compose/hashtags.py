@@ -166,6 +166,7 @@ def choose_hashtags(
     return chosen
 
 
+@functools.lru_cache(maxsize=512)  # each network's post asks the same of the same article
 def _as_named(phrase: str, context: str, text: str) -> str | None:
     """`phrase` as the article writes it, or None when the article (`context`: headline and opening) does not
     name it, or names it only as a common noun: a site's lowercase label ("sunset", "garlic") is a tag only
@@ -251,13 +252,14 @@ def _folded_forms(phrases: Iterable[str]) -> set[str]:
     return out
 
 
-def _category_phrases(category: str) -> list[str]:
+@functools.lru_cache(maxsize=512)
+def _category_phrases(category: str) -> tuple[str, ...]:
     """"Botany, Microbiology" is two categories; "Business/Industries/Nonfiction/" is a
     path whose last part is the specific one."""
     if "/" in category and "," not in category:
         segments = [seg.strip() for seg in category.split("/") if seg.strip()]
-        return segments[-1:]
-    return [part.strip() for part in regex.split(r"[,;|]", category) if part.strip()]
+        return tuple(segments[-1:])
+    return tuple(part.strip() for part in regex.split(r"[,;|]", category) if part.strip())
 
 
 MAX_KEYWORD_LEAD = 800

@@ -183,6 +183,7 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
     return tuple(ranked)
 
 
+@functools.lru_cache(maxsize=64)  # each network's post of one article asks for it
 def lead_paragraph(text: str, title: str) -> str:
     """The first body paragraph (for keyword extraction), or the first paragraph at all."""
     for p in article_paragraphs(text, title):
