@@ -303,7 +303,7 @@ def _read_feed(config: Any, url: str) -> Any:
 def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.config import FeedConfig
     from bot.feeds.kinds import not_an_article
-    from bot.poll import compose_drafts, feed_platforms
+    from bot.poll import complete_excerpt, compose_drafts, feed_guard, feed_platforms
     from bot.redact import display_url
     from bot.report.output import count_and_limit, format_draft
     from bot.report.progress import Progress
@@ -327,11 +327,15 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
             progress.step()
             continue
         platforms = [p for p in feed_platforms(config, feed) if not args.platform or p in args.platform]
-        for article in parsed.articles:
+        guard = feed_guard(config, feed.url)
+        for entry in parsed.entries:
+            article = entry.article()
             skip = not_an_article(article)
             if skip:
                 log.info("feed %s: not previewing %r: %s", feed.name, article.title, skip)
                 continue
+            # What a run posts: a teaser's text and image come from the article's page, under the same guard.
+            article = complete_excerpt(article, entry.excerpt_only, feed, guard, config)
             for draft in compose_drafts(config, article, platforms, feed):
                 used, limit = count_and_limit(draft)
                 items.append({

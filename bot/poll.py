@@ -273,7 +273,7 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
         chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now,
                             limit=release.newest if release else None)
     # An excerpt-only feed's pages are fetched outside: that is waiting, not work.
-    chosen = [_complete_excerpt(a, by_key[a.key].excerpt_only, feed, guard, config) for a in chosen]
+    chosen = [complete_excerpt(a, by_key[a.key].excerpt_only, feed, guard, config) for a in chosen]
     with _COMPUTING:
         for article in chosen:
             if article.url and not is_web_url(article.url):
@@ -366,10 +366,11 @@ def seen_rows(item: _Seeable, feed_url: str) -> list[SeenArticle]:
                         published_at=_timestamp(item)) for key in identities(item)]
 
 
-def _complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig, guard: Guard,
+def complete_excerpt(article: Article, excerpt_only: bool, feed: FeedConfig, guard: Guard,
                       config: Config) -> Article:
     """A feed that carries only a teaser: read the article's page for its text and image (under the
-    feed's guard: a page on another private host is refused, and the excerpt is posted)."""
+    feed's guard: a page on another private host is refused, and the excerpt is posted). `bot run` and
+    `bot preview` both call it, so a preview shows what a run posts."""
     if not excerpt_only or not is_web_url(article.url):
         return article
     from bot.feeds.errors import FeedError

@@ -326,3 +326,37 @@ def test_a_post_over_the_instances_limit_even_as_the_link_alone_is_not_queued(
         drafts = compose_drafts(config, article, ["mastodon", "telegram"])
     assert [d.platform for d in drafts] == ["telegram"]
     assert "mastodon: https://post.example/2026/pier: the post is over Mastodon's limit" in caplog.text
+
+
+# --- 11. preview shows what a run posts: a teaser's page is read, its letters kept ----------------------------
+
+
+def test_preview_reads_a_teasers_page_as_run_does_and_both_keep_the_zwnj(tmp_path: Path) -> None:
+    import json
+
+    from tests.fakes.feed_server import FeedServer
+    from tests.helpers import bot_env, fake_graph, run_bot
+
+    lead = ("روز سه‌شنبه شورای شهر بودجهٔ کتابخانه‌ها را تصویب کرد و اعضای شورا می‌گویند ساخت کتابخانهٔ تازه "
+            "از ماه آینده آغاز می‌شود. ")
+    page = (f"<html lang='fa' dir='rtl'><head><title>بودجهٔ کتابخانه</title></head><body><article>"
+            f"<h1>بودجهٔ کتابخانه تصویب شد</h1><p>{lead * 3}</p></article></body></html>")
+    with FeedServer() as feeds, fake_graph() as graph:
+        link = feeds.url_for("/fa/1")
+        feeds.set("/fa/1", page, content_type="text/html; charset=utf-8")
+        feeds.set("/fa.xml", "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>خبر</title>"
+                  f"<link>{feeds.url_for('/')}</link><language>fa</language><item><title>بودجهٔ کتابخانه تصویب شد"
+                  f"</title><link>{link}</link><guid>{link}</guid><description>شورا بودجه را تصویب کرد"
+                  "</description></item></channel></rss>")
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/fa.xml")}"\nname = "fa"\nbackfill = 1\n'
+                          "[platforms.facebook]\n")
+        env = bot_env(None, graph.url, f"sqlite:///{tmp_path / 's.db'}", config)
+        preview = run_bot(["preview", "--json"], env, tmp_path)
+        assert preview.returncode == 0, preview.stderr
+        [shown] = json.loads(preview.stdout)
+        run = run_bot(["run", "--once"], env, tmp_path)
+        assert run.returncode == 0, run.stderr
+    assert "سه\u200cشنبه" in shown["text"] and "سهشنبه" not in shown["text"]  # the page's text, ZWNJ kept
+    assert [p["message"] for p in graph.posts] == [shown["text"]]  # exactly what the preview showed
+
