@@ -360,3 +360,31 @@ def test_preview_reads_a_teasers_page_as_run_does_and_both_keep_the_zwnj(tmp_pat
     assert "سه\u200cشنبه" in shown["text"] and "سهشنبه" not in shown["text"]  # the page's text, ZWNJ kept
     assert [p["message"] for p in graph.posts] == [shown["text"]]  # exactly what the preview showed
 
+
+
+def test_an_items_rss_source_naming_the_title_suffix_marks_an_aggregated_item() -> None:
+    # Every outlet once (no recurrence to go by): RSS <source> says where each headline comes from.
+    outlets = ["Harbour Times", "Coast Wire", "Bay Radio", "The Pier Daily", "Ferry Weekly"]
+    items = "".join(
+        f"<item><title>Ferry {n} returns to the pier - {o}</title><link>https://agg.example/r/{n}</link>"
+        f"<description>&lt;a href='https://agg.example/r/{n}'&gt;Ferry {n} returns to the pier&lt;/a&gt; {o}"
+        f"</description><source url='https://outlet{n}.example'>{o}</source><category>{o}</category></item>"
+        for n, o in enumerate(outlets))
+    body = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Top stories</title><link>https://agg.example/"
+            f"</link>{items}</channel></rss>").encode()
+    for parsed in (parse_feed(body, "https://agg.example/rss"),
+                   parse_feed(body.replace(b"Ferry 0 returns", b"Ferry 0 & returns"), "https://agg.example/rss")):
+        for article, outlet in zip(parsed.articles, outlets, strict=True):
+            assert article.site == outlet and not article.text
+            assert compose(article, ComposeSpec(platform="facebook")).text == article.title
+
+
+@pytest.mark.parametrize("tail", [
+    "Le billet Le nouveau quai du port ouvre lundi est apparu en premier sur Le Port.",  # French
+    "Il post Le nouveau quai du port ouvre lundi è apparso per la prima volta su Il Porto.",  # Italian
+    "Wpis Le nouveau quai du port ouvre lundi pojawił się poraz pierwszy w Port.",  # Polish
+])
+def test_a_back_link_quoting_the_headline_is_never_the_summary_in_any_language(tail: str) -> None:
+    html = f"<p>Le quai rénové du vieux port sera ouvert au public dès lundi matin. {tail}</p>"
+    assert _summary("Le nouveau quai du port ouvre lundi", html) == \
+        "Le quai rénové du vieux port sera ouvert au public dès lundi matin."

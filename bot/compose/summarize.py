@@ -117,6 +117,14 @@ _DATELINE = regex.compile(
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 
 
+def _quotes_headline_then_more(key: str, title_key: str) -> bool:
+    """`key` (a sentence, normalised) holds the whole headline of three words or more, then three words or more."""
+    if title_key.count(" ") < 2:
+        return False
+    at = f" {key} ".find(f" {title_key} ")
+    return at >= 0 and key[at + len(title_key):].count(" ") >= 3
+
+
 def summary_source(text: str, summary: str) -> str:
     """The fullest text to summarise: the article body, or the feed's summary when the
     body is missing or shorter (many feeds carry only a description)."""
@@ -138,7 +146,8 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
         body = list(paras)  # an untitled micro post: its one short line is all there is to say
     candidates: list[str] = []
     followed: list[bool] = []  # another sentence of the body comes after it
-    seen = {normalise_for_compare(title)}
+    title_key = normalise_for_compare(title)
+    seen = {title_key}
     for para in body:
         if len(candidates) >= MAX_CANDIDATES:
             break
@@ -153,6 +162,12 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
             followed.append(len(candidates) >= MAX_CANDIDATES)
             if len(candidates) >= MAX_CANDIDATES:
                 break
+    if len(candidates) > 1 and not followed[-1] and _quotes_headline_then_more(
+            normalise_for_compare(candidates[-1]), title_key):
+        # The text's last sentence quotes the whole headline and goes on: the site's back-link in any language
+        # ("Der Beitrag <title> erschien zuerst auf <site>.", "The post <title> appeared first on <site>.").
+        candidates.pop()
+        followed.pop()
     if not candidates:
         return ()
     bags = [_content_words(s) for s in candidates]

@@ -60,6 +60,8 @@ class RawEntry:
     # feedburner:origLink: the address to post, where <link> is FeedBurner's redirect. Identity stays with
     # <link> (the key a feed's articles were recorded under must not change), the post carries this one.
     orig_link: str | None = None
+    # RSS <source>: the channel an aggregator took the item from (Google News: the outlet's name).
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     not_topic = not_topics([r.categories for r in raws], meta.directory_categories)
     # An aggregator's item is another outlet's headline: its description lists other outlets' headlines (never
     # a summary of this one), and the outlet is the article's site (never a tag of it).
-    outlet_of = outlets(titles)
+    outlet_of = outlets(titles, [r.source for r in raws])
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,

@@ -77,10 +77,18 @@ def is_topic(category: str, not_topic: frozenset[str]) -> bool:
 _OUTLET = regex.compile(r"\s[-–—|]\s((?:[\p{Lu}\p{N}][\p{L}\p{N}.&'’]*)(?:\s+[\p{L}\p{N}.&'’]+){0,4})$")
 
 
-def outlets(titles: Sequence[str]) -> list[str | None]:
+def outlets(titles: Sequence[str], sources: Sequence[str | None] = ()) -> list[str | None]:
     """Per item, the other outlet an aggregator's title names at its end, or None everywhere when the feed is
-    no aggregator: that needs most of five or more titles to end so, naming at least two different outlets
-    (one site's own " - Site" suffix on every title is its name, which compose already keeps out of tags)."""
+    no aggregator.
+
+    An item whose RSS <source> (the channel it was taken from) is what its title ends with (" - CNN") names
+    its outlet outright. Without that, it takes most of five or more titles ending so, with outlets that
+    recur (several headlines of one agency; a "Topic - headline" prefix does not recur) and at least two of
+    them (one site's own " - Site" suffix on every title is its name, which compose keeps out of tags)."""
+    sources = list(sources) or [None] * len(titles)
+    by_source = [src if src and _ends_with_outlet(t, src) else None for t, src in zip(titles, sources, strict=True)]
+    if any(by_source):
+        return by_source
     found = [m.group(1) if (m := _OUTLET.search(t)) else None for t in titles]
     named = [f for f in found if f]
     counts = Counter(named)
@@ -89,3 +97,7 @@ def outlets(titles: Sequence[str]) -> list[str | None]:
     if len(titles) < MIN_ITEMS or len(named) * 2 <= len(titles) or len(counts) < 2 or recurring * 2 < len(named):
         return [None] * len(titles)
     return found
+
+
+def _ends_with_outlet(title: str, outlet: str) -> bool:
+    return any(title.endswith(f"{sep}{outlet}") for sep in (" - ", " – ", " — ", " | "))

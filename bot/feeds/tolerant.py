@@ -36,6 +36,8 @@ def _entry(fe: Any, base: str) -> RawEntry:
     e = RawEntry()
     e.guid = (fe.get("id") or "").strip() or None
     e.link = absolute(fe.get("link"), base)
+    source = fe.get("source") or {}
+    e.source = " ".join(str(source.get("title") or "").split()) or None if isinstance(source, dict) else None
     orig = fe.get("feedburner_origlink")  # FeedBurner's proxy feeds: the article's own address
     e.orig_link = orig if isinstance(orig, str) and orig.startswith(("http://", "https://")) else None
     e.title = fe.get("title_detail", {}).get("value") or fe.get("title") or ""

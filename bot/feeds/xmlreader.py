@@ -220,6 +220,8 @@ def _rss_entry(item: Any) -> RawEntry:
                     e.categories.append(child.text)
             elif local == "author":
                 e.author = e.author or (child.text or "").strip() or None
+            elif local == "source":
+                e.source = " ".join((child.text or "").split()) or None
             elif local == "enclosure" and _looks_image(None, child.get("type"), child.get("url")):
                 images.add(2, child.get("url"), child.base, None, _int(child.get("width")))
         elif fam == "content" and local == "encoded":
