@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--feed", metavar="URL_OR_PATH", help="preview this feed instead of the configured ones")
     preview.add_argument("--json", action="store_true", help="print one JSON array")
     preview.add_argument("--platform", action="append", metavar="NAME", help="only this platform (repeatable)")
+    preview.add_argument("--no-pages", action="store_true",
+                         help="do not read the pages of teaser-only entries (a run does: their posts are marked)")
 
     sub.add_parser("check", help="validate the config and environment, reach feeds and platforms (posts nothing)")
     plan = sub.add_parser("schedule", help="the plan: next checks of each feed, when each queued post goes out")
@@ -303,6 +305,7 @@ def _read_feed(config: Any, url: str) -> Any:
 def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.config import FeedConfig
     from bot.feeds.kinds import not_an_article
+    from bot.net.policy import is_web_url
     from bot.poll import complete_excerpt, compose_drafts, feed_guard, feed_platforms
     from bot.redact import display_url
     from bot.report.output import count_and_limit, format_draft
@@ -335,16 +338,21 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
                 log.info("feed %s: not previewing %r: %s", feed.name, article.title, skip)
                 continue
             # What a run posts: a teaser's text and image come from the article's page, under the same guard.
-            article = complete_excerpt(article, entry.excerpt_only, feed, guard, config)
+            page = None
+            if entry.excerpt_only and is_web_url(article.url):
+                completed = article if args.no_pages else complete_excerpt(article, True, feed, guard, config)
+                page = "read" if completed is not article else "unread"  # unread: a run may still complete it
+                article = completed
             for draft in compose_drafts(config, article, platforms, feed):
                 used, limit = count_and_limit(draft)
                 items.append({
                     "platform": draft.platform, "article_id": article.key, "article_url": article.url,
                     "title": article.title, "text": draft.text, "link": draft.link,
                     "hashtags": list(draft.hashtags), "image": draft.image.url if draft.image else None,
-                    "thread": list(draft.thread), "length": used, "limit": limit,
+                    "thread": list(draft.thread), "length": used, "limit": limit, "page": page,
                 })
-                blocks.append(format_draft(draft.platform, draft, article.title))
+                note = "\n(a run reads this article's page: its post may differ)" if page == "unread" else ""
+                blocks.append(format_draft(draft.platform, draft, article.title) + note)
         progress.step()
     progress.close()
     if args.json:

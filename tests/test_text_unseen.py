@@ -357,6 +357,7 @@ def test_preview_reads_a_teasers_page_as_run_does_and_both_keep_the_zwnj(tmp_pat
         [shown] = json.loads(preview.stdout)
         run = run_bot(["run", "--once"], env, tmp_path)
         assert run.returncode == 0, run.stderr
+    assert shown["page"] == "read"
     assert "سه\u200cشنبه" in shown["text"] and "سهشنبه" not in shown["text"]  # the page's text, ZWNJ kept
     assert [p["message"] for p in graph.posts] == [shown["text"]]  # exactly what the preview showed
 
@@ -388,3 +389,16 @@ def test_a_back_link_quoting_the_headline_is_never_the_summary_in_any_language(t
     html = f"<p>Le quai rénové du vieux port sera ouvert au public dès lundi matin. {tail}</p>"
     assert _summary("Le nouveau quai du port ouvre lundi", html) == \
         "Le quai rénové du vieux port sera ouvert au public dès lundi matin."
+
+
+def test_a_sentence_that_opens_many_items_of_a_feed_is_their_preamble_not_a_summary() -> None:
+    preamble = "This is another entry in our Harbour Notes series. It first ran in the harbour office newsletter."
+    topics = ["the ferry timetable", "the new crane", "the fish market", "the lighthouse", "the tide gauge"]
+    items = [(f"Harbour Notes: {t}", f"<p>{preamble} Today we look at {t}, and what changes for the crews this "
+              "spring.</p>", ()) for t in topics]
+    items.append(("Pier opens", "<p>This is another entry in our Harbour Notes series? No: the pier opens on "
+                  "Monday morning, the mayor said.</p>", ()))
+    feed = parse_feed(_rss(items), "https://post.example/feed")
+    for article, topic in zip(feed.articles, topics, strict=False):
+        assert article.text.startswith(f"Today we look at {topic}"), article.text
+    assert feed.articles[-1].text.startswith("This is another entry")  # not the same sentence

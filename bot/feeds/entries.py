@@ -30,7 +30,7 @@ from bot.feeds import identity
 from bot.feeds.dates import parse_date
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
-from bot.feeds.sections import is_topic, not_topics, outlets
+from bot.feeds.sections import is_topic, not_topics, outlets, preambles, without_preamble
 from bot.models import Article, Image
 
 
@@ -169,6 +169,8 @@ class FeedEntry:
     language: str | None = None
     # No usable guid, and a link other entries of the feed share: known by its content instead.
     link_shared: bool = False
+    # Sentences that open many of this feed's items alike (bot.feeds.sections.preambles): not this article's.
+    preamble: frozenset[str] = frozenset()
     # The link a reader clicks: `url` (the canonical form identity uses) with the article's own #fragment.
     link: str = ""
 
@@ -194,6 +196,8 @@ class FeedEntry:
         # clean_html repairs double-encoded text itself, before it strips what such text hides (bot.compose.clean).
         summary = clean_html(self.summary_html[:MAX_HTML_CHARS]) if self.summary_html else ""
         text = clean_html(self.content_html[:MAX_HTML_CHARS]) if self.content_html else summary
+        if self.preamble:
+            summary, text = without_preamble(summary, self.preamble), without_preamble(text, self.preamble)
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
@@ -280,6 +284,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     # An aggregator's item is another outlet's headline: its description lists other outlets' headlines (never
     # a summary of this one), and the outlet is the article's site (never a tag of it).
     outlet_of = outlets(titles, [r.source for r in raws])
+    preamble = preambles([r.content or r.summary or "" for r in raws])
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
@@ -291,7 +296,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             author=clip(repair(raw.author), MAX_NAME_CHARS) if raw.author else None,
             content_html=None if outlet else raw.content or None, summary_html=None if outlet else raw.summary or None,
             base=raw.base, media_image=raw.images[0] if raw.images else None, site=outlet or meta.title or None,
-            language=language, link_shared=link_shared,
+            language=language, link_shared=link_shared, preamble=preamble,
         )
         for raw, canon, key, aliases, title, link_shared, outlet
         in zip(raws, canonical, keys, alias_sets, titles, shared, outlet_of, strict=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["is_slug", "is_topic", "not_topics", "outlets"]
+__all__ = ["is_slug", "is_topic", "not_topics", "outlets", "preambles", "without_preamble"]
 
 # A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
 MIN_ITEMS = 5
@@ -101,3 +101,46 @@ def outlets(titles: Sequence[str], sources: Sequence[str | None] = ()) -> list[s
 
 def _ends_with_outlet(title: str, outlet: str) -> bool:
     return any(title.endswith(f"{sep}{outlet}") for sep in (" - ", " – ", " — ", " | "))
+
+
+# The opening of an item's text, cheaply: tags dropped from the first characters of its HTML, split at the
+# sentence stops that need no judgement (a stop, then a space and a capital).
+_OPENING_CHARS = 700
+_TAG_RE = regex.compile(r"<[^<>]*>")
+_FIRST_SENTENCES = regex.compile(r"(?<=[.!?])\s+(?=[\p{Lu}\p{Lo}])")
+_SPACE = regex.compile(r"\s+")
+MIN_REPEATS = 3
+
+
+def _opening_sentences(html_text: str) -> list[str]:
+    import html
+
+    text = html.unescape(_TAG_RE.sub(" ", html_text[:_OPENING_CHARS]))
+    parts = _FIRST_SENTENCES.split(_SPACE.sub(" ", text).strip())
+    return [p for p in parts[:3] if len(p.split()) >= 4 and p[-1:] in ".!?"]
+
+
+def preambles(openings_html: Sequence[str]) -> frozenset[str]:
+    """Sentences that open several items of a feed alike: the series' or site's preamble ("This is another post
+    in our Code Health series."), never an article's own words. A sentence among the first three of three or
+    more items, and of at least a fifth of the items with text."""
+    counts: Counter[str] = Counter()
+    with_text = 0
+    for fragment in openings_html:
+        if fragment:
+            with_text += 1
+            counts.update(set(_opening_sentences(fragment)))
+    return frozenset(s for s, n in counts.items() if n >= MIN_REPEATS and n * 5 >= with_text)
+
+
+def without_preamble(text: str, preamble: frozenset[str]) -> str:
+    """`text` (cleaned) without the preamble sentences it opens with; as it is when nothing would be left (a
+    feed whose items all say the same one thing has no preamble to take off)."""
+    original, changed = text, True
+    while changed and preamble:
+        changed = False
+        head = text.lstrip()
+        for sentence in preamble:
+            if head.startswith(sentence):
+                text, changed = head[len(sentence):].lstrip(), True
+    return text if text.strip() else original
