@@ -106,6 +106,19 @@ def hostile(specs: dict[str, ComposeSpec]) -> None:
         print(f"  {name}: {took * 1000:.1f} ms, peak {peak / 1e6:.1f} MB beyond the input")
 
 
+def _best_ms(article: Article, specs: list[ComposeSpec], repeat: int) -> float:
+    """The best of `repeat` runs composing `article` for each of `specs` in turn, caches cleared once per run
+    (as bot.poll composes an article's posts one after the other), in milliseconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        clear_caches()
+        start = time.perf_counter()
+        for spec in specs:
+            compose(article, spec)
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT / "tests" / "data")
@@ -128,29 +141,11 @@ def main() -> None:
                 best = min(best, time.perf_counter() - start)
             timings.append((best * 1000, feed, article.key, name))
 
-    together: list[float] = []
-    for _, article in articles:
-        best = float("inf")
-        for _ in range(args.repeat):
-            clear_caches()
-            start = time.perf_counter()
-            for spec in specs.values():
-                compose(article, spec)
-            best = min(best, time.perf_counter() - start)
-        together.append(best * 1000)
-
+    together = [_best_ms(article, list(specs.values()), args.repeat) for _, article in articles]
     # One network alone, the same way (caches cleared once per article): what the other four add to it is
     # the work that is not shared (issue 20: five networks within 1.5x of one). Facebook: its post has every
     # part (summary, tags, a card's description), so it does all the work one article needs; X skips the summary.
-    alone: list[float] = []
-    for _, article in articles:
-        best = float("inf")
-        for _ in range(args.repeat):
-            clear_caches()
-            start = time.perf_counter()
-            compose(article, specs["facebook"])
-            best = min(best, time.perf_counter() - start)
-        alone.append(best * 1000)
+    alone = [_best_ms(article, [specs["facebook"]], args.repeat) for _, article in articles]
 
     per_article: dict[tuple[str, str], float] = {}
     for took, feed, key, _ in timings:
