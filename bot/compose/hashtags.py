@@ -150,7 +150,7 @@ def choose_hashtags(
     for cat in cats:
         for phrase in _category_phrases(cat):
             # A category earns its place only where the article names it (the feed already took out what is
-            # a section, a slug or a directory's category: bot.feeds.sections); written as the article writes
+            # a section, a slug or a directory's category: bot.feeds.evidence); written as the article writes
             # it, and a lowercase word the article also writes in lowercase is a common noun, not a topic.
             named = _as_named(phrase, context, lead)
             tag = to_hashtag(named) if named else None

@@ -28,9 +28,9 @@ from bot.bounds import (
 )
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
+from bot.feeds.evidence import is_topic, not_topics, outlets, preambles, without_preamble
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
-from bot.feeds.sections import is_topic, not_topics, outlets, preambles, without_preamble
 from bot.models import Article, Image
 
 
@@ -169,7 +169,7 @@ class FeedEntry:
     language: str | None = None
     # No usable guid, and a link other entries of the feed share: known by its content instead.
     link_shared: bool = False
-    # Sentences that open many of this feed's items alike (bot.feeds.sections.preambles): not this article's.
+    # Sentences that open many of this feed's items alike (bot.feeds.evidence.preambles): not this article's.
     preamble: frozenset[str] = frozenset()
     # The link a reader clicks: `url` (the canonical form identity uses) with the article's own #fragment.
     link: str = ""
@@ -278,7 +278,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
         alias_sets.append(identity.article_aliases(key, guid, raw.link))
     alias_sets = identity.drop_shared_aliases(alias_sets, keys)
     language = meta.language or None
-    # Which categories are topics is judged over the whole feed (bot.feeds.sections); an advertising label
+    # Which categories are topics is judged over the whole feed (bot.feeds.evidence); an advertising label
     # stays whatever it is, so that such an item is still recognised and skipped (bot.feeds.kinds).
     not_topic = not_topics([r.categories for r in raws], meta.directory_categories)
     # An aggregator's item is another outlet's headline: its description lists other outlets' headlines (never

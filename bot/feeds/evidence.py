@@ -1,12 +1,15 @@
-"""Which of a feed's categories say something about one article, judged from the whole feed.
+"""What the whole feed tells about each of its items: evidence no single article carries.
 
-A site files its articles under categories of two kinds: a topic of the story ("Fidel Castro", "Flash") and a
-place on the site ("News", "Nuus", a blog's one subject, a press-release section, the show a podcast is). Only
-the first is a hashtag an editor would choose. No list of words can tell them apart in every language, but the
-feed itself can: a category carried by most of a feed's items is where the site files everything, not what
-this story is about. The same evidence covers the other things that are not topics: a label slug a publishing
-system made (`adwords_api_v201605`), a podcast directory's category (`itunes:category`, which a feed may repeat
-on its items), and a category that only narrows a section ("World News" beside "News").
+Categories. A site files its articles under categories of two kinds: a topic of the story ("Fidel Castro",
+"Flash") and a place on the site ("News", "Nuus", a blog's one subject, a press-release section, the show a
+podcast is). Only the first is a hashtag an editor would choose. No list of words can tell them apart in every
+language, but the feed itself can: a category carried by most of a feed's items is where the site files
+everything, not what this story is about. The same evidence covers the other things that are not topics: a
+label slug a publishing system made (`adwords_api_v201605`), a podcast directory's category (`itunes:category`,
+which a feed may repeat on its items), and a category that only narrows a section ("World News" beside "News").
+
+Outlets: an aggregator's titles end with the outlet each headline came from (" - Reuters").
+Preambles: a sentence that opens many items alike is the series' or site's, not the article's.
 """
 
 from __future__ import annotations
