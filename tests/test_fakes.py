@@ -328,7 +328,8 @@ def test_graph_reads_page_and_feed_newest_first(g: FakeGraphServer) -> None:
 # following fields for /page/feed, /page/posts, /pageposts, and /page/published_posts were deprecated in v3.3:
 # caption, description, link, name, object_id, source, type"; restfb issue 990 ("Graph API 3.3: deprecated Post
 # fields", https://github.com/restfb/restfb/issues/990) maps each to its attachments{...} successor (link ->
-# unshimmed_url); the project field guide (GUIDE.md) section 4 (Facebook, "Reading posts back") adds picture and the answer,
+# unshimmed_url); the project field guide (GUIDE.md) section 4 (Facebook, "Reading posts back") adds picture and
+# the answer,
 # error #12 "deprecate_post_aggregated_fields_for_attachement is deprecated for versions v3.3 and higher".
 @pytest.mark.parametrize("field", ["link", "caption", "description", "name", "picture", "source", "type",
                                    "object_id"])
