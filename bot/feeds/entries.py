@@ -194,10 +194,11 @@ class FeedEntry:
     def article(self) -> Article:
         # Cleaning is linear but slow (pure Python): a 10 MB description is clipped first.
         # clean_html repairs double-encoded text itself, before it strips what such text hides (bot.compose.clean).
-        summary = clean_html(self.summary_html[:MAX_HTML_CHARS]) if self.summary_html else ""
-        text = clean_html(self.content_html[:MAX_HTML_CHARS]) if self.content_html else summary
-        if self.preamble:
-            summary, text = without_preamble(summary, self.preamble), without_preamble(text, self.preamble)
+        # A preamble many items open with (bot.feeds.evidence) is taken off each text once.
+        summary = without_preamble(clean_html(self.summary_html[:MAX_HTML_CHARS]), self.preamble) \
+            if self.summary_html else ""
+        text = without_preamble(clean_html(self.content_html[:MAX_HTML_CHARS]), self.preamble) \
+            if self.content_html else summary
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,

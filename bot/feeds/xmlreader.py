@@ -273,7 +273,8 @@ def _show_notes(fragment: str | None) -> bool:
 
 
 def _orig_link(el: Any, local: str) -> str | None:
-    """feedburner:origLink, when it is a web address (it replaces the feedproxy redirect in <link>)."""
+    """feedburner:origLink, when it is a web address: the address posted instead of the feedproxy redirect in
+    <link> (identity stays with <link>: bot.feeds.entries.RawEntry.orig_link)."""
     if local != "origLink":
         return None
     url = absolute(el.text, el.base)
