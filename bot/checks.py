@@ -1,7 +1,9 @@
 """A config that loads but cannot do what it is for: what `bot check` reports as problems.
 
-None of these stops the bot (a cron of 30 February is an old way of switching a feed off, and all
-platforms disabled is a way of stopping posting), but none of them is "all good" either.
+None of these stops the bot at its start (a cron of 30 February is an old way of switching a feed off, and
+all platforms disabled is a way of stopping posting), but none of them is "all good" either. An edit that a
+running worker reloads is another matter: one that cannot post anything (`cannot_post`) is most often a file
+caught half-written, so the reload rejects it and the config in force stays (bot.worker).
 """
 
 from __future__ import annotations
@@ -10,6 +12,16 @@ from bot import sandbox
 from bot.config import Config
 from bot.poll import feed_platforms
 from bot.schedule import next_checks
+
+
+def cannot_post(config: Config) -> str | None:
+    """Why nothing of this config could ever be posted (no account enabled, or no feed reaches one); None when
+    something can be."""
+    if not config.platforms:
+        return "no platform is enabled: nothing would ever be posted"
+    if not any(feed_platforms(config, feed) for feed in config.feeds):
+        return "no feed reaches an enabled platform: nothing would ever be posted"
+    return None
 
 
 def config_problems(config: Config, now: float) -> list[str]:

@@ -27,7 +27,7 @@ from types import FrameType
 from typing import Any
 
 from bot.app import FEED_WORKERS, Bot
-from bot.checks import config_problems
+from bot.checks import cannot_post, config_problems
 from bot.config import Config, FeedConfig, load_config
 from bot.errors import ConfigError, StoreError
 from bot.models import Draft
@@ -190,6 +190,10 @@ class Worker:
         built: dict[str, Any] = {}
         try:
             new = load_config(str(path))
+            unable = cannot_post(new)
+            if unable:
+                # Most often a file caught half-written: refused like any other broken edit, not obeyed.
+                raise ConfigError(f"{path}: {unable}", hint="enable a [platforms.NAME] a feed lists, then save again")
             for name in new.platforms:
                 if name not in self.bot.platforms:
                     built[name] = build_platform(new, name, self.dry_run, self.show)

@@ -87,6 +87,22 @@ def test_invalid_edit_keeps_the_last_good_config(worker: Worker, tmp_path: Path,
     assert any("REJECTED" in r.getMessage() and "did you mean 'every'" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize("text", [
+    '[[feeds]]\nurl = "a.xml"\n',  # caught half-written: the platform tables not there yet
+    '[[feeds]]\nurl = "a.xml"\n[platforms.twitter]\nenabled = false\n',
+    '[[feeds]]\nurl = "a.xml"\nplatforms = ["facebook"]\n[platforms.twitter]\n[platforms.facebook]\n'
+    'enabled = false\n',  # a platform is on, but no feed reaches it
+])
+def test_an_edit_that_cannot_post_is_rejected(worker: Worker, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                              text: str) -> None:
+    before = worker.bot.config
+    (tmp_path / "bot.toml").write_text(text)
+    assert not worker.reload("test")
+    assert worker.bot.config is before and set(worker.bot.platforms) == {"twitter"} and _feed_jobs(worker) == {"a.xml"}
+    (line,) = [r.getMessage() for r in caplog.records if "REJECTED" in r.getMessage()]
+    assert "nothing would ever be posted" in line and "bot.toml" in line and "\n" not in line
+
+
 def test_changed_interval_is_rescheduled(worker: Worker, tmp_path: Path) -> None:
     _poll_round(worker)
     assert 3590 < _due_in(worker, "a.xml") <= 3600, "polled, next due in its hour"
