@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,3 +216,54 @@ def test_post_url_goes_to_the_accounts_of_the_feed_whose_site_it_is_on(tmp_path:
         asked = run_bot(["post", elsewhere], env, tmp_path)
         assert asked.returncode == 2 and "--platform" in asked.stderr, asked.stderr
         assert len(asked.stderr.strip().splitlines()) == 1 and len(x.tweets) == 1 and x_fa.tweets == []
+
+
+# --- item 9: the example and the README are current ------------------------------------------------
+
+
+def _example_keys() -> tuple[dict[str, Any], set[str]]:
+    """The example as TOML, and every key it names: set, commented out (`# key = ...`) or a table's
+    (`[feeds.templates]`)."""
+    import tomllib
+
+    from tests.helpers import ROOT
+
+    text = (ROOT / "config" / "example.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text), set(re.findall(r"(?m)^#?\s*([a-z_]+)\s*=", text)) | set(
+        re.findall(r"(?m)^\[[a-z_.]+\.([a-z_]+)\]$", text))
+
+
+def test_the_example_loads_and_names_every_key_the_loader_accepts() -> None:
+    from bot import config as loader
+    from bot import networks
+    from bot.config import load_config
+    from tests.helpers import ROOT
+
+    config = load_config(str(ROOT / "config" / "example.toml"), environ={})
+    raw, named = _example_keys()
+    for table, keys in (("bot", loader._BOT_KEYS), ("feeds", loader._FEED_KEYS),
+                        ("platforms", loader._PLATFORM_KEYS)):
+        assert set(keys) <= named, f"config/example.toml lacks {table}: {sorted(set(keys) - named)}"
+    # Every network has an account in the example, and its own keys are set in that account's table.
+    on = {p.network: p for p in config.platforms.values()}
+    assert set(networks.names()) <= set(on), f"no account for {sorted(set(networks.names()) - set(on))}"
+    for network in networks.networks():
+        for key in network.options:
+            assert key in raw["platforms"][on[network.name].name], f"{network.name}'s own key {key} not shown"
+    # The account of another name on a network, and a feed routed to it.
+    assert any(p.name != p.network for p in config.platforms.values())
+    assert {name for feed in config.feeds for name in feed.platforms} == set(config.platforms)
+
+
+def test_the_readme_first_command_prints_the_networks_the_readme_says(tmp_path: Path) -> None:
+    """README: the first command prints the posts for the two accounts config/bot.toml names, X and a Facebook
+    Page (it once said "each network" and printed two)."""
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = readme.split("The first command", 1)[1].split("\n\n", 1)[0]
+    assert "for the two accounts that config names, on X and a Facebook Page" in " ".join(said.split())
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", ROOT / "config" / "bot.toml")
+    run = run_bot(["run", "--once"], env, ROOT)
+    assert run.returncode == 0, run.stderr
+    assert set(re.findall(r"\[dry-run\] --- (\w+)", run.stdout)) == {"twitter", "facebook"}, run.stdout
