@@ -270,3 +270,54 @@ def test_proxy_settings_are_checked() -> None:
     for bad in ({"BOT_WEB_TRUSTED_PROXIES": "nginx"}, {"BOT_WEB_PUBLIC_URL": "bot.example.org"}):
         with pytest.raises(ConfigError):
             from_env(bad)
+
+
+# --- issue 21 item 13: bad input is a 4xx, never an HTTP 500 ----------------------------------------------
+
+
+def test_a_non_ascii_csrf_value_is_refused_not_a_server_error(store: Store) -> None:
+    pid = _queue(store)
+    client = _client(store)
+    assert _login(client).status_code == 303
+    assert client.post(f"/queue/{pid}/skip", data={"csrf": "é"}).status_code == 400
+    assert client.post("/login", data={"csrf": "jeton-é", "token": TOKEN}).status_code == 400
+    api = client.post(f"/api/queue/{pid}/skip", headers={"X-CSRF-Token": "ثبت"})
+    assert api.status_code == 401 and "X-CSRF-Token" in api.get_json()["error"]
+    assert store.delivery(pid).state == REVIEW  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("number", [2**63, 2**63 - 1, 10**19, 2**64 + 5])
+def test_a_post_id_beyond_the_databases_integers_is_not_found(store: Store, number: int) -> None:
+    _queue(store)
+    client = _client(store)
+    assert _login(client).status_code == 303
+    csrf = _csrf(client.get("/").get_data(as_text=True))
+    assert client.post(f"/queue/{number}/skip", data={"csrf": csrf}).status_code in (303, 404)
+    api = client.post(f"/api/queue/{number}/skip", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert api.status_code == 404 and api.is_json, api.get_data(as_text=True)[:200]
+
+
+# --- issue 26 item 5: one clock for people ----------------------------------------------------------------
+
+WINTER = 1736935200.0  # 2025-01-15 10:00 UTC: 11:00 CET in Paris
+SUMMER = 1752573600.0  # 2025-07-15 10:00 UTC: 12:00 CEST
+
+
+@pytest.mark.parametrize(("now", "offset", "zone", "hour"), [(WINTER, "+01:00", "CET", "11:"),
+                                                             (SUMMER, "+02:00", "CEST", "12:")])
+def test_the_page_and_the_api_speak_the_configured_time_zone(store: Store, now: float, offset: str, zone: str,
+                                                              hour: str) -> None:
+    env = Environment(web_token=Secret(TOKEN))
+    config = parse_config('[bot]\ntimezone = "Europe/Paris"\n[[feeds]]\nurl = "https://news.example.org/feed"\n'
+                          '[platforms.twitter]\nreview = true\n', None, env)
+    store.record_articles([], [NewDelivery(
+        article_key="https://news.example.org/1", platform="twitter", feed_url="https://news.example.org/feed",
+        article_url="https://news.example.org/1", title="Council news", text="Council news",
+        link="https://news.example.org/1", hashtags=(), image_url=None, image_alt=None, thread=(),
+        published_at=now - 100, due_at=now - 10, review_until=now)], now - 10)
+    client = create_app(config, store, secure_cookies=False, clock=lambda: now - 5).test_client()
+    assert _login(client).status_code == 303
+    (post,) = client.get("/api/queue", headers={"Authorization": f"Bearer {TOKEN}"}).get_json()
+    assert post["review_until"] == f"2025-{'01' if now == WINTER else '07'}-15T{hour}00:00{offset}"
+    page = client.get("/").get_data(as_text=True)
+    assert f"{hour}00 {zone}" in page and "UTC" not in page

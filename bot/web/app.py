@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup, escape
+from werkzeug.routing import BaseConverter, ValidationError
 
 from bot import review
 from bot.config import Config, Secret
@@ -25,6 +27,22 @@ from bot.web.throttle import Throttle
 _HASHTAG = re.compile(r"(?<![\w&/])#\w+")
 _CSP = ("default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
+
+
+class _PostId(BaseConverter):
+    """A post id as the databases store it (a signed 64-bit integer): a larger number is no post (404), not an
+    overflow in the driver (an HTTP 500)."""
+
+    regex = r"\d{1,20}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number >= 2**63:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
 
 
 @dataclass(frozen=True)
@@ -59,13 +77,15 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
     app = Flask(__name__)
     app.wsgi_app = ForwardedHeaders(app.wsgi_app, proxying)  # type: ignore[method-assign]
     app.session_interface = _SessionCookies()
+    app.url_map.converters["post"] = _PostId
     app.config.update(
         SECRET_KEY=auth.session_key(token), SESSION_COOKIE_NAME="bot_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=secure_cookies or proxying.public_https,
         PERMANENT_SESSION_LIFETIME=lifetime, MAX_CONTENT_LENGTH=256 * 1024,
     )
     app.jinja_env.filters["rich"] = _rich
-    app.jinja_env.filters["when"] = _when
+    tz = config.timezone  # every time a person reads is in [bot] timezone, with its zone (bot.report.clock)
+    app.jinja_env.filters["when"] = lambda ts: _when(ts, tz)
     app.jinja_env.filters["direction"] = review.direction
     app.jinja_env.filters["host"] = lambda url: urlsplit(url or "").hostname or ""
     app.jinja_env.filters["web"] = lambda url: bool(url) and str(url).lower().startswith(("https://", "http://"))
@@ -127,6 +147,12 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> Any:
+        if request.path.startswith("/api/"):  # scripts read JSON, never an HTML error page
+            return api_error(f"not found: {request.path} (see GET /api/queue)", 404)
+        return "not found", 404
+
     # --- page ---------------------------------------------------------------------------------
 
     @app.get("/login")
@@ -180,7 +206,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
                                alerts=store.alerts(20), notes=session.pop("notes", []), now=now,
                                logout=True)
 
-    @app.post("/queue/<int:delivery_id>/<action>")
+    @app.post("/queue/<post:delivery_id>/<action>")
     def form_action(delivery_id: int, action: str) -> Any:
         if not logged_in():
             return redirect("/login", 303)
@@ -204,9 +230,9 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         platform = request.args.get("platform")
         if platform and platform not in config.platforms:
             return api_error(f"platform {platform!r} is not enabled", 400)
-        return jsonify([i.as_json() for i in review.queue(config, store, clock(), platform)])
+        return jsonify([i.as_json(tz) for i in review.queue(config, store, clock(), platform)])
 
-    @app.post("/api/queue/<int:delivery_id>/<action>")
+    @app.post("/api/queue/<post:delivery_id>/<action>")
     def api_action(delivery_id: int, action: str) -> Any:
         if not api_caller():
             return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
@@ -229,7 +255,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         d = store.delivery(delivery_id)
         item = next((i for i in review.queue(config, store, clock(), d.platform) if i.delivery.id == delivery_id),
                     None) if d else None
-        return jsonify(ok=True, message="; ".join(notes), post=item.as_json() if item else None)
+        return jsonify(ok=True, message="; ".join(notes), post=item.as_json(tz) if item else None)
 
     return app
 
@@ -272,5 +298,5 @@ def _rich(text: str) -> Markup:
     return Markup("").join(out)
 
 
-def _when(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
+def _when(ts: float | None, tz: str) -> str:
+    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z") if ts else "-"

@@ -73,7 +73,10 @@ def csrf_token() -> str:
 
 def csrf_ok(given: str | None) -> bool:
     expected = session.get(CSRF_FIELD)
-    return isinstance(expected, str) and bool(given) and hmac.compare_digest(expected, str(given))
+    if not isinstance(expected, str) or not given:
+        return False
+    # As bytes: compare_digest refuses str with non-ASCII letters (a TypeError, an HTTP 500, for a forged 'é').
+    return hmac.compare_digest(expected.encode(), str(given).encode("utf-8", "surrogatepass"))
 
 
 def loopback_host(request: Request) -> bool:
