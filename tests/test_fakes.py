@@ -616,3 +616,93 @@ def test_bluesky_fake_judges_records_by_the_lexicon(record: dict[str, Any], acce
         assert (answer.status_code == 200) is accepted, answer.text
         if not accepted:
             assert answer.json()["error"] == "InvalidRecord"
+
+
+# ------------------------------------------------------------------------------------------------------
+# X counts with its own twitter-text (issue 24): tests/fakes/twitter_text.py, written from twitter-text's
+# published JS (github.com/twitter/twitter-text, js/src/parseTweet.js, extractUrlsWithIndices.js, config
+# v3.json), is judged by the official conformance vectors (conformance/validate.yml and extract.yml,
+# vendored in tests/data/conformance/twitter-text), and never imports the bot it judges.
+def _conformance(name: str) -> dict[str, list[dict[str, Any]]]:
+    import yaml  # type: ignore[import-untyped,unused-ignore]
+
+    from tests.helpers import data_dir
+
+    def join_surrogates(value: Any) -> Any:  # PyYAML leaves "\ud83d\ude00" as two lone surrogates
+        if isinstance(value, str):
+            return value.encode("utf-16", "surrogatepass").decode("utf-16")
+        if isinstance(value, list):
+            return [join_surrogates(v) for v in value]
+        if isinstance(value, dict):
+            return {k: join_surrogates(v) for k, v in value.items()}
+        return value
+
+    with open(data_dir() / "conformance" / "twitter-text" / name, encoding="utf-8") as f:
+        tests: dict[str, list[dict[str, Any]]] = join_surrogates(yaml.safe_load(f)["tests"])
+    return tests
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def test_x_fake_counts_tweets_as_the_conformance_vectors_say() -> None:
+    from tests.fakes.twitter_text import parse_tweet
+
+    tests = _conformance("validate.yml")
+    cases = tests["WeightedTweetsWithDiscountedEmojiCounterTest"] + tests["UnicodeDirectionalMarkerCounterTest"]
+    assert len(cases) > 20
+    wrong = []
+    for case in cases:
+        parsed = parse_tweet(case["text"])
+        got = {"weightedLength": parsed.weighted_length, "valid": parsed.valid, "permillage": parsed.permillage,
+               "displayRangeStart": 0, "displayRangeEnd": parsed.display_range_end,
+               "validRangeStart": 0, "validRangeEnd": parsed.valid_range_end}
+        if got != case["expected"]:
+            wrong.append((case["description"], got, case["expected"]))
+    assert wrong == []
+
+
+def test_x_fake_finds_urls_as_the_conformance_vectors_say() -> None:
+    from tests.fakes.twitter_text import extract_urls
+
+    tests = _conformance("extract.yml")
+    wrong = []
+    for case in tests["urls"] + tests["tco_urls_with_params"]:
+        got: Any = [url for url, _, _ in extract_urls(case["text"])]
+        if got != case["expected"]:
+            wrong.append((case["description"], got, case["expected"]))
+    for case in tests["urls_with_indices"] + tests["urls_with_directional_markers"]:
+        text = case["text"]  # twitter-text's indices are UTF-16 units; the fake's are code points
+        got = [{"url": url, "indices": [_utf16_len(text[:a]), _utf16_len(text[:b])]}
+               for url, a, b in extract_urls(text)]
+        if got != case["expected"]:
+            wrong.append((case["description"], got, case["expected"]))
+    assert len(tests["urls"]) > 50 and wrong == []
+
+
+def test_x_fake_never_imports_the_bot() -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import data_dir
+
+    code = ("import sys; from tests.fakes import x_api, twitter_text; "
+            "twitter_text.weighted_length('see https://example.org 🇮🇷'); "
+            "print(sorted(m for m in sys.modules if m == 'bot' or m.startswith('bot.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=data_dir().parents[1])
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("text", "weight"), [
+    ("😷\ufe0f", 4),  # a VS16 after an emoji-style emoji is no part of it (twemoji): 2 + 2
+    ("©", 1), ("©\ufe0f", 2),  # text-style, then emoji-style
+    ("🧑🏽\u200d🤝\u200d🧑🏻", 2),  # one ZWJ sequence with skin tones
+    ("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", 2),  # a tag sequence (Scotland)
+    ("A\u0301", 1),  # NFC composes it
+])
+def test_x_fake_weighs_emoji_sequences_as_one(text: str, weight: int) -> None:
+    from tests.fakes.twitter_text import weighted_length
+
+    assert weighted_length(text) == weight

@@ -3,9 +3,10 @@
 What it checks, like X does: OAuth 1.0a HMAC-SHA1 signatures (computed for the public URL,
 ``https://api.twitter.com`` by default, because tweepy signs the URL before the redirect adapter rewrites it;
 the server's own URL is accepted too), stale timestamps and reused nonces, the 280-weighted-character
-limit (via ``bot.compose.xtext.weighted_length``), duplicate text, the request schema of POST /2/tweets
-(CreatePostsRequest), 15-minute and 24-hour limits with their headers, and media ids (only finalized
-uploads of this server may be attached).
+limit and URL detection (by ``twitter_text`` beside it, written from twitter-text's published rules and
+checked against its conformance vectors; never the bot's own counter), duplicate text, the request schema
+of POST /2/tweets (CreatePostsRequest), 15-minute and 24-hour limits with their headers, and media ids (only
+finalized uploads of this server may be attached).
 
 Errors use X's shapes: problem JSON ``{"title", "detail", "type", "status"}`` for 401/403/429/5xx, and
 ``{"errors": [{"message": ...}], "title": "Invalid Request", "detail": ..., "type": ...}`` for 400.
@@ -25,6 +26,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypedDict
 
+from . import twitter_text
 from ._base import FakeServerBase, Fault, Request, Response, json_response
 from .oauth1 import Credentials, OAuth1Verifier
 
@@ -72,7 +74,6 @@ _MEDIA_CATEGORIES = {
 _IMAGE_MAX = 5 * 1024 * 1024
 _GIF_MAX = 15 * 1024 * 1024
 _VIDEO_MAX = 512 * 1024 * 1024
-_URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 
 
 class TweetRecord(TypedDict):
@@ -401,22 +402,12 @@ class FakeXServer(FakeServerBase):
     def _weighted_length(self, text: str) -> int:
         if self._length_fn is not None:
             return self._length_fn(text)
-        from bot.compose.xtext import weighted_length  # lazy: written by another engineer
-
-        return int(weighted_length(text))
+        return twitter_text.weighted_length(text)
 
     @staticmethod
     def _find_urls(text: str) -> list[tuple[str, int, int]]:
-        """URLs X would link, as (url, start, end); twitter-text rules when bot.compose.xtext is there."""
-        try:
-            from bot.compose.xtext import extract_urls
-        except ImportError:
-            found: list[tuple[str, int, int]] = []
-            for match in _URL_RE.finditer(text):
-                url = match.group(0).rstrip(".,;:!?'\")]}")
-                found.append((url, match.start(), match.start() + len(url)))
-            return found
-        return [(str(u), int(a), int(b)) for u, a, b in extract_urls(text)]
+        """URLs X would link, as (url, start, end): the fake's own twitter-text rules, never the bot's."""
+        return twitter_text.extract_urls(text)
 
     def _shorten(self, text: str) -> tuple[str, list[dict[str, Any]]]:
         """Replace URLs by t.co links as X does; return the display text and entities.urls."""
