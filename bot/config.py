@@ -32,6 +32,8 @@ MAX_SHUTDOWN_GRACE = 3600.0
 MAX_DB_LOCK_TIMEOUT = 3600.0
 DEFAULT_FETCH_DEADLINE = 30.0
 DEFAULT_REVIEW_EXPIRES = timedelta(days=3)
+DEFAULT_BURST = 5  # a normal poll's few posts go at once; a backfill of 50 does not
+DEFAULT_BURST_GAP = timedelta(minutes=2)
 _FETCH_DEADLINE_RANGE = (timedelta(seconds=1), timedelta(minutes=5))
 # Third-party articles, bundled so the bot runs offline out of the box; never posted for real (bot.sandbox).
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample-feed.xml"
@@ -90,6 +92,10 @@ class PlatformConfig:
     daily_cap: int | None = None
     monthly_cap: int | None = None
     min_gap: timedelta = timedelta(0)
+    # Pacing of a backlog (bot.schedule.burst_release): `burst` posts may go at once, then one per `burst_gap`,
+    # so a backfill or a queue that piled up is not a flood. A zero gap turns it off.
+    burst: int = DEFAULT_BURST
+    burst_gap: timedelta = DEFAULT_BURST_GAP
     timezone: str = "UTC"
     windows: tuple[Window, ...] = ()  # empty: any time
     quiet_dates: QuietDates = field(default_factory=QuietDates)
@@ -232,6 +238,8 @@ _PLATFORM_KEYS: dict[str, _Type] = {
     "daily_cap": int,
     "monthly_cap": int,
     "min_gap": str,
+    "burst": int,
+    "burst_gap": str,
     "timezone": str,
     "windows": (list, str),
     "quiet_dates": (list, str),
@@ -248,6 +256,7 @@ _MAX_RETENTION_DAYS = 36_500
 _MAX_AGE_DAYS = 36_500
 _MAX_COUNT = 1_000_000  # caps and backfill
 _MAX_HASHTAGS = 30
+_MAX_BURST = 1000
 _MAX_THREAD = 25
 MAX_CONFIG_BYTES = 1_000_000
 _FEED_FILE = re.compile(r"\.(xml|rss|atom|json|rdf)$", re.IGNORECASE)  # "feed.xml" is a file, not a host
@@ -594,6 +603,12 @@ def _platform(reader: _Reader, name: str, raw: Any, default_tz: str, network: st
         if key in raw:
             _at_most(reader, f"{prefix}.{key}", raw[key], most, f"use 0 to {most}")
     gap = _duration(reader, f"{prefix}.min_gap", raw["min_gap"], 'e.g. "30m"') if "min_gap" in raw else timedelta(0)
+    burst = raw.get("burst", DEFAULT_BURST)
+    if burst < 1:
+        raise reader.fail(f"{prefix}.burst", "must be 1 or more", "use how many posts may go at once, e.g. 5")
+    _at_most(reader, f"{prefix}.burst", burst, _MAX_BURST, f"use 1 to {_MAX_BURST}")
+    burst_gap = (_duration(reader, f"{prefix}.burst_gap", raw["burst_gap"], 'e.g. "2m", or "0s" for no pacing')
+                 if "burst_gap" in raw else DEFAULT_BURST_GAP)
     hashtags = raw.get("hashtags", {})
     for key, value in hashtags.items():
         if not isinstance(value, str):
@@ -632,6 +647,8 @@ def _platform(reader: _Reader, name: str, raw: Any, default_tz: str, network: st
         daily_cap=raw.get("daily_cap"),
         monthly_cap=raw.get("monthly_cap"),
         min_gap=gap,
+        burst=burst,
+        burst_gap=burst_gap,
         timezone=timezone,
         windows=tuple(windows),
         quiet_dates=quiet,

@@ -177,6 +177,13 @@ class PostHistory(Protocol):
 
     def count_posted_since(self, platform: str, since: float) -> int: ...
     def last_posted_at(self, platform: str) -> float | None: ...
+    def recent_posted(self, platform: str, limit: int) -> list[float]: ...
+
+
+# How far back the burst rule looks, in posts beyond the burst: older ones cannot hold a post back any longer
+# unless the account posted faster than one per gap for that long, which the rule itself prevents.
+_BURST_LOOKBACK = 50
+PACED = "paced"  # Hold.rule of the burst rule: a backlog going out one post per gap
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,7 @@ class Hold:
 
     reason: str
     until: float | None
+    rule: str = ""  # which rule held it first (PACED: only the burst rule, so the wait is short and known)
 
     def describe(self, tz: str) -> str:
         if self.until is None:
@@ -199,14 +207,36 @@ def next_slot(pconf: PlatformConfig, now: float, history: PostHistory) -> Hold |
     tz = ZoneInfo(pconf.timezone)
     at = now
     first_reason: str | None = None
+    first_rule = ""
     for _ in range(_MAX_STEPS):
         step = _blocked(pconf, tz, at, history)
         if step is None:
-            return None if first_reason is None else Hold(first_reason, at)
+            return None if first_reason is None else Hold(first_reason, at, first_rule)
         reason, later = step
-        first_reason = first_reason or reason
+        if first_reason is None:
+            first_reason, first_rule = reason, PACED if reason.startswith(_BURST_WORDS) else ""
         at = later
-    return Hold(f"{first_reason}; no posting slot in the coming years", None)
+    return Hold(f"{first_reason}; no posting slot in the coming years", None, first_rule)
+
+
+_BURST_WORDS = "paced: "
+
+
+def burst_release(pconf: PlatformConfig, history: PostHistory) -> float | None:
+    """The burst rule, a token bucket kept in the post history: `burst` posts may go at once, then one per
+    `burst_gap` (a backfill, a queue that piled up while an account was off or outside its windows). The
+    earliest instant the next post may go, or None when the rule is off. With p_j the j-th newest post, the
+    bucket allows a post at t when t >= p_j + (j - burst + 1) * gap for every j >= burst."""
+    gap = pconf.burst_gap.total_seconds()
+    if gap <= 0:
+        return None
+    times = history.recent_posted(pconf.name, pconf.burst + _BURST_LOOKBACK)
+    earliest = None
+    for j, posted in enumerate(times, start=1):
+        if j >= pconf.burst:
+            slot = posted + (j - pconf.burst + 1) * gap
+            earliest = slot if earliest is None else max(earliest, slot)
+    return earliest
 
 
 def _blocked(pconf: PlatformConfig, tz: ZoneInfo, at: float, history: PostHistory) -> tuple[str, float] | None:
@@ -216,6 +246,10 @@ def _blocked(pconf: PlatformConfig, tz: ZoneInfo, at: float, history: PostHistor
         last = history.last_posted_at(pconf.name)
         if last is not None and at < last + gap:
             return f"minimum gap of {format_duration(pconf.min_gap)} since the last post", last + gap
+    release = burst_release(pconf, history)
+    if release is not None and at < release:
+        return (f"{_BURST_WORDS}{pconf.burst} post(s) went out at once, then one every "
+                f"{format_duration(pconf.burst_gap)} (burst, burst_gap)", release)
     local = datetime.fromtimestamp(at, tz)
     today = local.date()
     if pconf.quiet_dates.contains(today):
@@ -280,6 +314,9 @@ class _Planned:
     def last_posted_at(self, platform: str) -> float | None:
         known = [t for t in (self.base.last_posted_at(platform), *self.times) if t is not None]
         return max(known) if known else None
+
+    def recent_posted(self, platform: str, limit: int) -> list[float]:
+        return sorted([*self.base.recent_posted(platform, limit), *self.times], reverse=True)[:limit]
 
 
 @dataclass(frozen=True)
@@ -417,6 +454,8 @@ def describe_rules(pconf: PlatformConfig) -> str:
     parts.append(f"time zone {pconf.timezone}")
     if pconf.min_gap:
         parts.append(f"min gap {format_duration(pconf.min_gap)}")
+    if pconf.burst_gap:
+        parts.append(f"bursts of {pconf.burst}, then one every {format_duration(pconf.burst_gap)}")
     if pconf.daily_cap is not None:
         parts.append(f"{pconf.daily_cap}/day")
     if pconf.monthly_cap is not None:

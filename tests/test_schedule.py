@@ -44,6 +44,9 @@ class History:
     def last_posted_at(self, platform: str) -> float | None:
         return max(self.times) if self.times else None
 
+    def recent_posted(self, platform: str, limit: int) -> list[float]:
+        return sorted(self.times, reverse=True)[:limit]
+
 
 def rules(**kw: object) -> PlatformConfig:
     kw.setdefault("timezone", "Europe/Paris")
@@ -239,3 +242,41 @@ def test_cron_in_local_time_across_spring_forward_fires_once_a_day() -> None:
     times = next_checks(cron, "Europe/Paris", paris(2025, 3, 29, 3, 0), None, 3)
     days = [datetime.fromtimestamp(t, PARIS).date() for t in times]
     assert len(set(days)) == 3  # not doubled, not skipped into a missing day
+
+
+# --- the burst rule: a backlog is paced ----------------------------------------------------------
+
+
+def test_a_backlog_goes_out_in_a_burst_then_one_per_gap() -> None:
+    """A backfill of 50 on one account: the first `burst` at once, then one every `burst_gap` (it sent 50 in
+    about a second before)."""
+    now = paris(2026, 3, 2, 10, 0)
+    plan = plan_posts(rules(), [(i, now) for i in range(50)], now, History())
+    times = [p.at for p in plan]
+    assert times[:5] == [now] * 5
+    assert times[5:8] == [now + 120, now + 240, now + 360]
+    assert times[-1] == now + 45 * 120
+    assert plan[5].reason is not None and plan[5].reason.startswith("paced: ")
+    hold = next_slot(rules(), now + 130, History([now] * 5 + [now + 120]))
+    assert hold is not None and hold.rule == "paced" and hold.until == now + 240
+
+
+def test_the_burst_refills_after_a_quiet_spell_and_counts_the_posts_already_sent() -> None:
+    now = paris(2026, 3, 2, 10, 0)
+    # Five went out a minute ago: the next waits a gap after the fifth newest.
+    held = next_slot(rules(), now, History([now - 60] * 5))
+    assert held is not None and held.until == now + 60
+    # Ten minutes of quiet (burst x gap) fill the bucket again: five may go at once.
+    assert next_slot(rules(), now, History([now - 600] * 5)) is None
+    plan = plan_posts(rules(), [(i, now) for i in range(6)], now, History([now - 600] * 5))
+    assert [p.at for p in plan] == [now] * 5 + [now + 120]
+
+
+def test_a_zero_burst_gap_turns_pacing_off_and_the_rules_line_names_it() -> None:
+    now = paris(2026, 3, 2, 10, 0)
+    plan = plan_posts(rules(burst_gap=timedelta(0)), [(i, now) for i in range(50)], now, History())
+    assert {p.at for p in plan} == {now}
+    from bot.schedule import describe_rules
+
+    assert "bursts of 5, then one every 2m" in describe_rules(rules())
+    assert "bursts" not in describe_rules(rules(burst_gap=timedelta(0)))

@@ -512,6 +512,12 @@ class SqlStore(ABC):
         rows = self._query("SELECT MAX(posted_at) FROM outbox WHERE platform = ? AND state = ?", (platform, POSTED))
         return rows[0][0] if rows and rows[0][0] is not None else None
 
+    def recent_posted(self, platform: str, limit: int) -> list[float]:
+        """When the platform's last `limit` posts went out, newest first (the burst rule: bot.schedule)."""
+        rows = self._query("SELECT posted_at FROM outbox WHERE platform = ? AND state = ? AND posted_at IS NOT NULL "
+                           "ORDER BY posted_at DESC LIMIT ?", (platform, POSTED, limit))
+        return [float(r[0]) for r in rows]
+
     def queue_counts(self) -> dict[tuple[str, str], int]:
         rows = self._query("SELECT platform, state, COUNT(*) FROM outbox GROUP BY platform, state")
         return {(r[0], r[1]): int(r[2]) for r in rows}
