@@ -1,0 +1,77 @@
+"""Threads (Meta's Threads API): its descriptor, credentials and text rules. The client is bot.platforms.threads
+(plain HTTPS on the project's own session; that module says what of the API was verified, and where)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+from bot.compose.rules import NetworkRules
+from bot.config import Secret
+from bot.networks import register
+from bot.networks.base import AccountContext, Credential, Network
+
+if TYPE_CHECKING:
+    from bot.platforms.base import Platform
+
+NAME = "threads"
+DEFAULT_API_URL = "https://graph.threads.net/v1.0"
+MAX_LINKS = 5  # more fail at the container step (THREADS_API__LINK_LIMIT_EXCEEDED)
+_JOINERS = {"\u200d", "\ufe0f", "\ufe0e", "\u20e3"}  # ZWJ, variation selectors, keycap: parts of an emoji
+
+
+def _is_emoji(char: str) -> bool:
+    code = ord(char)
+    return (char in _JOINERS or 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF
+            or 0x1F1E6 <= code <= 0x1F1FF or unicodedata.category(char) == "So")
+
+
+def threads_length(text: str) -> int:
+    """How Threads counts a post against its 500: one a character, but an emoji (and the joiners that build
+    one) counts its UTF-8 bytes (the reference's note on `text`). A link counts as typed."""
+    return sum(len(c.encode("utf-8")) if _is_emoji(c) else 1 for c in text)
+
+
+def _hashtag_ok(name: str) -> bool:
+    # Threads links one topic tag per post; the others stay text. The template keeps to one (below), and a tag
+    # with a space or a period is not a tag at all.
+    return bool(name) and not any(c.isspace() or c == "." for c in name)
+
+
+RULES = NetworkRules(
+    name=NAME,
+    max_length=500,
+    counter=threads_length,
+    hashtag_ok=_hashtag_ok,
+    url_length=None,
+    link_placement="inline",
+    # "@name" notifies that profile; Threads does not publish its parser, so X's (which protects the fewest
+    # at-signs) guards it: a defused at-sign costs nothing, a missed one notifies a stranger.
+    mentions="twitter",
+    default_template="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
+    default_max_hashtags=1,  # one topic tag per post
+    default_summary_sentences=2,
+    threads=False,  # one post per article: the container id is the one thing kept between attempts
+)
+
+
+def _build(account: AccountContext) -> Platform:
+    from bot.platforms.threads import ThreadsPlatform
+
+    return ThreadsPlatform(Secret(account.credentials["ACCESS_TOKEN"]), account.endpoint, name=account.name,
+                           image=account.settings.image)
+
+
+NETWORK = register(Network(
+    name=NAME,
+    title="Threads",
+    credentials=(Credential("ACCESS_TOKEN", what="a long-lived Threads user access token with the threads_basic "
+                                                 "and threads_content_publish permissions"),),
+    endpoint="API_URL",
+    default_endpoint=DEFAULT_API_URL,
+    rules=RULES,
+    build=_build,
+    # An attempt cut short is settled by the container kept in the outbox row (its status says whether it was
+    # published), else by the account's recent threads.
+    unknown_outcome="lookup",
+))
