@@ -8,7 +8,6 @@ Heavy imports (the networks' client libraries, parsers) happen inside the comman
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import sys
@@ -217,12 +216,11 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         platforms = _chosen_platforms(config, args.platform)
     now = datetime.now(UTC).timestamp()
     if args.text is not None:
-        key = "text:" + hashlib.sha256(args.text.encode()).hexdigest()[:32]
-        from bot.models import Draft
+        from bot.runs.given_text import text_drafts
 
-        drafts = [Draft(platform=p, article_key=key, text=args.text) for p in platforms]
-        _refuse_unpostable(drafts)  # all or nothing: one network posting it and the other refusing is half a post
-        article = Article(key=key, feed_url="cli", url="", title=args.text[:80])
+        # All or nothing: every account's own check passes before the first one is sent.
+        drafts = text_drafts(config, args.text, platforms, sending=not args.dry_run)
+        article = Article(key=drafts[0].article_key, feed_url="cli", url="", title=args.text[:80])
     else:
         from bot.feeds.errors import FeedError
         from bot.feeds.page import PAGE_LIMITS, fetch_article
@@ -275,20 +273,6 @@ def cmd_post(config: Any, args: argparse.Namespace) -> int:
         return code
     finally:
         bot.close()
-
-
-def _refuse_unpostable(drafts: Sequence[Any]) -> None:
-    """A given text is posted as it is, so it must pass every chosen network's own count first."""
-    from bot.report.output import count_and_limit
-
-    for draft in drafts:
-        if not draft.text.strip():
-            raise ConfigError("--text is empty: there is nothing to post", hint='give the text, e.g. --text "..."')
-        used, limit = count_and_limit(draft)
-        if used > limit:
-            raise ConfigError(f"--text is too long for {draft.platform}: it counts {used}, the limit is {limit}; "
-                              "nothing was posted anywhere",
-                              hint="shorten it, or leave that network out with --platform")
 
 
 def _read_feed(config: Any, url: str) -> Any:

@@ -130,3 +130,74 @@ def test_post_url_of_an_article_the_feed_already_posted_is_refused(tmp_path: Pat
         assert again.returncode == 0, again.stderr
         assert again.stdout.count("already posted") == 2
         assert len(x.tweets) == 1 and len(graph.posts) == 1
+
+
+# --- bot post --text on every kind of account (issue 21 item 9) -----------------------------------
+
+def _text_config(tmp_path: Path) -> Path:
+    """Two networks for the feed, and a second X account (x_fa) that only --platform reaches."""
+    (tmp_path / "feed.xml").write_text(rss([]))
+    path = tmp_path / "bot.toml"
+    path.write_text('[[feeds]]\nurl = "feed.xml"\nname = "news"\nplatforms = ["twitter", "bluesky"]\n'
+                    '[platforms.twitter]\n[platforms.bluesky]\n[platforms.x_fa]\nnetwork = "twitter"\n')
+    return path
+
+
+def test_post_text_goes_out_once_on_bluesky_and_on_a_named_account(tmp_path: Path) -> None:
+    from tests.helpers import account_env, fake_bsky
+
+    with fake_x() as x, fake_x() as x_fa, fake_bsky() as bsky:
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", _text_config(tmp_path),
+                      {**account_env("bluesky", "bluesky", bsky.url), **account_env("x_fa", "twitter", x_fa.url)})
+        text = "Our office is closed on Monday."
+        for _ in range(2):  # the second time: already posted on both, nothing sent again
+            result = run_bot(["post", "--text", text, "--platform", "twitter", "--platform", "bluesky"], env, tmp_path)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert [t["text"] for t in x.tweets] == [text]
+            assert [r["value"]["text"] for r in bsky.records] == [text]
+        assert "already posted" in result.stdout
+        named = run_bot(["post", "--text", "Unsere Büros sind geschlossen.", "--platform", "x_fa"], env, tmp_path)
+        assert named.returncode == 0, named.stdout + named.stderr
+        assert [t["text"] for t in x_fa.tweets] == ["Unsere Büros sind geschlossen."] and len(x.tweets) == 1
+        dry = run_bot(["post", "--text", "Nur gezeigt.", "--platform", "x_fa", "--dry-run"], env, tmp_path)
+        assert dry.returncode == 0 and "--- x_fa (12/280)" in dry.stdout, dry.stdout + dry.stderr
+        assert len(x_fa.tweets) == 1
+
+
+@pytest.mark.parametrize(("text", "platforms", "says"), [
+    # fine on X (the link counts 23 there), over Bluesky's 300 graphemes
+    ("Read https://example.org/" + "a" * 300, ["twitter", "bluesky"], "--text is too long for bluesky: it counts 325"),
+    # 121 graphemes (242 on X), but 3,025 bytes: over Bluesky's 3,000
+    ("\U0001F468\u200d\U0001F469\u200d\U0001F467\u200d\U0001F466" * 121, ["twitter", "bluesky"],
+     "--text is too long for bluesky: it is 3025 bytes in UTF-8, the limit is 3000"),
+    ("Closed today.", [], "--text would go to 2 accounts of X (Twitter) (twitter, x_fa)"),
+    ("Closed today.", ["twitter", "x_fa", "bluesky"], "--text would go to 2 accounts of X (Twitter)"),
+])
+def test_post_text_is_checked_on_every_account_before_any_is_sent(tmp_path: Path, text: str, platforms: list[str],
+                                                                 says: str) -> None:
+    from tests.helpers import account_env, fake_bsky
+
+    with fake_x() as x, fake_bsky() as bsky:
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", _text_config(tmp_path),
+                      {**account_env("bluesky", "bluesky", bsky.url), **account_env("x_fa", "twitter", x.url)})
+        chosen = [arg for name in platforms for arg in ("--platform", name)]
+        for extra in ([], ["--dry-run"]):
+            result = run_bot(["post", "--text", text, *chosen, *extra], env, tmp_path)
+            assert result.returncode == 2, result.stdout + result.stderr
+            (line,) = result.stderr.splitlines()
+            assert says in line and "nothing was posted anywhere" in line, line
+        assert x.requests == [] and bsky.records == [], "nothing reached any network"
+
+
+def test_post_text_to_an_account_without_credentials_is_refused_not_recorded(tmp_path: Path) -> None:
+    with fake_x() as x:
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", _text_config(tmp_path))  # no Bluesky ones
+        args = ["post", "--text", "Closed today.", "--platform", "twitter", "--platform", "bluesky"]
+        refused = run_bot(args, env, tmp_path)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        (line,) = refused.stderr.splitlines()
+        assert "bluesky has no credentials (BLUESKY_HANDLE, BLUESKY_APP_PASSWORD not set)" in line, line
+        assert x.tweets == []
+        shown = run_bot([*args, "--dry-run"], env, tmp_path)
+        assert shown.returncode == 0 and "--- bluesky (13/300)" in shown.stdout, shown.stdout + shown.stderr
+        assert x.tweets == [] and "text:" not in run_bot(["history"], env, tmp_path).stdout
