@@ -186,6 +186,10 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
 
     if args.once:
         return run_once(config, args.dry_run, args.log_format)
+    if args.dry_run:  # a worker that records nothing (bot.runs.watch)
+        from bot.runs.watch import run_dry_worker
+
+        return run_dry_worker(config, args.log_format)
     show = show_for(args.log_format)
     bot = Bot(config, dry_run=args.dry_run, show=show)
     try:

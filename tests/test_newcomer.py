@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,60 @@ def test_the_readme_first_command_prints_the_networks_the_readme_says(tmp_path: 
     run = run_bot(["run", "--once"], env, ROOT)
     assert run.returncode == 0, run.stderr
     assert set(re.findall(r"\[dry-run\] --- (\w+)", run.stdout)) == {"twitter", "facebook"}, run.stdout
+
+
+# --- a dry-run worker (`bot run --dry-run`, no --once) changes nothing either ------------------------------
+
+
+class _Lines:
+    """A process's merged output, read on a thread, so a test can wait for a line with a timeout."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        import threading
+
+        self.text = ""
+        assert process.stdout is not None
+        stream = process.stdout
+
+        def read() -> None:
+            for line in stream:
+                self.text += line
+
+        self.thread = threading.Thread(target=read, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self.text):
+            assert time.monotonic() < deadline, self.text
+            time.sleep(0.2)
+
+
+def test_a_dry_run_worker_shows_each_post_once_and_records_nothing(tmp_path: Path) -> None:
+    with FeedServer() as feeds, fake_x() as x:
+        feeds.set("/feed.xml", rss([Item(1), Item(2), Item(3)]))
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/feed.xml")}"\nname = "news"\nbackfill = 2\n'
+                          'every = "10s"\n[platforms.twitter]\n')
+        db = tmp_path / "s.db"
+        env = bot_env(x.url, None, f"sqlite:///{db}", config)
+        assert run_bot(["db", "upgrade"], env, tmp_path).returncode == 0
+        worker = subprocess.Popen([sys.executable, "-m", "bot", "run", "--dry-run"], env=env, cwd=tmp_path,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            out = _Lines(worker)
+            out.wait_for(lambda text: _stories(text) == {2, 3}, 60)
+            feeds.set("/feed.xml", rss([Item(1), Item(2), Item(3), Item(4)]))
+            out.wait_for(lambda text: 4 in _stories(text), 60)  # the next look, 10 s later, finds the new one
+            out.wait_for(lambda text: text.count("new post(s) shown") >= 3, 60)  # and a look after that
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=60) == 0, out.text
+        out.thread.join(10)
+        assert out.text.count("[dry-run] --- twitter") == 3, out.text  # each post once, however many looks
+        assert _rows(db) == {"seen": 0, "outbox": 0, "feeds": 0}
+        assert x.tweets == [] and feeds.hits("/feed.xml") >= 3
+
+        real = run_bot(["run", "--once"], env, tmp_path)  # what the dry worker showed is still to be posted
+        assert real.returncode == 0 and "2 delivered" in real.stdout, real.stdout + real.stderr
+        assert _stories(" ".join(t["text"] for t in x.tweets)) == {3, 4}

@@ -76,10 +76,12 @@ class DryPass:
 
 
 def dry_pass(config: Config, store: Store, show: Callable[[str, Draft], None],
-             on_feed: Callable[[PollReport], None] | None = None, stop: threading.Event | None = None) -> DryPass:
+             on_feed: Callable[[PollReport], None] | None = None, stop: threading.Event | None = None,
+             shadow: ShadowStore | None = None) -> DryPass:
     """Every feed once, as the real run would read it, then the posts it would send: the ones already queued
-    and due, then the ones this look would queue. Nothing is written."""
-    shadow = ShadowStore(store)
+    and due, then the ones this look would queue. Nothing is written. `shadow`: what earlier passes of a
+    dry-run worker kept in memory (bot.runs.watch); None: a fresh one."""
+    shadow = shadow if shadow is not None else ShadowStore(store)
     now = datetime.now(UTC)
     result = DryPass()
 
