@@ -33,6 +33,19 @@ def _postgres_or_skip() -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fakes_must_not_break() -> Iterator[None]:
+    """An exception inside a fake server fails the test that ran it: the fake answered 500, which the bot
+    takes for an outage and retries, so the test might otherwise pass on a broken fake (issue 24)."""
+    from tests.fakes._base import take_unexpected_errors
+
+    take_unexpected_errors()  # raised before this test began (a fake another test left running): not ours
+    yield
+    errors = take_unexpected_errors()
+    if errors:
+        pytest.fail(f"{len(errors)} exception(s) inside a fake server: " + "; ".join(errors), pytrace=False)
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A Postgres URL whose search_path is a fresh schema of this test's own."""

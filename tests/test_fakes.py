@@ -706,3 +706,54 @@ def test_x_fake_weighs_emoji_sequences_as_one(text: str, weight: int) -> None:
     from tests.fakes.twitter_text import weighted_length
 
     assert weighted_length(text) == weight
+
+
+# ------------------------------------------------------------------------------------------------------
+# A fake that raises is a failed test (issue 24), not a 500 the bot would take for an outage and retry;
+# faults a test asks for (5xx on demand, drops, resets) are the network's behaviour and fail nothing.
+_BROKEN_FAKE_TESTS = '''
+import requests
+from tests.fakes._base import FakeServerBase
+
+
+class Broken(FakeServerBase):
+    def handle(self, request):
+        return {}["no such key"]
+
+
+def test_a_fake_raises():
+    with Broken() as fake:
+        assert requests.get(fake.url + "/x", timeout=5).status_code == 500
+
+'''
+
+
+def test_an_exception_inside_a_fake_fails_the_test_that_ran_it(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import data_dir
+
+    root = data_dir().parents[1]
+    (tmp_path / "test_broken_fake.py").write_text(_BROKEN_FAKE_TESTS)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
+         "--rootdir", str(root), "-c", str(root / "pyproject.toml"), str(tmp_path / "test_broken_fake.py")],
+        capture_output=True, text=True, cwd=root, timeout=120)
+    assert run.returncode == 1, run.stdout
+    assert "ERROR at teardown of test_a_fake_raises" in run.stdout
+    assert "1 exception(s) inside a fake server: Broken GET /x: KeyError('no such key')" in run.stdout
+    assert "1 passed, 1 error" in run.stdout
+
+
+def test_a_fault_on_demand_is_not_counted_as_a_fake_error(x: FakeXServer) -> None:
+    from tests.fakes._base import take_unexpected_errors
+
+    x.fail(503)
+    x.fail_after_commit(how="error")
+    client = x_client(x)
+    for _ in range(2):
+        with pytest.raises(tweepy.TwitterServerError):
+            client.create_tweet(text="maybe")
+    assert take_unexpected_errors() == [] and x.errors == []
+    assert len(x.tweets) == 1  # the second fault did the work before it answered 503

@@ -13,6 +13,7 @@ import socket
 import struct
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
@@ -24,6 +25,20 @@ from typing import Any, Literal, Self
 from urllib.parse import parse_qsl, urlsplit
 
 FaultKind = Literal["fail", "after_commit", "stall", "reset", "drop"]
+
+# Exceptions raised inside any fake's handler, process-wide: a fake that breaks answers 500, which the bot
+# would take for the network's outage and retry, so a test could pass on a broken fake. tests/conftest.py
+# fails the test during which one was raised. Faults a test asks for never raise, so they are not here.
+_unexpected_lock = threading.Lock()
+_unexpected: list[str] = []
+
+
+def take_unexpected_errors() -> list[str]:
+    """The exceptions raised inside fakes since the last call (one line each), forgotten once taken."""
+    with _unexpected_lock:
+        taken = list(_unexpected)
+        _unexpected.clear()
+    return taken
 
 
 @dataclass
@@ -342,8 +357,13 @@ class FakeServerBase:
         raise NotImplementedError
 
     def record_error(self, request: Request, exc: BaseException) -> None:
+        line = f"{request.method} {request.path}: {exc!r}"
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
         with self._lock:
-            self.errors.append(f"{request.method} {request.path}: {exc!r}")
+            self.errors.append(line)
+        with _unexpected_lock:
+            _unexpected.append(f"{type(self).__name__} {line}{where}")
 
     def log_request(self, request: Request) -> dict[str, Any]:
         """Log a request as it arrives (outcome "pending" until it is answered)."""
