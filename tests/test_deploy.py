@@ -66,3 +66,24 @@ def test_compose_runs_migrations_before_the_worker_and_the_page() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "USER bot" in dockerfile and "HEALTHCHECK" in dockerfile and "-r requirements.txt" in dockerfile
     assert "pip install -e" not in dockerfile
+
+
+def test_compose_yaml_is_valid_against_the_compose_schema() -> None:
+    """What `docker compose config` would check first, with no engine here: the file against the Compose
+    Specification's own schema (tests/data/compose-spec/, vendored with its licence)."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads((ROOT / "tests" / "data" / "compose-spec" / "compose-spec.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(compose)]
+    assert errors == []
+    # The schema does catch what Compose refuses: a misspelt condition, a key no service has, a port as a table.
+    broken = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    broken["services"]["worker"]["depends_on"]["migrate"]["condition"] = "service_completed"
+    broken["services"]["web"]["env-file"] = ".env"
+    broken["services"]["web"]["ports"] = {"8080": 8080}
+    found = sorted("/".join(map(str, e.absolute_path)) for e in validator.iter_errors(broken))
+    assert found == ["services/web", "services/web/ports", "services/worker/depends_on"], found
