@@ -7,12 +7,14 @@ the same input always gives the same Draft.
 
 from __future__ import annotations
 
+import pytest
 import regex
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.compose import ComposeSpec, compose, rules_for, xtext
 from bot.compose.text import ELLIPSIS, graphemes
+from bot.feeds.kinds import not_an_article
 from bot.models import Article
 
 URL = "https://example.org/news/2024/story-123"
@@ -71,20 +73,50 @@ def _tokens(text: str) -> set[str]:
     return {t for t in regex.split(r"\s+|(?<=[。！？｡][\"'”’»)\]」』】〉》）]*)", text) if t}
 
 
+def _titled(article: Article) -> bool:
+    from bot.compose.clean import clean_html
+
+    return bool(clean_html(article.title).strip())
+
+
+# An entry with no title and no text (or only markup) is skipped before compose (bot.feeds.kinds); any
+# other is posted, and each of its posts says something.
+POSTED = articles.filter(lambda a: not_an_article(a) is None)
+UNTITLED = st.builds(lambda b, html: Article(key="k", feed_url="https://example.org/feed", url=URL, title="",
+                                             text=f"<p>{b}</p>" if html else b), body, st.booleans())
+
+
 @SETTINGS
-@given(articles, specs)
+@given(POSTED.filter(_titled), specs)
 def test_posts_are_valid_linked_clean_and_deterministic(article: Article, spec: ComposeSpec) -> None:
+    _check_posts(article, spec)
+
+
+@pytest.mark.xfail(strict=True, reason="an untitled article none of whose sentences may be a summary (here the "
+                   "second starts in lower case) gets an empty post on a network whose template has {summary}: "
+                   "compose() falls back to the text's own words only where the template has no {summary} "
+                   "(bot/compose/core.py, being edited by a colleague); open")
+@SETTINGS
+@example(Article(key="k", feed_url="https://example.org/feed", url=URL, title="",
+                 text="0\n\r a Iran Iran Iran Iran Iran Iran."), ComposeSpec(platform="facebook"))
+@given(UNTITLED.filter(lambda a: not_an_article(a) is None), specs)
+def test_untitled_posts_are_valid_linked_clean_and_deterministic(article: Article, spec: ComposeSpec) -> None:
+    _check_posts(article, spec)
+
+
+def _check_posts(article: Article, spec: ComposeSpec) -> None:
     draft = compose(article, spec)
     rules = rules_for(spec.platform)
     posts = [draft.text, *draft.thread]
 
     assert compose(article, spec) == draft  # deterministic
     for post in posts:
+        assert post.strip(), ("an empty post", posts)  # a draft and each thread part say something
         assert rules.count(post) <= rules.max_length
         assert not RESIDUE.search(post), post
         if rules.name == "twitter":
             assert xtext.weighted_length(post) <= 280
-            assert not post.strip() or xtext.is_valid_tweet(post)
+            assert xtext.is_valid_tweet(post)
 
     if rules.link_placement == "inline":
         shown = rules.shown_link(URL)  # as the network shows it (Bluesky: host and path start)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from bot.models import Article
 URL = "https://example.org/feed"
 
 
-def feed(items: list[tuple[str | None, str | None, str, str, str]]) -> bytes:
+def feed(items: Sequence[tuple[str | None, str | None, str, str, str]]) -> bytes:
     """items: (guid, link, title, pubDate, text)."""
     parts = []
     for guid, link, title, date, text in items:
@@ -79,10 +80,14 @@ def test_shared_guid_or_link_does_not_merge_distinct_articles() -> None:
     items = [("same", "https://e.org/home", "A", D1, "a"), ("same", "https://e.org/home", "B", D1, "b"),
              (None, "https://e.org/home", "C", D1, "c")]
     arts = parse_feed(feed(items), URL).articles
-    # The shared guid is unusable, the shared link is the only thing left: keys collide, but no
-    # alias of one entry claims another entry's identity.
-    for art in arts:
-        assert "https://e.org/home" not in art.aliases or art.key == "https://e.org/home"
+    # The shared guid and the shared link identify none of them: three articles, and no identity of one
+    # (its key or any alias, which the store treats as "seen") is an identity of another.
+    assert [a.title for a in arts] == ["A", "B", "C"]
+    identities = [{a.key, *a.aliases} for a in arts]
+    for i, mine in enumerate(identities):
+        for j, theirs in enumerate(identities):
+            assert i == j or not mine & theirs, (arts[i].title, arts[j].title, mine & theirs)
+    assert all("https://e.org/home" not in ids and "same" not in ids for ids in identities)
 
 
 def test_a_link_shared_by_entries_without_guid_identifies_none_of_them() -> None:

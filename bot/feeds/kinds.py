@@ -7,6 +7,7 @@ skips them with a log line, and `bot preview` skips them too, so it shows what w
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -34,6 +35,16 @@ _AD_HOST = re.compile(
 )
 
 
+_TAG = re.compile(r"<[^>]*>")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
+
+
+def _visible(text: str) -> str:
+    """What a reader would see of a title or text: an item whose only content is markup ("<p></p>") or
+    spaces has nothing to post, as one with no text at all."""
+    return _INVISIBLE.sub("", html.unescape(_TAG.sub("", text)))
+
+
 def is_ad_label(category: str) -> bool:
     """A category that files an item under advertising ("Sponsored", "Anzeige", "إعلان")."""
     return bool(_AD_LABEL.match(category)) and len(category) <= 40
@@ -42,7 +53,7 @@ def is_ad_label(category: str) -> bool:
 def not_an_article(article: Article) -> str | None:
     """Why this entry is not an article (for the log line), or None when it is one."""
     title, text = article.title.strip(), article.text.strip()
-    if not title and not text:
+    if not _visible(title) and not _visible(text):
         return "empty item (no title, no text)"
     if _PROTECTED.match(title) or _PROTECTED_TEXT.match(text):
         return "password-protected post"
