@@ -16,7 +16,7 @@ __all__ = ["UNKNOWN_OUTCOMES", "AccountContext", "Credential", "Network", "Optio
 
 _REGISTRY: dict[str, Network] = {}
 # Modules of bot.networks that register a network when imported, in the order they are listed to users.
-_BUILT_IN = ("twitter", "facebook", "mastodon", "bluesky", "telegram", "threads")
+_BUILT_IN = ("twitter", "facebook", "mastodon", "bluesky", "telegram", "threads", "linkedin")
 _loaded = False
 
 

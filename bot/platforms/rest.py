@@ -45,6 +45,7 @@ class RestSession:
         self.platform = platform
         self.what = what  # "Threads": for messages
         self.hint = hint  # what to check when the API cannot be reached
+        self.timeout = timeout  # for a call outside the base URL (an upload address the API hands out)
         self.session = GuardedSession(Guard().trusting(self.api_url))
         route_session(self.session, self.api_url, self.api_url, timeout)
 
@@ -63,7 +64,7 @@ class RestSession:
             # An API never redirects a write; following one would carry the token to wherever it points.
             with self.session.request(method, url, headers=dict(headers or {}), params=params,
                                       data=content if content is not None else data, json=json_body,
-                                      allow_redirects=False, stream=True) as response:
+                                      allow_redirects=False, stream=True, timeout=self.timeout) as response:
                 status = response.status_code
                 answer_headers = {k.lower(): v for k, v in response.headers.items()}
                 raw = _read(response, deadline)
