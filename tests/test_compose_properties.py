@@ -183,3 +183,15 @@ def _allowed_cut(word: str, at: int) -> bool:
     return bool(regex.match(r"[\p{Han}\p{Hiragana}\p{Katakana}]", rest)) and bool(
         regex.search(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]$", word[:at])
     )
+
+
+def test_an_entry_of_markup_and_spaces_only_is_skipped_as_empty() -> None:
+    """What the property tests leave out is skipped before compose: an entry whose only title and text are
+    markup, entities that read as spaces, or zero-width characters (a reader would see nothing)."""
+    def entry(title: str, text: str) -> Article:
+        return Article(key="k", feed_url="https://example.org/feed", url=URL, title=title, text=text)
+
+    for title, text in [("", "<p></p>"), ("<b> </b>", "&nbsp;<br/>"), ("\u200b", "<p>\ufeff</p>")]:
+        assert not_an_article(entry(title, text)) == "empty item (no title, no text)", (title, text)
+    assert not_an_article(entry("", "<p>&amp;</p>")) is None  # "&" is something
+    assert not_an_article(entry("<b>Hi</b>", "")) is None
