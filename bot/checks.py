@@ -8,7 +8,7 @@ caught half-written, so the reload rejects it and the config in force stays (bot
 
 from __future__ import annotations
 
-from bot import sandbox
+from bot import credentials, sandbox
 from bot.config import Config
 from bot.poll import feed_platforms
 from bot.schedule import next_checks
@@ -41,4 +41,7 @@ def config_problems(config: Config, now: float) -> list[str]:
         if feed.cron and not next_checks(feed, config.timezone, now, None, count=1):
             found.append(f"feed {feed.name}: cron {feed.cron!r} never fires (no such date): the feed is never "
                          'read; write a schedule that happens, e.g. "*/15 * * * *"')
+    # A typo'd credential or endpoint variable is ignored, the account then runs dry or on the default endpoint.
+    found += [f"{typo} is set, but no account reads it: did you mean {meant}?"
+              for typo, meant in credentials.lookalikes(config.env.variables, config.declared_accounts)]
     return found + sandbox.problems(config)

@@ -629,6 +629,7 @@ def _platform(reader: _Reader, name: str, raw: Any, default_tz: str, network: st
     options = _options(reader, prefix, network, raw)
     if not raw.get("enabled", True):
         return None  # checked all the same: turning it back on must not reveal old mistakes
+    _check_partial_credentials(reader, prefix, name, network, env)
     return PlatformConfig(
         name=name,
         network=network,
@@ -655,6 +656,22 @@ def _platform(reader: _Reader, name: str, raw: Any, default_tz: str, network: st
         review=raw.get("review", False),
         review_expires=_review_expires(reader, prefix, raw) or DEFAULT_REVIEW_EXPIRES,
     )
+
+
+def _check_partial_credentials(reader: _Reader, prefix: str, name: str, network: str, env: Environment) -> None:
+    """Some credentials of an account set and others not is a typo or a forgotten one, never a choice: running
+    dry then would record its posts as shown, and they would never go out once it is fixed (bot.credentials)."""
+    from bot import credentials
+
+    found = credentials.partial(env.variables, name, network)
+    if found is None:
+        return
+    have, missing = found
+    typos = [typo for typo, meant in credentials.lookalikes(env.variables, [(name, network)]) if meant == missing[0]]
+    fix = (f"{typos[0]} is set: did you mean {missing[0]}?" if typos else
+           f"set {', '.join(missing)}, or unset {', '.join(have)} to run the account dry-run")
+    raise reader.fail(prefix, f"{missing[0]} is not set, but {have[0]} is: the account's credentials are "
+                      f"incomplete ({len(missing)} of {len(have) + len(missing)} variables missing)", fix)
 
 
 def _review_expires(reader: _Reader, prefix: str, raw: Mapping[str, Any]) -> timedelta | None:

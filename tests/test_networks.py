@@ -53,7 +53,7 @@ def _error(text: str) -> str:
 
 
 def test_an_account_reads_its_own_variables_and_endpoint() -> None:
-    environ = {**X_KEYS, **FA_KEYS, "X_FA_API_URL": "http://127.0.0.1:9/x-fa/", "FACEBOOK_PAGE_ID": "1"}
+    environ = {**X_KEYS, **FA_KEYS, "X_FA_API_URL": "http://127.0.0.1:9/x-fa/"}
     config = _parse(FEED + 'platforms = ["twitter", "facebook"]\n[[feeds]]\nurl = "https://example.org/fa/feed/"\n'
                     'platforms = ["x_fa"]\n[platforms.twitter]\n[platforms.facebook]\n[platforms.x_fa]\n'
                     'network = "twitter"\nenabled = true\n', environ)
@@ -63,7 +63,7 @@ def test_an_account_reads_its_own_variables_and_endpoint() -> None:
     assert config.platforms["twitter"].endpoint == "https://api.twitter.com"
     assert dict(config.platforms["twitter"].credentials or ())["API_KEY"] == X_KEYS["TWITTER_API_KEY"]
     facebook = config.platforms["facebook"]
-    assert facebook.credentials is None and facebook.missing == ("FACEBOOK_PAGE_TOKEN",)
+    assert facebook.credentials is None and facebook.missing == ("FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_TOKEN")
     # a secret never shows itself in a repr (a traceback, a debug log of the config)
     assert FA_KEYS["X_FA_API_SECRET"] not in repr(config)
 

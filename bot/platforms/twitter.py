@@ -21,7 +21,7 @@ from bot.errors import (
 )
 from bot.models import Draft, PostResult
 from bot.net.policy import Allowlist, DestinationRefused, Guard
-from bot.networks.twitter import DEFAULT_API_URL, NAME, TwitterCredentials
+from bot.networks.twitter import DEFAULT_API_URL, NAME, NETWORK, TwitterCredentials
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import route_session
 from bot.platforms.media import download_image
@@ -121,8 +121,10 @@ class TwitterPlatform:
         except tweepy.errors.TweepyException as exc:
             raise convert_error(exc) from None
         except requests.RequestException as exc:
-            raise RetryableError(f"X could not be reached: {connection_problem(exc)}", platform=NAME,
-                                 hint="check the network, and TWITTER_API_URL if you set it") from None
+            # The account's own variable (X_FA_API_URL for x_fa), as its network's descriptor names it.
+            raise RetryableError(f"X could not be reached: {connection_problem(exc)}", platform=self.name,
+                                 hint=f"check the network, and {NETWORK.endpoint_variable(self.name)} if you set it"
+                                 ) from None
         return response
 
     def _create(self, **fields: Any) -> requests.Response:
