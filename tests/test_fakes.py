@@ -757,3 +757,39 @@ def test_a_fault_on_demand_is_not_counted_as_a_fake_error(x: FakeXServer) -> Non
             client.create_tweet(text="maybe")
     assert take_unexpected_errors() == [] and x.errors == []
     assert len(x.tweets) == 1  # the second fault did the work before it answered 503
+
+
+# ------------------------------------------------------------------------------------------------------
+# Telegram's flood control (issue 24), core.telegram.org/bots/faq, "My bot is hitting limits, how do I avoid
+# this?": no more than about 20 messages a minute to one group (channels alike, says @BotSupport); past it
+# the Bot API answers 429 {"ok": false, "error_code": 429, "description": "Too Many Requests: retry after N",
+# "parameters": {"retry_after": N}} (core.telegram.org/bots/api, ResponseParameters) and posts nothing.
+def _tg_send(tg: Any, text: str) -> requests.Response:
+    return requests.post(f"{tg.url}/botT:1/sendMessage", json={"chat_id": "@ournews", "text": text}, timeout=5)
+
+
+def test_telegram_answers_a_burst_past_20_a_minute_with_429_and_retry_after() -> None:
+    from tests.fakes.telegram import FakeTelegramServer
+
+    with FakeTelegramServer("T:1") as tg:
+        assert [_tg_send(tg, f"news {n}").status_code for n in range(20)] == [200] * 20
+        refused = _tg_send(tg, "one too many")
+        assert refused.status_code == 429
+        body = refused.json()
+        wait = body["parameters"]["retry_after"]
+        assert isinstance(wait, int) and 55 <= wait <= 60  # the oldest of the 20 leaves the minute then
+        assert body == {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {wait}",
+                        "parameters": {"retry_after": wait}}
+        assert len(tg.messages) == 20 and "one too many" not in {m["text"] for m in tg.messages}
+
+
+def test_telegram_flood_window_slides() -> None:
+    from tests.fakes.telegram import FakeTelegramServer
+
+    with FakeTelegramServer("T:1", flood_limit=2, flood_window=1.0) as tg:
+        assert [_tg_send(tg, f"n{n}").status_code for n in range(3)] == [200, 200, 429]
+        wait = _tg_send(tg, "again").json()["parameters"]["retry_after"]
+        assert wait == 1  # whole seconds, at least 1, as Telegram gives them
+        time.sleep(1.05)
+        assert _tg_send(tg, "after the wait").status_code == 200
+        assert [m["text"] for m in tg.messages] == ["n0", "n1", "after the wait"]

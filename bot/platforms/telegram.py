@@ -65,6 +65,7 @@ MAX_CAPTION = 1024
 # One call, answer included: the read timeout bounds each read, this bounds a server that trickles.
 CALL_BUDGET_SECONDS = 30.0
 MAX_ANSWER_BYTES = 1024 * 1024  # a Bot API answer is a few kB
+_FLOOD = "Telegram flood control (retry_after)"
 _PERMISSION = ("not enough rights", "need administrator rights", "bot is not a member", "bot was kicked",
                "chat_write_forbidden", "have no rights", "not a member")
 
@@ -81,6 +82,9 @@ class TelegramPlatform:
         self.photos = photos
         self._redact = Redactor([token])
         self._var = f"{name.upper()}_"  # the account's environment variables, for hints
+        # Set by a 429: flood control holds the whole chat, not only the post that met it. Delivery saves it
+        # (bot.deliver._save_quota), so no worker sends anything to this channel before retry_after is over.
+        self._quota: Quota | None = None
         # The endpoint is the operator's choice (as TWITTER_API_URL is): trusted, but every call still gets
         # a timeout and delivery's write check through the adapter route_session mounts. Nothing else is
         # ever fetched here (a photo goes by URL).
@@ -119,7 +123,9 @@ class TelegramPlatform:
             hint=f"check the channel, then `bot retry --platform {self.name}` sends it if it is not there")
 
     def quota(self) -> Quota | None:
-        return None  # Telegram reports no allowance ahead of a 429
+        """None until a 429; then nothing left until its retry_after is over; after the next message that
+        goes, "not said" again (Telegram reports no allowance ahead of a 429)."""
+        return self._quota
 
     def verify(self) -> Account:
         """getMe (who posts), getChat (which channel) and getChatMember (whether the bot may post there)."""
@@ -189,8 +195,13 @@ class TelegramPlatform:
                                  platform=self.name, status=status) from None
         if answer.get("ok") is True and isinstance(answer.get("result"), dict):
             result: dict[str, Any] = answer["result"]
+            if method.startswith("send") and self._quota is not None:
+                self._quota = Quota(None, None, _FLOOD)
             return result
-        raise self._error(method, status, answer)
+        error = self._error(method, status, answer)
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            self._quota = Quota(0, time.time() + error.retry_after, _FLOOD)
+        raise error
 
     @staticmethod
     def _read(response: requests.Response, deadline: float) -> bytes | None:

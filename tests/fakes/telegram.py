@@ -14,6 +14,12 @@ properly nested; every other ``<``, ``>`` and ``&`` must be escaped; only ``&lt;
 and numeric entities. Lengths are counted after entity parsing, in UTF-16 code units as Telegram
 counts: 4096 for a message, 1024 for a caption.
 
+Flood control, as core.telegram.org/bots/faq ("My bot is hitting limits, how do I avoid this?") says: no more
+than about 20 messages a minute to one group (and, @BotSupport says, channel). The 21st message inside a
+sliding minute is answered 429 "Too Many Requests: retry after N" with ``parameters.retry_after`` = N, the
+seconds until the oldest of the 20 leaves the window; nothing is posted. ``flood_limit`` / ``flood_window``
+change the numbers (None: no limit) for tests that need bursts or a short wait.
+
 Fault methods take ``endpoint``, an fnmatch pattern over ``"METHOD /<api method>"`` (the token never takes
 part in matching; default ``"POST /send*"``: any post; ``"*"``: everything).
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -185,6 +192,8 @@ class FakeTelegramServer(FakeServerBase):
         bot_status: Literal["administrator", "member", "left"] = "administrator",
         can_post: bool = True,
         photo_fetch_ok: bool = True,
+        flood_limit: int | None = 20,
+        flood_window: float = 60.0,
     ) -> None:
         self._token = token
         self.bot_id, self.bot_username = bot_id, bot_username
@@ -194,6 +203,8 @@ class FakeTelegramServer(FakeServerBase):
         self.photo_fetch_ok = photo_fetch_ok  # False: Telegram could not download a photo given by URL
         self._messages: list[MessageRecord] = []
         self._ids = itertools.count(101)
+        self.flood_limit, self.flood_window = flood_limit, flood_window
+        self._sent_at: list[float] = []  # when each message inside the flood window was posted
         super().__init__()
 
     # ---------------------------------------------------------------------------------------------
@@ -364,6 +375,7 @@ class FakeTelegramServer(FakeServerBase):
             else:
                 raise TelegramError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         with self._lock:
+            self._flood_check(time.time())
             record = MessageRecord(message_id=next(self._ids), kind=kind, chat_id=self.chat_id, text=stripped,
                                    html=raw if parse_mode == "HTML" else None, entities=entities, photo=photo,
                                    link_preview_options=preview, date=int(time.time()))
@@ -387,6 +399,14 @@ class FakeTelegramServer(FakeServerBase):
             if entities:
                 message["caption_entities"] = entities
         return message
+
+    def _flood_check(self, now: float) -> None:
+        """Count this message against the chat's flood limit (under the lock), or refuse it with 429."""
+        self._sent_at[:] = [t for t in self._sent_at if now - t < self.flood_window]
+        if self.flood_limit is not None and len(self._sent_at) >= self.flood_limit:
+            wait = max(1, math.ceil(self._sent_at[0] + self.flood_window - now))
+            raise TelegramError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        self._sent_at.append(now)
 
     @staticmethod
     def _preview(params: Mapping[str, Any]) -> dict[str, Any] | None:
