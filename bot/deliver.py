@@ -59,6 +59,7 @@ from pathlib import Path
 
 from bot import networks, schedule
 from bot.config import Config, PlatformConfig
+from bot.delivery import gate
 from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimited, RejectedError, StoreError
 from bot.models import Draft, Image, PostResult
 from bot.platforms.base import Platform
@@ -66,7 +67,7 @@ from bot.platforms.dryrun import DryRunPlatform
 from bot.platforms.http import before_each_write
 from bot.retries import Tuning, retry_delay
 from bot.sandbox import is_sample_feed
-from bot.store.base import DRY_RUN, POSTED, Delivery, NewDelivery, Store
+from bot.store.base import DRY_RUN, POSTED, QUEUED, RETRY, REVIEW, SKIPPED, Delivery, NewDelivery, Store
 
 log = logging.getLogger(__name__)
 
@@ -174,20 +175,29 @@ class DeliveryReport:
     posted: list[tuple[Delivery, PostResult]] = field(default_factory=list)
     failed: list[tuple[Delivery, str]] = field(default_factory=list)
     held: list[tuple[Delivery, str]] = field(default_factory=list)  # outcome unknown, waiting for an editor
+    # Not sent because the config in force no longer sends it as it is (bot.delivery.gate): back to review or
+    # dropped, with why.
+    withheld: list[tuple[Delivery, str]] = field(default_factory=list)
     waiting: str | None = None  # why the platform stopped for now
     # Another worker's post in flight holds the platform: its lease lapses in this many seconds at the latest.
     blocked_for: float | None = None
 
 
 def wait_reason(config: PlatformConfig, store: Store, platform: Platform, now: float) -> str | None:
-    """Posting rules (windows, quiet dates, gap, caps: bot.schedule) and quotas that hold the next post back;
-    None when it may go now."""
+    """Posting rules (windows, quiet dates, gap, caps, pacing: bot.schedule) and quotas that hold the next post
+    back; None when it may go now."""
+    hold = wait_hold(config, store, platform, now)
+    return hold.describe(config.timezone) if hold else None
+
+
+def wait_hold(config: PlatformConfig, store: Store, platform: Platform, now: float) -> schedule.Hold | None:
     if isinstance(platform, DryRunPlatform):
         return None
     hold = schedule.next_slot(config, now, store)
     if hold is not None:
-        return hold.describe(config.timezone)
-    return quota_wait(store, platform.name, now)
+        return hold
+    quota = quota_wait(store, platform.name, now)
+    return schedule.Hold(quota, None) if quota else None
 
 
 def quota_wait(store: Store, name: str, now: float) -> str | None:
@@ -209,8 +219,16 @@ def deliver_platform(
     article_key: str | None = None,
     tuning: Tuning | None = None,
     show: Callable[[str, Draft], None] | None = None,
+    wait_paced: bool = False,
 ) -> DeliveryReport:
     """Send every due post of one platform until the queue is empty, a limit holds, or `stop` is set.
+
+    `wait_paced` (`bot run --once`): when only the pacing of a backlog holds the next post (burst_gap), wait
+    for its slot instead of stopping, so that one run sends the whole backfill at its pace. A worker does not
+    wait: its next round comes anyway.
+
+    Each claimed post is first put to the config in force (bot.delivery.gate): one it no longer sends as it is
+    goes back to review or is dropped, with why, and the next one is claimed.
 
     The queue also looks empty while another worker has this platform's post in flight: that worker
     carries on, and this one comes back on its next round. A post from the bundled sample feed is
@@ -226,13 +244,25 @@ def deliver_platform(
     if not _platform_ready(store, platform, clock(), t):
         report.waiting = "PAUSED: " + (store.platform_state(name).paused_reason or "needs attention")
         return report
+    feeds: set[str] | None = None
+
+    def known_feeds() -> set[str]:
+        nonlocal feeds
+        if feeds is None:
+            feeds = {f.url for f in store.all_feed_states()}
+        return feeds
+
     while not (stop and stop.is_set()):
         now = clock()
-        reason = wait_reason(pconf, store, platform, now)
-        if reason:
-            report.waiting = reason
+        hold = wait_hold(pconf, store, platform, now)
+        if hold:
+            if wait_paced and _wait_for_pace(hold, store, name, clock, stop):
+                continue
+            report.waiting = hold.describe(pconf.timezone)
             break
         delivery = store.claim_next(name, clock(), owner, t.lease_seconds, article_key)
+        if delivery is not None and _withheld(config, store, delivery, owner, clock(), known_feeds, report):
+            continue
         if delivery is None:
             held = store.blocking(name)
             if held is None:
@@ -270,6 +300,31 @@ def deliver_platform(
             report.waiting = ("PAUSED: " if isinstance(outcome, NeedsHumanError) else "") + str(outcome)
             break
     return report
+
+
+def _wait_for_pace(hold: schedule.Hold, store: Store, name: str, clock: Callable[[], float],
+                   stop: threading.Event | None) -> bool:
+    """Wait out a pacing hold when posts are waiting; True when the slot came (False: stopped, or not pacing)."""
+    if hold.rule != schedule.PACED or hold.until is None:
+        return False
+    counts = store.queue_counts()
+    if not (counts.get((name, QUEUED), 0) + counts.get((name, RETRY), 0)):
+        return False
+    return not (stop or threading.Event()).wait(max(hold.until - clock(), 0.0))
+
+
+def _withheld(config: Config, store: Store, d: Delivery, owner: str, now: float,
+              known_feeds: Callable[[], set[str]], report: DeliveryReport) -> bool:
+    """Put a claimed post to the config in force; True when it is not sent (back to review, or dropped)."""
+    v = gate.verdict(config, d, now, known_feeds)
+    if v.action == gate.SEND:
+        return False
+    state = REVIEW if v.action == gate.REVIEW else SKIPPED
+    if store.withhold(d.id, owner, state, v.reason, now, v.review_until):
+        what = "back to review" if state == REVIEW else "dropped, never sent"
+        log.warning("%s: post #%d %r %s: %s", d.platform, d.id, d.title[:60], what, v.reason)
+        report.withheld.append((d, f"{what}: {v.reason}"))
+    return True
 
 
 def _log_draft(name: str, draft: Draft) -> None:

@@ -131,16 +131,30 @@ def iso(ts: float | None, tz: str = "UTC") -> str | None:
 def queue(config: Config, store: Store, now: float, platform: str | None = None) -> list[QueueItem]:
     """Every post not yet settled, per platform in the order they go out (oldest first), with when."""
     from bot.deliver import quota_wait
+    from bot.delivery.gate import why_not
     from bot.schedule import plan_posts
 
-    names = [platform] if platform else list(config.platforms)
+    # Accounts no longer in the config keep their rows: they are listed too, with why they wait.
+    gone = sorted({name for name, _ in store.queue_counts()} - set(config.platforms))
+    names = [platform] if platform else [*config.platforms, *gone]
+    feeds: set[str] | None = None
+
+    def known_feeds() -> set[str]:
+        nonlocal feeds
+        if feeds is None:
+            feeds = {f.url for f in store.all_feed_states()}
+        return feeds
+
     items: list[QueueItem] = []
     for name in names:
         rows = store.deliveries(states=QUEUE_STATES, platform=name, limit=10_000, newest_first=False)
         pconf = config.platforms.get(name)
         planned: dict[int, tuple[float | None, str | None]] = {}
         state = store.platform_state(name)
-        waiting = [r for r in rows if r.state in (QUEUED, RETRY)]
+        # What the config in force would not send as it is (bot.delivery.gate) takes no slot in the plan.
+        withheld = {r.id: why for r in rows if r.state in (QUEUED, RETRY)
+                    if (why := why_not(config, r, now, known_feeds))}
+        waiting = [r for r in rows if r.state in (QUEUED, RETRY) and r.id not in withheld]
         if pconf is not None and waiting and not state.paused_reason:
             start = now
             if quota_wait(store, name, now) and state.quota_reset_at:
@@ -151,10 +165,26 @@ def queue(config: Config, store: Store, now: float, platform: str | None = None)
             at, why = planned.get(r.id, (None, None))
             if r.state in (QUEUED, RETRY) and state.paused_reason:
                 why = f"the account is paused: {state.paused_reason}"
-            rules = network_rules(config, name)
-            items.append(QueueItem(r, EXPIRED if is_expired(r, now) else r.state, at, why, rules.count(r.text),
-                                   rules.max_length))
+            if r.id in withheld:
+                at, why = None, withheld[r.id]
+            length, limit = _measure(config, name, r.text)
+            items.append(QueueItem(r, EXPIRED if is_expired(r, now) else r.state, at, why, length, limit))
     return items
+
+
+def _measure(config: Config, name: str, text: str) -> tuple[int, int]:
+    """(length, limit) of a post by its account's rules; an account no longer configured is measured by the
+    network it was declared with, else (its table is gone) only by its own length."""
+    if name in config.platforms:
+        rules = network_rules(config, name)
+    else:
+        from bot.compose import rules_for
+
+        try:
+            rules = rules_for(dict(config.declared_accounts).get(name, name))
+        except ValueError:
+            return len(text), len(text)
+    return rules.count(text), rules.max_length
 
 
 # --- actions --------------------------------------------------------------------------------------

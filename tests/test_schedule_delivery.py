@@ -60,7 +60,8 @@ def _queue(store: Store, count: int, at: float) -> None:
 def test_gap_window_and_order_through_the_delivery_loop(sqlite_store: Store) -> None:
     pconf = PlatformConfig(name="twitter", timezone="Europe/Paris", min_gap=timedelta(hours=1),
                            windows=(parse_window("Mon-Fri 09:00-18:00"),))
-    config = Config(path=None, feeds=(FeedConfig(url="f", name="f"),), platforms={"twitter": pconf})
+    # Friday's articles are 3 days old on Monday: a max age of 2 days would drop them (bot.delivery.gate).
+    config = Config(path=None, feeds=(FeedConfig(url="f", name="f", max_age_days=7),), platforms={"twitter": pconf})
     platform = Recorder()
     now = datetime(2025, 6, 6, 16, 30, tzinfo=PARIS).timestamp()  # a Friday
     _queue(sqlite_store, 3, now)

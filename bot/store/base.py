@@ -262,6 +262,10 @@ class Store(Protocol):
         """The outcome is unknown and cannot be looked up: keep the post out of the queue until an editor
         releases it (requeue_failed)."""
         ...
+    def withhold(self, delivery_id: int, owner: str, state: str, reason: str, now: float,
+                 review_until: float | None = None) -> bool:
+        """A claimed post the config in force no longer sends (bot.delivery.gate): to REVIEW, or SKIPPED."""
+        ...
     def release(self, delivery_id: int, owner: str) -> bool: ...
     def requeue_failed(self, now: float, platform: str | None = None) -> int:
         """Failed and held posts go back in the queue; a held one is then sent once, without a lookup."""

@@ -466,6 +466,17 @@ class SqlStore(ABC):
     def mark_held(self, delivery_id: int, owner: str, reason: str) -> bool:
         return self._finish(delivery_id, owner, "state = ?, last_error = ?", (HELD, self._redact(reason)))
 
+    def withhold(self, delivery_id: int, owner: str, state: str, reason: str, now: float,
+                 review_until: float | None = None) -> bool:
+        """A claimed post the config in force no longer sends as it is (bot.delivery.gate): back to review
+        (`state` REVIEW, held until `review_until`) or dropped (SKIPPED). The claim used up no attempt."""
+        if state not in (REVIEW, SKIPPED):
+            raise ValueError(f"a post is withheld to review or skipped, not {state!r}")
+        skipped = now if state == SKIPPED else None
+        return self._finish(delivery_id, owner, "state = ?, last_error = ?, review_until = COALESCE(?, review_until), "
+                            "skipped_at = ?, attempts = attempts - 1",
+                            (state, self._redact(reason), review_until, skipped))
+
     def release(self, delivery_id: int, owner: str) -> bool:
         """Give a claimed row back (shutdown, paused platform) without using up an attempt."""
         return self._finish(delivery_id, owner, "state = ?, attempts = attempts - 1", (QUEUED,))
