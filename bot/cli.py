@@ -96,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="the editors' page and JSON API (review, status)")
     web.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     web.add_argument("--port", type=_positive, default=None, help="port (default $PORT, else 8080)")
+    demo = sub.add_parser("demo", help="post the sample feed to local stand-ins of every network and show them")
+    demo.add_argument("--dir", help="where its config and database go (default: a new temporary directory)")
+    demo.add_argument("--web", action="store_true", help="then serve the editors' page on them until Ctrl-C")
+    demo.add_argument("--port", type=_positive, default=8080, help="the page's port (default 8080)")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (run on release)")
@@ -111,9 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.config import load_config
         from bot.logs import setup_logging
 
-        config = load_config(args.config)
+        # `bot demo` brings its own config and accounts: the caller's (perhaps broken or half set) stay unread.
+        config = None if args.command == "demo" else load_config(args.config)
         # A report's stdout is the report (a pipe into grep, head or jq): log lines go to stderr.
-        redact = setup_logging(args.log_level, args.log_format, config.secrets(),
+        redact = setup_logging(args.log_level, args.log_format, config.secrets() if config else [],
                                to_stderr=bool(getattr(args, "json", False)) or args.command in _REPORTS)
         handler = _COMMANDS[args.command]
         code = handler(config, args)
@@ -559,6 +564,12 @@ def cmd_web(config: Any, args: argparse.Namespace) -> int:
     return serve(config, args.host, args.port)
 
 
+def cmd_demo(config: Any, args: argparse.Namespace) -> int:
+    from bot.demo.run import run_demo
+
+    return run_demo(args.dir, args.web, args.port)  # its own config and accounts: the loaded config is not used
+
+
 def cmd_db(config: Any, args: argparse.Namespace) -> int:
     with _open_store(config, migrate=False) as store:
         print(f"database schema at version {store.migrate()}")
@@ -599,5 +610,6 @@ _COMMANDS = {
     "skip": cmd_skip,
     "edit": cmd_edit,
     "web": cmd_web,
+    "demo": cmd_demo,
     "db": cmd_db,
 }

@@ -325,3 +325,70 @@ def test_a_dry_run_worker_shows_each_post_once_and_records_nothing(tmp_path: Pat
         real = run_bot(["run", "--once"], env, tmp_path)  # what the dry worker showed is still to be posted
         assert real.returncode == 0 and "2 delivered" in real.stdout, real.stdout + real.stderr
         assert _stories(" ".join(t["text"] for t in x.tweets)) == {3, 4}
+
+
+# --- bot demo: the whole path against local stand-ins ---------------------------------------------------
+
+
+def test_bot_demo_posts_the_sample_to_a_stand_in_of_every_network(tmp_path: Path) -> None:
+    """`bot demo`, as a newcomer runs it: the sample goes, for real, to every network's stand-in, what each
+    received is printed, and the caller's own credentials and database are left alone."""
+    from bot import networks
+    from bot.demo.standins import STAND_INS
+
+    caller_db = tmp_path / "callers.db"
+    env = bot_env(None, None, f"sqlite:///{caller_db}", tmp_path / "no-such.toml")
+    del env["BOT_CONFIG"]
+    env.update(TWITTER_API_KEY="callers-own-key-1234", TWITTER_API_URL="http://127.0.0.1:9/never")
+    work = tmp_path / "demo"
+    demo = run_bot(["demo", "--dir", str(work)], env, tmp_path, timeout=300)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+
+    expected = [n for n in networks.names() if n in STAND_INS]
+    assert {"twitter", "facebook", "mastodon", "bluesky", "telegram"} <= set(expected)
+    for name in expected:
+        assert f"  {networks.get(name).title}: 3 post(s)" in demo.stdout, demo.stdout
+    assert demo.stdout.count("    - MEK: Free Iran World Summit 2021") == len(expected)
+    assert "[dry-run]" not in demo.stdout and f"{3 * len(expected)} delivered" in demo.stdout
+
+    # Posted for real: every row settled with the stand-in's id, in the demo's own database only.
+    with sqlite3.connect(work / "demo.db") as conn:
+        rows = conn.execute("SELECT platform, state, remote_id FROM outbox").fetchall()
+    assert sorted({r[0] for r in rows}) == sorted(expected) and len(rows) == 3 * len(expected)
+    assert all(state == "posted" and remote and not remote.startswith("dry") for _, state, remote in rows), rows
+    assert not caller_db.exists()
+    assert "callers-own-key" not in (work / "bot.toml").read_text() + demo.stdout + demo.stderr
+
+
+def test_bot_demo_serves_the_editors_page_until_interrupted(tmp_path: Path) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 'callers.db'}", tmp_path / "no-such.toml")
+    del env["BOT_CONFIG"]
+    demo = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--dir", str(tmp_path / "demo"), "--web",
+                             "--port", str(port)], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    out = _Lines(demo)
+    try:
+        out.wait_for(lambda text: "the editors' page" in text, 240)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    status = page.status
+                break
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+                break
+            except OSError:
+                assert time.monotonic() < deadline, out.text
+                time.sleep(0.5)
+        assert status < 500, out.text
+    finally:
+        demo.send_signal(signal.SIGINT)
+        code = demo.wait(timeout=60)
+    assert code in (0, 130), out.text
