@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
-from bot.feeds.filters import FeedFilter
+from bot.feeds.filters import FeedFilter, compile_pattern
 from bot.net.policy import Allowlist
 from bot.redact import display_url, userinfo_secrets
 from bot.retries import Tuning, env_number
@@ -468,8 +468,8 @@ def _filter(reader: _Reader, prefix: str, raw: Mapping[str, Any], max_age: float
     for name in ("include_patterns", "exclude_patterns"):
         for index, pattern in enumerate(raw.get(name, ())):
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                compile_pattern(pattern)  # as the filter will run it (bot.feeds.filters)
+            except ValueError as exc:
                 raise reader.fail(f"{prefix}.{name}[{index}]", f"{pattern!r} is not a regular expression ({exc})",
                                   "escape special characters with \\\\, or use include_keywords for plain words"
                                   ) from None

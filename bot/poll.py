@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Config, FeedConfig
+from bot.feeds.filters import FilterTimeout
 from bot.feeds.kinds import not_an_article
 from bot.models import Article, Draft
 from bot.net.policy import Guard, is_web_url
@@ -140,10 +141,11 @@ def _timestamp(item: _Dated) -> float | None:
 
 def select_new(
     entries: Sequence[_Entry], known: set[str], feed: FeedConfig, baseline: bool, now: datetime,
-    limit: int | None = None,
+    limit: int | None = None, held: set[str] | None = None,
 ) -> list[Article]:
     """What to post, oldest first: new entries, or only the newest `limit` of them (on first sight,
-    the newest `backfill`).
+    the newest `backfill`). An article an editor's pattern could not decide in time is chosen too, and its
+    key added to `held`: its posts wait for an editor (neither posted unseen nor dropped).
 
     Rendering an entry's text (`article()`) costs more than parsing the whole feed, so only the
     entries that may be posted are rendered: with a limit, just enough to fill it.
@@ -159,7 +161,14 @@ def select_new(
             break
         article = entry.article()
         # A backfill is asked for explicitly, so max age does not apply to it; the other filters do.
-        reason = not_an_article(article) or feed.filter.reason(article, now, backfill=baseline)
+        try:
+            reason = not_an_article(article) or feed.filter.reason(article, now, backfill=baseline)
+        except FilterTimeout as exc:
+            log.warning("feed %s: %r is HELD for review, neither posted nor dropped: %s; approve or skip it "
+                        "(bot queue)", feed.name, article.title[:80], exc)
+            if held is not None:
+                held.add(article.key)
+            reason = None
         if reason is None:
             chosen.append(article)
         elif not baseline:
@@ -271,8 +280,9 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
                 return _hold_flood(store, state, feed, entries, fresh, flood, ts)
         by_key = {e.key: e for e in fresh}
         chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now,
-                            limit=release.newest if release else None)
+                            limit=release.newest if release else None, held=undecided)
     # An excerpt-only feed's pages are fetched outside: that is waiting, not work.
+        undecided: set[str] = set()  # articles a pattern could not decide in time: held for an editor
     chosen = [complete_excerpt(a, by_key[a.key].excerpt_only, feed, guard, config) for a in chosen]
     with _COMPUTING:
         for article in chosen:
@@ -281,7 +291,8 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
                             article.title, article.url.split(":", 1)[0] + ":")
         platforms = feed_platforms(config, feed)
         deliveries = [
-            new_delivery(article, draft, feed.url, ts, review_until=hold_until(config, feed, draft.platform, ts))
+            new_delivery(article, draft, feed.url, ts, review_until=hold_until(
+                config, replace(feed, review=True) if article.key in undecided else feed, draft.platform, ts))
             for article in chosen
             for draft in compose_drafts(config, article, platforms, feed)
         ]

@@ -5,11 +5,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.models import Article
 
 # A feed's clock or time zone may be off by hours; a date further ahead than this is wrong.
 FUTURE_SLACK = timedelta(days=1)
+# How long one editor's pattern may search one article. A pattern that backtracks catastrophically
+# ("(a|aa)+$" on a crafted title) would otherwise hold the run for minutes or hours; a sound one takes
+# microseconds on a whole article. The regex module checks its clock now and then, so a search may
+# overrun this several times over: still well under a second.
+PATTERN_SECONDS = 0.2
+
+
+class FilterTimeout(Exception):
+    """A pattern ran out of time on one article: whether it matches is unknown, so the article is neither
+    posted nor dropped, but held for an editor (bot.poll)."""
+
+    def __init__(self, name: str, pattern: str) -> None:
+        super().__init__(f"{name} {pattern!r} did not finish within {PATTERN_SECONDS:g}s on this article "
+                         "(a pattern that backtracks: rewrite it, e.g. (a|aa)+ as a+)")
+
+
+def compile_pattern(pattern: str) -> Any:
+    """An editor's pattern, case-insensitive, compiled by the `regex` module, whose searches take a timeout
+    (the standard `re` cannot be stopped). ValueError names what is wrong. Imported here, only when a
+    feed has patterns: loading the module costs more than the rest of the config."""
+    import regex
+
+    try:
+        return regex.compile(pattern, regex.IGNORECASE)
+    except regex.error as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _fold(values: tuple[str, ...]) -> frozenset[str]:
@@ -41,8 +68,8 @@ class FeedFilter:
             compiled = []
             for p in getattr(self, name):
                 try:
-                    compiled.append(re.compile(p, re.IGNORECASE))
-                except re.error as exc:
+                    compiled.append(compile_pattern(p))
+                except ValueError as exc:
                     raise ValueError(f"invalid regular expression {p!r} in {name}: {exc}") from None
             self._compiled[name] = compiled
         for name in ("include_keywords", "exclude_keywords"):
@@ -66,7 +93,8 @@ class FeedFilter:
         return None
 
     def reason(self, article: Article, now: datetime, backfill: bool = False) -> str | None:
-        """None when the article passes, else why it is skipped (for the log)."""
+        """None when the article passes, else why it is skipped (for the log). FilterTimeout when a pattern
+        could not decide in time (PATTERN_SECONDS)."""
         dated = self.date_reason(article.published, now, backfill)
         if dated is not None:
             return dated
@@ -81,7 +109,7 @@ class FeedFilter:
         if isinstance(exc_k, re.Pattern) and (m := exc_k.search(haystack)):
             return f"excluded keyword {m.group(0)!r}"
         for pat in self._patterns("exclude_patterns"):
-            if pat.search(haystack):
+            if _search(pat, haystack, "exclude_patterns"):
                 return f"matches excluded pattern {pat.pattern!r}"
         wants = []
         if inc_c:
@@ -91,7 +119,7 @@ class FeedFilter:
             wants.append(inc_k.search(haystack) is not None)
         inc_p = self._patterns("include_patterns")
         if inc_p:
-            wants.append(any(p.search(haystack) for p in inc_p))
+            wants.append(any(_search(p, haystack, "include_patterns") for p in inc_p))
         # Include rules of different kinds are alternatives: any one of them lets it through.
         if wants and not any(wants):
             return "matches no include rule (category, keyword or pattern)"
@@ -100,7 +128,14 @@ class FeedFilter:
     def matches(self, article: Article, now: datetime) -> bool:
         return self.reason(article, now) is None
 
-    def _patterns(self, name: str) -> list[re.Pattern[str]]:
+    def _patterns(self, name: str) -> list[Any]:
         value = self._compiled[name]
         assert isinstance(value, list)
         return value
+
+
+def _search(pattern: Any, text: str, name: str) -> bool:
+    try:
+        return pattern.search(text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        raise FilterTimeout(name, pattern.pattern) from None
