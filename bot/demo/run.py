@@ -26,8 +26,8 @@ def _feed_server() -> LocalServer:
 
     def answer(method: str, path: str, query: dict[str, str], body: bytes, headers: dict[str, str]) -> Answer:
         if method == "GET" and path == FEED_PATH:
-            return 200, "application/rss+xml; charset=utf-8", sample
-        return 404, "text/plain", b"not found"
+            return 200, "application/rss+xml; charset=utf-8", sample, {}
+        return 404, "text/plain", b"not found", {}
 
     return LocalServer(answer)
 

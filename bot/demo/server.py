@@ -1,5 +1,5 @@
 """A small local HTTP server on a thread, for the demo's stand-ins and its feed: each answers by a handler
-function, (method, path, query, body) -> (status, content type, body)."""
+function, (method, path, query, body, headers) -> (status, content type, body, extra headers)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-Answer = tuple[int, str, bytes]
+Answer = tuple[int, str, bytes, dict[str, str]]
 Handler = Callable[[str, str, dict[str, str], bytes, dict[str, str]], Answer]
 
 
-def as_json(value: Any, status: int = 200) -> Answer:
-    return status, "application/json", json.dumps(value).encode()
+def as_json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    return status, "application/json", json.dumps(value).encode(), headers or {}
 
 
 def form_or_json(body: bytes, content_type: str) -> dict[str, Any]:
@@ -43,13 +43,15 @@ class LocalServer:
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 try:
-                    status, kind, payload = answer(self.command, parts.path, dict(parse_qsl(parts.query)), body,
-                                                   headers)
+                    status, kind, payload, extra = answer(self.command, parts.path, dict(parse_qsl(parts.query)),
+                                                          body, headers)
                 except Exception as exc:  # a stand-in's own mistake: a 500 the bot reports, never a hang
-                    status, kind, payload = 500, "text/plain", f"demo stand-in error: {exc!r}".encode()
+                    status, kind, payload, extra = 500, "text/plain", f"demo stand-in error: {exc!r}".encode(), {}
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 

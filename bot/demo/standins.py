@@ -256,5 +256,28 @@ class Threads(StandIn):
         return as_json({"error": {"message": "Unknown path", "code": 100}}, 400)
 
 
+class LinkedIn(StandIn):
+    """LinkedIn's Posts API as an organization: POST /rest/posts answers 201 with the post's URN in x-restli-id."""
+
+    network = "linkedin"
+    ORGANIZATION = "2414183"
+
+    def env(self, account: str) -> dict[str, str]:
+        a = account.upper()
+        return {f"{a}_ACCESS_TOKEN": TOKEN, f"{a}_ORGANIZATION_ID": self.ORGANIZATION, f"{a}_API_URL": self.url}
+
+    def _answer(self, method: str, path: str, query: dict[str, str], body: bytes, headers: dict[str, str]) -> Answer:
+        if not _bearer(headers):
+            return as_json({"status": 401, "message": "Invalid access token", "serviceErrorCode": 65600}, 401)
+        if not headers.get("linkedin-version"):
+            return as_json({"status": 400, "message": "A version header is required"}, 400)
+        if (method, path.rstrip("/")) == ("POST", "/rest/posts"):
+            post_id = self.keep(str(json.loads(body).get("commentary", "")))
+            return 201, "application/json", b"", {"x-restli-id": f"urn:li:share:{post_id}"}
+        if (method, path.rstrip("/")) == ("GET", "/rest/posts"):
+            return as_json({"elements": [], "paging": {"count": 0, "start": 0}})
+        return as_json({"status": 404, "message": "Not found"}, 404)
+
+
 STAND_INS: dict[str, type[StandIn]] = {cls.network: cls for cls in (X, FacebookPage, Mastodon, Bluesky, Telegram,
-                                                                     Threads)}
+                                                                     Threads, LinkedIn)}
