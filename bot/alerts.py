@@ -8,18 +8,33 @@ Slack-compatible `text` (Slack, Mattermost, Discord's /slack endpoint and Matrix
 Each condition is a row in the store (`alerts`, keyed by the event), so several workers send it once, and
 the page shows it whether or not a webhook is set. A failing webhook is logged and tried again on the next
 round (a few times), and never stops posting: `check` swallows every error of its own.
+
+Alerts go out from outside the delivery path (an Alerter thread, poked after each delivery round, once the
+delivery lock is released): a webhook that trickles its answer held every account's posting while it was sent
+inside the lock. Each call has a total deadline (DEADLINE: connect, TLS, request and answer together; a socket
+timeout bounds one read only), and what is due in one round goes as one message (150 failing feeds were 150
+posts, holding delivery 75 s).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from urllib.parse import urlsplit
 
 from bot.config import Config
-from bot.store.base import REVIEW, Store
+from bot.store.base import REVIEW, Alert, Store
 
 log = logging.getLogger(__name__)
 FEED_FAILING_SECONDS = 3600.0
-TIMEOUT = 10.0
+DEADLINE = 10.0  # seconds for one webhook call, all of it
+GROUP_LINES = 20  # a grouped message lists this many alerts, then says how many more
 
 
 def conditions(config: Config, store: Store, now: float) -> dict[str, tuple[str, float]]:
@@ -62,7 +77,7 @@ def _check(config: Config, store: Store, now: float) -> int:
     url = config.env.alert_webhook
     if not url:
         return 0
-    sent = 0
+    due: list[Alert] = []
     for alert in store.alerts(limit=10_000):
         if alert.key not in current or alert.sent_at is not None:
             continue
@@ -70,23 +85,104 @@ def _check(config: Config, store: Store, now: float) -> int:
             continue
         if not store.claim_alert(alert.key, now):
             continue  # another worker sends it, or it was given up on
-        error = post(url, alert.text)
-        if error:
+        due.append(alert)
+    if not due:
+        return 0
+    error = post(url, grouped([a.text for a in due]))
+    if error:
+        for alert in due:
             store.alert_failed(alert.key, error)
-            log.warning("alerts: the webhook failed (%s); tried again next round", error)
-        else:
-            sent += 1
-    return sent
+        log.warning("alerts: the webhook failed (%s); tried again next round", error)
+        return 0
+    return len(due)
 
 
-def post(url: str, text: str) -> str | None:
-    """One JSON POST; None when the hook took it, else why not (without the URL: it is a secret)."""
-    import requests
+def grouped(texts: list[str]) -> str:
+    """One message for a round: a single alert as it is; several as a list (the first GROUP_LINES of them)."""
+    if len(texts) == 1:
+        return texts[0]
+    lines = [f"bot: {len(texts)} alerts"] + [f"- {t.removeprefix('bot: ')}" for t in texts[:GROUP_LINES]]
+    if len(texts) > GROUP_LINES:
+        lines.append(f"- and {len(texts) - GROUP_LINES} more (`bot status`, or the editors' page)")
+    return "\n".join(lines)
 
+
+def post(url: str, text: str, deadline: float | None = None) -> str | None:
+    """One JSON POST, all of it within `deadline` seconds (DEADLINE); None when the hook took it, else why not
+    (without the URL: it is a secret)."""
+    from bot.net.watchdog import cut_at
+
+    deadline = DEADLINE if deadline is None else deadline
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL"
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    end = time.monotonic() + deadline
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn = (HTTPSConnection if https else HTTPConnection)(parts.hostname, port, timeout=deadline)
     try:
-        response = requests.post(url, json={"text": text}, timeout=TIMEOUT, allow_redirects=False)
-    except requests.RequestException as exc:
-        return f"{type(exc).__name__}"
-    if response.status_code >= 300:
-        return f"HTTP {response.status_code}"
+        raw = socket.create_connection((parts.hostname, port), timeout=deadline)
+        # From here on the watchdog shuts the socket at the deadline, whatever read or handshake is blocked.
+        with cut_at(end, raw):
+            conn.sock = (ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
+                         if https else raw)
+            conn.request("POST", target, body=json.dumps({"text": text}).encode(),
+                         headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read(64 * 1024)
+            status = response.status
+        if time.monotonic() >= end:  # cut at the deadline: what was read may look complete, it is not
+            return f"no answer within {deadline:g} s"
+    except (OSError, HTTPException) as exc:
+        if time.monotonic() >= end:
+            return f"no answer within {deadline:g} s"
+        return "ConnectionError" if isinstance(exc, OSError) else type(exc).__name__
+    finally:
+        conn.close()
+    if status >= 300:
+        return f"HTTP {status}"
     return None
+
+
+class Alerter:
+    """Checks and sends alerts on its own thread, so that delivery never waits for a webhook. `poke` after a
+    round asks for one check (rounds that come while one runs are folded into the next check: one message per
+    round at most, never a backlog of them); `close` lets the check in flight end, within its deadline."""
+
+    def __init__(self, config: Callable[[], Config], store: Store) -> None:
+        self.config, self.store = config, store
+        self._asked = threading.Event()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.checks = 0  # finished checks (tests)
+
+    def poke(self) -> None:
+        with self._lock:
+            if self._closing:
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
+                self._thread.start()
+        self._asked.set()
+
+    def _run(self) -> None:
+        while True:
+            self._asked.wait()
+            self._asked.clear()
+            check(self.config(), self.store, time.time())
+            self.checks += 1
+            if self._closing:
+                return
+
+    def close(self, timeout: float | None = None) -> None:
+        """The check asked for or in flight ends (a webhook call is bounded by its deadline), then the thread."""
+        timeout = DEADLINE + 5.0 if timeout is None else timeout
+        with self._lock:
+            self._closing = True
+            thread = self._thread
+        if thread is not None:
+            self._asked.set()
+            thread.join(timeout)

@@ -52,6 +52,8 @@ class Bot:
         if config.missing_file and not problems:
             log.info("no config file found (%s): running on the built-in defaults, dry-run only", config.missing_file)
         self._deliver_lock = threading.Lock()
+        # Alerts are checked and sent on their own thread, after each round: never inside the delivery lock.
+        self.alerter = alerts.Alerter(lambda: self.config, self.store)
         # Kept for the bot's life: each thread keeps its HTTP session, so polls reuse connections.
         self.feed_pool = ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed")
         resume_all(self.store, config)
@@ -90,19 +92,21 @@ class Bot:
             log.exception("feed %s: unexpected error", feed.name)
             return PollReport(feed.name, "error", error=f"{type(exc).__name__}: {exc}")
 
-    def deliver(self, stop: threading.Event | None = None) -> dict[str, DeliveryReport]:
-        """Send what is due on every platform; platforms go side by side, posts of one platform in order."""
-        with self._deliver_lock:
-            platforms = list(self.platforms.values())
-            with ThreadPoolExecutor(max_workers=max(len(platforms), 1)) as pool:
-                reports = pool.map(
-                    lambda p: deliver_platform(self.config, self.store, p, self.owner, stop, tuning=self.tuning,
-                                               show=self._show),
-                    platforms)
-                done = {p.name: r for p, r in zip(platforms, reports, strict=True)}
-            # After each round: a pause it caused, a feed failing, posts waiting for review (never raises).
-            alerts.check(self.config, self.store, datetime.now(UTC).timestamp())
-            return done
+    def deliver(self, stop: threading.Event | None = None, wait_paced: bool = False) -> dict[str, DeliveryReport]:
+        """Send what is due on every platform; platforms go side by side, posts of one platform in order.
+        `wait_paced`: wait out the pacing of a backlog (bot.deliver.deliver_platform; `bot run --once`)."""
+        try:
+            with self._deliver_lock:
+                platforms = list(self.platforms.values())
+                with ThreadPoolExecutor(max_workers=max(len(platforms), 1)) as pool:
+                    reports = pool.map(
+                        lambda p: deliver_platform(self.config, self.store, p, self.owner, stop, tuning=self.tuning,
+                                                   show=self._show, wait_paced=wait_paced),
+                        platforms)
+                    return {p.name: r for p, r in zip(platforms, reports, strict=True)}
+        finally:
+            # After each round, outside the lock: a pause it caused, a feed failing, posts waiting for review.
+            self.alerter.poke()
 
     def hand_back(self) -> int:
         """Give back the posts this process holds, when it must stop before they are settled, so they do not
@@ -122,6 +126,7 @@ class Bot:
         return len(held)
 
     def close(self) -> None:
+        self.alerter.close()  # the last round's alerts go out (each call within its deadline)
         self.feed_pool.shutdown(wait=True)
         for platform in self.platforms.values():
             platform.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -154,3 +155,123 @@ def test_a_paused_account_alerts_from_a_real_run_and_a_dead_hook_does_not_stop_p
         run_bot(["run", "--once"], env, tmp_path)
         run_bot(["run", "--once"], env, tmp_path)
         assert len(receiver.bodies) == 1 and "twitter is PAUSED" in receiver.texts[0]
+
+
+class Trickle:
+    """A webhook that reads the request, then answers one byte every `every` seconds (for up to 30 s): each
+    read gets a byte long before any read timeout, so only a deadline on the whole call ends it."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        import socketserver
+
+        outer = self
+        self.requests = 0
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                length = 0
+                while (line := self.rfile.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                self.rfile.read(length)
+                outer.requests += 1
+                # A status line, then a header that never ends: one byte at a time.
+                answer = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * int(30 / every)
+                for i in range(len(answer)):
+                    try:
+                        self.wfile.write(answer[i:i + 1])
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(every)
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/secretpart"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_trickling_webhook_is_cut_at_its_deadline() -> None:
+    trickle = Trickle()
+    try:
+        answer: list[str | None] = []
+        started = time.monotonic()
+        caller = threading.Thread(target=lambda: answer.append(alerts.post(trickle.url, "bot: x", deadline=1.0)),
+                                  daemon=True)
+        caller.start()
+        caller.join(10)
+        took = time.monotonic() - started
+        assert answer == ["no answer within 1 s"], "the deadline bounds the whole call, not each read"
+        assert took < 3, took
+    finally:
+        trickle.close()
+
+
+def test_a_trickling_webhook_does_not_hold_posting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Alerts go out on their own thread after the round: two rounds post on time while the webhook trickles
+    (before, the first round held the delivery lock until the webhook was done)."""
+    from bot.app import Bot
+    from bot.config import read_environment
+    from tests.helpers import account_env
+
+    monkeypatch.setattr(alerts, "DEADLINE", 3.0)
+    trickle = Trickle()
+    with fake_x() as x:
+        env = read_environment({**account_env("twitter", "twitter", x.url), "BOT_ALERT_WEBHOOK": trickle.url,
+                                "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}", "BOT_LOOKUP_LAG_SECONDS": "0"})
+        config = parse_config('[[feeds]]\nurl = "https://news.example.org/feed"\nname = "news"\n'
+                              "[platforms.twitter]\nimage = false\n", None, env)
+        bot = Bot(config)
+        try:
+            now = time.time()
+            waiting = replace(_held(1), published_at=now, due_at=now, review_until=now + 3600)
+            bot.store.record_articles([], [waiting, _queued(2, now)], now)  # one for review: an alert is due
+            for n in (2, 3):
+                if n == 3:
+                    bot.store.record_articles([], [_queued(3, now)], now)
+                done: list[Any] = []
+                started = time.monotonic()
+                rounds = threading.Thread(target=lambda done=done: done.append(bot.deliver()), daemon=True)
+                rounds.start()
+                rounds.join(20)
+                assert done and time.monotonic() - started < 2, "posting waits for no webhook"
+                assert len(x.tweets) == n - 1
+            assert trickle.requests == 1
+        finally:
+            started = time.monotonic()
+            bot.close()
+            trickle.close()
+        assert time.monotonic() - started < 3.0 + 3, "closing waits for the alert's deadline at most"
+    (alert,) = open_store_for(tmp_path).alerts()
+    assert alert.key == "review:twitter" and alert.last_error == "no answer within 3 s"
+
+
+def _queued(n: int, now: float) -> NewDelivery:
+    return replace(_held(n), article_key=f"q{n}", text=f"Queued story {n}", published_at=now, due_at=now,
+                   review_until=None)
+
+
+def open_store_for(tmp_path: Path) -> Store:
+    from bot.store import open_store
+
+    return open_store(f"sqlite:///{tmp_path / 's.db'}")
+
+
+def test_what_is_due_in_one_round_goes_as_one_message(store: Store, receiver: Receiver) -> None:
+    """150 feeds failing for an hour were 150 webhook posts in one round: now one message, listing 20."""
+    feeds = "".join(f'[[feeds]]\nurl = "https://site{n}.example.org/feed"\nname = "site{n}"\n' for n in range(150))
+    config = parse_config(feeds + "[platforms.twitter]\n", None, Environment(alert_webhook=Secret(receiver.url)))
+    store.save_feed_states([FeedState(url=f"https://site{n}.example.org/feed", failures=3, last_error="HTTP 503")
+                            for n in range(150)])
+    assert alerts.check(config, store, NOW) == 0
+    assert alerts.check(config, store, NOW + 3600) == 150
+    assert len(receiver.bodies) == 1
+    lines = receiver.texts[0].split("\n")
+    assert lines[0] == "bot: 150 alerts" and len(lines) == 1 + 20 + 1
+    assert lines[1].startswith("- feed site") and "has been failing for an hour or more (3 tries)" in lines[1]
+    assert lines[-1] == "- and 130 more (`bot status`, or the editors' page)"
+    assert alerts.check(config, store, NOW + 3700) == 0, "each once"
