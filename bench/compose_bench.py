@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.compose import ComposeSpec, compose  # noqa: E402
 from bot.compose.boilerplate import article_paragraphs  # noqa: E402
-from bot.compose.core import _clean_body, _description, _one_line  # noqa: E402
+from bot.compose.core import _clean_body, _description, _guarded, _one_line  # noqa: E402
 from bot.compose.hashtags import _as_named, _category_phrases, keywords  # noqa: E402
 from bot.compose.summarize import lead_paragraph, ranked_sentences  # noqa: E402
 from bot.feeds.entries import FeedEntry  # noqa: E402
@@ -58,6 +58,7 @@ def clear_caches() -> None:
     ranked_sentences.cache_clear()
     keywords.cache_clear()
     _clean_body.cache_clear()
+    _guarded.cache_clear()
     _description.cache_clear()
     _one_line.cache_clear()
     lead_paragraph.cache_clear()

@@ -92,10 +92,6 @@ def test_posts_are_valid_linked_clean_and_deterministic(article: Article, spec: 
     _check_posts(article, spec)
 
 
-@pytest.mark.xfail(strict=True, reason="an untitled article none of whose sentences may be a summary (here the "
-                   "second starts in lower case) gets an empty post on a network whose template has {summary}: "
-                   "compose() falls back to the text's own words only where the template has no {summary} "
-                   "(bot/compose/core.py, being edited by a colleague); open")
 @SETTINGS
 @example(Article(key="k", feed_url="https://example.org/feed", url=URL, title="",
                  text="0\n\r a Iran Iran Iran Iran Iran Iran."), ComposeSpec(platform="facebook"))

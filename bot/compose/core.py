@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import regex  # type: ignore[import-untyped]
 
@@ -14,7 +15,7 @@ from bot.compose.hashtags import Tag, choose_hashtags
 from bot.compose.language import iso639
 from bot.compose.rules import NetworkRules, rules_for
 from bot.compose.spec import ComposeSpec
-from bot.compose.summarize import lead_paragraph, opening, ranked_sentences, summary_source
+from bot.compose.summarize import Sentence, lead_paragraph, opening, ranked_sentences, summary_source
 from bot.compose.template import parse_template
 from bot.compose.text import cut_to_fit
 from bot.compose.thread import build_thread
@@ -69,10 +70,13 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
         used.add("link")
 
     # Where "@name" notifies an account, the article's words must not: the bot sends no mentions.
-    # Each network by its own rule, its links included (Mastodon reads mentions inside them).
+    # Each network by its own rule, its links included (Mastodon reads mentions inside them). The text is
+    # read (paragraphs, ranking, lead) once for all networks, before any guard; each network guards what it
+    # writes.
     own, own_link = mentions.guard(rules.mentions)
-    title = own(_one_line(article.title))
-    body = own(_body(article))
+    plain_title = _one_line(article.title)
+    body = _body(article)
+    title = own(plain_title)
     # Only web pages are posted as links: a feed can say javascript:, data: or file: (bot.poll logs it).
     link = own_link(article.url.strip()) if is_web_url(article.url.strip()) else ""
     fixed = {
@@ -81,25 +85,27 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
         "site": own(_one_line(article.site or "")),
     }
     fitter = Fitter(tokens, rules, spec, fixed)
-    if not title and "summary" not in used:
-        # An untitled micro post (a link blog's note) on a network whose posts carry no summary: its
-        # own words stand in for the missing title, cut to fit like one; never a bare link.
-        title = _WS.sub(" ", lead_paragraph(body, "")).strip()
-
+    plain_lead = lead_paragraph(body, plain_title)
     want_summary = "summary" in used or (spec.thread and rules.threads)
-    ranked = ranked_sentences(body, title, article.language) if want_summary else ()
+    ranked = _guarded(ranked_sentences(body, plain_title, article.language), rules.mentions) if want_summary else ()
+    if not title and ("summary" not in used or not ranked):
+        # An untitled micro post (a link blog's note) on a network whose posts carry no summary, or whose
+        # words make no summary sentence: its own words stand in for the missing title, cut to fit like one;
+        # never a bare link nor an empty post.
+        plain_title = _WS.sub(" ", plain_lead).strip()
+        title = own(plain_title)
     limit = spec.max_hashtags if spec.max_hashtags is not None else rules.default_max_hashtags
     existing = xtext.extract_hashtags(title)  # linked ones only: "#4" is no hashtag
     # A headline that carries its own hashtags uses up slots of the limit: three tags plus one in
     # the title reads as four.
     limit = max(0, limit - len(existing))
-    lead = lead_paragraph(body, title)
+    lead = own(plain_lead)
     tags: list[Tag] = []
     if limit > 0 and ("hashtags" in used or spec.hashtag_mode == "inline"):
         tags = choose_hashtags(
-            title=title,
-            lead=lead,
-            opening=opening(body, title) if spec.hashtag_map else "",
+            title=plain_title,
+            lead=plain_lead,
+            opening=opening(body, plain_title) if spec.hashtag_map else "",
             categories=article.categories,
             language=article.language,
             spec=spec,
@@ -132,6 +138,18 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
         title=title,
         description=_description(lead),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _guarded(ranked: tuple[Sentence, ...], network: str | None) -> tuple[Sentence, ...]:
+    """The ranked sentences as `network` may carry them: each at-sign it would read as a mention defused.
+
+    Sentences are split at spaces, and a network reads a mention from the at-sign and what stands right
+    before it, so guarding each sentence is guarding the text they came from."""
+    if network is None:
+        return ranked
+    own, _ = mentions.guard(network)
+    return tuple(s if "@" not in s.text and "＠" not in s.text else replace(s, text=own(s.text)) for s in ranked)
 
 
 # Bluesky's own composer cuts a card's description at about this length; Open Graph descriptions are short too.

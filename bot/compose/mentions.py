@@ -71,6 +71,12 @@ def _pattern(network: str) -> regex.Pattern[str]:
     return regex.compile(RULES[network].at)
 
 
+def _after_space(text: str, start: int) -> bool:
+    """A link that starts the text or follows a space: one the network certainly links from its first letter
+    (after a quote mark or a letter, twitter-text may start it elsewhere or not at all)."""
+    return start == 0 or text[start - 1].isspace()
+
+
 def _plainly_in_url(url_head: str) -> bool:
     return bool(_PLAIN_URL.fullmatch(url_head))
 
@@ -90,7 +96,7 @@ def defuse_mentions(text: str, network: str = "twitter") -> str:
         span = next(((s, e) for s, e in spans if s <= pos < e), None)
         if span is None:
             out.append(text[last:pos + 1] + ZWSP)
-        elif rule.urls_exempt and _plainly_in_url(text[span[0]:pos]):
+        elif rule.urls_exempt and _after_space(text, span[0]) and _plainly_in_url(text[span[0]:pos]):
             continue
         else:
             out.append(text[last:pos] + _ENCODED[m.group("at")])

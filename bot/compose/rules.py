@@ -97,11 +97,17 @@ def unregister(name: str) -> None:
         del _ALIASES[alias]
 
 
-def _registered() -> None:
-    """The networks' descriptors register their rules when the registry loads."""
-    from bot import networks
+_networks_loaded = False
 
-    networks.names()
+
+def _registered() -> None:
+    """The networks' descriptors register their rules when the registry loads (once: every post asks)."""
+    global _networks_loaded
+    if not _networks_loaded:
+        from bot import networks
+
+        networks.names()
+        _networks_loaded = True
 
 
 def known_platforms() -> tuple[str, ...]:
