@@ -7,7 +7,6 @@ the same input always gives the same Draft.
 
 from __future__ import annotations
 
-import pytest
 import regex
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
