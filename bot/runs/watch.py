@@ -76,7 +76,8 @@ def watch_dry(config: Config, store: Store, show: Callable[[str, Draft], None], 
             shadow.queued.clear()  # shown above; kept as planned, so never queued again by this process
             for report in result.polls:
                 log.info("dry run: feed %s: %s", report.feed, report.status)
-            log.info("dry run: %d new post(s) shown (nothing sent, nothing recorded)", len(shown) - before)
+            waiting = f", {result.review} would wait for an editor's review" if result.review else ""
+            log.info("dry run: %d new post(s) shown%s (nothing sent, nothing recorded)", len(shown) - before, waiting)
             for feed in due:
                 # After this second: a cron time equal to `moment` is the look just done.
                 fire = triggers[feed.shown_url].get_next_fire_time(None, moment + timedelta(seconds=1))
