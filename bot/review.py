@@ -297,3 +297,49 @@ def edit(config: Config | None, store: Store, delivery_id: int, text: str, now: 
                ReviewError(f"post #{d.id} changed meanwhile (version {again.edit_version}): reload it and edit "
                            "again", 409))
     return _get(store, delivery_id)
+
+
+def unapprove(config: Config, store: Store, ids: Sequence[int], now: float) -> list[str]:
+    """Take approved posts back to review (held until the account's review time from now, or until an editor
+    acts when the account holds nothing). Only posts nothing of which may have reached the network: every id
+    is checked first, and the write is guarded (bot.store.sql.unapprove), so a worker that claimed one first
+    wins and the editor is told."""
+    found = [_get(store, i) for i in ids]
+    for d in found:
+        if problem := _settled(d, "take back"):
+            raise problem
+        if d.state == FAILED:
+            raise ReviewError(f"post #{d.id} failed ({d.last_error}): it is not queued, nothing to take back", 409)
+        if d.uncertain or d.parts:
+            raise ReviewError(f"post #{d.id} may already be on {d.platform} from an earlier attempt: it cannot go "
+                              "back to review (skip it if it must not be completed)", 409)
+    lines = []
+    for d in found:
+        if d.state == REVIEW:
+            lines.append(f"#{d.id} {d.platform}: already waiting for review")
+            continue
+        feed = next((f for f in config.feeds if f.url == d.feed_url), None)
+        if not store.unapprove(d.id, hold_until(config, feed, d.platform, now)):
+            again = _get(store, d.id)
+            raise (_settled(again, "take back") or
+                   ReviewError(f"post #{d.id} changed meanwhile ({again.state}): reload and try again", 409))
+        lines.append(f"#{d.id} {d.platform}: back in review; it is not sent until approved")
+    return lines
+
+
+def retry_now(store: Store, ids: Sequence[int], now: float) -> list[str]:
+    """A post waiting to retry is due now instead of at its back-off time; windows, gaps, caps and the
+    network's quota still apply, and the retry looks up an uncertain attempt first as always (bot.deliver)."""
+    found = [_get(store, i) for i in ids]
+    for d in found:
+        if problem := _settled(d, "retry"):
+            raise problem
+        if d.state != RETRY:
+            raise ReviewError(f"post #{d.id} is not waiting to retry ({d.state})", 409)
+    lines = []
+    for d in found:
+        if store.retry_now(d.id, now):
+            lines.append(f"#{d.id} {d.platform}: retried as soon as its schedule allows")
+        else:
+            lines.append(f"#{d.id} {d.platform}: already due")
+    return lines

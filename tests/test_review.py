@@ -329,8 +329,8 @@ def test_page_login_cookie_csrf_and_forms(store: Store) -> None:
     assert forged.status_code == 400 and store.delivery(pid).state == REVIEW  # type: ignore[union-attr]
     cross = client.post(f"/queue/{pid}/approve", data={"csrf": csrf}, headers={"Origin": "https://evil.example"})
     assert cross.status_code == 400 and store.delivery(pid).state == REVIEW  # type: ignore[union-attr]
-    client.post(f"/queue/{pid}/edit", data={"csrf": csrf, "text": "z" * 300, "version": "0"})
-    assert "nothing was changed" in client.get("/").get_data(as_text=True)
+    refused = client.post(f"/queue/{pid}/edit", data={"csrf": csrf, "text": "z" * 300, "version": "0"})
+    assert refused.status_code == 400 and "nothing was changed" in refused.get_data(as_text=True)
     client.post(f"/queue/{pid}/edit", data={"csrf": csrf, "text": "Line one\r\nLine two", "version": "0"})
     assert store.delivery(pid).text == "Line one\nLine two"  # type: ignore[union-attr]
     assert client.post(f"/queue/{pid}/approve", data={"csrf": csrf}).status_code == 303

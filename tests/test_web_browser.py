@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,3 +149,160 @@ def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_pa
         sent = run_bot(["run", "--once"], env, tmp_path)
         assert sent.returncode == 0, sent.stderr
         assert [t["text"] for t in x.tweets] == [edited]
+
+
+# --- issue 22: the editors' desk in the browser -----------------------------------------------------------
+
+
+@pytest.fixture
+def desk(tmp_path: Path, browser: Any) -> Iterator[Any]:
+    """The real app on a real SQLite store, served over HTTP in this process (so its clock is the test's), and
+    the browser signed in: (browser, base URL, store)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from werkzeug.serving import make_server
+
+    from bot.store import open_store
+    from bot.web.app import create_app
+    from tests.test_web_desk import NOW, desk_config
+    from tests.test_web_desk import TOKEN as DESK_TOKEN
+
+    store = open_store(f"sqlite:///{tmp_path / 'desk.db'}")
+    store.migrate()
+    app = create_app(desk_config(), store, secure_cookies=False, clock=lambda: NOW)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        browser.get(base + "/login")
+        browser.find_element(By.ID, "token").send_keys(DESK_TOKEN)
+        browser.find_element(By.ID, "login").click()
+        WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "bulk"))
+        yield browser, base, store
+    finally:
+        server.shutdown()
+        thread.join(10)
+        store.close()
+
+
+def _reload(browser: Any, base: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(base + "/")
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "bulk"))
+
+
+def _submitted(browser: Any, old: Any) -> None:
+    """Wait until the page a form's POST loads has replaced `old` (an element of the page before)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def gone(_: Any) -> bool:
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+    WebDriverWait(browser, 15).until(gone)
+
+
+def _in_view(browser: Any, element: Any) -> bool:
+    return bool(browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;", element))
+
+
+def test_a_too_long_edit_counts_live_and_is_refused_beside_the_post_with_the_text_kept(desk: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_web_desk import held
+
+    browser, base, store = desk
+    ids = [held(store, n) for n in range(1, 9)]
+    pid = ids[-1]  # the last post: far down the page
+    _reload(browser, base)
+    post = browser.find_element(By.ID, f"post-{pid}")
+    post.find_element(By.CSS_SELECTOR, "details.edit summary").click()
+    box = post.find_element(By.NAME, "text")
+    counter = post.find_element(By.CSS_SELECTOR, "output.counter")
+    box.clear()
+    box.send_keys("Budget vote tonight https://example.org/" + "a" * 60)
+    WebDriverWait(browser, 10).until(lambda _: counter.text == "43/280")  # the link counts 23, as on X
+    typed = "Le conseil a voté le budget " + "x" * 260
+    box.clear()
+    box.send_keys(typed)
+    WebDriverWait(browser, 10).until(lambda _: counter.text == "288/280")
+    assert "over" in (counter.get_attribute("class") or "") and box.get_attribute("aria-invalid") == "true"
+    post.find_element(By.NAME, "save").click()
+    _submitted(browser, box)
+    error = browser.find_element(By.ID, f"error-{pid}")
+    assert "too long for twitter: it counts 288, the limit is 280" in error.text
+    assert error.find_element(By.XPATH, "ancestor::article").get_attribute("id") == f"post-{pid}"
+    again = browser.find_element(By.ID, f"text-{pid}")
+    assert again.get_attribute("value") == typed, "the typed text is kept"
+    assert browser.switch_to.active_element == again and _in_view(browser, again), "and the editor is there"
+    assert store.delivery(pid).text == f"Council news {len(ids)} #Council"
+
+
+def test_skip_asks_first_and_approve_takes_several_and_an_approved_post_comes_back(desk: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.test_web_desk import held, state
+
+    browser, base, store = desk
+    ids = [held(store, n) for n in range(1, 5)]
+    _reload(browser, base)
+    post = browser.find_element(By.ID, f"post-{ids[0]}")
+    skip = post.find_element(By.NAME, "skip")
+    assert not skip.is_displayed(), "skip is not one click away"
+    post.find_element(By.CSS_SELECTOR, "details.confirm summary").click()
+    assert skip.is_displayed() and "never sent" in post.find_element(By.CSS_SELECTOR, "details.confirm").text
+    skip.click()
+    _submitted(browser, skip)
+    assert state(store, ids[0]) == "skipped"
+    assert "never sent" in browser.find_element(By.ID, "notes").text
+
+    for pid in ids[1:3]:
+        browser.find_element(By.ID, f"pick-{pid}").click()
+    old = browser.find_element(By.NAME, "bulk-approve")
+    old.click()
+    _submitted(browser, old)
+    assert [state(store, i) for i in ids[1:]] == ["queued", "queued", "review"]
+    back = browser.find_element(By.ID, f"post-{ids[1]}").find_element(By.NAME, "unapprove")
+    back.click()
+    _submitted(browser, back)
+    assert state(store, ids[1]) == "review"
+    post = browser.find_element(By.ID, f"post-{ids[1]}")
+    assert post.get_attribute("data-state") == "review" and "back in review" in post.text
+
+
+def test_the_live_counter_agrees_with_twitter_text_s_conformance_vectors_in_the_browser(desk: Any) -> None:
+    import yaml  # type: ignore[import-untyped]
+
+    from bot import review
+    from tests.helpers import data_dir
+    from tests.test_web_desk import desk_config
+
+    browser, base, _store = desk
+    with open(data_dir() / "conformance" / "twitter-text" / "validate.yml", encoding="utf-8") as f:
+        tests = yaml.safe_load(f)["tests"]
+    cases = [c for section in ("WeightedTweetsWithDiscountedEmojiCounterTest", "UnicodeDirectionalMarkerCounterTest")
+             for c in tests[section]]
+    # PyYAML leaves "\ud83d\ude00" escapes as lone surrogates: join them, as tests/test_xtext.py does.
+    texts = [c["text"].encode("utf-16", "surrogatepass").decode("utf-16") for c in cases]
+    assert len(texts) > 20
+    _reload(browser, base)
+    browser.set_script_timeout(30)
+    counted = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.botCount(arguments[0], arguments[1]).then(c => done(c), e => done(String(e)));", "twitter", texts)
+    assert isinstance(counted, list), counted
+    assert [c["length"] for c in counted] == [c["expected"]["weightedLength"] for c in cases]
+    rules = review.network_rules(desk_config(), "mastodon")
+    masto = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.botCount('mastodon', arguments[0]).then(c => done(c), e => done(String(e)));", texts)
+    assert [c["length"] for c in masto] == [rules.count(t) for t in texts]

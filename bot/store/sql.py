@@ -588,6 +588,25 @@ class SqlStore(ABC):
                 return False
             return int(self._exec(cur, query, params).rowcount) > 0
 
+    def unapprove(self, delivery_id: int, review_until: float | None) -> bool:
+        """Take an approved post back to review: only one nothing of which may have reached the network (not
+        in flight, not uncertain, no part posted), under the platform's claim lock like edit_text, so a claim
+        either took it first (False) or never sees it approved."""
+        query = ("UPDATE outbox SET state = ?, approved_at = NULL, review_until = ? WHERE id = ? "
+                 "AND state IN (?, ?) AND uncertain = 0 AND parts = '[]'")
+        with self._transaction() as cur:
+            rows = self._exec(cur, "SELECT platform FROM outbox WHERE id = ?", (delivery_id,)).fetchall()
+            if not rows or not self._lock_platform(cur, rows[0][0]):
+                return False
+            return int(self._exec(cur, query, (REVIEW, review_until, delivery_id, QUEUED, RETRY)).rowcount) > 0
+
+    def retry_now(self, delivery_id: int, now: float) -> bool:
+        """A post waiting to retry is due now (its schedule still applies); False when it is not waiting."""
+        with self._transaction() as cur:
+            cur = self._exec(cur, "UPDATE outbox SET due_at = ? WHERE id = ? AND state = ? AND due_at > ?",
+                             (now, delivery_id, RETRY, now))
+            return int(cur.rowcount) > 0
+
     # --- alerts -------------------------------------------------------------------------------
 
     def alerts(self, limit: int = 50) -> list[Alert]:

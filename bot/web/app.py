@@ -19,13 +19,14 @@ from werkzeug.routing import BaseConverter, ValidationError
 from bot import review
 from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
-from bot.web import auth
+from bot.web import actions, auth
 from bot.web.proxy import ForwardedHeaders, Proxying
 from bot.web.sessions import Sessions
 from bot.web.throttle import Throttle
 
 _HASHTAG = re.compile(r"(?<![\w&/])#\w+")
-_CSP = ("default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; form-action 'self'; "
+_CSP = ("default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
 
 
@@ -196,32 +197,81 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
             session.clear()
         return redirect("/login", 303)
 
+    def page(status: int = 200, failed: dict[str, Any] | None = None) -> Any:
+        """The queue page. `failed`: an edit that was refused, shown beside its post with the typed text."""
+        now = clock()
+        notes = session.pop("notes", None)
+        if not isinstance(notes, dict):
+            notes = {"post": None, "lines": notes or []}
+        accounts = _accounts(config, store, now)
+        if notes["post"] not in {i.delivery.id for a in accounts for i in a.items}:
+            notes["post"] = None  # a skipped or sent post has left the queue: its notes go on top
+        return render_template("index.html", accounts=accounts, csrf=auth.csrf_token(),
+                               feeds=[f for f in store.all_feed_states() if f.last_error or f.flood_held],
+                               alerts=store.alerts(20), notes=notes, failed=failed or {}, now=now,
+                               logout=True), status
+
     @app.get("/")
     def index() -> Any:
         if not logged_in():
             return redirect("/login", 303)
-        now = clock()
-        return render_template("index.html", accounts=_accounts(config, store, now), csrf=auth.csrf_token(),
-                               feeds=[f for f in store.all_feed_states() if f.last_error or f.flood_held],
-                               alerts=store.alerts(20), notes=session.pop("notes", []), now=now,
-                               logout=True)
+        return page()
+
+    def form_ok() -> bool:
+        return auth.csrf_ok(request.form.get(auth.CSRF_FIELD)) and same_origin()
+
+    expired_form = "the form expired or came from another site: reload the page and try again"
 
     @app.post("/queue/<post:delivery_id>/<action>")
     def form_action(delivery_id: int, action: str) -> Any:
         if not logged_in():
             return redirect("/login", 303)
-        if not auth.csrf_ok(request.form.get(auth.CSRF_FIELD)) or not same_origin():
-            return "the form expired or came from another site: reload the page and try again", 400
-        notes: list[str] = []
+        if not form_ok():
+            return expired_form, 400
+        text = request.form.get("text")
         try:
-            notes += _act(config, store, delivery_id, action, request.form.get("text"),
-                          _version(request.form.get("version")), clock())
+            lines = actions.act(config, store, [delivery_id], action, text, _version(request.form.get("version")),
+                                clock())
         except review.ReviewError as exc:
-            notes.append(f"not done: {exc.message}")
-        session["notes"] = notes
+            if action == "edit":  # beside the post, the typed text kept, not a jump to the top
+                return page(exc.status, {"post": delivery_id, "text": text or "", "error": exc.message})
+            lines = [f"not done: {exc.message}"]
+        session["notes"] = {"post": delivery_id, "lines": lines}
         return redirect(f"/#post-{delivery_id}", 303)
 
+    @app.post("/queue/<action>")
+    def form_bulk(action: str) -> Any:
+        if not logged_in():
+            return redirect("/login", 303)
+        if not form_ok():
+            return expired_form, 400
+        try:
+            lines = actions.act(config, store, actions.parse_ids(request.form.getlist("ids")), action, None, None,
+                                clock())
+        except review.ReviewError as exc:
+            lines = [f"not done: {exc.message}"]
+        session["notes"] = {"post": None, "lines": lines}
+        return redirect("/#notes", 303)
+
     # --- JSON API -----------------------------------------------------------------------------
+
+    def api_refused() -> tuple[Response, int] | None:
+        """Why this API call may not change anything, or None: a bearer token, or a session with its CSRF
+        header from this site."""
+        if not api_caller():
+            return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
+        if auth.bearer(request) is None and (
+                not auth.csrf_ok(request.headers.get(auth.CSRF_HEADER)) or not same_origin()):
+            return api_error(f"a browser session needs its {auth.CSRF_HEADER} header", 401)
+        return None
+
+    def json_body() -> dict[str, Any]:
+        body = request.get_json(silent=True)
+        if body is None and not request.get_data():
+            return {}
+        if not isinstance(body, dict):
+            raise review.ReviewError("send a JSON object", 400)
+        return body
 
     @app.get("/api/queue")
     def api_queue() -> Any:
@@ -234,46 +284,62 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
 
     @app.post("/api/queue/<post:delivery_id>/<action>")
     def api_action(delivery_id: int, action: str) -> Any:
-        if not api_caller():
-            return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
-        if auth.bearer(request) is None and (
-                not auth.csrf_ok(request.headers.get(auth.CSRF_HEADER)) or not same_origin()):
-            return api_error(f"a browser session needs its {auth.CSRF_HEADER} header", 401)
-        if action not in ("approve", "skip", "edit"):
-            return api_error(f"unknown action {action!r}: approve, skip or edit", 404)
-        body: Any = {}
-        if action == "edit":
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict) or not isinstance(body.get("text"), str):
-                return api_error('send a JSON body {"text": "..."}', 400)
-            if "version" in body and not isinstance(body["version"], int):
-                return api_error('"version" must be a whole number', 400)
+        if refused := api_refused():
+            return refused
+        if action not in actions.ACTIONS:
+            return api_error(f"unknown action {action!r}: {', '.join(actions.ACTIONS)}", 404)
         try:
-            notes = _act(config, store, delivery_id, action, body.get("text"), body.get("version"), clock())
+            body = json_body()
+            if action == "edit" and not isinstance(body.get("text"), str):
+                return api_error('send a JSON body {"text": "..."}', 400)
+            if "version" in body and (not isinstance(body["version"], int) or isinstance(body["version"], bool)):
+                return api_error('"version" must be a whole number', 400)
+            lines = actions.act(config, store, [delivery_id], action, body.get("text"), body.get("version"),
+                                clock())
         except review.ReviewError as exc:
             return api_error(exc.message, exc.status)
         d = store.delivery(delivery_id)
         item = next((i for i in review.queue(config, store, clock(), d.platform) if i.delivery.id == delivery_id),
                     None) if d else None
-        return jsonify(ok=True, message="; ".join(notes), post=item.as_json(tz) if item else None)
+        return jsonify(ok=True, message="; ".join(lines), post=item.as_json(tz) if item else None)
+
+    @app.post("/api/queue/<action>")
+    def api_bulk(action: str) -> Any:
+        """Several posts at once ({"ids": [1, 2]}): every id is checked before any is changed."""
+        if refused := api_refused():
+            return refused
+        if action not in actions.ACTIONS or action == "edit":
+            return api_error(f"unknown bulk action {action!r}: approve, skip, unapprove or retry", 404)
+        try:
+            ids = json_body().get("ids")
+            if not isinstance(ids, list):
+                return api_error('send a JSON body {"ids": [1, 2, ...]}', 400)
+            lines = actions.act(config, store, actions.parse_ids(ids), action, None, None, clock())
+        except review.ReviewError as exc:
+            return api_error(exc.message, exc.status)
+        return jsonify(ok=True, message="; ".join(lines), lines=lines)
+
+    @app.post("/api/count")
+    def api_count() -> Any:
+        """Texts counted as an account's network counts them (the page's live counter asks this)."""
+        if refused := api_refused():
+            return refused
+        try:
+            body = json_body()
+        except review.ReviewError as exc:
+            return api_error(exc.message, exc.status)
+        platform, texts = body.get("platform"), body.get("texts")
+        if not isinstance(platform, str) or platform not in config.platforms:
+            return api_error(f"platform {str(platform)[:40]!r} is not enabled", 400)
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts) or len(texts) > 1000:
+            return api_error('send {"platform": "...", "texts": ["...", ...]} (at most 1000 texts)', 400)
+        return jsonify(counts=actions.counts(config, platform, texts))
 
     return app
 
 
-def _act(config: Config, store: Store, delivery_id: int, action: str, text: str | None, version: int | None,
-         now: float) -> list[str]:
-    if action == "approve":
-        return review.approve(store, [delivery_id], now)
-    if action == "skip":
-        return review.skip(store, [delivery_id], now)
-    if action == "edit":
-        d = review.edit(config, store, delivery_id, (text or "").replace("\r\n", "\n"), now, version)
-        return [f"#{d.id} {d.platform}: text replaced (edit {d.edit_version})"]
-    raise review.ReviewError(f"unknown action {action!r}: approve, skip or edit", 404)
-
-
 def _version(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return int(text) if text and text.isascii() and text.isdigit() else None
 
 
 def _accounts(config: Config, store: Store, now: float) -> list[Account]:

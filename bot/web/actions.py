@@ -1,0 +1,60 @@
+"""What the page's forms and the JSON API do to posts: one dispatch for both, onto the review actions the CLI
+uses (bot.review), so the page, the API and `bot approve/skip/edit` keep the same exactly-once checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot import review
+from bot.config import Config
+from bot.store.base import Store
+
+ACTIONS = ("approve", "skip", "edit", "unapprove", "retry")
+MAX_IDS = 500  # one bulk request; more is a mistake or a script that should page
+
+
+def act(config: Config, store: Store, ids: Sequence[int], action: str, text: str | None, version: int | None,
+        now: float) -> list[str]:
+    if action == "approve":
+        return review.approve(store, ids, now)
+    if action == "skip":
+        return review.skip(store, ids, now)
+    if action == "unapprove":
+        return review.unapprove(config, store, ids, now)
+    if action == "retry":
+        return review.retry_now(store, ids, now)
+    if action == "edit":
+        if len(ids) != 1:
+            raise review.ReviewError("edit one post at a time", 400)
+        d = review.edit(config, store, ids[0], (text or "").replace("\r\n", "\n"), now, version)
+        return [f"#{d.id} {d.platform}: text replaced (edit {d.edit_version})"]
+    raise review.ReviewError(f"unknown action {action!r}: {', '.join(ACTIONS)}", 404)
+
+
+def parse_ids(values: Sequence[Any]) -> list[int]:
+    """Post ids from a form's checkboxes or a JSON list; a clear error for anything else."""
+    if not values:
+        raise review.ReviewError("no post selected", 400)
+    if len(values) > MAX_IDS:
+        raise review.ReviewError(f"{len(values)} posts at once: at most {MAX_IDS}", 400)
+    ids = []
+    for value in values:
+        text = str(value)
+        if isinstance(value, bool) or not text.isascii() or not text.isdigit() or int(text) >= 2**63:
+            raise review.ReviewError(f"{text[:30]!r} is not a post id", 400)
+        ids.append(int(text))
+    return list(dict.fromkeys(ids))
+
+
+def counts(config: Config, platform: str, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Each text counted as the account's network counts it: the same rules the server checks an edit with
+    (bot.review.check_text), so the page's live counter is this one implementation."""
+    rules = review.network_rules(config, platform)
+    out = []
+    for text in texts:
+        length, size = rules.count(text), len(text.encode("utf-8"))
+        over = length > rules.max_length or (rules.max_bytes is not None and size > rules.max_bytes)
+        out.append({"length": length, "limit": rules.max_length, "bytes": size, "max_bytes": rules.max_bytes,
+                    "over": over})
+    return out

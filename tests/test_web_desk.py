@@ -1,0 +1,217 @@
+"""The editors' desk (issue 22) through the real Flask app on the real store (SQLite and Postgres): safe edits
+(item 3), over the page's forms and the JSON API alike. The browser's side is tests/test_web_browser.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot import review
+from bot.config import Environment, Secret, parse_config
+from bot.store import Store
+from bot.store.base import QUEUED, RETRY, REVIEW, SENDING, SKIPPED, NewDelivery
+from bot.web.app import create_app
+
+TOKEN = "desk-token-0123456789abcdef-XYZ"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+NOW = 1_767_000_000.0  # 2025-12-29 09:20 UTC: a fixed clock, the page's time is an input
+CONFIG = """[bot]
+timezone = "Europe/Paris"
+[[feeds]]
+url = "https://news.example.org/feed"
+[platforms.twitter]
+review = true
+[platforms.mastodon]
+review = true
+"""
+
+
+def desk_config(toml: str = CONFIG) -> Any:
+    return parse_config(toml, None, Environment(web_token=Secret(TOKEN)))
+
+
+def held(store: Store, n: int, platform: str = "twitter", text: str | None = None, **extra: Any) -> int:
+    """Queue post n of the sample feed on `platform`, held for review; its id."""
+    url = f"https://news.example.org/{n}"
+    store.record_articles([], [NewDelivery(
+        article_key=url, platform=platform, feed_url="https://news.example.org/feed", article_url=url,
+        title=f"Council news {n}", text=text or f"Council news {n} #Council", link=url, hashtags=("Council",),
+        image_url=None, image_alt=None, thread=(), published_at=NOW - 1000 + n, due_at=NOW - 100 + n,
+        review_until=NOW + 3600, **extra)], NOW - 100)
+    (d,) = [d for d in store.deliveries(limit=1000) if d.article_url == url and d.platform == platform]
+    return d.id
+
+
+def desk_client(store: Store, now: float = NOW, config: Any = None) -> Any:
+    client = create_app(config or desk_config(), store, secure_cookies=False, clock=lambda: now).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert client.post("/login", data={"token": TOKEN, "csrf": csrf_of(page)}).status_code == 303
+    return client
+
+
+def csrf_of(page: str) -> str:
+    return page.split('name="csrf" value="')[1].split('"')[0]
+
+
+def state(store: Store, pid: int) -> str:
+    d = store.delivery(pid)
+    assert d is not None
+    return d.state
+
+
+def retrying(store: Store, pid: int, error: str, at: float, uncertain: bool = False) -> None:
+    """Post `pid` was tried by a worker and waits to retry at `at` (as bot.deliver leaves it)."""
+    assert store.approve(pid, NOW - 50)
+    d = store.delivery(pid)
+    assert d is not None
+    claimed = store.claim_next(d.platform, NOW, "w1", 60)
+    assert claimed is not None and claimed.id == pid
+    assert store.mark_retry(pid, "w1", error, at, uncertain=uncertain)
+
+
+# --- a too-long edit: the error beside the post, the typed text kept -------------------------------------
+
+
+def test_a_too_long_edit_is_refused_beside_its_post_with_the_typed_text_kept(store: Store) -> None:
+    first, pid = held(store, 1), held(store, 2)
+    client = desk_client(store)
+    csrf = csrf_of(client.get("/").get_data(as_text=True))
+    typed = "Le conseil a voté <b>le budget</b>\n" + "x" * 300
+    answer = client.post(f"/queue/{pid}/edit", data={"csrf": csrf, "text": typed, "version": "0"})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    post = page.split(f'id="post-{pid}"')[1].split("</article>")[0]
+    assert "not saved: the new text is too long for twitter: it counts 335, the limit is 280" in post
+    assert 'id="error-' in post and "autofocus" in post and "<details class=\"edit\" open>" in post
+    assert "Le conseil a voté &lt;b&gt;le budget&lt;/b&gt;\n" + "x" * 300 + "</textarea>" in post
+    other = page.split(f'id="post-{first}"')[1].split("</article>")[0]
+    assert "not saved" not in other and "<details class=\"edit\" open>" not in other
+    assert store.delivery(pid).text == "Council news 2 #Council"  # type: ignore[union-attr]
+
+
+def test_an_action_s_outcome_is_shown_beside_its_post(store: Store) -> None:
+    pid = held(store, 1)
+    client = desk_client(store)
+    csrf = csrf_of(client.get("/").get_data(as_text=True))
+    assert client.post(f"/queue/{pid}/approve", data={"csrf": csrf}).headers["Location"] == f"/#post-{pid}"
+    post = client.get("/").get_data(as_text=True).split(f'id="post-{pid}"')[1].split("</article>")[0]
+    assert 'id="notes"' in post and "approved; it goes out under the schedule" in post
+
+
+# --- skip asks first ----------------------------------------------------------------------------------------
+
+
+def test_skip_sits_behind_a_confirmation_and_approve_does_not(store: Store) -> None:
+    pid = held(store, 1)
+    post = desk_client(store).get("/").get_data(as_text=True).split(f'id="post-{pid}"')[1].split("</article>")[0]
+    confirm = post.split('<details class="confirm">')[1].split("</details>")[0]
+    assert 'name="skip"' in confirm and "never sent" in confirm
+    assert 'name="skip"' not in post.replace(confirm, ""), "no one-click skip"
+    assert 'name="approve"' in post.split('<details class="confirm">')[0]
+
+
+# --- un-approve, while nothing of it may have left ----------------------------------------------------------
+
+
+def test_an_approved_post_goes_back_to_review_by_form_and_by_api(store: Store) -> None:
+    one, two = held(store, 1), held(store, 2)
+    client = desk_client(store)
+    assert store.approve(one, NOW) and store.approve(two, NOW)
+    csrf = csrf_of(client.get("/").get_data(as_text=True))
+    assert client.post(f"/queue/{one}/unapprove", data={"csrf": csrf}).status_code == 303
+    assert state(store, one) == REVIEW
+    d = store.delivery(one)
+    assert d is not None and d.review_until == NOW + 72 * 3600 and d.approved_at is None
+    answer = client.post(f"/api/queue/{two}/unapprove", headers=BEARER)
+    assert answer.status_code == 200 and answer.get_json()["post"]["state"] == REVIEW
+    assert store.claim_next("twitter", NOW + 10, "w1", 60) is None, "nothing held is claimed"
+    again = client.post(f"/api/queue/{two}/unapprove", headers=BEARER).get_json()
+    assert again["message"].endswith("already waiting for review")
+
+
+def test_a_post_being_sent_or_possibly_sent_cannot_go_back_to_review_nor_be_edited(store: Store) -> None:
+    sending, maybe = held(store, 1), held(store, 2)
+    assert store.approve(sending, NOW)
+    assert store.claim_next("twitter", NOW, "w1", 60) is not None
+    assert state(store, sending) == SENDING
+    client = desk_client(store)
+    for action, body in (("unapprove", None), ("edit", {"text": "new words"}), ("retry", None)):
+        refused = client.post(f"/api/queue/{sending}/{action}", headers=BEARER, json=body)
+        assert refused.status_code == 409 and "being sent to twitter right now" in refused.get_json()["error"]
+    store.mark_retry(sending, "w1", "timeout", NOW + 60, uncertain=True)
+    for pid in (sending,):
+        refused = client.post(f"/api/queue/{pid}/unapprove", headers=BEARER)
+        assert refused.status_code == 409 and "may already be on twitter" in refused.get_json()["error"]
+        assert client.post(f"/api/queue/{pid}/edit", headers=BEARER, json={"text": "x"}).status_code == 409
+    assert state(store, sending) == RETRY and state(store, maybe) == REVIEW
+    page = client.get("/").get_data(as_text=True).split(f'id="post-{sending}"')[1].split("</article>")[0]
+    assert 'name="unapprove"' not in page and "<textarea" not in page and "cannot change" in page
+
+
+def test_the_worker_and_the_editor_race_for_a_post_and_only_one_wins(store: Store) -> None:
+    pid = held(store, 1)
+    assert store.approve(pid, NOW)
+    d = store.delivery(pid)
+    assert d is not None
+    assert store.claim_next("twitter", NOW, "w1", 60) is not None  # the worker came first
+    assert not store.unapprove(pid, None), "the guarded write refuses a post in flight"
+    with pytest.raises(review.ReviewError, match="being sent"):
+        review.unapprove(desk_config(), store, [pid], NOW)
+
+
+# --- retry now ----------------------------------------------------------------------------------------------
+
+
+def test_retry_now_brings_a_waiting_post_forward_and_the_page_says_why_it_waited(store: Store) -> None:
+    pid = held(store, 1)
+    error = "Facebook error 368: temporarily blocked for policies violations"
+    retrying(store, pid, error, NOW + 3600)
+    client = desk_client(store)
+    page = client.get("/").get_data(as_text=True).split(f'id="post-{pid}"')[1].split("</article>")[0]
+    assert error in page and 'name="retry"' in page
+    answer = client.post(f"/api/queue/{pid}/retry", headers=BEARER)
+    assert answer.status_code == 200, answer.get_json()
+    assert store.delivery(pid).due_at == NOW  # type: ignore[union-attr]
+    assert client.post(f"/api/queue/{held(store, 2)}/retry", headers=BEARER).status_code == 409
+
+
+# --- approve several at once --------------------------------------------------------------------------------
+
+
+def test_several_posts_are_approved_at_once_by_form_and_by_api(store: Store) -> None:
+    ids = [held(store, n) for n in range(1, 6)]
+    client = desk_client(store)
+    csrf = csrf_of(client.get("/").get_data(as_text=True))
+    assert client.post("/queue/approve", data={"csrf": csrf, "ids": [str(ids[0]), str(ids[1])]}).status_code == 303
+    assert [state(store, i) for i in ids] == [QUEUED, QUEUED, REVIEW, REVIEW, REVIEW]
+    assert "approved" in client.get("/").get_data(as_text=True).split('id="notes"')[1]
+    store.skip(ids[4], NOW)
+    refused = client.post("/api/queue/approve", headers=BEARER, json={"ids": [ids[2], ids[4]]})
+    assert refused.status_code == 409 and "skipped" in refused.get_json()["error"]
+    assert state(store, ids[2]) == REVIEW, "one refused id changes nothing"
+    done = client.post("/api/queue/approve", headers=BEARER, json={"ids": [ids[2], ids[3]]})
+    assert done.status_code == 200 and len(done.get_json()["lines"]) == 2
+    assert [state(store, i) for i in ids] == [QUEUED, QUEUED, QUEUED, QUEUED, SKIPPED]
+    bads: list[dict[str, Any]] = [{"ids": []}, {"ids": ["1x"]}, {"ids": [True]}, {"ids": 3}, {"ids": [2**63]}, {}]
+    for bad in bads:
+        assert client.post("/api/queue/approve", headers=BEARER, json=bad).status_code == 400, bad
+    assert client.post("/api/queue/edit", headers=BEARER, json={"ids": [ids[0]]}).status_code == 404
+
+
+# --- the live counter's server side -------------------------------------------------------------------------
+
+
+def test_the_count_api_counts_as_each_account_s_network_counts(store: Store) -> None:
+    client = desk_client(store)
+    texts = ["a" * 281, "see https://example.org/" + "p" * 80 + " now", "日本語のテキスト", "🧑‍🚀" * 3]
+    answer = client.post("/api/count", headers=BEARER, json={"platform": "twitter", "texts": texts})
+    rules = review.network_rules(desk_config(), "twitter")
+    assert [c["length"] for c in answer.get_json()["counts"]] == [rules.count(t) for t in texts]
+    assert [c["over"] for c in answer.get_json()["counts"]] == [True, False, False, False]
+    masto = client.post("/api/count", headers=BEARER, json={"platform": "mastodon", "texts": texts}).get_json()
+    assert [c["limit"] for c in masto["counts"]] == [500] * 4 and masto["counts"][1]["length"] == 4 + 23 + 4
+    for bad in ({"platform": "myspace", "texts": []}, {"platform": "twitter", "texts": [1]}, {"texts": ["a"]}):
+        assert client.post("/api/count", headers=BEARER, json=bad).status_code == 400
+    assert client.post("/api/count", json={"platform": "twitter", "texts": ["a"]}).status_code == 401, \
+        "a browser session needs its CSRF header"
