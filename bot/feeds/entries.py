@@ -10,12 +10,12 @@ deferred: `FeedEntry.article()` does it for the entries that are actually new, w
 from __future__ import annotations
 
 import html
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from urllib.parse import urljoin
 
 from bot.bounds import (
     MAX_ALT_CHARS,
@@ -32,6 +32,9 @@ from bot.feeds.evidence import is_topic, not_topics, outlets, preambles, without
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
 from bot.models import Article, Image
+from bot.net.weburl import BadLink, browser_url
+
+log = logging.getLogger(__name__)
 
 
 def clean_html(html: str) -> str:
@@ -108,12 +111,12 @@ def absolute(url: str | None, base: str | None) -> str | None:
     url = url.strip()
     if not url:
         return None
-    if base and not url.startswith(("http://", "https://")):
-        try:
-            url = urljoin(base, url)
-        except ValueError:
-            return None
-    return url
+    try:
+        # As a browser reads it: what the card shows is what a click opens (bot.net.weburl).
+        return browser_url(url, base)
+    except BadLink as exc:
+        log.warning("link %r left out: a browser would not open it as written (%s)", url[:200], exc)
+        return None
 
 
 def first_html_image(html: str | None, base: str | None) -> Image | None:
