@@ -194,6 +194,8 @@ class ThreadsPlatform:
         if status in ("PUBLISHED", "GONE"):
             found = self.find_existing(draft)
             if found is not None:
+                log.info("%s: %s was already published from container %s before a crash or timeout (%s); "
+                         "recorded, not published again", self.name, draft.article_key, container, found.remote_id)
                 return found
             if status == "PUBLISHED":
                 # Out, yet not listed yet: never publish again; the next attempt looks once more.
