@@ -310,10 +310,10 @@ def test_a_dry_run_worker_shows_each_post_once_and_records_nothing(tmp_path: Pat
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             out = _Lines(worker)
-            out.wait_for(lambda text: _stories(text) == {2, 3}, 60)
+            out.wait_for(lambda text: _stories(text) == {2, 3}, 120)
             feeds.set("/feed.xml", rss([Item(1), Item(2), Item(3), Item(4)]))
-            out.wait_for(lambda text: 4 in _stories(text), 60)  # the next look, 10 s later, finds the new one
-            out.wait_for(lambda text: text.count("new post(s) shown") >= 3, 60)  # and a look after that
+            out.wait_for(lambda text: 4 in _stories(text), 120)  # the next look, 10 s later, finds the new one
+            out.wait_for(lambda text: text.count("new post(s) shown") >= 3, 120)  # and a look after that
         finally:
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=60) == 0, out.text
