@@ -44,7 +44,8 @@ class Bot:
         for name, platform in self.platforms.items():
             missing = missing_credentials(config.platforms[name])
             if isinstance(platform, DryRunPlatform) and not dry_run and missing:
-                log.warning("%s: no credentials set (%s); running in dry-run (posts are shown, not sent)", name,
+                log.warning("%s: no credentials set (%s); running in dry-run (posts are shown, not sent, "
+                            "and not sent later either)", name,
                             ", ".join(missing))
         problems = config_problems(config, time.time())
         for problem in problems:

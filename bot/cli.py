@@ -394,8 +394,10 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
         print(f"{name}: schedule: {describe_rules(pconf)}")
         missing = missing_credentials(pconf)
         if missing:
-            print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); posts are shown, not sent "
-                  "(see README 'Credentials')")
+            # Said plainly: what a dry run shows is recorded as done, and setting the credentials later does
+            # not send it (an account with some of them set is refused at load instead: bot.credentials).
+            print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); posts are shown, not sent, and "
+                  "what is shown is not sent later either (see README 'Credentials')")
             continue
         try:
             platform = build_account(config, name)

@@ -120,3 +120,12 @@ def test_an_unreachable_account_names_its_own_endpoint_variable() -> None:
         platform.verify()
     assert caught.value.hint == "check the network, and X_FA_API_URL if you set it"
     assert caught.value.platform == "x_fa"
+
+
+def test_an_account_without_any_credentials_is_told_its_shown_posts_are_not_sent_later(tmp_path: Path) -> None:
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", _config(tmp_path, []))
+    result = run_bot(["check"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ("x_fa: dry-run: credentials not set (X_FA_API_KEY, X_FA_API_SECRET, X_FA_ACCESS_TOKEN, "
+            "X_FA_ACCESS_TOKEN_SECRET); posts are shown, not sent, and what is shown is not sent later either"
+            in result.stdout), result.stdout
