@@ -217,7 +217,6 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
     from bot.feeds.errors import FeedError
     from bot.feeds.fetch import fetch_feed
     from bot.feeds.moves import track_move
-    from bot.feeds.parse import parse_feed
 
     now = now or datetime.now(UTC)
     ts = now.timestamp()
@@ -248,6 +247,10 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
             (defer or store.save_feed_state)(replace(state, last_checked_at=ts, last_success_at=ts, failures=0,
                                                      next_attempt_at=None, last_error=None))
             return PollReport(feed.name, "not-modified")
+        # Imported here, not with the others: a pass where every feed answers 304 (the common case of a cron
+        # run) needs no parser, and the parser's imports (lxml, the text rules' regex module) were a fifth of it.
+        from bot.feeds.parse import parse_feed
+
         with _COMPUTING:
             parsed = parse_feed(result.body, result.final_url or url, result.content_type)
     except FeedError as exc:
@@ -263,6 +266,10 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
         # Identities are scoped by the feed's own identity (its configured URL without credentials, whatever
         # it redirects to).
         entries = [e.scoped(feed.shown_url) for e in parsed.entries if e.title or e.url]
+        if parsed.left_out:
+            log.warning("feed %s: %d items, more than a feed can mean: the first and last %d were read, the other "
+                        "%d counted and not kept", feed.name, len(parsed.entries) + parsed.left_out,
+                        len(parsed.entries) // 2, parsed.left_out)
         if len(entries) < len(parsed.entries):
             log.info("feed %s: skipped %d entries with neither title nor link", feed.name,
                      len(parsed.entries) - len(entries))
@@ -279,10 +286,10 @@ def poll_feed(config: Config, store: Store, feed: FeedConfig, now: datetime | No
             if flood > feed.flood_limit:
                 return _hold_flood(store, state, feed, entries, fresh, flood, ts)
         by_key = {e.key: e for e in fresh}
+        undecided: set[str] = set()  # articles a pattern could not decide in time: held for an editor
         chosen = select_new(fresh, known, feed, baseline=not state.baseline_done, now=now,
                             limit=release.newest if release else None, held=undecided)
     # An excerpt-only feed's pages are fetched outside: that is waiting, not work.
-        undecided: set[str] = set()  # articles a pattern could not decide in time: held for an editor
     chosen = [complete_excerpt(a, by_key[a.key].excerpt_only, feed, guard, config) for a in chosen]
     with _COMPUTING:
         for article in chosen:

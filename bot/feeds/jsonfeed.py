@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
-from bot.feeds.entries import FeedMeta, RawEntry, absolute, is_photo_url
+from bot.feeds.entries import FeedMeta, RawEntry, absolute, is_photo_url, within_bound
 from bot.feeds.errors import NotAFeedError
 from bot.models import Image
 
@@ -31,8 +32,9 @@ def read_json(text: str, feed: str) -> tuple[FeedMeta, list[RawEntry]]:
     meta = FeedMeta(title=" ".join((_str(doc.get("title")) or "").split()),
                     site_url=absolute(home, feed), language=_str(doc.get("language")))
     raws: list[RawEntry] = []
-    items = doc.get("items")
-    for item in items if isinstance(items, list) else []:
+    items, left_out = within_bound(doc.get("items") or []) if isinstance(doc.get("items"), list) else ([], 0)
+    meta = replace(meta, left_out=left_out)
+    for item in items:
         if not isinstance(item, dict):
             continue
         e = RawEntry(base=base)
