@@ -24,6 +24,7 @@ import pytest
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
 from tests.helpers import bot_env, fake_x, run_bot
+from tests.test_web_desk import CAPPED
 
 TOKEN = "browser-test-token-5f1c0e7a9b"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -155,7 +156,14 @@ def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_pa
 
 
 @pytest.fixture
-def desk(tmp_path: Path, browser: Any) -> Iterator[Any]:
+def desk_toml() -> str:
+    from tests.test_web_desk import CONFIG
+
+    return CONFIG
+
+
+@pytest.fixture
+def desk(tmp_path: Path, browser: Any, desk_toml: str) -> Iterator[Any]:
     """The real app on a real SQLite store, served over HTTP in this process (so its clock is the test's), and
     the browser signed in: (browser, base URL, store)."""
     from selenium.webdriver.common.by import By
@@ -169,7 +177,7 @@ def desk(tmp_path: Path, browser: Any) -> Iterator[Any]:
 
     store = open_store(f"sqlite:///{tmp_path / 'desk.db'}")
     store.migrate()
-    app = create_app(desk_config(), store, secure_cookies=False, clock=lambda: NOW)
+    app = create_app(desk_config(desk_toml), store, secure_cookies=False, clock=lambda: NOW)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -306,3 +314,34 @@ def test_the_live_counter_agrees_with_twitter_text_s_conformance_vectors_in_the_
         "const done = arguments[arguments.length - 1];"
         "window.botCount('mastodon', arguments[0]).then(c => done(c), e => done(String(e)));", texts)
     assert [c["length"] for c in masto] == [rules.count(t) for t in texts]
+
+
+@pytest.mark.parametrize("desk_toml", [CAPPED])
+@pytest.mark.parametrize("width", [390, 1100])
+def test_the_first_screen_shows_the_queue_at_a_glance_on_a_phone_and_a_desktop(desk: Any, width: int) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from tests.test_web_desk import capped_desk, held
+
+    browser, base, store = desk
+    _config, ids = capped_desk(store)
+    for n in range(7, 19):  # a busy week: a dozen more held posts below
+        held(store, n)
+    browser.set_window_size(width, 844)
+    _reload(browser, base)
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scroll"
+    counts = browser.find_element(By.CSS_SELECTOR, "table.counts")
+    assert _in_view(browser, counts), "the counts are on the first screen"
+    first = browser.find_elements(By.CSS_SELECTOR, "#timeline li[data-id]")
+    assert first and _in_view(browser, first[0]), "so is the first post of the timeline"
+    assert "retry after the network answered: X error 503" in first[0].text
+    persian = browser.find_element(By.ID, f"post-{ids['fa']}").find_element(By.CSS_SELECTOR, ".text")
+    assert persian.value_of_css_property("direction") == "rtl"
+    Select(browser.find_element(By.NAME, "account")).select_by_visible_text("telegram")
+    old = browser.find_element(By.ID, "filter")
+    old.click()
+    _submitted(browser, old)
+    shown = [a.get_attribute("data-id") for a in browser.find_elements(By.CSS_SELECTOR, "article.post")]
+    assert shown == [str(ids["fa"])]
+    WebDriverWait(browser, 5).until(lambda b: "account=telegram" in b.current_url)

@@ -215,3 +215,87 @@ def test_the_count_api_counts_as_each_account_s_network_counts(store: Store) -> 
         assert client.post("/api/count", headers=BEARER, json=bad).status_code == 400
     assert client.post("/api/count", json={"platform": "twitter", "texts": ["a"]}).status_code == 401, \
         "a browser session needs its CSRF header"
+
+
+# --- the week at a glance (item 2) --------------------------------------------------------------------------
+
+CAPPED = """[bot]
+timezone = "Europe/Paris"
+[[feeds]]
+url = "https://news.example.org/feed"
+[platforms.twitter]
+review = true
+[platforms.mastodon]
+daily_cap = 1
+[platforms.telegram]
+review = true
+"""
+
+
+def capped_desk(store: Store) -> tuple[Any, dict[str, int]]:
+    """Two held X posts, a Persian Telegram post held, a Mastodon post already out today (its daily cap of 1
+    is used), one that waits for tomorrow on that cap, and an X post retrying after the network's answer."""
+    config = desk_config(CAPPED)
+    ids = {"x1": held(store, 1), "x2": held(store, 2),
+           "fa": held(store, 3, "telegram", text="شورای شهر بودجه را تصویب کرد https://news.example.org/3"),
+           "sent": held(store, 4, "mastodon"), "capped": held(store, 5, "mastodon"), "retry": held(store, 6)}
+    for key in ("sent", "capped"):
+        assert store.approve(ids[key], NOW - 90)
+    claimed = store.claim_next("mastodon", NOW - 80, "w1", 60)
+    assert claimed is not None and claimed.id == ids["sent"]
+    assert store.mark_posted(ids["sent"], "w1", "109", "https://masto.example/@news/109", NOW - 70)
+    retrying(store, ids["retry"], "X error 503: Service Unavailable", NOW + 1800)
+    return config, ids
+
+
+def test_the_glance_counts_each_account_s_posts_by_state_and_the_api_agrees(store: Store) -> None:
+    config, _ids = capped_desk(store)
+    client = desk_client(store, config=config)
+    page = client.get("/").get_data(as_text=True)
+    glance = page.split('id="glance"')[1].split("</section>")[0]
+    row = glance.split('<tr data-account="twitter">')[1].split("</tr>")[0]
+    assert 'aria-label="2 review on twitter"' in row and 'aria-label="1 retry on twitter"' in row
+    masto = glance.split('<tr data-account="mastodon">')[1].split("</tr>")[0]
+    assert 'aria-label="1 queued on mastodon"' in masto and "review on mastodon" not in masto
+    overview = client.get("/api/overview", headers=BEARER).get_json()
+    assert overview["counts"]["twitter"] == {"review": 2, "expired": 0, "queued": 0, "retry": 1, "sending": 0,
+                                             "failed": 0}
+    assert overview["counts"]["telegram"]["review"] == 1 and overview["timezone"] == "Europe/Paris"
+
+
+def test_the_timeline_says_when_each_post_goes_out_and_why_it_waits(store: Store) -> None:
+    config, ids = capped_desk(store)
+    client = desk_client(store, config=config)
+    timeline = {t["id"]: t for t in client.get("/api/overview", headers=BEARER).get_json()["timeline"]}
+    capped = timeline[ids["capped"]]
+    # NOW is Monday 29 Dec 10:20 in Paris: the cap frees the next post at midnight, Paris time.
+    assert capped["at"] == "2025-12-30T00:00:00+01:00" and capped["why"] == "daily cap of 1 reached"
+    retry = timeline[ids["retry"]]
+    assert retry["at"] == "2025-12-29T10:50:00+01:00"
+    assert retry["why"] == "retry after the network answered: X error 503: Service Unavailable"
+    assert timeline[ids["x1"]]["at"] is None and timeline[ids["x1"]]["why"] == "waiting for an editor's review"
+    order = [t["id"] for t in client.get("/api/overview", headers=BEARER).get_json()["timeline"]]
+    assert order.index(ids["retry"]) < order.index(ids["capped"]) < order.index(ids["x1"])
+    page = client.get("/").get_data(as_text=True).split('id="timeline"')[1].split("</section>")[0]
+    assert "<strong>Tue 30 Dec</strong>" in page and '<time datetime="2025-12-30T00:00:00+01:00">00:00</time>' in page
+    assert "daily cap of 1 reached" in page and "<strong>waiting on a person</strong>" in page
+
+
+def test_filters_by_account_network_and_state_narrow_the_page_and_the_api(store: Store) -> None:
+    config, ids = capped_desk(store)
+    client = desk_client(store, config=config)
+
+    def posts(query: str) -> set[int]:
+        page = client.get("/" + query).get_data(as_text=True)
+        return {int(part.split('"')[0]) for part in page.split('<article class="post')[1:]
+                for part in [part.split('data-id="')[1]]}
+
+    assert posts("") == {ids[k] for k in ("x1", "x2", "fa", "capped", "retry")}
+    assert posts("?account=telegram") == {ids["fa"]}
+    assert posts("?network=mastodon") == {ids["capped"]}
+    assert posts("?state=review") == {ids["x1"], ids["x2"], ids["fa"]}
+    assert posts("?account=twitter&state=retry") == {ids["retry"]}
+    assert posts("?account=nope&state=<script>") == posts(""), "unknown values are ignored, not an error"
+    assert 'selected>telegram<' in client.get("/?account=telegram").get_data(as_text=True)
+    overview = client.get("/api/overview?state=review", headers=BEARER).get_json()
+    assert {t["id"] for t in overview["timeline"]} == {ids["x1"], ids["x2"], ids["fa"]}

@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from bot import review
 from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
-from bot.web import actions, auth
+from bot.web import actions, auth, desk
 from bot.web.proxy import ForwardedHeaders, Proxying
 from bot.web.sessions import Sessions
 from bot.web.throttle import Throttle
@@ -87,6 +87,8 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
     app.jinja_env.filters["rich"] = _rich
     tz = config.timezone  # every time a person reads is in [bot] timezone, with its zone (bot.report.clock)
     app.jinja_env.filters["when"] = lambda ts: _when(ts, tz)
+    app.jinja_env.filters["hour"] = lambda ts: datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%H:%M")
+    app.jinja_env.filters["isotime"] = lambda ts: review.iso(ts, tz)
     app.jinja_env.filters["direction"] = review.direction
     app.jinja_env.filters["host"] = lambda url: urlsplit(url or "").hostname or ""
     app.jinja_env.filters["web"] = lambda url: bool(url) and str(url).lower().startswith(("https://", "http://"))
@@ -203,13 +205,25 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         notes = session.pop("notes", None)
         if not isinstance(notes, dict):
             notes = {"post": None, "lines": notes or []}
-        accounts = _accounts(config, store, now)
-        if notes["post"] not in {i.delivery.id for a in accounts for i in a.items}:
+        filters = desk.Filters.from_args(config, request.args)
+        every = review.queue(config, store, now)
+        shown = [i for i in every if filters.keep(config, i)]
+        accounts = _accounts(config, store, shown, filters)
+        if notes["post"] not in {i.delivery.id for i in shown}:
             notes["post"] = None  # a skipped or sent post has left the queue: its notes go on top
+        days: list[tuple[str, list[desk.Slot]]] = []
+        for slot in desk.timeline(shown, tz):
+            if not days or days[-1][0] != slot.day:
+                days.append((slot.day, []))
+            days[-1][1].append(slot)
+        counts = desk.counts(config, every)
+        states = [s for s in desk.STATES if s in ("review", "queued") or any(c[s] for c in counts.values())]
         return render_template("index.html", accounts=accounts, csrf=auth.csrf_token(),
                                feeds=[f for f in store.all_feed_states() if f.last_error or f.flood_held],
                                alerts=store.alerts(20), notes=notes, failed=failed or {}, now=now,
-                               logout=True), status
+                               logout=True, counts=counts, states=states, days=days, filters=filters,
+                               networks=desk.networks(config), all_states=desk.STATES, tz=tz,
+                               paused={a.name for a in accounts if a.paused}), status
 
     @app.get("/")
     def index() -> Any:
@@ -282,6 +296,15 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
             return api_error(f"platform {platform!r} is not enabled", 400)
         return jsonify([i.as_json(tz) for i in review.queue(config, store, clock(), platform)])
 
+    @app.get("/api/overview")
+    def api_overview() -> Any:
+        """The page's glance: counts per account and state, and the timeline with why each post waits."""
+        if not api_caller():
+            return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
+        filters = desk.Filters.from_args(config, request.args)
+        items = [i for i in review.queue(config, store, clock()) if filters.keep(config, i)]
+        return jsonify(desk.as_json(config, items, tz))
+
     @app.post("/api/queue/<post:delivery_id>/<action>")
     def api_action(delivery_id: int, action: str) -> Any:
         if refused := api_refused():
@@ -342,10 +365,12 @@ def _version(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.isdigit() else None
 
 
-def _accounts(config: Config, store: Store, now: float) -> list[Account]:
-    items = review.queue(config, store, now)
+def _accounts(config: Config, store: Store, items: list[review.QueueItem], filters: desk.Filters) -> list[Account]:
     accounts = []
     for name in config.platforms:
+        if (filters.account and name != filters.account) or \
+                (filters.network and desk.network_of(config, name) != filters.network):
+            continue
         state = store.platform_state(name)
         accounts.append(Account(name, review.network_rules(config, name).name, state.paused_reason,
                                 [i for i in items if i.delivery.platform == name],
