@@ -38,6 +38,10 @@ checked the channel and releases it with `bot retry`, which sends it once. It is
 answers a read-only check (verify): during an outage it waits for a retry, uncertain, with the posts after it
 behind it, so that one outage does not hold the whole queue.
 
+Before a claimed post is sent, the config in force decides whether it still goes (bot.delivery.gate): it may go
+back to review or be dropped, with why. The schedule's rules hold the next post back (bot.schedule), the pacing
+of a backlog among them; `bot run --once` waits out that pacing, a worker's next round comes anyway.
+
 Errors arrive already classified (bot.errors): retryable ones come back later (the
 platform's own time, else backoff: bot.retries), rate limits do not use up an attempt,
 "needs a human" pauses the platform and keeps the queue, rejected content fails the post.
@@ -256,7 +260,9 @@ def deliver_platform(
         now = clock()
         hold = wait_hold(pconf, store, platform, now)
         if hold:
-            if wait_paced and _wait_for_pace(hold, store, name, clock, stop):
+            if not _waiting(store, name):
+                break  # nothing queued: nothing is held back
+            if wait_paced and _wait_for_pace(hold, clock, stop):
                 continue
             report.waiting = hold.describe(pconf.timezone)
             break
@@ -302,13 +308,14 @@ def deliver_platform(
     return report
 
 
-def _wait_for_pace(hold: schedule.Hold, store: Store, name: str, clock: Callable[[], float],
-                   stop: threading.Event | None) -> bool:
-    """Wait out a pacing hold when posts are waiting; True when the slot came (False: stopped, or not pacing)."""
-    if hold.rule != schedule.PACED or hold.until is None:
-        return False
+def _waiting(store: Store, name: str) -> bool:
     counts = store.queue_counts()
-    if not (counts.get((name, QUEUED), 0) + counts.get((name, RETRY), 0)):
+    return bool(counts.get((name, QUEUED), 0) + counts.get((name, RETRY), 0))
+
+
+def _wait_for_pace(hold: schedule.Hold, clock: Callable[[], float], stop: threading.Event | None) -> bool:
+    """Wait out a pacing hold; True when the slot came (False: stopped meanwhile, or another rule holds)."""
+    if hold.rule != schedule.PACED or hold.until is None:
         return False
     return not (stop or threading.Event()).wait(max(hold.until - clock(), 0.0))
 

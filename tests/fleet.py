@@ -112,11 +112,12 @@ def expected_links(items: list[Item]) -> list[str]:
 def config_file(tmp_path: Path, feed_url: str, extra_platform: str = "", every: str = "10s",
                 networks: Sequence[str] = ("twitter", "facebook")) -> Path:
     # These tests send bursts of up to 300 new articles in one look on purpose: above the flood guard's
-    # default of 20, which would hold them for an editor (tests/test_hostile_publication.py).
+    # default of 20, which would hold them for an editor (tests/test_hostile_publication.py), and without the
+    # pacing of a backlog (burst_gap; tests/test_paced_backfill.py), which would spread them over hours.
     path = tmp_path / "bot.toml"
     path.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\nevery = "{every}"\n'
                     "flood_limit = 1000\n"
-                    + "".join(f"[platforms.{name}]\n{extra_platform}\n" for name in networks),
+                    + "".join(f'[platforms.{name}]\nburst_gap = "0s"\n{extra_platform}\n' for name in networks),
                     encoding="utf-8")
     return path
 

@@ -12,13 +12,16 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.config import Config
 from bot.models import Draft
 from bot.poll import PollReport
+from bot.schedule import format_duration
 
 log = logging.getLogger("bot")
 
@@ -187,31 +190,69 @@ def _poll_with_progress(bot: Any, feeds: Sequence[Any], stop: threading.Event) -
     return [r for r in results if r is not None]
 
 
+def _left(bot: Any) -> int:
+    """Posts not settled yet, the one in flight included: what a progress count has still to go."""
+    return sum(n for (_, state), n in bot.store.queue_counts().items() if state in ("queued", "retry", "sending"))
+
+
 def _pending(bot: Any) -> int:
     return sum(n for (_, state), n in bot.store.queue_counts().items() if state in ("queued", "retry"))
 
 
 def _deliver_with_progress(bot: Any, stop: threading.Event) -> dict[str, Any]:
-    """Deliver what is due until `stop` is set; in a terminal, count the queue down while it goes (a backfill
-    can be long)."""
+    """Deliver what is due until `stop` is set, waiting out the pacing of a backlog (bot.schedule's burst rule):
+    the log says at the start how long that takes and counts the posts off ("posting 37/100"); in a terminal a
+    progress line counts them too."""
     from bot.report.progress import Progress
 
-    progress = Progress("posting", 0)
-    if not progress.enabled:
-        return dict(bot.deliver(stop))
-    progress.total = start = _pending(bot)
+    total, seconds = paced_plan(bot.config, bot.store, time.time())
+    if seconds > 0:
+        log.info("posting %d post(s), paced (each account's burst, then one post per burst_gap): about %s; a stop "
+                 "(Ctrl-C, SIGTERM) leaves the rest for the next run", total, format_duration(
+                     timedelta(seconds=round(seconds))))
+    progress = Progress("posting", total)
+    if not progress.enabled and seconds <= 0:
+        return dict(bot.deliver(stop, wait_paced=True))  # nothing to count off for anyone
     finished = threading.Event()
+    start = _left(bot)
 
     def tick() -> None:
-        while not finished.wait(0.5):
-            progress.done = start - _pending(bot)
+        said = 0
+        while True:
+            last = finished.wait(0.5)
+            done = start - _left(bot)
+            if seconds > 0 and done != said:  # a paced run is long: the log counts it off
+                log.info("posting %d/%d", done, total)
+                said = done
+            progress.done = done
             progress.show()
+            if last:
+                return
 
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()
     try:
-        return dict(bot.deliver(stop))
+        return dict(bot.deliver(stop, wait_paced=True))
     finally:
         finished.set()
         ticker.join()
         progress.close()
+
+
+def paced_plan(config: Config, store: Any, now: float) -> tuple[int, float]:
+    """(posts due, seconds until the last of them may go) when only the pacing of a backlog spaces them: the
+    posts a run waits for. A post held by another rule (a window, a cap, a quota) ends an account's count: the
+    run does not wait for those."""
+    from bot.schedule import PACED_WORDS, plan_posts
+    from bot.store.base import QUEUED, RETRY
+
+    total, longest = 0, 0.0
+    for name, pconf in config.platforms.items():
+        rows = [r for r in store.deliveries(states=(QUEUED, RETRY), platform=name, limit=10_000, newest_first=False)
+                if r.due_at <= now]
+        for planned in plan_posts(pconf, [(r, r.due_at) for r in rows], now, store):
+            if planned.at is None or (planned.reason and not planned.reason.startswith(PACED_WORDS)):
+                break
+            total += 1
+            longest = max(longest, planned.at - now)
+    return total, longest
