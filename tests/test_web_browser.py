@@ -345,3 +345,23 @@ def test_the_first_screen_shows_the_queue_at_a_glance_on_a_phone_and_a_desktop(d
     shown = [a.get_attribute("data-id") for a in browser.find_elements(By.CSS_SELECTOR, "article.post")]
     assert shown == [str(ids["fa"])]
     WebDriverWait(browser, 5).until(lambda b: "account=telegram" in b.current_url)
+
+
+def test_an_editor_acknowledges_an_alert_and_it_steps_aside(desk: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.test_web_desk import held
+
+    browser, base, store = desk
+    held(store, 1)
+    _reload(browser, base)
+    line = browser.find_element(By.ID, "alertline")
+    assert line.text == "1 alert"
+    line.click()
+    ack = browser.find_element(By.CSS_SELECTOR, "#alerts ~ .alert button[name=ack]")
+    assert "wait for review on twitter" in (ack.get_attribute("aria-label") or "")
+    ack.click()
+    _submitted(browser, ack)
+    assert not browser.find_elements(By.ID, "alertline")
+    assert "acknowledged: 1 post(s) wait for review" in browser.find_element(By.ID, "notes").text
+    assert "Acknowledged (1)" in browser.find_element(By.ID, "acknowledged").text

@@ -299,3 +299,52 @@ def test_filters_by_account_network_and_state_narrow_the_page_and_the_api(store:
     assert 'selected>telegram<' in client.get("/?account=telegram").get_data(as_text=True)
     overview = client.get("/api/overview?state=review", headers=BEARER).get_json()
     assert {t["id"] for t in overview["timeline"]} == {ids["x1"], ids["x2"], ids["fa"]}
+
+
+# --- alerts that are current (item 4) -----------------------------------------------------------------------
+
+
+def _alerts(client: Any) -> list[dict[str, Any]]:
+    answer = client.get("/api/alerts", headers=BEARER)
+    assert answer.status_code == 200
+    alerts: list[dict[str, Any]] = answer.get_json()
+    return alerts
+
+
+def test_alerts_are_computed_from_the_state_acknowledged_and_gone_with_their_cause(store: Store) -> None:
+    one, two = held(store, 1), held(store, 2)
+    store.raise_alert("review:twitter", "bot: 5 post(s) wait for review on twitter (stale)", NOW - 900)
+    client = desk_client(store)
+    (alert,) = [a for a in _alerts(client) if a["key"] == "review:twitter"]
+    assert alert["text"].startswith("2 post(s) wait for review on twitter") and alert["acknowledged_by"] is None
+    page = client.get("/").get_data(as_text=True)
+    assert "5 post(s)" not in page and 'id="alertline">1 alert<' in page
+    store.approve(one, NOW)
+    (alert,) = [a for a in _alerts(client) if a["key"] == "review:twitter"]
+    assert alert["text"].startswith("1 post(s) wait"), "it follows the state"
+    csrf = csrf_of(page)
+    assert client.post(f"/alerts/{alert['id']}/ack", data={"csrf": csrf}).status_code == 303
+    (seen,) = [a for a in _alerts(client) if a["key"] == "review:twitter"]
+    assert seen["acknowledged_by"] == "editor"
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="alertline"' not in page and "acknowledged by editor" in page.split('id="acknowledged"')[1]
+    three = held(store, 3)  # it changed: it is news again
+    (again,) = [a for a in _alerts(client) if a["key"] == "review:twitter"]
+    assert again["acknowledged_by"] is None and again["id"] != alert["id"]
+    assert client.post(f"/api/alerts/{alert['id']}/ack", headers=BEARER).status_code == 404, "that one is over"
+    assert client.post(f"/api/alerts/{again['id']}/ack", headers=BEARER).get_json()["ok"] is True
+    store.approve(two, NOW)
+    store.approve(three, NOW)
+    assert [a for a in _alerts(client) if a["key"] == "review:twitter"] == [], "gone when its cause is gone"
+
+
+def test_a_paused_account_is_an_alert_until_it_is_resumed(store: Store) -> None:
+    from dataclasses import replace
+
+    client = desk_client(store)
+    state_ = store.platform_state("mastodon")
+    store.save_platform_state(replace(state_, paused_reason="401: the access token was revoked"))
+    (paused,) = [a for a in _alerts(client) if a["key"] == "paused:mastodon"]
+    assert "mastodon is PAUSED" in paused["text"] and "token was revoked" in paused["text"]
+    store.save_platform_state(replace(state_, paused_reason=None))
+    assert not [a for a in _alerts(client) if a["key"] == "paused:mastodon"]

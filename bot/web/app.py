@@ -20,6 +20,7 @@ from bot import review
 from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
 from bot.web import actions, auth, desk
+from bot.web import alerts as page_alerts
 from bot.web.proxy import ForwardedHeaders, Proxying
 from bot.web.sessions import Sessions
 from bot.web.throttle import Throttle
@@ -98,6 +99,13 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
 
     def same_origin() -> bool:
         return auth.same_origin(request, proxying.public_origin)
+
+    def who() -> str:
+        """The editor acting: the signed-in editor's name; a script with the shared token is "api"."""
+        if auth.bearer(request) is not None:
+            return "api"
+        name = session.get("editor")
+        return name if isinstance(name, str) else "editor"
 
     def client() -> str:
         return request.remote_addr or "?"
@@ -220,7 +228,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         states = [s for s in desk.STATES if s in ("review", "queued") or any(c[s] for c in counts.values())]
         return render_template("index.html", accounts=accounts, csrf=auth.csrf_token(),
                                feeds=[f for f in store.all_feed_states() if f.last_error or f.flood_held],
-                               alerts=store.alerts(20), notes=notes, failed=failed or {}, now=now,
+                               alerts=page_alerts.current(config, store, now), notes=notes, failed=failed or {}, now=now,
                                logout=True, counts=counts, states=states, days=days, filters=filters,
                                networks=desk.networks(config), all_states=desk.STATES, tz=tz,
                                paused={a.name for a in accounts if a.paused}), status
@@ -267,7 +275,34 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         session["notes"] = {"post": None, "lines": lines}
         return redirect("/#notes", 303)
 
+    @app.post("/alerts/<alert_id>/ack")
+    def form_ack(alert_id: str) -> Any:
+        if not logged_in():
+            return redirect("/login", 303)
+        if not form_ok():
+            return expired_form, 400
+        done = page_alerts.acknowledge(config, store, alert_id, who(), clock())
+        session["notes"] = {"post": None, "lines": [f"acknowledged: {done.text}" if done else
+                                                    "that alert changed or is over: see the list as it is now"]}
+        return redirect("/#alerts", 303)
+
     # --- JSON API -----------------------------------------------------------------------------
+
+    @app.get("/api/alerts")
+    def api_alerts() -> Any:
+        if not api_caller():
+            return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
+        return jsonify([{"id": a.id, "key": a.key, "text": a.text, "since": review.iso(a.since, tz),
+                         "acknowledged_by": a.acknowledged_by} for a in page_alerts.current(config, store, clock())])
+
+    @app.post("/api/alerts/<alert_id>/ack")
+    def api_ack(alert_id: str) -> Any:
+        if refused := api_refused():
+            return refused
+        done = page_alerts.acknowledge(config, store, alert_id, who(), clock())
+        if done is None:
+            return api_error(f"no alert {alert_id[:40]!r} holds now (it changed or is over: GET /api/alerts)", 404)
+        return jsonify(ok=True, id=done.id, text=done.text)
 
     def api_refused() -> tuple[Response, int] | None:
         """Why this API call may not change anything, or None: a bearer token, or a session with its CSRF

@@ -1,0 +1,46 @@
+"""Alerts on the page (issue 22 item 4): what holds now, computed from the state by the same conditions the
+webhook is sent for (bot.alerts.conditions), never the log of past messages ("5 posts wait" when 2 do). An
+editor acknowledges one; it stays out of the way until it changes (its text, or it ends and comes back: a new
+first-seen time), and it is gone when its cause is gone."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from bot import alerts
+from bot.config import Config
+from bot.store.base import Store
+
+_PREFIX = "web-ack:"  # acknowledgements live in the store's small key-value table, beside web sessions
+
+
+@dataclass(frozen=True)
+class Current:
+    id: str  # the fingerprint an acknowledgement names
+    key: str
+    text: str
+    since: float | None
+    acknowledged_by: str | None
+
+
+def current(config: Config, store: Store, now: float) -> list[Current]:
+    stored = {a.key: a for a in store.alerts(limit=10_000)}
+    out = []
+    for key, (text, hold) in sorted(alerts.conditions(config, store, now).items()):
+        since = stored[key].first_seen_at if key in stored else None
+        if hold and (since is None or since + hold > now):
+            continue  # not yet: a feed's first failures are shown under the feeds, not as an alert
+        shown = text.removeprefix("bot: ")
+        fingerprint = hashlib.sha256(f"{key}\0{text}\0{since}".encode()).hexdigest()[:24]
+        out.append(Current(fingerprint, key, shown, since, store.load_session(_PREFIX + fingerprint)))
+    return out
+
+
+def acknowledge(config: Config, store: Store, alert_id: str, editor: str, now: float) -> Current | None:
+    """Mark the alert `alert_id` seen by `editor`; None when no such alert holds now (it changed or ended)."""
+    for alert in current(config, store, now):
+        if alert.id == alert_id:
+            store.save_session(_PREFIX + alert_id, editor, now)
+            return alert
+    return None
