@@ -228,7 +228,8 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         states = [s for s in desk.STATES if s in ("review", "queued") or any(c[s] for c in counts.values())]
         return render_template("index.html", accounts=accounts, csrf=auth.csrf_token(),
                                feeds=[f for f in store.all_feed_states() if f.last_error or f.flood_held],
-                               alerts=page_alerts.current(config, store, now), notes=notes, failed=failed or {}, now=now,
+                               alerts=page_alerts.current(config, store, now), notes=notes,
+                               failed=failed or {}, now=now,
                                logout=True, counts=counts, states=states, days=days, filters=filters,
                                networks=desk.networks(config), all_states=desk.STATES, tz=tz,
                                paused={a.name for a in accounts if a.paused}), status
