@@ -248,14 +248,7 @@ def deliver_platform(
     if not _platform_ready(store, platform, clock(), t):
         report.waiting = "PAUSED: " + (store.platform_state(name).paused_reason or "needs attention")
         return report
-    feeds: set[str] | None = None
-
-    def known_feeds() -> set[str]:
-        nonlocal feeds
-        if feeds is None:
-            feeds = {f.url for f in store.all_feed_states()}
-        return feeds
-
+    known_feeds = gate.stored_feeds(store)
     while not (stop and stop.is_set()):
         now = clock()
         hold = wait_hold(pconf, store, platform, now)

@@ -131,20 +131,13 @@ def iso(ts: float | None, tz: str = "UTC") -> str | None:
 def queue(config: Config, store: Store, now: float, platform: str | None = None) -> list[QueueItem]:
     """Every post not yet settled, per platform in the order they go out (oldest first), with when."""
     from bot.deliver import quota_wait
-    from bot.delivery.gate import why_not
+    from bot.delivery.gate import stored_feeds, why_not
     from bot.schedule import plan_posts
 
     # Accounts no longer in the config keep their rows: they are listed too, with why they wait.
     gone = sorted({name for name, _ in store.queue_counts()} - set(config.platforms))
     names = [platform] if platform else [*config.platforms, *gone]
-    feeds: set[str] | None = None
-
-    def known_feeds() -> set[str]:
-        nonlocal feeds
-        if feeds is None:
-            feeds = {f.url for f in store.all_feed_states()}
-        return feeds
-
+    known_feeds = stored_feeds(store)
     items: list[QueueItem] = []
     for name in names:
         rows = store.deliveries(states=QUEUE_STATES, platform=name, limit=10_000, newest_first=False)

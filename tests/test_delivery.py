@@ -75,7 +75,7 @@ def graph() -> Iterator[Any]:
 
 
 def _posts(server: Any) -> int:
-    return server.count("POST", "/2/tweets") if hasattr(server, "tweets") else server.count("POST", "*/feed")
+    return int(server.count("POST", "/2/tweets") if hasattr(server, "tweets") else server.count("POST", "*/feed"))
 
 
 def test_dropped_answer_after_x_posted_is_looked_up_not_reposted(store: Store, x: Any) -> None:

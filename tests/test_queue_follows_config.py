@@ -138,3 +138,15 @@ def test_an_approved_post_goes_whatever_its_age(store: Store, x: Any) -> None:
     review.approve(store, [row.id], T0 + 5 * DAY)
     _deliver(config, store, x, T0 + 5 * DAY)
     assert len(x.tweets) == 1, "an editor chose it: max_age_days does not override that"
+
+
+def test_a_removed_feed_with_credentials_in_its_url_drops_its_posts_too(store: Store, x: Any) -> None:
+    """The outbox names a feed without its credentials (`***`), as the store keeps every URL: still its feed."""
+    secret_feed = "https://reader:s3cret@news.example.org/private/feed"
+    store.save_feed_state(FeedState(url=secret_feed, baseline_done=True))
+    store.record_articles([], [_row(1, T0 - 60, feed=secret_feed)], T0)
+    kept = _config(f'[[feeds]]\nurl = "{secret_feed}"\nname = "private"\n' + TWITTER)
+    assert _why(kept, store, T0 + 10) == {"Story 1": None}, "configured: it goes"
+    report = _deliver(_config(OTHER_FEED + TWITTER), store, x, T0 + 10)
+    assert x.tweets == [] and [w for _, w in report.withheld] == ["dropped, never sent: its feed is no longer in "
+                                                                  "the config"]

@@ -25,7 +25,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def paris(*args: int) -> float:
-    return datetime(*args, tzinfo=PARIS).timestamp()  # type: ignore[misc]
+    return datetime(*args, tzinfo=PARIS).timestamp()  # type: ignore[misc,arg-type]
 
 
 def local(ts: float, tz: ZoneInfo = PARIS) -> str:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from bot.config import Config, FeedConfig
 from bot.poll import feed_platforms
+from bot.redact import display_url
 from bot.review import hold_until
-from bot.store.base import Delivery
+from bot.store.base import Delivery, Store
 
 SEND = "send"
 REVIEW = "review"  # back to the editors: review is on for it now and nobody approved it
@@ -36,6 +37,19 @@ class Verdict:
     review_until: float | None = None  # REVIEW: held until then, as a post queued now would be
 
 
+def stored_feeds(store: Store) -> Callable[[], set[str]]:
+    """The `known_feeds` of `verdict`: every feed the store has read, as rows name them (without credentials),
+    read once and only when asked."""
+    known: list[set[str]] = []
+
+    def read() -> set[str]:
+        if not known:
+            known.append({display_url(f.url) for f in store.all_feed_states()})
+        return known[0]
+
+    return read
+
+
 def feed_of(config: Config, d: Delivery) -> FeedConfig | None:
     return next((f for f in config.feeds if d.feed_url in (f.url, f.shown_url)), None)
 
@@ -47,7 +61,7 @@ def verdict(config: Config, d: Delivery, now: float, known_feeds: Callable[[], s
         return Verdict(SEND)
     feed = feed_of(config, d)
     if feed is None:
-        if d.feed_url in known_feeds():
+        if display_url(d.feed_url) in known_feeds():
             return Verdict(DROP, "its feed is no longer in the config")
         return Verdict(SEND)  # a one-off post
     if d.platform not in feed_platforms(config, feed):
