@@ -39,11 +39,14 @@ TG_TOKEN = "123456789:AAE-test-token-0123456789abcdefghij"
 TG_CHAT = "@ournews"
 
 
+# fake_x, fake_masto and fake_tg open the networks' rate limits (each fake's BULK_LIMITS): the suite's shared
+# fakes carry bulk runs (150 articles in a minute: test_workers, test_crash, test_kill_production). The fakes'
+# own defaults are the networks' documented limits (tests/test_fakes.py); pass limits here to have them.
 def fake_x(**kwargs: object):  # type: ignore[no-untyped-def]
-    from tests.fakes.x_api import FakeXServer
+    from tests.fakes.x_api import BULK_LIMITS, FakeXServer
 
     return FakeXServer(X_KEYS["TWITTER_API_KEY"], X_KEYS["TWITTER_API_SECRET"], X_KEYS["TWITTER_ACCESS_TOKEN"],
-                       X_KEYS["TWITTER_ACCESS_TOKEN_SECRET"], **kwargs)
+                       X_KEYS["TWITTER_ACCESS_TOKEN_SECRET"], **{**BULK_LIMITS, **kwargs})
 
 
 def fake_graph(**kwargs: object):  # type: ignore[no-untyped-def]
@@ -53,9 +56,9 @@ def fake_graph(**kwargs: object):  # type: ignore[no-untyped-def]
 
 
 def fake_masto(**kwargs: object):  # type: ignore[no-untyped-def]
-    from tests.fakes.mastodon import FakeMastodonServer
+    from tests.fakes.mastodon import BULK_LIMITS, FakeMastodonServer
 
-    return FakeMastodonServer(MASTO_TOKEN, **kwargs)  # type: ignore[arg-type]
+    return FakeMastodonServer(MASTO_TOKEN, **{**BULK_LIMITS, **kwargs})
 
 
 def fake_bsky(**kwargs: object):  # type: ignore[no-untyped-def]
@@ -65,9 +68,9 @@ def fake_bsky(**kwargs: object):  # type: ignore[no-untyped-def]
 
 
 def fake_tg(**kwargs: object):  # type: ignore[no-untyped-def]
-    from tests.fakes.telegram import FakeTelegramServer
+    from tests.fakes.telegram import BULK_LIMITS, FakeTelegramServer
 
-    return FakeTelegramServer(TG_TOKEN, **kwargs)  # type: ignore[arg-type]
+    return FakeTelegramServer(TG_TOKEN, **{**BULK_LIMITS, **kwargs})
 
 
 def account_env(account: str, network: str, url: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ import io
 import socket
 import time
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import facebook
@@ -569,6 +570,36 @@ def test_mastodon_idempotency_key_is_written_after_the_status_without_a_lock() -
         assert again.json()["id"] in {s["id"] for s in masto.statuses} and len(masto.statuses) == 2
 
 
+# Since mastodon/mastodon PR #37879 (merged 2026-02-16) PostStatusService#with_idempotency wraps the read, the
+# status and the write in `with_redis_lock("idempotency:lock:status:<account>:<key>")` (app/models/concerns/
+# lockable.rb; the redis_lock gem retries for 10 s): the second request waits and answers the first status, or
+# gets Mastodon::RaceConditionError, answered 503 by Api::ErrorHandling. Never 409.
+def test_mastodon_idempotency_lock_of_newer_servers() -> None:
+    import threading
+
+    from tests.fakes.mastodon import TEMPORARY_PROBLEM, FakeMastodonServer
+
+    def post(masto: Any) -> requests.Response:
+        return requests.post(f"{masto.url}/api/v1/statuses", data={"status": "once"},
+                             headers={"Authorization": "Bearer T", "Idempotency-Key": "k1"}, timeout=5)
+
+    for wait, second_status in ((5.0, 200), (0.1, 503)):
+        with FakeMastodonServer("T", processing_seconds=0.5, idempotency_lock=True, lock_wait=wait) as masto:
+            answers: dict[str, requests.Response] = {}
+            slow = threading.Thread(target=lambda got=answers, m=masto: got.setdefault("first", post(m)))
+            slow.start()
+            time.sleep(0.1)
+            answers["second"] = post(masto)
+            slow.join()
+            assert (answers["first"].status_code, answers["second"].status_code) == (200, second_status)
+            assert len(masto.statuses) == 1
+            if second_status == 200:
+                assert answers["second"].json()["id"] == answers["first"].json()["id"]
+            else:
+                assert answers["second"].json() == {"error": TEMPORARY_PROBLEM}
+                assert post(masto).json()["id"] == answers["first"].json()["id"]  # the resend: the one status
+
+
 # Bluesky: app.bsky.richtext.facet (lexicons/app/bsky/richtext/facet.json) and app.bsky.feed.post's createdAt
 # (format datetime; atproto.com/specs/lexicon, "String Formats"): the fake accepts what the lexicon accepts
 # and refuses what it refuses.
@@ -793,3 +824,76 @@ def test_telegram_flood_window_slides() -> None:
         time.sleep(1.05)
         assert _tg_send(tg, "after the wait").status_code == 200
         assert [m["text"] for m in tg.messages] == ["n0", "n1", "after the wait"]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Rate windows as the networks publish them (issue 24), by default; open ones are asked for (BULK_LIMITS).
+# X: docs.x.com/x-api/fundamentals/rate-limits, "Posts" tables, per user (OAuth 1.0a) per 15 minutes:
+# POST /2/tweets 100 (and 10,000 per 24 hours per app), DELETE /2/tweets/:id 50, GET /2/tweets/:id 900,
+# GET /2/users/:id/tweets 900; x-rate-limit-limit/-remaining/-reset (epoch seconds) on every answer.
+def test_x_windows_are_xs_published_limits(x: FakeXServer) -> None:
+    client = x_client(x, raw=True)
+    first = client.create_tweet(text="first")
+    assert (first.headers["x-rate-limit-limit"], first.headers["x-rate-limit-remaining"]) == ("100", "99")
+    assert 0 < int(first.headers["x-rate-limit-reset"]) - time.time() <= 900
+    assert first.headers["x-app-limit-24hour-limit"] == "10000"
+    tweet_id = first.json()["data"]["id"]
+    assert client.get_tweet(tweet_id, user_auth=True).headers["x-rate-limit-limit"] == "900"
+    assert client.delete_tweet(tweet_id).headers["x-rate-limit-limit"] == "50"
+    for n in range(99):
+        client.create_tweet(text=f"post {n}")
+    with pytest.raises(tweepy.TooManyRequests) as info:  # the 101st in the window
+        client.create_tweet(text="one too many")
+    headers = info.value.response.headers
+    assert headers["x-rate-limit-remaining"] == "0" and headers["x-rate-limit-limit"] == "100"
+    assert 0 < int(headers["x-rate-limit-reset"]) - time.time() <= 900
+    assert len(x.tweets) == 99 and "one too many" not in {t["text"] for t in x.tweets}  # one was deleted
+    with FakeXServer(CK, CS, AT, ATS, window_limits={"POST /2/tweets": 2}) as small:
+        tight = x_client(small)
+        tight.create_tweet(text="a")
+        tight.create_tweet(text="b")
+        with pytest.raises(tweepy.TooManyRequests):
+            tight.create_tweet(text="c")
+
+
+# Mastodon: docs.joinmastodon.org/api/rate-limits and its source (config/initializers/rack_attack.rb, Rack::Attack
+# windows aligned on the clock; app/lib/rate_limiter.rb): 300 API requests per account per 5 minutes, 30 media
+# uploads per 30 minutes, 300 statuses per 3 hours; X-RateLimit-Limit/-Remaining/-Reset (ISO 8601); past a
+# limit, 429 {"error": "Too many requests"}.
+def _clear_of_window_edge(window: float, need: float = 20.0) -> None:
+    """Start a burst where a clock-aligned window has room for it, so that it cannot straddle two windows."""
+    left = window - time.time() % window
+    if left < need:
+        time.sleep(left + 0.05)
+
+
+def test_mastodon_windows_are_mastodons_defaults() -> None:
+    from tests.fakes.mastodon import FakeMastodonServer
+    from tests.test_platforms import _png
+
+    with FakeMastodonServer("T") as masto:
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer T"
+        me = f"{masto.url}/api/v1/accounts/verify_credentials"
+        _clear_of_window_edge(300)
+        answers = [session.get(me, timeout=5) for _ in range(300)]
+        assert {a.status_code for a in answers} == {200}
+        assert [a.headers["X-RateLimit-Remaining"] for a in answers[:2]] == ["299", "298"]
+        assert answers[0].headers["X-RateLimit-Limit"] == "300"
+        refused = session.get(me, timeout=5)
+        assert refused.status_code == 429 and refused.json() == {"error": "Too many requests"}
+        assert refused.headers["X-RateLimit-Remaining"] == "0"
+        reset = datetime.fromisoformat(refused.headers["X-RateLimit-Reset"].replace("Z", "+00:00")).timestamp()
+        assert 0 < reset - time.time() <= 300 and reset % 300 == 0
+
+    with FakeMastodonServer("T") as masto:
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer T"
+        _clear_of_window_edge(1800)
+        uploads = [session.post(f"{masto.url}/api/v2/media", files={"file": ("p.png", _png(), "image/png")},
+                                timeout=5) for _ in range(31)]
+        assert [u.status_code for u in uploads] == [200] * 30 + [429]
+        status = session.post(f"{masto.url}/api/v1/statuses", data={"status": "hello"}, timeout=5)
+        assert status.status_code == 200 and status.headers["X-RateLimit-Limit"] == "300"
+        reset = datetime.fromisoformat(status.headers["X-RateLimit-Reset"].replace("Z", "+00:00")).timestamp()
+        assert 3 * 3600 - 5 < reset - time.time() <= 3 * 3600  # statuses: 300 per 3 hours from the first

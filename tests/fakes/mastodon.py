@@ -8,12 +8,21 @@ account's unattached uploads), the media description limit (1,500), and the `Ide
 again (within an hour) answers the status it made the first time and makes none, once the first request has
 written it: as in Mastodon's PostStatusService, the key is read before the status is made and written after,
 without a lock, so two overlapping requests with one key make two statuses (``processing_seconds`` widens
-that window; ``overlapping_keys`` counts requests that arrived inside it).
+that window; ``overlapping_keys`` counts requests that arrived inside it). ``idempotency_lock=True`` plays the
+servers since mastodon/mastodon PR #37879 (merged 2026-02-16): PostStatusService#with_idempotency holds a Redis
+lock per account and key (Lockable#with_redis_lock; the redis_lock gem retries for 10 s, ``lock_wait``), so a
+second request waits for the first and answers its status, or, when the lock stays taken, raises
+Mastodon::RaceConditionError, which Api::ErrorHandling answers 503 "There was a temporary problem serving your
+request, please try again". No version answers 409.
 
 It serves `/api/v2/instance` (or answers 404, for an old server: ``v2_instance=False``) and
 `/api/v1/instance`, with `configuration.statuses.max_characters` and `characters_reserved_per_url` as
 configured. Every authenticated answer carries `X-RateLimit-Limit/Remaining/Reset` (the reset as an ISO 8601
-time, as Mastodon sends it); posting has its own budget (``status_limit`` per ``status_window`` seconds).
+time, as Mastodon sends it). The limits are Mastodon's defaults (docs.joinmastodon.org/api/rate-limits;
+config/initializers/rack_attack.rb and app/lib/rate_limiter.rb): 300 API requests per account per 5 minutes
+(``api_limit`` / ``api_window``, windows aligned on the clock as Rack::Attack's are), 30 media uploads per 30
+minutes (``media_limit`` / ``media_window``), and 300 statuses per 3 hours (``status_limit`` /
+``status_window``). Past one, 429 ``{"error": "Too many requests"}`` with X-RateLimit-Remaining 0 and the reset.
 
 Faults are queued per fnmatch pattern over ``"METHOD /path"`` (default ``"POST /api/v1/statuses"``), and apply
 to requests that passed the token check.
@@ -25,6 +34,7 @@ import copy
 import datetime as dt
 import html
 import itertools
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
@@ -115,6 +125,11 @@ def _image_type(data: bytes) -> str | None:
     return None
 
 
+TEMPORARY_PROBLEM = "There was a temporary problem serving your request, please try again"  # errors.503
+# Open limits for tests whose subject is a bulk of posts in a minute, not pacing (tests.helpers.fake_masto).
+BULK_LIMITS: dict[str, Any] = {"api_limit": 100_000, "media_limit": 100_000, "status_limit": 100_000}
+
+
 class FakeMastodonServer(FakeServerBase):
     """One account on one instance; see the module docstring."""
 
@@ -129,9 +144,15 @@ class FakeMastodonServer(FakeServerBase):
         version: str = "4.3.2",
         status_limit: int = 300,
         status_window: float = 3 * 3600.0,
+        api_limit: int = 300,
+        api_window: float = 300.0,
+        media_limit: int = 30,
+        media_window: float = 1800.0,
         domain: str = "social.example",
         visibility_lag: float = 0.0,
         processing_seconds: float = 0.0,
+        idempotency_lock: bool = False,
+        lock_wait: float = 10.0,
     ) -> None:
         self.username = username
         # Seconds before a new status shows in GET /api/v1/accounts/:id/statuses (0: Mastodon reads it from
@@ -141,6 +162,8 @@ class FakeMastodonServer(FakeServerBase):
         # the status's creation, mentions, hashtags, distribution): a request with the same key arriving
         # meanwhile finds no key and makes a second status, as on the real server.
         self.processing_seconds = processing_seconds
+        self.idempotency_lock, self.lock_wait = idempotency_lock, lock_wait
+        self._key_locks: dict[str, threading.Lock] = {}
         self.account_id = "109000000000000001"
         self.max_characters = max_characters
         self.reserved_per_url = reserved_per_url
@@ -148,6 +171,9 @@ class FakeMastodonServer(FakeServerBase):
         self.version = version
         self.status_limit = status_limit
         self.status_window = status_window
+        self.api_limit, self.api_window = api_limit, api_window
+        self.media_limit, self.media_window = media_limit, media_window
+        self._throttled: dict[str, tuple[int, int]] = {}  # throttle -> (window number, requests in it)
         self.domain = domain
         self._token = token
         self._scopes = {"read", "write"}
@@ -239,6 +265,10 @@ class FakeMastodonServer(FakeServerBase):
         refusal = self._check_token(request)
         if refusal is not None:
             return refusal
+        throttled = self._throttle(request.method, path)
+        if throttled is not None:
+            request.notes["throttled"] = True
+            return throttled
         fault = self.faults.take(request.method, path)
         if fault is not None:
             request.notes["fault"] = fault.kind
@@ -305,9 +335,29 @@ class FakeMastodonServer(FakeServerBase):
             remaining = max(0, self.status_limit - len(recent))
             return {"X-RateLimit-Limit": str(self.status_limit), "X-RateLimit-Remaining": str(remaining),
                     "X-RateLimit-Reset": _iso(reset)}
-        window = 300.0
-        return {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299",
-                "X-RateLimit-Reset": _iso(now - now % window + window)}
+        with self._lock:
+            number, count = self._throttled.get("api", (int(now // self.api_window), 0))
+        return {"X-RateLimit-Limit": str(self.api_limit), "X-RateLimit-Remaining": str(max(0, self.api_limit - count)),
+                "X-RateLimit-Reset": _iso((number + 1) * self.api_window)}
+
+    def _throttle(self, method: str, path: str) -> Response | None:
+        """Rack::Attack's throttles, counted before the request reaches the app: every API request of the
+        account, and POSTs to /api/v*/media on their own; the first one past its limit answers 429."""
+        now = time.time()
+        throttles = [("api", self.api_limit, self.api_window)]
+        if method == "POST" and path in ("/api/v1/media", "/api/v2/media"):
+            throttles.append(("media", self.media_limit, self.media_window))
+        with self._lock:
+            for name, limit, window in throttles:
+                number = int(now // window)
+                seen, count = self._throttled.get(name, (number, 0))
+                count = count + 1 if seen == number else 1
+                self._throttled[name] = (number, count)
+                if count > limit:
+                    return json_response(429, {"error": "Too many requests"}, {
+                        "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset": _iso((number + 1) * window)})
+        return None
 
     def _route(self, request: Request, path: str) -> tuple[int, Any, dict[str, str]]:
         parts = path.strip("/").split("/")
@@ -371,7 +421,9 @@ class FakeMastodonServer(FakeServerBase):
         """PostStatusService#call as Mastodon runs it (app/services/post_status_service.rb): the key is read
         (`idempotency_duplicate?`, a Redis GET) before the status is made and written (`redis.setex(..., 3_600,
         status.id)`) after, with no lock in between, nor in StatusesController#create. Two requests with one
-        key that overlap both find no key and make two statuses; ``overlapping_keys`` counts such requests."""
+        key that overlap both find no key and make two statuses; ``overlapping_keys`` counts such requests.
+        With ``idempotency_lock`` (PR #37879), the second waits for the first's lock up to ``lock_wait``, then
+        reads the key the first wrote; past the wait it is answered 503."""
         params = self._params(request)
         key = request.header("Idempotency-Key") or None
         request.notes["idempotency_key"] = key
@@ -383,7 +435,17 @@ class FakeMastodonServer(FakeServerBase):
                     self.overlapping_keys += 1
                 self._keys_in_flight[key] = self._keys_in_flight.get(key, 0) + 1
         try:
-            return self._create_status(request, params, key, now)
+            if key is None or not self.idempotency_lock:
+                return self._create_status(request, params, key, now)
+            with self._lock:
+                lock = self._key_locks.setdefault(key, threading.Lock())
+            if not lock.acquire(timeout=self.lock_wait):
+                request.notes["lock_busy"] = True
+                return 503, {"error": TEMPORARY_PROBLEM}, {}
+            try:
+                return self._create_status(request, params, key, time.time())
+            finally:
+                lock.release()
         finally:
             if key is not None:
                 with self._lock:

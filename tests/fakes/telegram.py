@@ -159,6 +159,10 @@ def _check_entities(value: str, offset: int) -> None:
             raise ParseError(f"Unescaped \"&\" in an attribute at byte offset {offset}")
 
 
+# No flood control, for tests whose subject is a bulk of posts in a minute, not pacing (tests.helpers.fake_tg).
+BULK_LIMITS: dict[str, Any] = {"flood_limit": None}
+
+
 class MessageRecord(TypedDict):
     message_id: int
     kind: Literal["text", "photo"]

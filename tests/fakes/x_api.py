@@ -71,6 +71,21 @@ _MEDIA_TYPES = {
 _MEDIA_CATEGORIES = {
     "amplify_video", "tweet_gif", "tweet_image", "tweet_video", "dm_gif", "dm_image", "dm_video", "subtitles",
 }
+# X's published per-user limits, requests per 15-minute window (docs.x.com/x-api/fundamentals/rate-limits,
+# "Posts" tables; OAuth 1.0a user context is the per-user column). POST /2/tweets also has 10,000 per 24 hours
+# per app (daily_app_limit). Routes the table gives no number for (media, /2/users/me) get WINDOW_UNPUBLISHED.
+WINDOW_SECONDS = 900
+WINDOW_LIMITS: dict[str, int] = {
+    "POST /2/tweets": 100,
+    "DELETE /2/tweets/{id}": 50,
+    "GET /2/tweets/{id}": 900,
+    "GET /2/users/{id}/tweets": 900,
+}
+WINDOW_UNPUBLISHED = 500
+DAILY_APP_LIMIT = 10_000
+# Open limits for tests whose subject is not pacing but a bulk of posts in a minute (kills, workers): pass them
+# on purpose, as tests.helpers.fake_x does for the suite's shared fake.
+BULK_LIMITS: dict[str, Any] = {"window_limit": 100_000, "daily_user_limit": 100_000, "daily_app_limit": 1_000_000}
 _IMAGE_MAX = 5 * 1024 * 1024
 _GIF_MAX = 15 * 1024 * 1024
 _VIDEO_MAX = 512 * 1024 * 1024
@@ -171,9 +186,10 @@ class FakeXServer(FakeServerBase):
         name: str = "Our Org",
         public_url: str = PUBLIC_URL,
         bearer_token: str | None = None,
-        daily_user_limit: int = 100_000,
-        daily_app_limit: int = 1_000_000,
-        window_limit: int = 100_000,
+        daily_user_limit: int = DAILY_APP_LIMIT,
+        daily_app_limit: int = DAILY_APP_LIMIT,
+        window_limit: int | None = None,
+        window_limits: Mapping[str, int] | None = None,
         length_fn: Callable[[str], int] | None = None,
         check_media_content: bool = True,
         oauth_max_skew: float = 300.0,
@@ -187,9 +203,15 @@ class FakeXServer(FakeServerBase):
         self.name = name
         self.public_url = public_url.rstrip("/")
         self.bearer_token = bearer_token
+        # X publishes no per-user day limit for POST /2/tweets now, but still sends x-user-limit-24hour-*:
+        # by default they carry the app's figure.
         self.daily_user_limit = daily_user_limit
         self.daily_app_limit = daily_app_limit
-        self.window_limit = window_limit
+        # Per route and 15-minute window: X's published numbers, or ``window_limit`` for every route (a test
+        # that needs a burst), or ``window_limits`` for some.
+        self.window_limits = {name: WINDOW_LIMITS.get(name, WINDOW_UNPUBLISHED) if window_limit is None
+                              else window_limit for _, _, name in _ROUTES}
+        self.window_limits.update(window_limits or {})
         self.check_media_content = check_media_content
         self._length_fn = length_fn
         # X refuses a request whose OAuth timestamp is far from its own clock; a test of a host with a skewed
@@ -339,22 +361,25 @@ class FakeXServer(FakeServerBase):
         now = time.time()
         with self._lock:
             start, count = self._windows.get(route, (now, 0))
-            if now - start >= 900:
+            if now - start >= WINDOW_SECONDS:
                 start, count = now, 0
-            if count >= self.window_limit:
+            if count >= self.window_limits[route]:
                 self._windows[route] = (start, count)
-                return json_response(429, _problem(429, "Too Many Requests", "Too Many Requests"),
-                                     self._window_headers(route))
+                headers = self._window_headers(route)
+                if route == "POST /2/tweets":
+                    headers.update(self._daily_headers(now))
+                return json_response(429, _problem(429, "Too Many Requests", "Too Many Requests"), headers)
             self._windows[route] = (start, count + 1)
         return None
 
     def _window_headers(self, route: str) -> dict[str, str]:
         with self._lock:
             start, count = self._windows.get(route, (time.time(), 0))
+        limit = self.window_limits[route]
         return {
-            "x-rate-limit-limit": str(self.window_limit),
-            "x-rate-limit-remaining": str(max(0, self.window_limit - count)),
-            "x-rate-limit-reset": str(int(start + 900)),
+            "x-rate-limit-limit": str(limit),
+            "x-rate-limit-remaining": str(max(0, limit - count)),
+            "x-rate-limit-reset": str(int(start + WINDOW_SECONDS)),
         }
 
     def _daily_headers(self, now: float) -> dict[str, str]:
