@@ -285,6 +285,34 @@ def test_5xx_is_retryable(masto: FakeMastodonServer, status: int) -> None:
     assert caught.value.status == status and not isinstance(caught.value, RateLimited)
 
 
+def test_the_idempotency_locks_503_is_retried_and_the_resend_gets_the_one_status() -> None:
+    """Mastodon since PR #37879 locks a key in flight: a second request with it that cannot take the lock in
+    time is answered 503 (Mastodon::RaceConditionError); the bot retries it, and the resend with the same key
+    is answered the status the first request made. Never a 409."""
+    import threading
+
+    with FakeMastodonServer(TOKEN, idempotency_lock=True, lock_wait=0.2, processing_seconds=1.0) as server:
+        first: list[str] = []
+        slow = threading.Thread(target=lambda: first.append(_platform(server).publish(_draft()).remote_id))
+        slow.start()
+        time.sleep(0.3)  # the first holds the key's lock
+        with pytest.raises(RetryableError) as caught:
+            _platform(server).publish(_draft())
+        assert caught.value.status == 503 and not isinstance(caught.value, RateLimited)
+        slow.join()
+        again = _platform(server).publish(_draft())
+        assert [again.remote_id] == first == [s["id"] for s in server.statuses]
+
+
+def test_a_409_is_no_special_case(masto: FakeMastodonServer) -> None:
+    """Mastodon has no 409 for a status (the old comment said a key in flight answered 409): a 4xx it does
+    not name is a refusal, as any other."""
+    masto.fail(409)
+    with pytest.raises(RejectedError) as caught:
+        _platform(masto).publish(_draft())
+    assert caught.value.status == 409
+
+
 def test_an_html_error_page_is_retryable(masto: FakeMastodonServer) -> None:
     masto.fail_html(502)
     with pytest.raises(RetryableError):

@@ -239,8 +239,13 @@ def convert_error(exc: Exception, platform: str, client: Any = None) -> Platform
     if status in (403, 410):
         return NeedsHumanError(f"Mastodon refused the account: {message}", platform=platform, status=status,
                                hint="check the account and that the token has the write:statuses scope")
-    if status is not None and (status >= 500 or status in (408, 409)):
-        # 409: the same Idempotency-Key is still being processed; the retry gets its answer.
+    if status is not None and (status >= 500 or status == 408):
+        # Mastodon never answers 409 to a status (PostStatusService). With one Idempotency-Key in flight twice,
+        # servers before mastodon/mastodon PR #37879 (February 2026) make a second status (so the bot never
+        # sends one key twice at once: one post in flight per account), and later ones make the second request
+        # wait for the first's lock up to 10 s, then answer the first status, or 503 "temporary problem"
+        # (Mastodon::RaceConditionError) if the lock stayed taken: retried here, and the resend with the same
+        # key gets that status. 408 is a proxy's timeout.
         return RetryableError(f"Mastodon server error {status}: {message}", platform=platform, status=status)
     if status == 404:
         return RejectedError(f"Mastodon answered 404: {message}", platform=platform, status=status,
