@@ -256,6 +256,18 @@ def test_the_example_loads_and_names_every_key_the_loader_accepts() -> None:
     assert {name for feed in config.feeds for name in feed.platforms} == set(config.platforms)
 
 
+def test_the_package_description_names_every_network() -> None:
+    import tomllib
+
+    from bot import networks
+    from tests.helpers import ROOT
+
+    description = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["description"]
+    for network in networks.networks():
+        word = network.title.split()[0]  # "X (Twitter)" -> X, "Telegram channel" -> Telegram
+        assert re.search(rf"\b{re.escape(word)}\b", description), f"pyproject.toml's description lacks {word}"
+
+
 def test_the_readme_first_command_prints_the_networks_the_readme_says(tmp_path: Path) -> None:
     """README: the first command prints the posts for the two accounts config/bot.toml names, X and a Facebook
     Page (it once said "each network" and printed two)."""
