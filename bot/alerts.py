@@ -3,7 +3,8 @@ Slack-compatible `text` (Slack, Mattermost, Discord's /slack endpoint and Matrix
 
 - an account paused (expired token, lost permission): once per pause;
 - a feed failing for an hour: once until it reads again;
-- posts waiting for review on an account: once each time its review queue fills from empty.
+- posts waiting for review on an account: once each time its review queue fills from empty;
+- an account's token 14, 3 and 1 days before it expires, and a renewal that failed (bot.tokens).
 
 Each condition is a row in the store (`alerts`, keyed by the event), so several workers send it once, and
 the page shows it whether or not a webhook is set. A failing webhook is logged and tried again on the next
@@ -50,6 +51,9 @@ def conditions(config: Config, store: Store, now: float) -> dict[str, tuple[str,
         if waiting:
             found[f"review:{name}"] = (f"bot: {waiting} post(s) wait for review on {name} (`bot queue`, or the "
                                        "editors' page)", 0.0)
+    from bot import tokens
+
+    found.update(tokens.conditions(config, store, now))  # tokens near their end, renewals that failed
     names = {f.shown_url: f.name for f in config.feeds}
     for feed in store.all_feed_states():
         if feed.url in names and feed.failures and feed.last_error:

@@ -144,6 +144,8 @@ class Environment:
     web_token: Secret | None = None
     alert_webhook: Secret | None = None
     web_port: int | None = None  # $PORT, as hosts set it for the web process
+    # BOT_SECRET_KEY, a Fernet key: seals tokens the bot renews itself in the database (bot.tokens).
+    secret_key: Secret | None = None
 
     def secrets(self) -> list[str]:
         """Every secret value, for redaction of logs and errors: the database's, and the credentials of each
@@ -152,7 +154,7 @@ class Environment:
 
         values = [v for n in networks.networks() for v in account_secrets(self, n.name, n.name)]
         values += userinfo_secrets(self.database_url, lone_user=False)  # Heroku's carries the database password
-        values += [v for v in (self.web_token, self.alert_webhook) if v]
+        values += [v for v in (self.web_token, self.alert_webhook, self.secret_key) if v]
         return [v for v in values if len(v) >= 4]
 
 
@@ -827,6 +829,9 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     check_database_url(database_url)
     web_token, webhook = env.get("BOT_WEB_TOKEN", "").strip(), env.get("BOT_ALERT_WEBHOOK", "").strip()
+    secret_key = env.get("BOT_SECRET_KEY", "").strip()
+    if secret_key:
+        check_secret_key(secret_key)
     port = env.get("PORT", "").strip()
     if port and not (port.isdigit() and 0 < int(port) < 65536):
         raise ConfigError(f"PORT {port[:20]!r} is not a port number", hint="use a number from 1 to 65535")
@@ -834,12 +839,28 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
         web_port=int(port) if port else None,
         web_token=Secret(web_token) if web_token else None,
         alert_webhook=Secret(webhook) if webhook else None,
+        secret_key=Secret(secret_key) if secret_key else None,
         shutdown_grace=env_number(env, "BOT_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE, MAX_SHUTDOWN_GRACE),
         tuning=Tuning.from_env(env),
         db_lock_timeout=env_number(env, "BOT_DB_LOCK_TIMEOUT_SECONDS", 0.0, MAX_DB_LOCK_TIMEOUT) or None,
         database_url=database_url,
         variables=dict(env),
     )
+
+
+def check_secret_key(key: str) -> None:
+    """BOT_SECRET_KEY must be a Fernet key (32 bytes, URL-safe base64): one line naming it otherwise."""
+    import base64
+    import binascii
+
+    try:
+        ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (ValueError, binascii.Error, UnicodeError):
+        ok = False
+    if not ok:
+        raise ConfigError("BOT_SECRET_KEY is not a Fernet key (32 bytes in URL-safe base64)",
+                          hint="make one with: python -c 'from cryptography.fernet import Fernet; "
+                               "print(Fernet.generate_key().decode())'")
 
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

@@ -45,6 +45,17 @@ class Option:
 
 
 @dataclass(frozen=True)
+class TokenLife:
+    """How a network's tokens expire (bot.tokens keeps each account's, warns before the end, renews it)."""
+
+    days: float  # how long a token lasts once made (Threads and LinkedIn: 60)
+    # The youngest a token may be renewed, in days, where the bot can renew it itself; None: it cannot (a
+    # person makes a new one, and the bot warns ahead).
+    renew_after_days: float | None = None
+    how: str = ""  # what a person does to get a new one, for the warnings
+
+
+@dataclass(frozen=True)
 class AccountContext:
     """Everything a network's builder gets for one account whose credentials are all set."""
 
@@ -56,6 +67,7 @@ class AccountContext:
     settings: PlatformConfig  # the generic account settings (image, photo_posts, template, caps...)
     allow_private: Allowlist  # intranet hosts an image may come from
     store: Store | None = None  # for state a network keeps (a session); None in `bot check`
+    secret_key: str | None = None  # BOT_SECRET_KEY: seals a renewed token in the store (bot.tokens)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,7 @@ class Network:
     # The rules as one account's server states them, from its endpoint (a Mastodon instance's own limit);
     # None: `rules` hold for every account of the network.
     account_rules: Callable[[str], NetworkRules] | None = None
+    token_life: TokenLife | None = None  # None: the network's credentials do not expire by themselves
 
     def __post_init__(self) -> None:
         if self.unknown_outcome not in UNKNOWN_OUTCOMES:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.compose.rules import NetworkRules
 from bot.networks import register
-from bot.networks.base import AccountContext, Credential, Network, Option
+from bot.networks.base import AccountContext, Credential, Network, Option, TokenLife
 
 if TYPE_CHECKING:
     from bot.platforms.base import Platform
@@ -86,13 +86,21 @@ RULES = NetworkRules(
 )
 
 
+# Access tokens last 60 days; refresh tokens exist only for apps LinkedIn approved, and need the app's secret:
+# the bot does not renew, it warns ahead (bot.tokens).
+TOKEN_LIFE = TokenLife(days=60, renew_after_days=None,
+                       how="make a new token and set LINKEDIN_ACCESS_TOKEN (README: LinkedIn Page)")
+
+
 def _build(account: AccountContext) -> Platform:
     from bot.platforms.linkedin import LinkedInPlatform
+    from bot.tokens import TokenKeeper
 
     c = account.credentials
+    keeper = TokenKeeper(account.name, TOKEN_LIFE, c["ACCESS_TOKEN"], account.store, account.secret_key)
     return LinkedInPlatform(c["ACCESS_TOKEN"], c["ORGANIZATION_ID"], account.endpoint, name=account.name,
                             version=str(account.options.get("version") or DEFAULT_VERSION),
-                            image=account.settings.image, allow_private=account.allow_private)
+                            image=account.settings.image, allow_private=account.allow_private, keeper=keeper)
 
 
 NETWORK = register(Network(
@@ -110,4 +118,5 @@ NETWORK = register(Network(
     options={"version": Option(str, DEFAULT_VERSION, what="the LinkedIn-Version the bot asks for (YYYYMM); "
                                                           "LinkedIn retires each about a year after its release")},
     unknown_outcome="lookup",
+    token_life=TOKEN_LIFE,
 ))

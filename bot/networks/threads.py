@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bot.compose.rules import NetworkRules
 from bot.config import Secret
 from bot.networks import register
-from bot.networks.base import AccountContext, Credential, Network
+from bot.networks.base import AccountContext, Credential, Network, TokenLife
 
 if TYPE_CHECKING:
     from bot.platforms.base import Platform
@@ -55,11 +55,19 @@ RULES = NetworkRules(
 )
 
 
+# Long-lived tokens last 60 days and may be refreshed once a day old (GET /refresh_access_token,
+# grant_type=th_refresh_token), which the bot does itself when BOT_SECRET_KEY is set (bot.tokens).
+TOKEN_LIFE = TokenLife(days=60, renew_after_days=1,
+                       how="make a new long-lived token and set THREADS_ACCESS_TOKEN (README: Threads)")
+
+
 def _build(account: AccountContext) -> Platform:
     from bot.platforms.threads import ThreadsPlatform
+    from bot.tokens import TokenKeeper
 
-    return ThreadsPlatform(Secret(account.credentials["ACCESS_TOKEN"]), account.endpoint, name=account.name,
-                           image=account.settings.image)
+    token = Secret(account.credentials["ACCESS_TOKEN"])
+    keeper = TokenKeeper(account.name, TOKEN_LIFE, token, account.store, account.secret_key)
+    return ThreadsPlatform(token, account.endpoint, name=account.name, image=account.settings.image, keeper=keeper)
 
 
 NETWORK = register(Network(
@@ -74,4 +82,5 @@ NETWORK = register(Network(
     # An attempt cut short is settled by the container kept in the outbox row (its status says whether it was
     # published), else by the account's recent threads.
     unknown_outcome="lookup",
+    token_life=TOKEN_LIFE,
 ))

@@ -31,6 +31,7 @@ def build_account(config: Config, name: str, store: Store | None = None) -> Plat
     return network.build(AccountContext(
         name=name, network=network, credentials=dict(settings.credentials), endpoint=settings.endpoint,
         options=dict(settings.options), settings=settings, allow_private=config.allow_private, store=store,
+        secret_key=config.env.secret_key,
     ))
 
 

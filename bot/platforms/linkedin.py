@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -45,6 +45,9 @@ from bot.platforms.media import download_image
 from bot.platforms.rest import Answer, RestSession
 from bot.redact import Redactor
 
+if TYPE_CHECKING:
+    from bot.tokens import TokenKeeper
+
 log = logging.getLogger(__name__)
 NAME = "linkedin"
 LOOKUP_COUNT = 20
@@ -60,9 +63,10 @@ class LinkedInPlatform:
 
     def __init__(self, token: str, organization_id: str, api_url: str, *, name: str = NAME,
                  version: str = DEFAULT_VERSION, image: bool = True, allow_private: Allowlist | None = None,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, keeper: TokenKeeper | None = None) -> None:
         self.name = name
         self._token = token
+        self.keeper = keeper  # counts the token's 60 days for the warnings (bot.tokens); LinkedIn's are not renewed
         self.organization = f"urn:li:organization:{organization_id.strip()}"
         self.version = version.strip()
         self.image = image
@@ -78,6 +82,8 @@ class LinkedInPlatform:
     def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
         if done:
             return PostResult(remote_id=done[0], url=_post_url(done[0]))
+        if self.keeper is not None:
+            self.keeper.record()  # its first sight starts the count of its 60 days
         commentary = to_little(draft.text, draft.hashtags)
         if len(commentary) > MAX_COMMENTARY:
             raise RejectedError(f"the commentary is {len(commentary)} characters as sent (escapes included), over "
@@ -127,8 +133,12 @@ class LinkedInPlatform:
         """The posts finder for the page: it proves the token, the version and the read permission at once."""
         self._call("GET", "rest/posts", params={"q": "author", "author": self.organization, "count": 1},
                    extra={"X-RestLi-Method": "FINDER"}, doing="reading the page's posts")
-        return Account(id=self.organization, name=f"the Page {self.organization}",
-                       limits=f"LinkedIn-Version {self.version}")
+        limits = f"LinkedIn-Version {self.version}"
+        if self.keeper is not None:
+            from bot.tokens import describe
+
+            limits += "; " + describe(self.keeper.record(), self.keeper.life, time.time())
+        return Account(id=self.organization, name=f"the Page {self.organization}", limits=limits)
 
     def close(self) -> None:
         self.rest.close()

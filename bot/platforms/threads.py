@@ -18,8 +18,12 @@ What was verified in Meta's reference (developers.facebook.com/documentation/thr
   to enforce it themselves: the bot reads it before each new container and stops at the limit.
 - Errors are Graph-shaped (`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`):
   190 an invalid or expired token, 10 and 200-299 a missing permission, 4/17/32/613 rate limits.
+- A long-lived token lasts 60 days and is refreshed, once it is at least a day old, with
+  `GET /refresh_access_token?grant_type=th_refresh_token&access_token=...`, answering `access_token` and
+  `expires_in` (the "Long-Lived Access Tokens" page): bot.tokens does it when BOT_SECRET_KEY is set.
 Not found in the reference and chosen here: the token goes in the `Authorization: Bearer` header (the Graph
-API's documented alternative to the `access_token` parameter), so no URL ever carries it into a log.
+API's documented alternative to the `access_token` parameter), so no URL carries it into a log; the refresh,
+documented with the parameter only, sends it so (and no message ever names a URL: bot.platforms.rest).
 
 Exactly once: the container's id is written to the outbox row (as the row's one part, "container:ID",
 through `on_part`) before threads_publish is called. An attempt cut short after that resumes the container:
@@ -34,7 +38,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import NeedsHumanError, PlatformError, RateLimited, RejectedError, RetryableError
 from bot.models import Draft, PostResult
@@ -44,6 +48,9 @@ from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import DEFAULT_TIMEOUT
 from bot.platforms.rest import Answer, RestSession
 from bot.redact import Redactor
+
+if TYPE_CHECKING:
+    from bot.tokens import TokenKeeper
 
 log = logging.getLogger(__name__)
 NAME = "threads"
@@ -64,9 +71,10 @@ class ThreadsPlatform:
     def __init__(self, token: str, api_url: str, *, name: str = NAME, image: bool = True,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT,
                  status_waits: Sequence[float] = (1.0, 2.0, 4.0), sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, keeper: TokenKeeper | None = None) -> None:
         self.name = name
         self._token = token
+        self.keeper = keeper  # the token's life: a renewed one kept sealed in the store (bot.tokens)
         self.image = image
         self._var = f"{name.upper()}_"
         self._redact = Redactor([token])
@@ -84,6 +92,7 @@ class ThreadsPlatform:
     def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
         if done and not done[0].startswith(CONTAINER):
             return PostResult(remote_id=done[0])  # the post is out: nothing follows it
+        self._use_current_token()
         if done:
             resumed = self._resume(done[0][len(CONTAINER):], draft)
             if resumed is not None:
@@ -100,6 +109,7 @@ class ThreadsPlatform:
         else the one with exactly the draft's text."""
         if done:
             return None  # one post per article; a container in `done` is settled by publish
+        self._use_current_token()
         answer = self._ok(self.rest.call("GET", "me/threads", headers=self._auth(), params={
             "fields": "id,text,permalink,link_attachment_url,timestamp", "limit": LOOKUP_LIMIT}), "reading threads")
         for post in answer.get("data") or []:
@@ -113,11 +123,16 @@ class ThreadsPlatform:
         return self._quota
 
     def verify(self) -> Account:
+        self._use_current_token()
         me = self._ok(self.rest.call("GET", "me", headers=self._auth(), params={"fields": "id,username"}),
                       "reading the profile")
         used, total = self._read_limit()
-        return Account(id=str(me.get("id")), name=f"@{me.get('username')}",
-                       limits=f"{used} of {total} posts published through the API in the last 24 hours")
+        limits = f"{used} of {total} posts published through the API in the last 24 hours"
+        if self.keeper is not None:
+            from bot.tokens import describe
+
+            limits += "; " + describe(self.keeper.record(), self.keeper.life, self._clock())
+        return Account(id=str(me.get("id")), name=f"@{me.get('username')}", limits=limits)
 
     def close(self) -> None:
         self.rest.close()
@@ -240,6 +255,27 @@ class ThreadsPlatform:
                               hint="the post waits until the moving 24-hour window frees a post")
 
     # --- calls and errors ---------------------------------------------------------------------------
+
+    def _use_current_token(self) -> None:
+        """The renewed token when one is kept (renewing it first when due), else the deployed one."""
+        if self.keeper is None:
+            return
+        if self.keeper.due():
+            self.keeper.renew(self._refresh)
+        self._token = self.keeper.token()
+        self._redact.learn([self._token])
+
+    def _refresh(self, token: str) -> tuple[str, float]:
+        """Meta's refresh of a long-lived token (once it is a day old): the new token and how long it lasts."""
+        base = self.rest.api_url.removesuffix("/v1.0")
+        answer = self.rest.call("GET", f"{base}/refresh_access_token",
+                                params={"grant_type": "th_refresh_token", "access_token": token})
+        body = self._ok(answer, "renewing the token")
+        new, lasts = body.get("access_token"), body.get("expires_in")
+        if not isinstance(new, str) or not new or not isinstance(lasts, int | float):
+            raise RetryableError("Threads answered the renewal without a token", platform=self.name)
+        self._redact.learn([new])
+        return new, float(lasts)
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"}

@@ -96,6 +96,14 @@ def feed_schedule_lines(config: Config, store: Store) -> Iterator[str]:
                "workers run and are not stuck (their logs), or add one")
 
 
+def _token(pconf: PlatformConfig, store: Store, now: float) -> str | None:
+    """How long the account's token has left, on a network whose tokens expire (bot.tokens)."""
+    from bot import networks, tokens
+
+    life = networks.get(pconf.network).token_life
+    return tokens.describe(tokens.read(store, pconf.name), life, now) if life else None
+
+
 def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str], int], now: float,
               tz: str) -> Iterator[str]:
     name = pconf.name
@@ -112,6 +120,9 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
     queue = ", ".join(f"{s} {counts[(name, s)]}" for s in STATES if (name, s) in counts)
     yield f"  queue: {queue or 'empty'}"
     yield f"  caps: {_caps(pconf, store, now)}"
+    token = _token(pconf, store, now)
+    if token:
+        yield f"  {token}"
     if state.quota_remaining is not None:
         until = f" until {_ts(state.quota_reset_at, tz)}" if state.quota_reset_at else ""
         yield f"  platform's own limit: {state.quota_remaining} left{until}"

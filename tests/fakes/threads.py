@@ -17,6 +17,9 @@ import):
   The 250-a-day limit is enforced here, over a moving 24 hours.
 - `GET /{user}/threads` (newest first), `GET /{post}?fields=permalink`, `GET /me?fields=id,username`,
   `GET /{user}/threads_publishing_limit?fields=quota_usage,config`.
+- `GET /refresh_access_token?grant_type=th_refresh_token&access_token=...` refreshes a long-lived token at least
+  `min_refresh_age` old (a day, by the reference): a new token lasting 60 days (`expires_in`). The old one keeps
+  working until it expires, unless `refresh_revokes_old` (which lets a test prove the new one is used).
 Errors are Graph-shaped: `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
 Chosen here where the reference says nothing: publishing a container that is already PUBLISHED, or not
 FINISHED, is a 400 (code 24); the 251st post in a day is a 400 with code 4 (the app's limit code); both are
@@ -66,8 +69,14 @@ class FakeThreads(FakeServerBase):
 
     def __init__(self, token: str = "THAA-threads-token-test-1357", *, user_id: str = "17841400000000001",
                  username: str = "ournews", quota_total: int = 250, image_reads_in_progress: int = 1,
-                 image_fetch_ok: bool = True, list_lag: float = 0.0) -> None:
+                 image_fetch_ok: bool = True, list_lag: float = 0.0, min_refresh_age: float = 86400.0,
+                 refresh_revokes_old: bool = False) -> None:
         self._token = token
+        self._issued = time.time()
+        self.min_refresh_age = min_refresh_age  # a token younger than this is not refreshed (a day, by Meta)
+        self.refresh_revokes_old = refresh_revokes_old  # True: only the new token works after a refresh
+        self._old_tokens: set[str] = set()
+        self.refreshes = 0
         self.user_id, self.username = user_id, username
         self.quota_total = quota_total
         self.image_reads_in_progress = image_reads_in_progress
@@ -140,7 +149,7 @@ class FakeThreads(FakeServerBase):
         auth = request.header("Authorization")
         given = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("access_token", "")
         with self._lock:
-            token_ok = given == self._token
+            token_ok = given == self._token or (given in self._old_tokens and not self.refresh_revokes_old)
         if not token_ok:
             request.notes["auth_error"] = "190"
             return _error(GraphError(400, 190, "Invalid OAuth access token - Cannot parse access token"))
@@ -168,6 +177,8 @@ class FakeThreads(FakeServerBase):
 
     def _route(self, request: Request, path: str, params: dict[str, str]) -> Any:
         parts = [p for p in path.split("/") if p]
+        if request.method == "GET" and parts == ["refresh_access_token"]:
+            return self._refresh(params)
         if request.method == "GET" and parts == ["me"]:
             return {"id": self.user_id, "username": self.username}
         if len(parts) == 2:
@@ -184,6 +195,25 @@ class FakeThreads(FakeServerBase):
         if request.method == "GET" and len(parts) == 1:
             return self._object(parts[0])
         raise GraphError(400, 100, "Unsupported request")
+
+    def _refresh(self, params: dict[str, str]) -> dict[str, Any]:
+        if params.get("grant_type") != "th_refresh_token":
+            raise GraphError(400, 100, "Param grant_type must be th_refresh_token")
+        with self._lock:
+            if params.get("access_token") != self._token:
+                raise GraphError(400, 190, "Only the current long-lived token can be refreshed")
+            if time.time() - self._issued < self.min_refresh_age:
+                raise GraphError(400, 190, "The token must be at least 24 hours old to be refreshed")
+            self._old_tokens.add(self._token)
+            self.refreshes += 1
+            self._token = f"THAA-refreshed-{self.refreshes}-{next(self._ids)}"
+            self._issued = time.time()
+            return {"access_token": self._token, "token_type": "bearer", "expires_in": 5183944}
+
+    @property
+    def token(self) -> str:
+        with self._lock:
+            return self._token
 
     def _create(self, params: dict[str, str], request: Request) -> dict[str, str]:
         kind = params.get("media_type")

@@ -1,0 +1,195 @@
+"""Tokens that expire: how long each account's token has left, its renewal, and the warnings ahead of the end.
+
+A network whose tokens expire says so in its descriptor (`Network.token_life`: Threads and LinkedIn, 60
+days). The bot cannot ask either network when a token was made, so an account's token is counted from when
+the bot first saw it (a new value in the environment starts the count again) until a renewal says exactly
+(`expires_in`). That errs on the late side by however old the token was when it was deployed: the README
+says to deploy a fresh one.
+
+Where the network lets the bot renew a token (Threads: once it is a day old), the renewed token must outlive
+a restart without being stored in clear: it is sealed with Fernet (`cryptography`) under BOT_SECRET_KEY and
+kept in the store's sessions table (the row `token:<account>`), beside the fingerprint of the token deployed
+in the environment it replaces. Without the key there is no renewal, and the warnings say so.
+
+Warnings are alerts (bot.alerts): 14, 3 and 1 days before the end (one each), and when a renewal failed;
+`bot check` shows the days left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.networks.base import TokenLife
+    from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+DAY = 86400.0
+WARN_DAYS = (14, 3, 1)
+RENEW_EVERY_DAYS = 7.0  # a renewable token is renewed a week after its last renewal: weeks of margin, few calls
+
+
+def row_key(account: str) -> str:
+    return f"token:{account}"
+
+
+def fingerprint(token: str) -> str:
+    """Which token was deployed, without keeping it: a short hash (tokens are long random strings)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    fingerprint: str  # of the token in the environment this record is about
+    seen_at: float  # when the bot first saw that token
+    expires_at: float  # when the token in use ends (counted from seen_at, or as a renewal said)
+    said: bool  # True: the network said when (a renewal); False: counted from first sight
+    renewed_at: float | None = None
+    sealed: str | None = None  # the renewed token, Fernet-sealed; None: the environment's is in use
+    failure: str | None = None  # why the last renewal failed, until one succeeds
+
+    def days_left(self, now: float) -> float:
+        return (self.expires_at - now) / DAY
+
+    def dump(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True)
+
+    @staticmethod
+    def load(text: str) -> TokenRecord | None:
+        try:
+            values: dict[str, Any] = json.loads(text)
+            return TokenRecord(**values)
+        except (ValueError, TypeError):
+            return None
+
+
+def read(store: Store, account: str) -> TokenRecord | None:
+    text = store.load_session(row_key(account))
+    return TokenRecord.load(text) if text else None
+
+
+class TokenKeeper:
+    """One account's token: the one to use now, renewed when due (when the network allows and a key is set)."""
+
+    def __init__(self, account: str, life: TokenLife, token: str, store: Store | None, secret_key: str | None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.account = account
+        self.life = life
+        self._deployed = token
+        self.store = store
+        self._fernet = Fernet(secret_key.encode("ascii")) if secret_key else None
+        self.clock = clock
+        self.record()  # the count of a token's days starts when an account is first built with it
+
+    def record(self) -> TokenRecord | None:
+        """This account's record for the token deployed now (a new token starts a new count); None without a
+        store (`bot check` reads it, never writes)."""
+        if self.store is None:
+            return None
+        mine = fingerprint(self._deployed)
+        found = read(self.store, self.account)
+        if found is not None and found.fingerprint == mine:
+            return found
+        now = self.clock()
+        fresh = TokenRecord(fingerprint=mine, seen_at=now, expires_at=now + self.life.days * DAY, said=False)
+        self.store.save_session(row_key(self.account), fresh.dump(), now)
+        return fresh
+
+    def token(self) -> str:
+        """The renewed token when one is kept and readable, else the environment's."""
+        record = self.record()
+        if record is None or record.sealed is None or self._fernet is None:
+            return self._deployed
+        try:
+            return self._fernet.decrypt(record.sealed.encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError):
+            log.warning("%s: the renewed token kept in the database cannot be read with this BOT_SECRET_KEY; "
+                        "using the one in the environment", self.account)
+            return self._deployed
+
+    def due(self) -> bool:
+        """Whether to renew now: the network allows it, a key can seal the result, and the token in use is old
+        enough (a day for Threads) and not renewed within the last week."""
+        record = self.record()
+        if record is None or self.life.renew_after_days is None or self._fernet is None:
+            return False
+        age = (self.clock() - (record.renewed_at or record.seen_at)) / DAY
+        return age >= max(self.life.renew_after_days, RENEW_EVERY_DAYS if record.renewed_at else 0.0)
+
+    def renew(self, exchange: Callable[[str], tuple[str, float]]) -> bool:
+        """Renew through `exchange` (old token -> new token, seconds it lasts) and keep the result sealed;
+        False, remembered for the warnings, when it failed. Never raises: posting goes on with the old one."""
+        record = self.record()
+        if record is None or self._fernet is None or self.store is None:
+            return False
+        now = self.clock()
+        try:
+            new, lasts = exchange(self.token())
+        except Exception as exc:  # a renewal that fails must not stop the post; the alert says so
+            failure = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.store.save_session(row_key(self.account), TokenRecord(**{**record.__dict__,
+                                                                          "failure": failure[:300]}).dump(), now)
+            log.error("%s: renewing the access token failed: %s", self.account, failure)
+            return False
+        sealed = self._fernet.encrypt(new.encode("utf-8")).decode("ascii")
+        renewed = TokenRecord(fingerprint=record.fingerprint, seen_at=record.seen_at, expires_at=now + lasts,
+                              said=True, renewed_at=now, sealed=sealed)
+        self.store.save_session(row_key(self.account), renewed.dump(), now)
+        log.info("%s: access token renewed; it now lasts until %s", self.account, _day(now + lasts))
+        return True
+
+
+def describe(record: TokenRecord | None, life: TokenLife, now: float) -> str:
+    """For `bot check`: the days left and how that is known."""
+    if record is None:
+        return f"token: lasts {life.days:g} days from when it was made"
+    how = "as the network said at its renewal" if record.said else "counted from when the bot first saw it"
+    return f"token: {record.days_left(now):.0f} days left (until {_day(record.expires_at)}, {how})"
+
+
+def conditions(config: Config, store: Store, now: float) -> dict[str, tuple[str, float]]:
+    """Alerts (bot.alerts) for tokens near their end: key -> (text, 0). One key per threshold passed, so 14,
+    3 and 1 days each send once; a failed renewal is one more."""
+    from bot import networks
+
+    found: dict[str, tuple[str, float]] = {}
+    for name, settings in config.platforms.items():
+        try:
+            life = networks.get(settings.network).token_life
+        except KeyError:
+            continue
+        record = read(store, name) if life is not None else None
+        if life is None or record is None:
+            continue
+        left = record.days_left(now)
+        passed = [d for d in WARN_DAYS if left <= d]
+        if passed:
+            found[f"token:{name}:{min(passed)}"] = (_warning(name, life, record, left, config.env.secret_key), 0.0)
+        if record.failure:
+            found[f"token-renewal:{name}"] = (f"bot: renewing {name}'s access token failed: {record.failure}; "
+                                              f"{life.how}", 0.0)
+    return found
+
+
+def _warning(name: str, life: TokenLife, record: TokenRecord, left: float, key: str | None) -> str:
+    when = "has expired" if left <= 0 else f"expires in {math.ceil(left)} day(s), on {_day(record.expires_at)}"
+    text = f"bot: {name}'s access token {when}: {life.how}"
+    if life.renew_after_days is not None and not key:
+        text += "; or set BOT_SECRET_KEY, and the bot renews it itself"
+    return text
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
