@@ -338,6 +338,10 @@ def test_the_first_screen_shows_the_queue_at_a_glance_on_a_phone_and_a_desktop(d
     assert "retry after the network answered: X error 503" in first[0].text
     persian = browser.find_element(By.ID, f"post-{ids['fa']}").find_element(By.CSS_SELECTOR, ".text")
     assert persian.value_of_css_property("direction") == "rtl"
+    link = persian.find_element(By.CSS_SELECTOR, "a.link")  # drawn as Telegram shows it: a link, left to right
+    assert link.value_of_css_property("direction") == "ltr" and link.get_attribute("href") == "https://news.example.org/3"
+    assert browser.find_element(By.ID, f"post-{ids['fa']}").find_element(By.CSS_SELECTOR, ".preview") \
+        .get_attribute("data-network") == "telegram"
     Select(browser.find_element(By.NAME, "account")).select_by_visible_text("telegram")
     old = browser.find_element(By.ID, "filter")
     old.click()

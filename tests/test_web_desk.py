@@ -34,11 +34,12 @@ def desk_config(toml: str = CONFIG) -> Any:
 def held(store: Store, n: int, platform: str = "twitter", text: str | None = None, **extra: Any) -> int:
     """Queue post n of the sample feed on `platform`, held for review; its id."""
     url = f"https://news.example.org/{n}"
+    fields: dict[str, Any] = {"image_url": None, "image_alt": None, **extra}
     store.record_articles([], [NewDelivery(
         article_key=url, platform=platform, feed_url="https://news.example.org/feed", article_url=url,
         title=f"Council news {n}", text=text or f"Council news {n} #Council", link=url, hashtags=("Council",),
-        image_url=None, image_alt=None, thread=(), published_at=NOW - 1000 + n, due_at=NOW - 100 + n,
-        review_until=NOW + 3600, **extra)], NOW - 100)
+        thread=(), published_at=NOW - 1000 + n, due_at=NOW - 100 + n, review_until=NOW + 3600, **fields)],
+        NOW - 100)
     (d,) = [d for d in store.deliveries(limit=1000) if d.article_url == url and d.platform == platform]
     return d.id
 
@@ -348,3 +349,58 @@ def test_a_paused_account_is_an_alert_until_it_is_resumed(store: Store) -> None:
     assert "mastodon is PAUSED" in paused["text"] and "token was revoked" in paused["text"]
     store.save_platform_state(replace(state_, paused_reason=None))
     assert not [a for a in _alerts(client) if a["key"] == "paused:mastodon"]
+
+
+# --- each post as its network shows it (item 1) ------------------------------------------------------------
+
+NETWORKS = """[[feeds]]
+url = "https://news.example.org/feed"
+[platforms.twitter]
+review = true
+[platforms.facebook]
+review = true
+photo_posts = true
+[platforms.mastodon]
+review = true
+visibility = "unlisted"
+[platforms.bluesky]
+review = true
+[platforms.telegram]
+review = true
+"""
+
+
+def _preview(page: str, pid: int) -> str:
+    return page.split(f'id="post-{pid}"')[1].split('<div class="meta length">')[0]
+
+
+def test_each_post_is_drawn_as_its_network_shows_it_from_the_draft_that_is_sent(store: Store) -> None:
+    import html
+
+    image = {"image_url": "https://news.example.org/council.jpg", "image_alt": "The council chamber, full"}
+    text = "Budget passed @mayor #Council https://news.example.org/7 <b>"
+    ids = {net: held(store, 7, net, text=text, **image) for net in ("twitter", "facebook", "mastodon", "bluesky")}
+    ids["telegram"] = held(store, 7, "telegram", text="شورای شهر بودجه را تصویب کرد https://news.example.org/7",
+                           **image)
+    ids["plain"] = held(store, 8, "telegram", text="No picture here https://news.example.org/8")
+    page = desk_client(store, config=desk_config(NETWORKS)).get("/").get_data(as_text=True)
+    x = _preview(page, ids["twitter"])
+    assert 'data-network="twitter"' in x and "post with its link card" in x
+    assert '<a href="https://news.example.org/7" class="link" dir="ltr"' in x
+    assert '<span class="tag">#Council</span>' in x and '<span class="mention">@mayor</span>' in x
+    assert 'alt="The council chamber, full"' in x and '<span class="host meta">news.example.org</span>' in x
+    shown = x.split('<div class="text"')[1].split("</div>")[0]
+    assert html.unescape(re_tags(shown.split(">", 1)[1])) == text, "the text is the draft's, every character"
+    fb = _preview(page, ids["facebook"])
+    assert "photo post (the link in its caption)" in fb and '<img class="photo"' in fb and 'class="card"' not in fb
+    assert 'visibility <span class="visibility">unlisted</span>' in _preview(page, ids["mastodon"])
+    assert 'alt="The council chamber, full"' in _preview(page, ids["bluesky"])
+    fa = _preview(page, ids["telegram"])
+    assert "captioned photo" in fa and 'dir="rtl"' in fa and 'class="link" dir="ltr"' in fa
+    assert "message with its link preview" in _preview(page, ids["plain"])
+
+
+def re_tags(fragment: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", fragment)

@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from bot import review
 from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
-from bot.web import actions, auth, desk
+from bot.web import actions, auth, desk, preview
 from bot.web import alerts as page_alerts
 from bot.web.proxy import ForwardedHeaders, Proxying
 from bot.web.sessions import Sessions
@@ -88,6 +88,8 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
     app.jinja_env.filters["rich"] = _rich
     tz = config.timezone  # every time a person reads is in [bot] timezone, with its zone (bot.report.clock)
     app.jinja_env.filters["when"] = lambda ts: _when(ts, tz)
+    app.jinja_env.filters["preview"] = lambda item: preview.build(config, item.delivery,
+                                                                  desk.network_of(config, item.delivery.platform))
     app.jinja_env.filters["hour"] = lambda ts: datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%H:%M")
     app.jinja_env.filters["isotime"] = lambda ts: review.iso(ts, tz)
     app.jinja_env.filters["direction"] = review.direction
