@@ -224,7 +224,8 @@ class Threads(StandIn):
 
     def __init__(self) -> None:
         super().__init__()
-        self._containers: dict[str, str] = {}
+        self._containers: dict[str, str] = {}  # made, not yet published
+        self._container_ids = itertools.count(1)
 
     def env(self, account: str) -> dict[str, str]:
         return {f"{account.upper()}_ACCESS_TOKEN": TOKEN, f"{account.upper()}_API_URL": self.url}
@@ -233,13 +234,15 @@ class Threads(StandIn):
         fields = {**query, **form_or_json(body, headers.get("content-type", ""))}
         if not _bearer(headers) and fields.get("access_token") != TOKEN:
             return as_json({"error": {"message": "Invalid OAuth access token.", "code": 190}}, 400)
-        parts = [p for p in path.split("/") if p and not p.startswith("v1")]
+        parts = [p for p in path.split("/") if p]
         if method == "POST" and parts == ["me", "threads"]:
-            container = f"c{len(self._containers) + 1}"
-            self._containers[container] = str(fields.get("text", ""))
+            with self._lock:
+                container = f"c{next(self._container_ids)}"
+                self._containers[container] = str(fields.get("text", ""))
             return as_json({"id": container})
         if method == "POST" and parts == ["me", "threads_publish"]:
-            text = self._containers.pop(str(fields.get("creation_id")), None)
+            with self._lock:
+                text = self._containers.pop(str(fields.get("creation_id")), None)
             if text is None:
                 return as_json({"error": {"message": "Unknown container", "code": 100}}, 400)
             return as_json({"id": self.keep(text)})
