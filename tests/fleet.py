@@ -76,10 +76,27 @@ def tg_links(tg: Any) -> list[str]:
     return [link(m) for m in tg.messages]
 
 
+def threads_links(th: Any) -> list[str]:
+    """The article link of every post on the fake Threads profile (its preview, else its first link)."""
+    def link(post: dict[str, Any]) -> str:
+        found = re.findall(r"https?://\S+", str(post["text"]))
+        return str(post["link_attachment_url"] or (found[0] if found else post["text"]))
+    return [link(p) for p in th.posts]
+
+
+def linkedin_links(li: Any) -> list[str]:
+    """The article of every post on the fake LinkedIn Page."""
+    return [str(((p["body"].get("content") or {}).get("article") or {}).get("source") or p["text"]) for p in li.posts]
+
+
 # The article links each network's fake holds, by network name.
 LINKS: dict[str, Callable[[Any], list[str]]] = {
-    "twitter": x_links, "facebook": fb_links, "mastodon": masto_links, "bluesky": bsky_links, "telegram": tg_links}
+    "twitter": x_links, "facebook": fb_links, "mastodon": masto_links, "bluesky": bsky_links, "telegram": tg_links,
+    "threads": threads_links, "linkedin": linkedin_links}
 ALL_NETWORKS = ("twitter", "facebook", "mastodon", "bluesky", "telegram")
+# Threads and LinkedIn (issue 23) run in the e2e test; the crash test (being reworked for threads and images)
+# takes them by adding them to ALL_NETWORKS. tests/test_threads_linkedin_runs.py kills and starves them meanwhile.
+NEWER_NETWORKS = ("threads", "linkedin")
 
 
 def duplicates(links: list[str]) -> dict[str, int]:
@@ -125,10 +142,10 @@ def config_file(tmp_path: Path, feed_url: str, extra_platform: str = "", every: 
 @contextlib.contextmanager
 def fleet_fakes(networks: Sequence[str] = ALL_NETWORKS) -> Iterator[dict[str, Any]]:
     """One fake server per network, by name, with the default credentials of tests.helpers."""
-    from tests.helpers import fake_bsky, fake_graph, fake_masto, fake_tg, fake_x
+    from tests.helpers import fake_bsky, fake_graph, fake_linkedin, fake_masto, fake_tg, fake_threads, fake_x
 
     makers = {"twitter": fake_x, "facebook": fake_graph, "mastodon": fake_masto, "bluesky": fake_bsky,
-              "telegram": fake_tg}
+              "telegram": fake_tg, "threads": fake_threads, "linkedin": fake_linkedin}
     with contextlib.ExitStack() as stack:
         yield {name: stack.enter_context(makers[name]()) for name in networks}
 

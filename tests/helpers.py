@@ -37,6 +37,9 @@ BSKY_HANDLE = "news.example.com"
 BSKY_PASSWORD = "abcd-efgh-ijkl-mnop"
 TG_TOKEN = "123456789:AAE-test-token-0123456789abcdefghij"
 TG_CHAT = "@ournews"
+THREADS_TOKEN = "THAA-threads-token-test-1357"
+LINKEDIN_TOKEN = "AQV-linkedin-token-test-2468"
+LINKEDIN_ORG = "5515715"
 
 
 # fake_x, fake_masto and fake_tg open the networks' rate limits (each fake's BULK_LIMITS): the suite's shared
@@ -73,9 +76,22 @@ def fake_tg(**kwargs: object):  # type: ignore[no-untyped-def]
     return FakeTelegramServer(TG_TOKEN, **{**BULK_LIMITS, **kwargs})
 
 
+def fake_threads(**kwargs: object):  # type: ignore[no-untyped-def]
+    from tests.fakes.threads import FakeThreads
+
+    return FakeThreads(THREADS_TOKEN, **kwargs)  # type: ignore[arg-type]
+
+
+def fake_linkedin(**kwargs: object):  # type: ignore[no-untyped-def]
+    from tests.fakes.linkedin import FakeLinkedIn
+
+    return FakeLinkedIn(LINKEDIN_TOKEN, LINKEDIN_ORG, **kwargs)  # type: ignore[arg-type]
+
+
 def account_env(account: str, network: str, url: str) -> dict[str, str]:
     """The variables of account `account` (a [platforms.NAME] table) of `network`, pointed at the fake at
-    `url` made by fake_x/fake_graph/fake_masto/fake_bsky/fake_tg with their default credentials."""
+    `url` made by fake_x/fake_graph/fake_masto/fake_bsky/fake_tg/fake_threads/fake_linkedin with their default
+    credentials."""
     p = account.upper() + "_"
     if network == "twitter":
         return {**{p + k.removeprefix("TWITTER_"): v for k, v in X_KEYS.items()}, p + "API_URL": url}
@@ -87,6 +103,10 @@ def account_env(account: str, network: str, url: str) -> dict[str, str]:
         return {p + "HANDLE": BSKY_HANDLE, p + "APP_PASSWORD": BSKY_PASSWORD, p + "SERVICE_URL": url}
     if network == "telegram":
         return {p + "BOT_TOKEN": TG_TOKEN, p + "CHAT_ID": TG_CHAT, p + "API_URL": url}
+    if network == "threads":
+        return {p + "ACCESS_TOKEN": THREADS_TOKEN, p + "API_URL": f"{url}/v1.0"}
+    if network == "linkedin":
+        return {p + "ACCESS_TOKEN": LINKEDIN_TOKEN, p + "ORGANIZATION_ID": LINKEDIN_ORG, p + "API_URL": url}
     raise ValueError(network)
 
 

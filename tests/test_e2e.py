@@ -164,14 +164,17 @@ def _first_strong_direction(text: str) -> str:
 
 
 def test_an_english_and_a_persian_feed_reach_only_their_own_accounts_on_every_network(tmp_path: Path) -> None:
-    """Ten accounts, each at its own fake server: the English feed goes to the five default accounts, the
-    Persian one to five accounts of the same networks (`network = ...`), each with its own credentials."""
+    """Fourteen accounts, each at its own fake server: the English feed goes to the seven default accounts, the
+    Persian one to seven accounts of the same networks (`network = ...`), each with its own credentials."""
     from tests.fakes.bluesky import FakeBluesky
     from tests.fakes.graph_api import FakeGraphServer
+    from tests.fakes.linkedin import FakeLinkedIn
     from tests.fakes.mastodon import FakeMastodonServer
     from tests.fakes.telegram import FakeTelegramServer
+    from tests.fakes.threads import FakeThreads
     from tests.fakes.x_api import FakeXServer
-    from tests.fleet import ALL_NETWORKS, LINKS, fleet_fakes
+    from tests.fleet import ALL_NETWORKS as FIVE
+    from tests.fleet import LINKS, NEWER_NETWORKS, fleet_fakes
     from tests.helpers import account_env
 
     def feed(language: str, entries: list[tuple[str | None, str, str, int]]) -> str:
@@ -185,15 +188,19 @@ def test_an_english_and_a_persian_feed_reach_only_their_own_accounts_on_every_ne
     fa_new = [("fa-2", "https://news.example.org/fa/2", "شورای شهر بودجه کتابخانه را تصویب کرد", 5),
               ("fa-1", "https://news.example.org/fa/1", "ساکنان خواستار ساعات کاری طولانی‌تر شدند", 6)]
     fa_accounts = {"x_fa": "twitter", "fb_fa": "facebook", "masto_fa": "mastodon", "bsky_fa": "bluesky",
-                   "tg_fa": "telegram"}
-    with FeedServer() as feeds, fleet_fakes() as en, \
+                   "tg_fa": "telegram", "th_fa": "threads", "li_fa": "linkedin"}
+    ALL_NETWORKS = (*FIVE, *NEWER_NETWORKS)
+    with FeedServer() as feeds, fleet_fakes(ALL_NETWORKS) as en, \
             FakeXServer("fa-ck", "fa-cs-secret", "2000-fa-at", "fa-ats-secret") as x_fa, \
             FakeGraphServer(page_id="9876543210", page_token="EAAB-fa-page-token") as fb_fa, \
             FakeMastodonServer("MASTO-FA-TOKEN", username="news_fa") as masto_fa, \
             FakeBluesky("fa.news.example.com", "wxyz-fa-pass-word", did="did:plc:fa0000000000000000000000") \
             as bsky_fa, FakeTelegramServer("987654321:AAF-fa-token-abcdefghijklmnopqrstu", chat_username="ournews_fa",
-                                           chat_id=-1009876543210) as tg_fa:
-        fa = {"x_fa": x_fa, "fb_fa": fb_fa, "masto_fa": masto_fa, "bsky_fa": bsky_fa, "tg_fa": tg_fa}
+                                           chat_id=-1009876543210) as tg_fa, \
+            FakeThreads("THAA-fa-threads-token-8642", username="ournews_fa") as th_fa, \
+            FakeLinkedIn("AQV-fa-linkedin-token-9753", "7654321") as li_fa:
+        fa = {"x_fa": x_fa, "fb_fa": fb_fa, "masto_fa": masto_fa, "bsky_fa": bsky_fa, "tg_fa": tg_fa,
+              "th_fa": th_fa, "li_fa": li_fa}
         feeds.set("/en.xml", feed("en", en_old))
         feeds.set("/fa.xml", feed("fa", fa_old))
         config = tmp_path / "bot.toml"
@@ -216,7 +223,10 @@ def test_an_english_and_a_persian_feed_reach_only_their_own_accounts_on_every_ne
             "BSKY_FA_HANDLE": "fa.news.example.com", "BSKY_FA_APP_PASSWORD": "wxyz-fa-pass-word",
             "BSKY_FA_SERVICE_URL": bsky_fa.url,
             "TG_FA_BOT_TOKEN": "987654321:AAF-fa-token-abcdefghijklmnopqrstu", "TG_FA_CHAT_ID": "@ournews_fa",
-            "TG_FA_API_URL": tg_fa.url})
+            "TG_FA_API_URL": tg_fa.url,
+            "TH_FA_ACCESS_TOKEN": "THAA-fa-threads-token-8642", "TH_FA_API_URL": f"{th_fa.url}/v1.0",
+            "LI_FA_ACCESS_TOKEN": "AQV-fa-linkedin-token-9753", "LI_FA_ORGANIZATION_ID": "7654321",
+            "LI_FA_API_URL": li_fa.url})
         env = bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", config, env_vars)
 
         first = run_bot(["run", "--once"], env, tmp_path)
@@ -243,7 +253,8 @@ def test_an_english_and_a_persian_feed_reach_only_their_own_accounts_on_every_ne
         texts_fa = {
             "x_fa": [t["text"] for t in x_fa.tweets], "fb_fa": [p["message"] or "" for p in fb_fa.posts],
             "masto_fa": [s["text"] for s in masto_fa.statuses],
-            "bsky_fa": [r["value"]["text"] for r in bsky_fa.records], "tg_fa": [m["text"] for m in tg_fa.messages]}
+            "bsky_fa": [r["value"]["text"] for r in bsky_fa.records], "tg_fa": [m["text"] for m in tg_fa.messages],
+            "th_fa": [p["text"] for p in th_fa.posts], "li_fa": [p["text"] for p in li_fa.posts]}
         titles_fa = [e[2] for e in reversed(fa_new)]
         for name, texts in texts_fa.items():
             for text, title in zip(texts, titles_fa, strict=True):
@@ -262,6 +273,8 @@ def test_an_english_and_a_persian_feed_reach_only_their_own_accounts_on_every_ne
         assert "masto_fa: ok, posting as @news_fa" in check.stdout
         assert "bsky_fa: ok, posting as @fa.news.example.com" in check.stdout
         assert "Our News (@ournews_fa)" in check.stdout
+        assert "th_fa: ok, posting as @ournews_fa" in check.stdout
+        assert "li_fa: ok, posting as the Page urn:li:organization:7654321" in check.stdout
         secrets = [v for k, v in env_vars.items() if k.endswith(("SECRET", "TOKEN", "PASSWORD"))]
         for result in (first, second, third, check):
             for secret in secrets:
