@@ -86,14 +86,15 @@ def feed2toot_pass(exe: str, work: Path, base: str, n: int) -> Callable[[], tupl
     return once
 
 
-def compare_once(baseline: Path, args: argparse.Namespace) -> None:
+def compare_once(baseline: Path, current: Path, args: argparse.Namespace) -> None:
     n = args.feeds
     print(f"workload: `bot run --once` as a whole process, {n} unchanged WordPress feeds x 20 items (304 to their "
-          f"ETag), SQLite, {os.cpu_count()} cores; baseline {args.baseline} vs this checkout"
+          f"ETag), SQLite, {os.cpu_count()} cores; baseline {args.baseline} vs "
+          + (f"commit {args.current}" if args.current else "this checkout")
           + (", feed2toot alike (whole feeds: it sends no ETag)" if args.feed2toot else ""))
     with BenchServer(n) as server, tempfile.TemporaryDirectory(prefix="once-ab-") as tmp:
         passes: dict[str, Callable[[], tuple[float, float]]] = {}
-        for label, tree in (("baseline", baseline), ("current", ROOT)):
+        for label, tree in (("baseline", baseline), ("current", current)):
             (Path(tmp) / label).mkdir()
             passes[label] = bot_pass(tree, Path(tmp) / label, server.base, n)
         if args.feed2toot:

@@ -1,7 +1,8 @@
 """The steady Bot.poll cycle, or the whole `bot run --once` process, of this checkout against an earlier commit's.
 
     .venv/bin/python bench/poll_ab.py [--baseline 76246c6] [--runs 2] [--cycles 6] [--feeds 1000] [--database-url PG]
-    .venv/bin/python bench/poll_ab.py --once [--baseline 4694fec] [--runs 7] [--feeds 100] [--feed2toot PATH]
+    .venv/bin/python bench/poll_ab.py --once [--baseline 4694fec] [--current HEAD] [--runs 7] [--feeds 100]
+                                      [--feed2toot PATH]
 
 A target set in seconds on one machine ("<= 2 s, it is 2.4-2.6 s today") reads differently on a machine
 half as fast: the ratio to the code the target was set against, measured here, is what carries over.
@@ -50,14 +51,17 @@ def main() -> None:
     ap.add_argument("--database-url", default=PG)
     ap.add_argument("--once", action="store_true", help="time whole `bot run --once` processes over unchanged feeds")
     ap.add_argument("--feed2toot", metavar="PATH", help="with --once: a feed2toot executable, timed alike")
+    ap.add_argument("--current", metavar="COMMIT", help="with --once: measure this commit (in a worktree of its own) "
+                    "instead of the working tree, which others may be editing")
     ap.add_argument("--child", metavar="TREE", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.once:
         from once_ab import compare_once  # the --once pass lives in its own module (one job each)
 
         args.baseline, args.feeds, args.runs = args.baseline or ISSUE_25_BASELINE, args.feeds or 100, args.runs or 7
-        with baseline_tree(args.baseline) as tree:
-            compare_once(tree, args)
+        with baseline_tree(args.baseline) as tree, contextlib.ExitStack() as stack:
+            current = stack.enter_context(baseline_tree(args.current)) if args.current else ROOT
+            compare_once(tree, current, args)
         return
     args.baseline, args.feeds, args.runs = args.baseline or ISSUE_13_BASELINE, args.feeds or 1000, args.runs or 2
     if args.child:
