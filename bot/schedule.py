@@ -214,12 +214,12 @@ def next_slot(pconf: PlatformConfig, now: float, history: PostHistory) -> Hold |
             return None if first_reason is None else Hold(first_reason, at, first_rule)
         reason, later = step
         if first_reason is None:
-            first_reason, first_rule = reason, PACED if reason.startswith(_BURST_WORDS) else ""
+            first_reason, first_rule = reason, PACED if reason.startswith(PACED_WORDS) else ""
         at = later
     return Hold(f"{first_reason}; no posting slot in the coming years", None, first_rule)
 
 
-_BURST_WORDS = "paced: "
+PACED_WORDS = "paced: "  # how the burst rule's reason begins (a plan's reason tells the pacing from the rest)
 
 
 def burst_release(pconf: PlatformConfig, history: PostHistory) -> float | None:
@@ -248,7 +248,7 @@ def _blocked(pconf: PlatformConfig, tz: ZoneInfo, at: float, history: PostHistor
             return f"minimum gap of {format_duration(pconf.min_gap)} since the last post", last + gap
     release = burst_release(pconf, history)
     if release is not None and at < release:
-        return (f"{_BURST_WORDS}{pconf.burst} post(s) went out at once, then one every "
+        return (f"{PACED_WORDS}a backlog goes out {pconf.burst} at once, then one every "
                 f"{format_duration(pconf.burst_gap)} (burst, burst_gap)", release)
     local = datetime.fromtimestamp(at, tz)
     today = local.date()
@@ -454,14 +454,14 @@ def describe_rules(pconf: PlatformConfig) -> str:
     parts.append(f"time zone {pconf.timezone}")
     if pconf.min_gap:
         parts.append(f"min gap {format_duration(pconf.min_gap)}")
-    if pconf.burst_gap:
-        parts.append(f"bursts of {pconf.burst}, then one every {format_duration(pconf.burst_gap)}")
     if pconf.daily_cap is not None:
         parts.append(f"{pconf.daily_cap}/day")
     if pconf.monthly_cap is not None:
         parts.append(f"{pconf.monthly_cap}/month")
     if pconf.quiet_dates:
         parts.append(f"quiet {', '.join(pconf.quiet_dates.texts)}")
+    if pconf.burst_gap:  # the pacing of a backlog, on by default: said last
+        parts.append(f"bursts of {pconf.burst}, then one every {format_duration(pconf.burst_gap)}")
     return "; ".join(parts)
 
 

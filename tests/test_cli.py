@@ -115,7 +115,7 @@ def test_schedule_shows_feed_checks_and_when_queued_posts_go_out(tmp_path: Path)
         lines = result.stdout.splitlines()
         assert lines[0] == "feeds (times in Asia/Tehran):"
         assert lines[1].startswith("  news: every 10m; next: ") and lines[1].count("+0330") == 3
-        assert lines[2] == "twitter: any time; time zone Asia/Tehran; min gap 2h"
+        assert lines[2] == "twitter: any time; time zone Asia/Tehran; min gap 2h; bursts of 5, then one every 2m"
         planned = lines[3:]
         assert [Item(n).title[:20] in line for n, line in zip((3, 4), planned, strict=True)] == [True, True]
         assert all("[minimum gap of 2h since the last post]" in line for line in planned)
