@@ -140,13 +140,12 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
     )
 
 
-@functools.lru_cache(maxsize=256)
 def _guarded(ranked: tuple[Sentence, ...], network: str | None) -> tuple[Sentence, ...]:
     """The ranked sentences as `network` may carry them: each at-sign it would read as a mention defused.
 
     Sentences are split at spaces, and a network reads a mention from the at-sign and what stands right
     before it, so guarding each sentence is guarding the text they came from."""
-    if network is None:
+    if network is None or not any("@" in s.text or "＠" in s.text for s in ranked):
         return ranked
     own, _ = mentions.guard(network)
     return tuple(s if "@" not in s.text and "＠" not in s.text else replace(s, text=own(s.text)) for s in ranked)

@@ -143,10 +143,24 @@ def choose_hashtags(
             if key.strip() and _phrase_in(key.strip(), context):
                 add(_editor_tag(value, key.split()))
 
-    # What the editors' map and list say stays theirs; the site's categories and keywords must
-    # also not be generic words of the editors' list or the site's own name.
-    generic = _folded_forms(spec.generic_tags)
-    own_name = _OwnName(site or "")
+    for tag in _found_tags(title, lead, context, tuple(cats), language, spec.generic_tags, site or "",
+                           spec.keyword_hashtags):
+        if len(chosen) >= limit:
+            break
+        add(tag)
+    return chosen
+
+
+@functools.lru_cache(maxsize=64)  # each network's post of one article asks the same: found once
+def _found_tags(title: str, lead: str, context: str, cats: tuple[str, ...], language: str | None,
+                generic_tags: tuple[str, ...], site: str, with_keywords: bool) -> tuple[Tag, ...]:
+    """The article's own candidate tags, best first: its categories that the article names, then its keywords.
+
+    What the editors' map and list say stays theirs; the site's categories and keywords must also not be
+    generic words of the editors' list or the site's own name."""
+    generic = _folded_forms(generic_tags)
+    own_name = _OwnName(site)
+    found: list[Tag] = []
     for cat in cats:
         for phrase in _category_phrases(cat):
             # A category earns its place only where the article names it (the feed already took out what is
@@ -155,15 +169,15 @@ def choose_hashtags(
             named = _as_named(phrase, context, lead)
             tag = to_hashtag(named) if named else None
             if tag is not None and not _folded_forms([phrase, tag.name]) & generic and not own_name.names(tag):
-                add(tag)
+                found.append(tag)
 
-    if spec.keyword_hashtags and len(chosen) < limit:
+    if with_keywords:
         for phrase in keywords(title, lead, language):
             tag = to_hashtag(phrase)
             if (tag is not None and len(tag.name) <= MAX_KEYWORD_TAG_CHARS and not _folded_forms([phrase]) & generic
                     and not own_name.names(tag)):
-                add(tag)
-    return chosen
+                found.append(tag)
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=512)  # each network's post asks the same of the same article
