@@ -292,3 +292,14 @@ def test_run_once_posts_exactly_the_new_articles_once(tmp_path: Path, th: FakeTh
         assert [p["link_attachment_url"] for p in posts] == [Item(3).url, Item(4).url]
         assert all(threads_length(p["text"]) <= 500 and Item(3).title[:20] in posts[0]["text"] for p in posts)
         assert "@ournews" in run(["check"])
+
+
+def test_an_image_meta_could_not_fetch_is_refused_and_a_resumed_one_makes_a_new_container(th: FakeThreads) -> None:
+    th.image_fetch_ok = False
+    with pytest.raises(RejectedError, match="could not prepare"):
+        _platform(th).publish(_draft(image=Image(IMAGE)))
+    assert th.posts == []
+    [container] = th.containers
+    th.image_fetch_ok = True  # a later attempt of the same post: that container is in ERROR, a new one goes
+    result = _platform(th).publish(_draft(image=Image(IMAGE)), [CONTAINER + container])
+    assert [p["id"] for p in th.posts] == [result.remote_id] and len(th.containers) == 2

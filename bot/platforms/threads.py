@@ -219,8 +219,11 @@ class ThreadsPlatform:
             return None
         if status == "IN_PROGRESS":
             return self._publish_when_ready(container, status)  # raises: the next attempt resumes it again
+        if status not in ("EXPIRED", "ERROR"):  # a state Meta does not document: never risk a second post
+            raise RetryableError(f"Threads says container {container} of {draft.article_key} is {status or 'nothing'}",
+                                 platform=self.name, hint="the next attempt looks at the container again")
         log.warning("%s: the container %s of %s is %s%s; making a new one", self.name, container, draft.article_key,
-                    status or "unknown", f" ({error})" if error else "")
+                    status, f" ({error})" if error else "")
         return None
 
     def _permalink(self, post_id: str) -> str | None:
