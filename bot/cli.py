@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=_positive, default=50, metavar="N", help="newest N posts (default 50)")
     history.add_argument("--platform", metavar="NAME", help="only this platform")
     history.add_argument("--json", action="store_true", help="print one JSON array")
+    history.add_argument("--audit", action="store_true", help="what editors did instead: who approved, edited "
+                         "(before and after), skipped, took back or retried which post, when, from where")
     retry = sub.add_parser("retry", help="requeue failed posts and release held ones, or release a feed paused "
                            "by a flood")
     retry.add_argument("--platform", metavar="NAME", help="only this platform's failed and held posts")
@@ -93,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     edit = sub.add_parser("edit", help="replace the text of a post that has not gone out")
     edit.add_argument("id", type=_positive, metavar="ID", help="post id (see `bot queue`)")
     edit.add_argument("--text", required=True, help="the new text, checked against the network's rules")
+    eds = sub.add_parser("editors", help="named editors of the page: add one (prints their token once), revoke, "
+                         "list")
+    eds.add_argument("action", choices=("add", "revoke", "list"))
+    eds.add_argument("name", nargs="?", help="the editor's name (add, revoke)")
     web = sub.add_parser("web", help="the editors' page and JSON API (review, status)")
     web.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     web.add_argument("--port", type=_positive, default=None, help="port (default $PORT, else 8080)")
@@ -465,6 +471,12 @@ def cmd_history(config: Any, args: argparse.Namespace) -> int:
     platform = _known_platform(config, args.platform)
     tz = config.timezone
     with _open_store(config, reading=True) as store:
+        if args.audit:
+            from bot.web import audit
+
+            _print_report(args, [audit.as_json(e, tz) for e in store.audit(args.limit)] if args.json else None,
+                          audit.lines(store, args.limit, tz))
+            return 0
         _print_report(args, history_json(store, platform, args.limit, tz) if args.json else None,
                       history_lines(store, platform, args.limit, tz))
         return 0
@@ -535,28 +547,67 @@ def cmd_approve(config: Any, args: argparse.Namespace) -> int:
         raise ConfigError("--platform goes with --all", hint="bot approve --all --platform twitter")
     platform = _chosen_platforms(config, [args.platform])[0] if args.platform else None
     now = datetime.now(UTC).timestamp()
+    from bot.web import actions, audit
+
     with _open_store(config) as store:
-        lines = review.approve_all(store, now, platform) if args.all else review.approve(store, args.ids, now)
+        if args.all:
+            lines = review.approve_all(store, now, platform)
+            store.record_audit([audit.approve_all_entry(now, audit.cli_editor(), platform, "; ".join(lines))])
+        else:
+            lines = actions.act(config, store, args.ids, "approve", None, None, now, audit.cli_editor(), "cli")
     print("\n".join(lines))
     return 0
 
 
 def cmd_skip(config: Any, args: argparse.Namespace) -> int:
-    from bot import review
+
+    from bot.web import actions, audit
 
     with _open_store(config) as store:
-        print("\n".join(review.skip(store, args.ids, datetime.now(UTC).timestamp())))
+        print("\n".join(actions.act(config, store, args.ids, "skip", None, None, datetime.now(UTC).timestamp(),
+                                    audit.cli_editor(), "cli")))
     return 0
 
 
 def cmd_edit(config: Any, args: argparse.Namespace) -> int:
     from bot import review
+    from bot.web import actions, audit
 
     with _open_store(config) as store:
-        d = review.edit(config, store, args.id, args.text, datetime.now(UTC).timestamp())
+        actions.act(config, store, [args.id], "edit", args.text, None, datetime.now(UTC).timestamp(),
+                    audit.cli_editor(), "cli")
+        d = store.delivery(args.id)
+    assert d is not None  # it was just edited
     rules = review.network_rules(config, d.platform)
     print(f"#{d.id} {d.platform}: text replaced (edit {d.edit_version}, {rules.count(d.text)}/{rules.max_length}); "
           f"state {d.state}")
+    return 0
+
+
+def cmd_editors(config: Any, args: argparse.Namespace) -> int:
+    from bot.report.clock import local
+    from bot.web import editors
+
+    if args.action != "list" and not args.name:
+        raise ConfigError(f"`bot editors {args.action}` needs a name", hint=f"bot editors {args.action} alice")
+    now = datetime.now(UTC).timestamp()
+    with _open_store(config) as store:
+        try:
+            if args.action == "add":
+                token = editors.add(store, args.name, now)
+                print(token)  # once: only its hash is kept
+                print(f"bot: editor {args.name!r} added; this token is shown once: they sign in with it",
+                      file=sys.stderr)
+            elif args.action == "revoke":
+                if not editors.revoke(store, args.name, now):
+                    raise ConfigError(f"no active editor named {args.name!r}", hint="bot editors list")
+                print(f"editor {args.name!r} revoked: signed out everywhere, their token opens nothing")
+            else:
+                for e in store.editors():
+                    state = f"revoked {local(e.revoked_at, config.timezone)}" if e.revoked_at else "active"
+                    print(f"{e.name}  added {local(e.created_at, config.timezone)}  {state}")
+        except editors.EditorError as exc:
+            raise ConfigError(str(exc)) from None
     return 0
 
 
@@ -611,6 +662,7 @@ _COMMANDS = {
     "approve": cmd_approve,
     "skip": cmd_skip,
     "edit": cmd_edit,
+    "editors": cmd_editors,
     "web": cmd_web,
     "demo": cmd_demo,
     "db": cmd_db,

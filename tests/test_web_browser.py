@@ -369,3 +369,30 @@ def test_an_editor_acknowledges_an_alert_and_it_steps_aside(desk: Any) -> None:
     assert not browser.find_elements(By.ID, "alertline")
     assert "acknowledged: 1 post(s) wait for review" in browser.find_element(By.ID, "notes").text
     assert "Acknowledged (1)" in browser.find_element(By.ID, "acknowledged").text
+
+
+def test_a_named_editor_signs_in_acts_and_is_signed_out_when_revoked(desk: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from bot.web import editors
+    from tests.test_web_desk import NOW, held, state
+
+    browser, base, store = desk
+    token = editors.add(store, "alice", NOW)
+    pid = held(store, 1)
+    old = browser.find_element(By.ID, "bulk")
+    browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    _submitted(browser, old)
+    browser.find_element(By.ID, "token").send_keys(token)
+    browser.find_element(By.ID, "login").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "whoami"))
+    assert browser.find_element(By.ID, "whoami").text == "signed in as alice"
+    approve = browser.find_element(By.ID, f"post-{pid}").find_element(By.NAME, "approve")
+    approve.click()
+    _submitted(browser, approve)
+    assert state(store, pid) == "queued"
+    assert "alice" in browser.find_element(By.CSS_SELECTOR, "ol.audit li").text
+    editors.revoke(store, "alice", NOW + 1)
+    browser.get(base + "/")
+    assert browser.current_url == base + "/login", "revoked: her session opens nothing"

@@ -326,9 +326,9 @@ def test_alerts_are_computed_from_the_state_acknowledged_and_gone_with_their_cau
     csrf = csrf_of(page)
     assert client.post(f"/alerts/{alert['id']}/ack", data={"csrf": csrf}).status_code == 303
     (seen,) = [a for a in _alerts(client) if a["key"] == "review:twitter"]
-    assert seen["acknowledged_by"] == "editor"
+    assert seen["acknowledged_by"] == "shared token"
     page = client.get("/").get_data(as_text=True)
-    assert 'id="alertline"' not in page and "acknowledged by editor" in page.split('id="acknowledged"')[1]
+    assert 'id="alertline"' not in page and "acknowledged by shared token" in page.split('id="acknowledged"')[1]
     three = held(store, 3)  # it changed: it is news again
     (again,) = [a for a in _alerts(client) if a["key"] == "review:twitter"]
     assert again["acknowledged_by"] is None and again["id"] != alert["id"]
@@ -404,3 +404,116 @@ def re_tags(fragment: str) -> str:
     import re
 
     return re.sub(r"<[^>]+>", "", fragment)
+
+
+# --- who did what (item 5) ------------------------------------------------------------------------------------
+
+
+def _sign_in(store: Store, token: str) -> Any:
+    client = create_app(desk_config(), store, secure_cookies=False, clock=lambda: NOW).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert client.post("/login", data={"token": token, "csrf": csrf_of(page)}).status_code == 303
+    return client
+
+
+def test_named_editors_sign_in_with_their_own_token_kept_only_as_a_hash(store: Store) -> None:
+    from bot.web import editors
+
+    token = editors.add(store, "alice", NOW)
+    assert token.startswith("be_") and len(token) > 50
+    row = store.editor("alice")
+    assert row is not None and token.split("_", 2)[2] not in row.token_hash and row.token_hash.startswith("scrypt$")
+    with pytest.raises(editors.EditorError, match="already an editor named 'alice'"):
+        editors.add(store, "alice", NOW)
+    with pytest.raises(editors.EditorError, match="not an editor name"):
+        editors.add(store, "a b<script>", NOW)
+    assert editors.verify(store, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert editors.verify(store, "be_0000000000_" + token.split("_", 2)[2]) is None
+    pid = held(store, 1)
+    alice = _sign_in(store, token)
+    page = alice.get("/").get_data(as_text=True)
+    assert "signed in as alice" in page
+    assert alice.post(f"/queue/{pid}/approve", data={"csrf": csrf_of(page)}).status_code == 303
+    api = alice.post(f"/api/queue/{held(store, 2)}/approve", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200
+    shared = desk_client(store)  # BOT_WEB_TOKEN keeps working beside them
+    assert shared.post(f"/api/queue/{held(store, 3)}/skip", headers=BEARER).status_code == 200
+    trail = [(e.editor, e.via, e.action) for e in reversed(store.audit())]
+    assert trail == [("alice", "page", "approve"), ("alice", "api", "approve"), ("shared token", "api", "skip")]
+
+
+def test_revoking_an_editor_signs_only_them_out(store: Store) -> None:
+    from bot.web import editors
+
+    alice_token, bob_token = editors.add(store, "alice", NOW), editors.add(store, "bob", NOW)
+    alice, bob = _sign_in(store, alice_token), _sign_in(store, bob_token)
+    assert editors.revoke(store, "alice", NOW + 10)
+    assert alice.get("/").headers["Location"] == "/login", "her open session ends at once"
+    assert alice.get("/api/queue").status_code == 401
+    assert alice.get("/api/queue", headers={"Authorization": f"Bearer {alice_token}"}).status_code == 401
+    page = alice.get("/login").get_data(as_text=True)
+    assert alice.post("/login", data={"token": alice_token, "csrf": csrf_of(page)}).status_code == 401
+    assert bob.get("/").status_code == 200 and "signed in as bob" in bob.get("/").get_data(as_text=True)
+    assert not editors.revoke(store, "alice", NOW + 20)
+
+
+def test_the_audit_trail_keeps_who_did_what_with_an_edit_s_before_and_after(store: Store) -> None:
+    from bot.web import editors
+
+    token = editors.add(store, "alice", NOW)
+    alice = _sign_in(store, token)
+    one, two, three = held(store, 1), held(store, 2), held(store, 3)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert alice.post(f"/api/queue/{one}/edit", headers=bearer, json={"text": "Budget: yes"}).status_code == 200
+    assert alice.post(f"/api/queue/{one}/edit", headers=bearer, json={"text": "x" * 300}).status_code == 400
+    assert alice.post("/api/queue/approve", headers=bearer, json={"ids": [one, two]}).status_code == 200
+    assert alice.post(f"/api/queue/{two}/unapprove", headers=bearer).status_code == 200
+    assert alice.post(f"/api/queue/{three}/skip", headers=bearer).status_code == 200
+    trail = alice.get(f"/api/audit?post={one}", headers=bearer).get_json()
+    assert [t["action"] for t in trail] == ["approve", "edit"], "a refused edit changed nothing: not recorded"
+    edit = trail[1]
+    assert (edit["editor"], edit["via"], edit["before"], edit["after"]) == (
+        "alice", "api", "Council news 1 #Council", "Budget: yes")
+    assert edit["at"] == "2025-12-29T10:20:00+01:00"
+    everything = alice.get("/api/audit", headers=bearer).get_json()
+    assert [t["action"] for t in everything] == ["skip", "unapprove", "approve", "approve", "edit"]
+    page = alice.get("/").get_data(as_text=True).split('id="audit"')[1]
+    assert "alice" in page and "before:</span> Council news 1 #Council" in page
+    assert alice.get("/api/audit?post=x1", headers=bearer).status_code == 400
+
+
+def test_bot_editors_and_bot_history_audit_on_the_command_line(tmp_path: Any) -> None:
+    import json
+
+    from bot.store import open_store
+    from tests.helpers import bot_env, run_bot
+
+    config = tmp_path / "bot.toml"
+    config.write_text(CONFIG)
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = bot_env(None, None, db, config, {"BOT_WEB_TOKEN": TOKEN})
+    added = run_bot(["editors", "add", "alice"], env, tmp_path)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip()
+    assert token.startswith("be_") and "shown once" in added.stderr and token not in added.stderr
+    again = run_bot(["editors", "add", "alice"], env, tmp_path)
+    assert again.returncode == 2 and "already an editor named 'alice'" in again.stderr
+    listed = run_bot(["editors", "list"], env, tmp_path)
+    assert listed.stdout.startswith("alice  added ") and "active" in listed.stdout and token not in listed.stdout
+    store = open_store(db)
+    try:
+        pid = held(store, 1)
+        assert token.split("_", 2)[2] not in repr(store.editors())
+    finally:
+        store.close()
+    assert run_bot(["edit", str(pid), "--text", "Le budget est voté"], env, tmp_path).returncode == 0
+    assert run_bot(["approve", str(pid)], env, tmp_path).returncode == 0
+    shown = run_bot(["history", "--audit"], env, tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "(cli) approve: #1 twitter: approved" in shown.stdout
+    assert "    before: 'Council news 1 #Council'\n    after:  'Le budget est voté'" in shown.stdout
+    as_json = json.loads(run_bot(["history", "--audit", "--json"], env, tmp_path).stdout)
+    assert [e["action"] for e in as_json] == ["approve", "edit"] and as_json[0]["editor"].startswith("cli")
+    revoked = run_bot(["editors", "revoke", "alice"], env, tmp_path)
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert run_bot(["editors", "revoke", "alice"], env, tmp_path).returncode == 2

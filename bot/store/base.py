@@ -175,6 +175,34 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class Editor:
+    """A named editor of the page (bot.web.editors): their token is kept only as a hash."""
+
+    name: str
+    token_id: str
+    token_hash: str
+    created_at: float
+    revoked_at: float | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One thing a person did to a post: who, when, through what ("page", "api", "cli"), and for an edit the
+    text before and after."""
+
+    at: float
+    editor: str
+    via: str
+    action: str
+    delivery_id: int | None
+    platform: str | None
+    note: str
+    before_text: str | None = None
+    after_text: str | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True)
 class PlatformState:
     platform: str
     paused_reason: str | None = None
@@ -286,6 +314,14 @@ class Store(Protocol):
     def skip(self, delivery_id: int, now: float) -> bool: ...
     def edit_text(self, delivery_id: int, text: str, now: float, expected_version: int | None = None) -> bool: ...
     def unapprove(self, delivery_id: int, review_until: float | None) -> bool: ...
+    # --- editors and the audit trail (bot.web.editors) ---
+    def add_editor(self, editor: Editor) -> bool: ...
+    def editor(self, name: str) -> Editor | None: ...
+    def editor_by_token_id(self, token_id: str) -> Editor | None: ...
+    def editors(self) -> list[Editor]: ...
+    def revoke_editor(self, name: str, now: float) -> bool: ...
+    def record_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+    def audit(self, limit: int = 100, delivery_id: int | None = None) -> list[AuditEntry]: ...
     def retry_now(self, delivery_id: int, now: float) -> bool: ...
 
     # alerts (bot.alerts): conditions seen, and which of them were sent

@@ -191,4 +191,28 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX feeds_claimed ON feeds (claim_owner) WHERE claim_owner IS NOT NULL;
     """,
+    # 12: named editors (each token kept only as a scrypt hash, found by its public id) and the audit trail
+    # of what people did to posts: who, when, through what, and an edit's text before and after.
+    """
+    CREATE TABLE editors (
+        name TEXT PRIMARY KEY,
+        token_id TEXT NOT NULL UNIQUE,
+        token_hash TEXT NOT NULL,
+        created_at {real} NOT NULL,
+        revoked_at {real}
+    );
+    CREATE TABLE audit (
+        id {serial},
+        at {real} NOT NULL,
+        editor TEXT NOT NULL,
+        via TEXT NOT NULL,
+        action TEXT NOT NULL,
+        delivery_id INTEGER,
+        platform TEXT,
+        before_text TEXT,
+        after_text TEXT,
+        note TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_post ON audit (delivery_id);
+    """,
 ]

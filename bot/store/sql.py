@@ -26,8 +26,10 @@ from bot.store.base import (
     SENDING,
     SKIPPED,
     Alert,
+    AuditEntry,
     Claimed,
     Delivery,
+    Editor,
     FeedClaim,
     FeedRelease,
     FeedSchedule,
@@ -606,6 +608,54 @@ class SqlStore(ABC):
             cur = self._exec(cur, "UPDATE outbox SET due_at = ? WHERE id = ? AND state = ? AND due_at > ?",
                              (now, delivery_id, RETRY, now))
             return int(cur.rowcount) > 0
+
+    # --- editors and the audit trail -----------------------------------------------------------
+
+    def add_editor(self, editor: Editor) -> bool:
+        """False when the name is taken (a revoked editor's name too: the audit trail keeps meaning them)."""
+        with self._transaction() as cur:
+            if self._exec(cur, "SELECT 1 FROM editors WHERE name = ?", (editor.name,)).fetchall():
+                return False
+            self._exec(cur, "INSERT INTO editors (name, token_id, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                       (editor.name, editor.token_id, editor.token_hash, editor.created_at))
+            return True
+
+    def _editors(self, where: str, params: Sequence[Any]) -> list[Editor]:
+        rows = self._query("SELECT name, token_id, token_hash, created_at, revoked_at FROM editors " + where,
+                           params)
+        return [Editor(*row) for row in rows]
+
+    def editor(self, name: str) -> Editor | None:
+        found = self._editors("WHERE name = ?", (name,))
+        return found[0] if found else None
+
+    def editor_by_token_id(self, token_id: str) -> Editor | None:
+        found = self._editors("WHERE token_id = ?", (token_id,))
+        return found[0] if found else None
+
+    def editors(self) -> list[Editor]:
+        return self._editors("ORDER BY name", ())
+
+    def revoke_editor(self, name: str, now: float) -> bool:
+        with self._transaction() as cur:
+            cur = self._exec(cur, "UPDATE editors SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                             (now, name))
+            return int(cur.rowcount) > 0
+
+    def record_audit(self, entries: Sequence[AuditEntry]) -> None:
+        with self._transaction() as cur:
+            for e in entries:
+                self._exec(cur, "INSERT INTO audit (at, editor, via, action, delivery_id, platform, before_text, "
+                                "after_text, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (e.at, e.editor, e.via, e.action, e.delivery_id, e.platform, e.before_text,
+                            e.after_text, e.note))
+
+    def audit(self, limit: int = 100, delivery_id: int | None = None) -> list[AuditEntry]:
+        where, params = ("WHERE delivery_id = ? ", [delivery_id]) if delivery_id is not None else ("", [])
+        rows = self._query("SELECT id, at, editor, via, action, delivery_id, platform, before_text, after_text, note "
+                           f"FROM audit {where}ORDER BY at DESC, id DESC LIMIT ?", [*params, limit])
+        return [AuditEntry(id=r[0], at=r[1], editor=r[2], via=r[3], action=r[4], delivery_id=r[5], platform=r[6],
+                           before_text=r[7], after_text=r[8], note=r[9]) for r in rows]
 
     # --- alerts -------------------------------------------------------------------------------
 

@@ -8,13 +8,29 @@ from typing import Any
 
 from bot import review
 from bot.config import Config
-from bot.store.base import Store
+from bot.store.base import AuditEntry, Store
 
 ACTIONS = ("approve", "skip", "edit", "unapprove", "retry")
 MAX_IDS = 500  # one bulk request; more is a mistake or a script that should page
 
 
 def act(config: Config, store: Store, ids: Sequence[int], action: str, text: str | None, version: int | None,
+        now: float, editor: str, via: str) -> list[str]:
+    """Do `action` to the posts `ids` and put it in the audit trail (who, through what, an edit's before and
+    after). Only what was done is recorded: a refused action raises before anything is written."""
+    before = {i: store.delivery(i) for i in ids} if action == "edit" else {}
+    lines = _do(config, store, ids, action, text, version, now)
+    entries = []
+    for delivery_id, line in zip(ids, lines, strict=False):
+        d = before.get(delivery_id) or store.delivery(delivery_id)
+        after = store.delivery(delivery_id) if action == "edit" else None
+        entries.append(AuditEntry(now, editor, via, action, delivery_id, d.platform if d else None, line,
+                                  d.text if action == "edit" and d else None, after.text if after else None))
+    store.record_audit(entries)
+    return lines
+
+
+def _do(config: Config, store: Store, ids: Sequence[int], action: str, text: str | None, version: int | None,
         now: float) -> list[str]:
     if action == "approve":
         return review.approve(store, ids, now)

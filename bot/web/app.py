@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, session
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from bot import review
 from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
-from bot.web import actions, auth, desk, preview
+from bot.web import actions, audit, auth, desk, editors, preview
 from bot.web import alerts as page_alerts
 from bot.web.proxy import ForwardedHeaders, Proxying
 from bot.web.sessions import Sessions
@@ -97,17 +97,26 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
     app.jinja_env.filters["web"] = lambda url: bool(url) and str(url).lower().startswith(("https://", "http://"))
 
     def logged_in() -> bool:
-        return sessions.valid(session.get("sid"))
+        """A live session, of an editor who is not revoked (revoking one signs only them out, at once)."""
+        if not sessions.valid(session.get("sid")):
+            return False
+        name = session.get("editor")
+        return not isinstance(name, str) or editors.active(store, name)
 
     def same_origin() -> bool:
         return auth.same_origin(request, proxying.public_origin)
 
     def who() -> str:
-        """The editor acting: the signed-in editor's name; a script with the shared token is "api"."""
-        if auth.bearer(request) is not None:
-            return "api"
-        name = session.get("editor")
-        return name if isinstance(name, str) else "editor"
+        """The editor acting, for the audit trail: a named editor, or "shared token" (BOT_WEB_TOKEN or the
+        one-time sign-in link)."""
+        name = g.get("editor") if auth.bearer(request) is not None else session.get("editor")
+        return name if isinstance(name, str) else editors.SHARED
+
+    def via() -> str:
+        return "api" if request.path.startswith("/api/") else "page"
+
+    def form_shown() -> bool:
+        return token is not None or bool(store.editors())
 
     def client() -> str:
         return request.remote_addr or "?"
@@ -125,10 +134,12 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
                 return True
         return False
 
-    def start_session() -> None:
+    def start_session(editor: str | None = None) -> None:
         session.clear()  # a new session (and CSRF token) on login: nothing set before it carries over
         session.permanent = True
         session["sid"] = sessions.start()
+        if editor is not None:
+            session["editor"] = editor
         auth.csrf_token()
 
     def api_caller() -> bool:
@@ -138,6 +149,10 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
             if throttled() > 0:
                 return False
             if auth.token_matches(token, given):
+                return True
+            named = editors.verify(store, given)
+            if named is not None:
+                g.editor = named.name
                 return True
             throttle.failed(client())
             return False
@@ -180,26 +195,28 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
                 start_session()
                 return redirect("/", 303)  # and out of the address bar and history
             throttle.failed(client())
-            return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
+            return render_template("login.html", csrf=auth.csrf_token(), form=form_shown(),
                                    error="that sign-in link is not valid (a link works once: restart "
                                          "`bot web` for a new one, or set BOT_WEB_TOKEN)"), 401
-        return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
+        return render_template("login.html", csrf=auth.csrf_token(), form=form_shown(),
                                error=session.pop("login_error", None))
 
     @app.post("/login")
     def login() -> Any:
         if not auth.csrf_ok(request.form.get(auth.CSRF_FIELD)) or not same_origin():
-            return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
+            return render_template("login.html", csrf=auth.csrf_token(), form=form_shown(),
                                    error="the form expired: try again"), 400
         wait = throttled()
         if wait > 0:
             return too_many(wait)
-        if token is None or not auth.token_matches(token, request.form.get("token")):
+        given = request.form.get("token")
+        named = None if auth.token_matches(token, given) else editors.verify(store, given)
+        if named is None and not auth.token_matches(token, given):
             throttle.failed(client())
-            return render_template("login.html", csrf=auth.csrf_token(), form=token is not None,
-                                   error="that is not the token"), 401
+            return render_template("login.html", csrf=auth.csrf_token(), form=form_shown(),
+                                   error="that is not a valid token"), 401
         throttle.succeeded(client())
-        start_session()
+        start_session(named.name if named else None)
         return redirect("/", 303)
 
     @app.post("/logout")
@@ -234,7 +251,8 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
                                failed=failed or {}, now=now,
                                logout=True, counts=counts, states=states, days=days, filters=filters,
                                networks=desk.networks(config), all_states=desk.STATES, tz=tz,
-                               paused={a.name for a in accounts if a.paused}), status
+                               paused={a.name for a in accounts if a.paused}, editor=who(),
+                               audit=store.audit(20)), status
 
     @app.get("/")
     def index() -> Any:
@@ -256,7 +274,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         text = request.form.get("text")
         try:
             lines = actions.act(config, store, [delivery_id], action, text, _version(request.form.get("version")),
-                                clock())
+                                clock(), who(), via())
         except review.ReviewError as exc:
             if action == "edit":  # beside the post, the typed text kept, not a jump to the top
                 return page(exc.status, {"post": delivery_id, "text": text or "", "error": exc.message})
@@ -272,7 +290,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
             return expired_form, 400
         try:
             lines = actions.act(config, store, actions.parse_ids(request.form.getlist("ids")), action, None, None,
-                                clock())
+                                clock(), who(), via())
         except review.ReviewError as exc:
             lines = [f"not done: {exc.message}"]
         session["notes"] = {"post": None, "lines": lines}
@@ -290,6 +308,17 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         return redirect("/#alerts", 303)
 
     # --- JSON API -----------------------------------------------------------------------------
+
+    @app.get("/api/audit")
+    def api_audit() -> Any:
+        """Who did what: newest first; ?post=ID for one post's."""
+        if not api_caller():
+            return api_error("authentication required: send Authorization: Bearer <BOT_WEB_TOKEN>", 401)
+        post = request.args.get("post", "")
+        if post and not (post.isascii() and post.isdigit() and int(post) < 2**63):
+            return api_error(f"post={post[:30]!r} is not a post id", 400)
+        entries = store.audit(200, int(post) if post else None)
+        return jsonify([audit.as_json(e, tz) for e in entries])
 
     @app.get("/api/alerts")
     def api_alerts() -> Any:
@@ -356,7 +385,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
             if "version" in body and (not isinstance(body["version"], int) or isinstance(body["version"], bool)):
                 return api_error('"version" must be a whole number', 400)
             lines = actions.act(config, store, [delivery_id], action, body.get("text"), body.get("version"),
-                                clock())
+                                clock(), who(), via())
         except review.ReviewError as exc:
             return api_error(exc.message, exc.status)
         d = store.delivery(delivery_id)
@@ -375,7 +404,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
             ids = json_body().get("ids")
             if not isinstance(ids, list):
                 return api_error('send a JSON body {"ids": [1, 2, ...]}', 400)
-            lines = actions.act(config, store, actions.parse_ids(ids), action, None, None, clock())
+            lines = actions.act(config, store, actions.parse_ids(ids), action, None, None, clock(), who(), via())
         except review.ReviewError as exc:
             return api_error(exc.message, exc.status)
         return jsonify(ok=True, message="; ".join(lines), lines=lines)
