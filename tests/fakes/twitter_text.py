@@ -13,8 +13,10 @@ U+2010-201F, U+2032-2037 and 2 elsewhere; at most 280; U+FFFE, U+FEFF and U+FFFF
 
 Emoji: twitter-text delegates to twemoji-parser; here an emoji sequence follows UTS #51's grammar (flags,
 keycaps, tag sequences, emoji-presentation characters with an optional skin tone, text-style emoji made emoji
-by U+FE0F or a skin tone, all joined by ZWJ), on the ``regex`` module's Unicode data. Like twemoji, a U+FE0F
-after a character that is already emoji-style is not part of the sequence and weighs 2 on its own.
+by U+FE0F or a skin tone, these joined by ZWJ), on the ``regex`` module's Unicode data. Like twemoji, a U+FE0F
+after a character that is already emoji-style is not part of the sequence and weighs 2 on its own. Unlike it,
+any ZWJ chain of emoji counts as one (twemoji knows only the RGI sequences of its Unicode version; a chain no
+keyboard offers, such as two families joined, it counts piece by piece).
 """
 
 from __future__ import annotations
@@ -142,14 +144,14 @@ def extract_urls(text: str) -> list[tuple[str, int, int]]:
 
 _EMOJI = regex.compile(
     r"""
-    (?:(?&element)(?:\u200d(?:(?&element)|\p{Extended_Pictographic}))*)
+      [\U0001F1E6-\U0001F1FF]{2}                              # flag: two regional indicators
+    | [#*0-9]\ufe0f?\u20e3                                    # keycap
+    | \U0001F3F4[\U000E0020-\U000E007E]+\U000E007F            # tag sequence (subdivision flags)
+    | (?&element)(?:\u200d(?:(?&element)|\p{Extended_Pictographic}))*  # ZWJ sequence (flags never join one)
     (?(DEFINE)
       (?P<element>
-          [\U0001F1E6-\U0001F1FF]{2}                          # flag: two regional indicators
-        | [#*0-9]\ufe0f?\u20e3                                # keycap
-        | \U0001F3F4[\U000E0020-\U000E007E]+\U000E007F        # tag sequence (subdivision flags)
-        | \p{Emoji_Presentation}[\U0001F3FB-\U0001F3FF]?      # emoji-style, optional skin tone
-        | (?![#*0-9])\p{Emoji}(?:\ufe0f|[\U0001F3FB-\U0001F3FF])  # text-style made emoji
+          (?![\U0001F1E6-\U0001F1FF])\p{Emoji_Presentation}[\U0001F3FB-\U0001F3FF]?  # emoji-style, skin tone
+        | (?![#*0-9])\p{Emoji}(?:\ufe0f|[\U0001F3FB-\U0001F3FF])                     # text-style made emoji
       )
     )
     """,
