@@ -150,7 +150,7 @@ def test_the_publishing_limit_stops_the_bot_before_threads_must(th: FakeThreads)
 def test_the_fake_enforces_the_daily_limit_itself(th: FakeThreads) -> None:
     th.used_today(250)
     platform = _platform(th)
-    container = platform._create(_draft())
+    container = platform._create(_draft(), False)
     with pytest.raises(RateLimited):
         platform._publish_when_ready(container, "FINISHED")
     assert th.posts == []
@@ -172,7 +172,7 @@ def test_more_than_five_links_are_refused_before_and_by_the_fake(th: FakeThreads
         _platform(th).publish(_draft(text=six))
     assert th.containers == {}
     with pytest.raises(RejectedError, match="LINK_LIMIT_EXCEEDED"):  # the fake is as strict on its own
-        _platform(th)._create(_draft(text=six))
+        _platform(th)._create(_draft(text=six), False)
 
 
 def test_a_wrong_token_pauses_the_account_and_is_never_said(th: FakeThreads, caplog: pytest.LogCaptureFixture) -> None:
@@ -294,12 +294,17 @@ def test_run_once_posts_exactly_the_new_articles_once(tmp_path: Path, th: FakeTh
         assert "@ournews" in run(["check"])
 
 
-def test_an_image_meta_could_not_fetch_is_refused_and_a_resumed_one_makes_a_new_container(th: FakeThreads) -> None:
+def test_an_image_meta_could_not_fetch_goes_as_text_and_a_resumed_error_makes_a_new_container(
+        th: FakeThreads) -> None:
     th.image_fetch_ok = False
-    with pytest.raises(RejectedError, match="could not prepare"):
-        _platform(th).publish(_draft(image=Image(IMAGE)))
-    assert th.posts == []
-    [container] = th.containers
-    th.image_fetch_ok = True  # a later attempt of the same post: that container is in ERROR, a new one goes
-    result = _platform(th).publish(_draft(image=Image(IMAGE)), [CONTAINER + container])
-    assert [p["id"] for p in th.posts] == [result.remote_id] and len(th.containers) == 2
+    kept: list[list[str]] = []
+    _platform(th).publish(_draft(image=Image(IMAGE)), on_part=kept.append)
+    [post] = th.posts
+    assert post["media_type"] == "TEXT_POST" and post["link_attachment_url"] == LINK
+    assert [p[0] for p in kept] == [CONTAINER + c for c in th.containers]  # each container kept before use
+    # A later attempt of a post whose kept container is in ERROR: it made no post, so a new one goes.
+    image_container = next(c for c, v in th.containers.items() if v["media_type"] == "IMAGE")
+    other = Draft(platform="threads", article_key="k2", text="Other https://news.example.org/o",
+                  link="https://news.example.org/o")
+    result = _platform(th).publish(other, [CONTAINER + image_container])
+    assert [p["id"] for p in th.posts][-1] == result.remote_id and len(th.posts) == 2 and len(th.containers) == 3

@@ -99,10 +99,21 @@ class ThreadsPlatform:
                 return resumed
         self._check(draft)
         self._check_quota()
-        container = self._create(draft)
+        with_image = self.image and draft.image is not None and is_web_url(draft.image.url)
+        container = self._create(draft, with_image)
         if on_part is not None:
             on_part([CONTAINER + container])  # kept before publishing: a crash from here resumes this container
-        return self._publish_when_ready(container, self._wait(container))
+        status = self._wait(container)
+        if status == "ERROR" and with_image:
+            # Meta's crawler could not use the image (unreachable, too large): the post goes as text with the
+            # link previewed, as it would without an image. The failed container can never be published.
+            log.warning("%s: Threads could not use the image of %s; posting it with the link previewed instead",
+                        self.name, draft.article_key)
+            container = self._create(draft, False)
+            if on_part is not None:
+                on_part([CONTAINER + container])
+            status = self._wait(container)
+        return self._publish_when_ready(container, status)
 
     def find_existing(self, draft: Draft, done: Sequence[str] = ()) -> PostResult | None:
         """The profile's recent threads: the one carrying the article's link (as its preview or in its text),
@@ -149,9 +160,9 @@ class ThreadsPlatform:
             raise RejectedError(f"the post has {len(links)} links; Threads takes at most {MAX_LINKS}",
                                 platform=self.name)
 
-    def _create(self, draft: Draft) -> str:
+    def _create(self, draft: Draft, with_image: bool) -> str:
         fields: dict[str, str] = {"text": draft.text}
-        if self.image and draft.image is not None and is_web_url(draft.image.url):
+        if with_image and draft.image is not None:
             # Meta's crawler fetches the image itself, so only a public address works; the link stays in the
             # text (a link preview is for text posts only).
             fields.update(media_type="IMAGE", image_url=draft.image.url)
