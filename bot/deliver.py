@@ -185,6 +185,8 @@ class DeliveryReport:
     waiting: str | None = None  # why the platform stopped for now
     # Another worker's post in flight holds the platform: its lease lapses in this many seconds at the latest.
     blocked_for: float | None = None
+    # Only the pacing of a backlog holds the next post: it may go at this instant (the worker comes back then).
+    paced_until: float | None = None
 
 
 def wait_reason(config: PlatformConfig, store: Store, platform: Platform, now: float) -> str | None:
@@ -258,6 +260,7 @@ def deliver_platform(
             if wait_paced and _wait_for_pace(hold, clock, stop):
                 continue
             report.waiting = hold.describe(pconf.timezone)
+            report.paced_until = hold.until if hold.rule == schedule.PACED else None
             break
         delivery = store.claim_next(name, clock(), owner, t.lease_seconds, article_key)
         if delivery is not None and _withheld(config, store, delivery, owner, clock(), known_feeds, report):

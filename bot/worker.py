@@ -68,6 +68,7 @@ class Worker:
         self._seen_stamp = self._loaded_stamp
         self.scheduler: Any = None
         self.sharing: SharedPolling | None = None
+        self._paced_until = 0.0  # when the paced backlog last announced ends (bot.delivery.pacing)
 
     # --- jobs -----------------------------------------------------------------------------------
 
@@ -90,10 +91,30 @@ class Worker:
         with self._lock:
             try:
                 reports = self.bot.deliver(self.stop)
+                self._say_pace(reports)
             except StoreError as exc:
                 log.error("delivery stopped, the database failed (the next round tries again): %s", exc)
                 return
         self._look_again_when_free(reports)
+
+    def _say_pace(self, reports: dict[str, Any]) -> None:
+        """A backlog being paced (a backfill, a pile-up): say how long it takes once, and again only when it
+        ends more than a minute later than said, not at every round."""
+        from bot.delivery.pacing import paced_plan, say_pace
+
+        slots = [r.paced_until for r in reports.values() if r.paced_until is not None]
+        if not slots:
+            return
+        now = time.time()
+        total, seconds = paced_plan(self.bot.config, self.bot.store, now)
+        if seconds > 0 and now + seconds > self._paced_until + 60:
+            say_pace(log, total, seconds)
+            self._paced_until = now + seconds
+        # The next paced post goes at its slot, not at the next round (a gap shorter than a round would stretch).
+        delay = max(min(slots) - now, 0.0) + 0.05
+        if delay < DELIVERY_EVERY.total_seconds() and self.scheduler is not None and not self.stop.is_set():
+            self.scheduler.add_job(self._deliver_job, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                                   id="deliver-paced", name="deliver the next paced post", replace_existing=True)
 
     def _look_again_when_free(self, reports: dict[str, Any]) -> None:
         """A post another worker has in flight holds a platform: look again the moment its lease would

@@ -203,6 +203,7 @@ def _deliver_with_progress(bot: Any, stop: threading.Event) -> dict[str, Any]:
     """Deliver what is due until `stop` is set, waiting out the pacing of a backlog (bot.schedule's burst rule):
     the log says at the start how long that takes and counts the posts off ("posting 37/100"); in a terminal a
     progress line counts them too."""
+    from bot.delivery.pacing import paced_plan
     from bot.report.progress import Progress
 
     total, seconds = paced_plan(bot.config, bot.store, time.time())
@@ -237,22 +238,3 @@ def _deliver_with_progress(bot: Any, stop: threading.Event) -> dict[str, Any]:
         finished.set()
         ticker.join()
         progress.close()
-
-
-def paced_plan(config: Config, store: Any, now: float) -> tuple[int, float]:
-    """(posts due, seconds until the last of them may go) when only the pacing of a backlog spaces them: the
-    posts a run waits for. A post held by another rule (a window, a cap, a quota) ends an account's count: the
-    run does not wait for those."""
-    from bot.schedule import PACED_WORDS, plan_posts
-    from bot.store.base import QUEUED, RETRY
-
-    total, longest = 0, 0.0
-    for name, pconf in config.platforms.items():
-        rows = [r for r in store.deliveries(states=(QUEUED, RETRY), platform=name, limit=10_000, newest_first=False)
-                if r.due_at <= now]
-        for planned in plan_posts(pconf, [(r, r.due_at) for r in rows], now, store):
-            if planned.at is None or (planned.reason and not planned.reason.startswith(PACED_WORDS)):
-                break
-            total += 1
-            longest = max(longest, planned.at - now)
-    return total, longest
