@@ -50,8 +50,17 @@ def stored_feeds(store: Store) -> Callable[[], set[str]]:
     return read
 
 
+_by_url: list[tuple[Config, dict[str, FeedConfig]]] = []  # the last config's feeds by URL (one slot)
+
+
 def feed_of(config: Config, d: Delivery) -> FeedConfig | None:
-    return next((f for f in config.feeds if d.feed_url in (f.url, f.shown_url)), None)
+    """The configured feed a row came from (rows name it without credentials: shown_url). The lookup table is
+    built once per config, not once per row: `bot queue` asks for every row."""
+    cached = _by_url[0] if _by_url else None
+    if cached is None or cached[0] is not config:
+        cached = (config, {u: f for f in reversed(config.feeds) for u in (f.url, f.shown_url)})
+        _by_url[:] = [cached]
+    return cached[1].get(d.feed_url)
 
 
 def verdict(config: Config, d: Delivery, now: float, known_feeds: Callable[[], set[str]]) -> Verdict:
