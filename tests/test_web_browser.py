@@ -396,3 +396,36 @@ def test_a_named_editor_signs_in_acts_and_is_signed_out_when_revoked(desk: Any) 
     editors.revoke(store, "alice", NOW + 1)
     browser.get(base + "/")
     assert browser.current_url == base + "/login", "revoked: her session opens nothing"
+
+
+@pytest.mark.parametrize("desk_toml", [CAPPED])
+@pytest.mark.parametrize("width", [390, 1100])
+def test_axe_finds_no_serious_or_critical_accessibility_violation(desk: Any, width: int) -> None:
+    """axe-core (vendored in tests/data/axe, MPL-2.0) on the busy page: held, capped, retrying, Persian posts, an
+    open edit with its error, an alert; at phone and desktop widths."""
+    from selenium.webdriver.common.by import By
+
+    from tests.helpers import data_dir
+    from tests.test_web_desk import capped_desk
+
+    browser, base, store = desk
+    _config, ids = capped_desk(store)
+    browser.set_window_size(width, 900)
+    _reload(browser, base)
+    post = browser.find_element(By.ID, f"post-{ids['x1']}")
+    post.find_element(By.CSS_SELECTOR, "details.edit summary").click()
+    box = post.find_element(By.NAME, "text")
+    box.clear()
+    box.send_keys("y" * 300)
+    post.find_element(By.NAME, "save").click()
+    _submitted(browser, box)
+    assert browser.find_elements(By.ID, f"error-{ids['x1']}")
+    browser.execute_script((data_dir() / "axe" / "axe.min.js").read_text(encoding="utf-8"))
+    browser.set_script_timeout(60)
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations), e => done(String(e)));")
+    assert isinstance(result, list), result
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result
+           if v["impact"] in ("serious", "critical")]
+    assert bad == [], bad
