@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken
-
 if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
     from bot.config import Config
     from bot.networks.base import TokenLife
     from bot.store.base import Store
@@ -88,7 +88,7 @@ class TokenKeeper:
         self.life = life
         self._deployed = token
         self.store = store
-        self._fernet = Fernet(secret_key.encode("ascii")) if secret_key else None
+        self._fernet = _fernet(secret_key) if secret_key else None
         self.clock = clock
         self.record()  # the count of a token's days starts when an account is first built with it
 
@@ -111,6 +111,8 @@ class TokenKeeper:
         record = self.record()
         if record is None or record.sealed is None or self._fernet is None:
             return self._deployed
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(record.sealed.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
@@ -156,6 +158,14 @@ def describe(record: TokenRecord | None, life: TokenLife, now: float) -> str:
         return f"token: lasts {life.days:g} days from when it was made"
     how = "as the network said at its renewal" if record.said else "counted from when the bot first saw it"
     return f"token: {record.days_left(now):.0f} days left (until {_day(record.expires_at)}, {how})"
+
+
+def _fernet(secret_key: str) -> Fernet:
+    # cryptography is imported only where a key seals or opens a token: every `bot run --once` checks the
+    # tokens' alerts (conditions), and importing it there was a tenth of a pass over unchanged feeds.
+    from cryptography.fernet import Fernet
+
+    return Fernet(secret_key.encode("ascii"))
 
 
 def conditions(config: Config, store: Store, now: float) -> dict[str, tuple[str, float]]:
