@@ -517,3 +517,17 @@ def test_bot_editors_and_bot_history_audit_on_the_command_line(tmp_path: Any) ->
     revoked = run_bot(["editors", "revoke", "alice"], env, tmp_path)
     assert revoked.returncode == 0 and "revoked" in revoked.stdout
     assert run_bot(["editors", "revoke", "alice"], env, tmp_path).returncode == 2
+
+
+def test_a_long_queue_draws_the_first_posts_in_full_and_counts_them_all(store: Store) -> None:
+    from bot.web.app import CARDS
+
+    ids = [held(store, n) for n in range(1, CARDS + 6)]
+    client = desk_client(store)
+    page = client.get("/?state=review").get_data(as_text=True)
+    assert page.count('<article class="post') == CARDS
+    assert f"showing {CARDS} of {len(ids)} posts" in page and 'href="/?state=review&amp;all=1#account-twitter"' in page
+    assert f'aria-label="{len(ids)} review on twitter"' in page, "the counts cover every post"
+    assert page.count('<li data-id=') == len(ids), "so does the timeline (under its own limit of 100)"
+    everything = client.get("/?state=review&all=1").get_data(as_text=True)
+    assert everything.count('<article class="post') == len(ids) and "showing" not in everything

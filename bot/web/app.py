@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, session
@@ -25,6 +25,8 @@ from bot.web.proxy import ForwardedHeaders, Proxying
 from bot.web.sessions import Sessions
 from bot.web.throttle import Throttle
 
+CARDS = 40  # posts drawn in full per account unless ?all=1
+TIMELINE = 100  # timeline lines unless ?all=1
 _HASHTAG = re.compile(r"(?<![\w&/])#\w+")
 _CSP = ("default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; script-src 'self'; "
         "connect-src 'self'; form-action 'self'; "
@@ -53,6 +55,7 @@ class Account:
     title: str
     paused: str | None
     items: list[review.QueueItem]
+    total: int  # posts of the account under the filters (items may show only the first of them)
     sent: list[Delivery]
 
 
@@ -235,11 +238,15 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         filters = desk.Filters.from_args(config, request.args)
         every = review.queue(config, store, now)
         shown = [i for i in every if filters.keep(config, i)]
-        accounts = _accounts(config, store, shown, filters)
+        # Cards are the page's weight (a preview, forms, an edit box each): an account shows its first CARDS
+        # unless asked for all; the counts and the timeline above still cover every post.
+        everything = request.args.get("all") == "1"
+        accounts = _accounts(config, store, shown, filters, None if everything else CARDS)
         if notes["post"] not in {i.delivery.id for i in shown}:
             notes["post"] = None  # a skipped or sent post has left the queue: its notes go on top
         days: list[tuple[str, list[desk.Slot]]] = []
-        for slot in desk.timeline(shown, tz):
+        slots = desk.timeline(shown, tz)
+        for slot in slots if everything else slots[:TIMELINE]:
             if not days or days[-1][0] != slot.day:
                 days.append((slot.day, []))
             days[-1][1].append(slot)
@@ -252,6 +259,8 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
                                logout=True, counts=counts, states=states, days=days, filters=filters,
                                networks=desk.networks(config), all_states=desk.STATES, tz=tz,
                                paused={a.name for a in accounts if a.paused}, editor=who(),
+                               more=0 if everything else max(0, len(slots) - TIMELINE),
+                               all_url="/?" + urlencode({**request.args.to_dict(), "all": "1"}),
                                audit=store.audit(20)), status
 
     @app.get("/")
@@ -432,15 +441,17 @@ def _version(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.isdigit() else None
 
 
-def _accounts(config: Config, store: Store, items: list[review.QueueItem], filters: desk.Filters) -> list[Account]:
+def _accounts(config: Config, store: Store, items: list[review.QueueItem], filters: desk.Filters,
+              cards: int | None) -> list[Account]:
     accounts = []
     for name in config.platforms:
         if (filters.account and name != filters.account) or \
                 (filters.network and desk.network_of(config, name) != filters.network):
             continue
         state = store.platform_state(name)
+        mine = [i for i in items if i.delivery.platform == name]
         accounts.append(Account(name, review.network_rules(config, name).name, state.paused_reason,
-                                [i for i in items if i.delivery.platform == name],
+                                mine if cards is None else mine[:cards], len(mine),
                                 store.deliveries(states=(POSTED,), platform=name, limit=5)))
     return accounts
 
