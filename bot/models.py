@@ -39,6 +39,8 @@ class Article:
     site: str | None = None
     language: str | None = None
     aliases: tuple[str, ...] = ()
+    # Who publishes the feed, by its own account (a podcast's itunes:author, a managingEditor): never a tag.
+    publishers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

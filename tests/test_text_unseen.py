@@ -209,6 +209,55 @@ def test_the_show_or_site_name_and_its_variants_and_initials_are_never_tags() ->
     assert _tags(_rss(items, title="Night Owl Radio")) == [("#MariaLopez",)]
 
 
+def _rss_by(items: list[tuple[str, str, tuple[str, ...], str]], *, channel_extra: str = "") -> bytes:
+    ns = " xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd' xmlns:dc='http://purl.org/dc/elements/1.1/'"
+    out = []
+    for n, (headline, text, cats, byline) in enumerate(items):
+        categories = "".join(f"<category>{escape(c)}</category>" for c in cats)
+        out.append(f"<item><title>{escape(headline)}</title><link>https://post.example/{n}</link>"
+                   f"<description>{escape(text)}</description>{categories}<dc:creator>{escape(byline)}</dc:creator>"
+                   "</item>")
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'{ns}><channel><title>Morning Edition</title>"
+            f"<link>https://post.example/</link><language>en</language>{channel_extra}{''.join(out)}"
+            "</channel></rss>").encode()
+
+
+def test_a_category_or_keyword_naming_a_byline_is_no_tag_but_the_story_s_names_stay() -> None:
+    # A blog that files each post under its writer as well as its topic, on fewer than half of its items.
+    text = "Kofi Mensah went to Accra for the Harmattan Festival, where Ama Owusu sang with the Accra Choir."
+    items = [("Harmattan Festival in Accra", text, ("Kofi Mensah", "Harmattan Festival"), "Kofi Mensah"),
+             ("A choir in Accra", text, ("Ama Owusu",), "Ama Owusu"),
+             *[(f"Notes {n} on the Accra Choir", text, ("Accra Choir",), "Desk") for n in range(4)]]
+    tags = _tags(_rss_by(items))
+    assert "#KofiMensah" not in tags[0] and "#Kofi" not in tags[0] and "#HarmattanFestival" in tags[0]
+    assert "#AmaOwusu" not in tags[1]
+
+
+def test_the_feeds_publisher_named_only_in_its_channel_is_never_a_tag() -> None:
+    # The show's title does not say who publishes it; its itunes:author and owner do.
+    channel = ("<itunes:author>Wavelength Radio</itunes:author><itunes:owner><itunes:name>Wavelength Radio"
+               "</itunes:name><itunes:email>team@post.example</itunes:email></itunes:owner>")
+    text = "Wavelength Radio presents a talk with the Lisbon Jazz Orchestra about their tour of Brazil."
+    items = [(f"Episode {n}: the Lisbon Jazz Orchestra", text, ("Wavelength Radio", "Lisbon Jazz Orchestra"), "")
+             for n in range(2)]
+    for tags in _tags(_rss_by(items, channel_extra=channel), "twitter"):
+        assert not any(t.casefold().startswith("#wavelength") for t in tags), tags
+        assert "#LisbonJazzOrchestra" in tags
+
+
+@pytest.mark.parametrize(("byline", "names"), [
+    ("Associated Press in Palm Beach, Florida", ("Associated Press",)),  # where it was written is no name
+    ("Metaebene Personal Media - Tim Pritlove", ("Metaebene Personal Media", "Tim Pritlove")),
+    ("Ana Lima, João Reis & Kai Tanaka", ("Ana Lima", "João Reis", "Kai Tanaka")),
+    ("مریم احمدی", ("مریم احمدی",)),  # a script without capitals: the whole part
+    ("newsroom@post.example", ()),
+])
+def test_a_byline_gives_the_names_of_who_wrote_it_not_where(byline: str, names: tuple[str, ...]) -> None:
+    from bot.feeds.evidence import byline_names
+
+    assert byline_names(byline) == names
+
+
 @pytest.mark.parametrize("cats", [("AI", "Artificial Intelligence"), ("Flashback Friday", "Flashback Fridays"),
                                   ("Trump", "Donald Trump")])
 def test_two_tags_for_one_thing_are_one_tag(cats: tuple[str, str]) -> None:

@@ -108,10 +108,12 @@ def choose_hashtags(
     existing: Iterable[str] = (),
     opening: str = "",
     site: str | None = None,
+    names: Iterable[str] = (),
 ) -> list[Tag]:
     """Up to `limit` tags, most trusted first. `existing`: hashtags already in the text;
     `opening`: the start of the article, where the editors' keywords are looked for;
-    `site`: the site's own name, never a tag of its own articles."""
+    `site`: the site's own name, never a tag of its own articles; `names`: the article's byline and the
+    feed's publishers, never a tag either (a byline says who wrote it, not what it is about)."""
     never = {t.strip().lstrip("#").casefold() for t in spec.never_tags}
     never |= {t.replace(" ", "").casefold() for t in never}
     seen = {t.lstrip("#").casefold() for t in existing}
@@ -143,7 +145,8 @@ def choose_hashtags(
             if key.strip() and _phrase_in(key.strip(), context):
                 add(_editor_tag(value, key.split()))
 
-    for tag in _found_tags(title, lead, context, tuple(cats), language, spec.generic_tags, site or "",
+    bylines = tuple(n for n in names if n and n.strip())
+    for tag in _found_tags(title, lead, context, tuple(cats), language, spec.generic_tags, site or "", bylines,
                            spec.keyword_hashtags):
         if len(chosen) >= limit:
             break
@@ -153,13 +156,14 @@ def choose_hashtags(
 
 @functools.lru_cache(maxsize=64)  # each network's post of one article asks the same: found once
 def _found_tags(title: str, lead: str, context: str, cats: tuple[str, ...], language: str | None,
-                generic_tags: tuple[str, ...], site: str, with_keywords: bool) -> tuple[Tag, ...]:
+                generic_tags: tuple[str, ...], site: str, bylines: tuple[str, ...],
+                with_keywords: bool) -> tuple[Tag, ...]:
     """The article's own candidate tags, best first: its categories that the article names, then its keywords.
 
     What the editors' map and list say stays theirs; the site's categories and keywords must also not be
     generic words of the editors' list or the site's own name."""
     generic = _folded_forms(generic_tags)
-    own_name = _OwnName(site)
+    own_name = _OwnNames(site, bylines)
     found: list[Tag] = []
     for cat in cats:
         for phrase in _category_phrases(cat):
@@ -254,6 +258,18 @@ class _OwnName:
         holds = any(tuple(tag_words[i:i + 2]) in pairs for i in range(n - 1))
         return (run or holds or folded == self.joined or (len(self.joined) >= 4 and self.joined in folded)
                 or (len(self.initials) >= 2 and folded == self.initials))
+
+
+class _OwnNames:
+    """Several own names (the site's, the byline's, the publishers'): a tag that names any of them."""
+
+    def __init__(self, site: str, bylines: Iterable[str]) -> None:
+        from bot.feeds.evidence import byline_names
+
+        self._each = [_OwnName(site)] + [_OwnName(n) for b in bylines for n in byline_names(b)]
+
+    def names(self, tag: Tag) -> bool:
+        return any(own.names(tag) for own in self._each)
 
 
 def _folded_forms(phrases: Iterable[str]) -> set[str]:

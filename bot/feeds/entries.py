@@ -92,6 +92,9 @@ class FeedMeta:
     # A podcast directory's categories for the whole feed (itunes:category): never a topic of one episode.
     directory_categories: tuple[str, ...] = ()
     left_out: int = 0  # items beyond MAX_ENTRIES the reader counted and did not read (within_bound)
+    # Who publishes the feed, by its own account (itunes:author and owner, managingEditor, dc:publisher...):
+    # a name that is never a topic of its items.
+    owners: tuple[str, ...] = ()
 
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -192,6 +195,7 @@ class FeedEntry:
     link_shared: bool = False
     # Sentences that open many of this feed's items alike (bot.feeds.evidence.preambles): not this article's.
     preamble: frozenset[str] = frozenset()
+    publishers: tuple[str, ...] = ()  # FeedMeta.owners
     # The link a reader clicks: `url` (the canonical form identity uses) with the article's own #fragment.
     link: str = ""
 
@@ -224,7 +228,7 @@ class FeedEntry:
             key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
             image=self.image(), author=self.author, site=self.site, language=self.language,
-            aliases=self.aliases,
+            aliases=self.aliases, publishers=self.publishers,
         )
 
 
@@ -305,7 +309,8 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     language = meta.language or None
     # Which categories are topics is judged over the whole feed (bot.feeds.evidence); an advertising label
     # stays whatever it is, so that such an item is still recognised and skipped (bot.feeds.kinds).
-    not_topic = not_topics([r.categories for r in raws], meta.directory_categories)
+    not_topic = not_topics([r.categories for r in raws], meta.directory_categories,
+                           names=[*meta.owners, *(r.author for r in raws if r.author)])
     # An aggregator's item is another outlet's headline: its description lists other outlets' headlines (never
     # a summary of this one), and the outlet is the article's site (never a tag of it).
     outlet_of = outlets(titles, [r.source for r in raws])
@@ -321,7 +326,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             author=clip(repair(raw.author), MAX_NAME_CHARS) if raw.author else None,
             content_html=None if outlet else raw.content or None, summary_html=None if outlet else raw.summary or None,
             base=raw.base, media_image=raw.images[0] if raw.images else None, site=outlet or meta.title or None,
-            language=language, link_shared=link_shared, preamble=preamble,
+            language=language, link_shared=link_shared, preamble=preamble, publishers=meta.owners,
         )
         for raw, canon, key, aliases, title, link_shared, outlet
         in zip(raws, canonical, keys, alias_sets, titles, shared, outlet_of, strict=True)

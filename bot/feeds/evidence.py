@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["is_slug", "is_topic", "not_topics", "outlets", "preambles", "without_preamble"]
+__all__ = ["byline_names", "is_slug", "is_topic", "not_topics", "outlets", "preambles", "without_preamble"]
 
 # A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
 MIN_ITEMS = 5
@@ -47,23 +47,53 @@ def is_slug(category: str) -> bool:
     return "_" in text or all(len(p) >= 2 for p in parts)
 
 
-def not_topics(per_item: Sequence[Iterable[str]], directory: Iterable[str] = ()) -> frozenset[str]:
+def not_topics(per_item: Sequence[Iterable[str]], directory: Iterable[str] = (),
+               names: Iterable[str] = ()) -> frozenset[str]:
     """The casefolded categories of this feed that are no topic of any one of its items.
 
     `per_item`: each item's categories; `directory`: the feed's own directory categories (a podcast's
-    `itunes:category` texts)."""
+    `itunes:category` texts); `names`: who writes and publishes the feed (its items' authors, its owner): a
+    category that names one of them files the item under its byline, it is not what the item is about."""
     counts: Counter[str] = Counter()
     for cats in per_item:
         counts.update({_fold(c) for c in cats if c.strip()})
     items = len(per_item)
     sections = {c for c, n in counts.items() if items >= MIN_ITEMS and n * 2 > items}
     out = set(sections) | {_fold(d) for d in directory if d.strip()}
+    for byline in names:
+        for name in byline_names(byline):
+            folded = _fold(name)
+            out |= {folded, folded.replace(" ", "")} if folded else set()
     for cat in counts:
         words = cat.split()
         # "wêreld nuus" beside the section "nuus": a narrower place on the site, still a place.
         if any(_contains_words(words, s.split()) for s in sections if s != cat):
             out.add(cat)
     return frozenset(out)
+
+
+# Between the names of a byline: "Metaebene Personal Media - Tim Pritlove", "Jane Doe, John Roe", "A & B".
+_BYLINE_SEPARATORS = regex.compile(r"\s*(?:[,;/&|+·]|\s[-–—]\s)\s*")
+
+
+def byline_names(byline: str) -> tuple[str, ...]:
+    """The names a byline gives, without what it says of them: "Associated Press in Palm Beach, Florida" names
+    "Associated Press" (where the story was written is no name of its writer). In a script with capitals a
+    name is a run of capitalised words, and the first word that is not ends the names; in others each part
+    between separators is a name."""
+    names: list[str] = []
+    for part in _BYLINE_SEPARATORS.split(byline.strip()):
+        taken: list[str] = []
+        words = part.split()
+        for word in words:
+            if word[:1].islower():
+                break
+            taken.append(word)
+        if taken:
+            names.append(" ".join(taken))
+        if len(taken) < len(words):
+            break  # "... in Palm Beach, Florida": the rest says where, or what, not who
+    return tuple(names)
 
 
 def _contains_words(words: list[str], part: list[str]) -> bool:

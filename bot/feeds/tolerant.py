@@ -104,6 +104,8 @@ def read_with_feedparser(data: bytes, feed_url: str) -> tuple[FeedMeta, list[Raw
     from bot.feeds.entries import _plain_title
 
     directory = tuple(t.get("term") or "" for t in f.get("tags", []) if "itunes" in (t.get("scheme") or ""))
+    owners = (f.get("author_detail", {}).get("name") or f.get("author"), f.get("publisher"))
     meta = FeedMeta(title=_plain_title(title), site_url=absolute(f.get("link"), feed_url),
-                    language=(f.get("language") or "").strip() or None, directory_categories=directory)
+                    language=(f.get("language") or "").strip() or None, directory_categories=directory,
+                    owners=tuple(" ".join(o.split()) for o in owners if isinstance(o, str) and o.strip()))
     return meta, [_entry(fe, feed_url) for fe in parsed.get("entries", [])], bool(parsed.get("bozo"))

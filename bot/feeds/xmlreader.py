@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -241,6 +242,8 @@ def _rss_entry(item: Any) -> RawEntry:
                 e.author = e.author or (child.text or "").strip() or None
         elif fam == "media":
             _media(child, local, images)
+        elif fam == "itunes" and local == "author":
+            e.author = e.author or (child.text or "").strip() or None
         elif fam == "feedburner":
             orig_link = orig_link or _orig_link(child, local)
         elif fam == "itunes" and local in ("subtitle", "summary") and (child.text or "").strip():
@@ -354,6 +357,7 @@ def _channel_meta(channel: Any, root: Any, atom: bool) -> FeedMeta:
     title = ""
     site: str | None = None
     directory: list[str] = []
+    owners: list[str] = []
     language = root.get(_XML_LANG) or channel.get(_XML_LANG)
     for child in channel:
         fam, local = _split(child.tag)
@@ -368,10 +372,31 @@ def _channel_meta(channel: Any, root: Any, atom: bool) -> FeedMeta:
             language = child.text.strip()
         elif local == "category" and fam == "itunes":
             directory += [(el.get("text") or "").strip() for el in child.iter() if _split(el.tag)[1] == "category"]
+        elif (fam, local) in _OWNER_FIELDS:
+            owners.append(_owner_name(child))
     from bot.feeds.entries import _plain_title
 
     return FeedMeta(title=_plain_title(title), site_url=site, language=language or None,
-                    directory_categories=tuple(d for d in directory if d))
+                    directory_categories=tuple(d for d in directory if d), owners=tuple(o for o in owners if o))
+
+
+# Who publishes the feed, by its own account: the show's or site's author, its owner, its editor, its publisher.
+_OWNER_FIELDS = {("itunes", "author"), ("itunes", "owner"), ("rss", "managingEditor"), ("dc", "creator"),
+                 ("dc", "publisher"), ("atom", "author")}
+# "editor@example.org (Jane Doe)": RSS 2.0's managingEditor is an address, the name in brackets.
+_NAME_IN_BRACKETS = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def _owner_name(element: Any) -> str:
+    """The name an owner element gives: its text, or its `name` child (itunes:owner, atom:author)."""
+    for el in element:
+        if _split(el.tag)[1] == "name":
+            return " ".join((el.text or "").split())
+    text = " ".join((element.text or "").split())
+    bracketed = _NAME_IN_BRACKETS.search(text)
+    if bracketed:
+        return bracketed.group(1).strip()
+    return "" if "@" in text else text
 
 
 EntryReader = Callable[[Any], RawEntry]
