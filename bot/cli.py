@@ -212,60 +212,33 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_post(config: Any, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from bot.app import Bot
     from bot.deliver import deliver_platform
-    from bot.models import Article
     from bot.platforms.dryrun import DryRunPlatform
-    from bot.poll import compose_drafts, identities, new_delivery, seen_rows
     from bot.report.output import show_draft
 
     if (args.url is None) == (args.text is None):
         raise ConfigError("give either a URL or --text \"...\"", hint="bot post https://example.org/article")
-    if args.url is not None and not args.platform:
-        from bot.runs.route import accounts_for
+    from bot.runs import one_off
 
-        platforms = accounts_for(config, args.url)  # the accounts of the feed whose site it is on
-    else:
-        platforms = _chosen_platforms(config, args.platform)
+    platforms = (_chosen_platforms(config, args.platform) if args.platform or args.url is None
+                 else one_off.accounts(config, args.url, []))  # a URL: the accounts of the feed whose site it is on
     now = datetime.now(UTC).timestamp()
-    if args.text is not None:
-        from bot.runs.given_text import text_drafts
+    from bot.feeds.errors import FeedError
 
-        # All or nothing: every account's own check passes before the first one is sent.
-        drafts = text_drafts(config, args.text, platforms, sending=not args.dry_run)
-        article = Article(key=drafts[0].article_key, feed_url="cli", url="", title=args.text[:80])
-    else:
-        from bot.feeds.errors import FeedError
-        from bot.feeds.page import PAGE_LIMITS, fetch_article
-        from bot.poll import feed_guard
-
-        try:
-            # The page's own host is the typed choice; anything else it leads to is judged like feed content.
-            article = fetch_article(args.url, limits=replace(PAGE_LIMITS, total_deadline=config.fetch_deadline),
-                                    guard=feed_guard(config, args.url))
-        except FeedError as exc:
-            print(f"bot: {exc}", file=sys.stderr)
-            return 1
-        drafts = compose_drafts(config, article, platforms)
+    try:
+        article, drafts = one_off.drafts(config, args.url, args.text, platforms, sending=not args.dry_run)
+    except FeedError as exc:
+        print(f"bot: {exc}", file=sys.stderr)
+        return 1
     if args.dry_run:
         for draft in drafts:
             show_draft(draft.platform, draft)
         return 0
     bot = Bot(config, show=show_draft)
     try:
-        # The article may be known already under another identity (its feed's guid): post it under
-        # that one, so the outbox's unique key stops a second post from the feed or from here.
-        known = sorted(bot.store.article_keys_for(identities(article)))
-        article = replace(article, key=known[0] if known else article.key,
-                          published=article.published or datetime.now(UTC))
-        done = {d.platform for d in bot.store.deliveries(article_key=article.key, limit=len(platforms) + 1)}
-        # The page's own host is the editor's choice, for its image too: the row's source is the page (the
-        # networks fetch the image trusting the source's host), "cli" for a given text.
-        source = args.url if args.url is not None else "cli"
-        rows = [new_delivery(article, replace(d, article_key=article.key), source, now) for d in drafts]
-        bot.store.record_articles(seen_rows(article, source), rows, now)
+        article, rows, done = one_off.rows(bot.store, article, drafts, args.url, now)
+        one_off.record(bot.store, article, rows, args.url, now)
         code = 0
         for name in platforms:
             if name in done:

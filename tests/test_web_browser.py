@@ -429,3 +429,27 @@ def test_axe_finds_no_serious_or_critical_accessibility_violation(desk: Any, wid
     bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result
            if v["impact"] in ("serious", "critical")]
     assert bad == [], bad
+
+
+def test_a_one_off_post_is_previewed_per_network_and_queued_from_the_page(desk: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser, _base, store = desk
+    browser.find_element(By.ID, "oneoff-link").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "oneoff"))
+    text = "خیابان اصلی امروز بسته است https://news.example.org/roads"
+    browser.find_element(By.ID, "text").send_keys(text)
+    old = browser.find_element(By.ID, "preview-button")
+    old.click()
+    _submitted(browser, old)
+    x = browser.find_element(By.ID, "oneoff-twitter")
+    assert x.find_element(By.CSS_SELECTOR, ".text").value_of_css_property("direction") == "rtl"
+    assert browser.find_element(By.ID, "oneoff-mastodon").find_element(By.CSS_SELECTOR, "a.link").text \
+        == "https://news.example.org/roads"
+    assert browser.find_element(By.ID, "text").get_attribute("value") == text
+    queue = browser.find_element(By.ID, "queue-button")
+    queue.click()
+    _submitted(browser, queue)
+    assert {d.platform for d in store.deliveries(limit=10)} == {"twitter", "mastodon"}
+    assert "queued; it goes out under the schedule" in browser.find_element(By.ID, "notes").text

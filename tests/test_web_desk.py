@@ -531,3 +531,42 @@ def test_a_long_queue_draws_the_first_posts_in_full_and_counts_them_all(store: S
     assert page.count('<li data-id=') == len(ids), "so does the timeline (under its own limit of 100)"
     everything = client.get("/?state=review&all=1").get_data(as_text=True)
     assert everything.count('<article class="post') == len(ids) and "showing" not in everything
+
+
+# --- a one-off post from the page (item 6) ------------------------------------------------------------------
+
+
+def test_a_one_off_text_is_previewed_per_network_then_queued_by_the_bot_post_path(store: Store) -> None:
+    client = desk_client(store)
+    csrf = csrf_of(client.get("/post").get_data(as_text=True))
+    text = "Road closed on Main St today https://news.example.org/roads #Traffic"
+    shown = client.post("/post", data={"csrf": csrf, "text": text, "do": "preview"})
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
+    assert 'id="oneoff-twitter"' in page and 'id="oneoff-mastodon"' in page
+    assert 'data-network="mastodon"' in page and '<span class="tag">#Traffic</span>' in page
+    assert store.deliveries(limit=10) == [], "a preview writes nothing"
+    queued = client.post("/post", data={"csrf": csrf, "text": text, "platform": ["mastodon"], "do": "queue"})
+    assert queued.status_code == 303
+    (row,) = store.deliveries(limit=10)
+    assert (row.platform, row.text, row.state) == ("mastodon", text, "queued")
+    (entry,) = store.audit()
+    assert (entry.action, entry.editor, entry.via, entry.delivery_id) == ("post", "shared token", "page", row.id)
+    again = client.post("/api/post", headers=BEARER, json={"text": text, "platforms": ["mastodon"], "queue": True})
+    assert again.status_code == 200 and again.get_json()["queued"] == []
+    assert "already posted or queued earlier" in again.get_json()["message"]
+    assert len(store.deliveries(limit=10)) == 1, "the same text is never queued twice"
+
+
+def test_a_one_off_that_no_account_takes_is_refused_with_the_typed_text_kept(store: Store) -> None:
+    client = desk_client(store)
+    csrf = csrf_of(client.get("/post").get_data(as_text=True))
+    text = "Le conseil " + "x" * 300
+    refused = client.post("/post", data={"csrf": csrf, "text": text, "do": "queue"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "too long for twitter" in page and f">{text}</textarea>" in page and 'id="post-error"' in page
+    assert store.deliveries(limit=10) == [], "all or nothing: no account got it"
+    for bad in ({"text": "a", "url": "https://x.org/"}, {}, {"url": "javascript:alert(1)"},
+                {"text": "a", "platforms": ["myspace"]}, {"text": 3}):
+        assert client.post("/api/post", headers=BEARER, json=bad).status_code == 400, bad

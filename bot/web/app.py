@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from bot import review
 from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
-from bot.web import actions, audit, auth, desk, editors, preview
+from bot.web import actions, audit, auth, desk, editors, oneoff, preview
 from bot.web import alerts as page_alerts
 from bot.web.proxy import ForwardedHeaders, Proxying
 from bot.web.sessions import Sessions
@@ -316,6 +316,37 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
                                                     "that alert changed or is over: see the list as it is now"]}
         return redirect("/#alerts", 303)
 
+    @app.get("/post")
+    def post_form() -> Any:
+        if not logged_in():
+            return redirect("/login", 303)
+        return render_template("post.html", csrf=auth.csrf_token(), accounts=list(config.platforms), chosen=[])
+
+    @app.post("/post")
+    def post_page() -> Any:
+        if not logged_in():
+            return redirect("/login", 303)
+        if not form_ok():
+            return expired_form, 400
+        url = (request.form.get("url") or "").strip() or None
+        text = (request.form.get("text") or "").replace("\r\n", "\n") or None
+        wanted = request.form.getlist("platform")
+        queue_it = request.form.get("do") == "queue"
+        shown = {"csrf": auth.csrf_token(), "accounts": list(config.platforms), "chosen": wanted, "url": url,
+                 "text": text}
+        try:
+            done = oneoff.make(config, store, url, text, wanted, clock(), queue_it, who(), via())
+        except oneoff.OneOffError as exc:
+            return render_template("post.html", error=exc.message, **shown), exc.status
+        if queue_it:
+            session["notes"] = {"post": None, "lines": done.lines}
+            return redirect("/#notes", 303)
+        previews = [(d.platform, review.network_rules(config, d.platform).name,
+                     preview.build(config, d, desk.network_of(config, d.platform)),
+                     d, "already posted or queued earlier: queuing it again does nothing" if d.platform in done.done
+                     else "") for d in done.rows]
+        return render_template("post.html", previews=previews, **shown)
+
     # --- JSON API -----------------------------------------------------------------------------
 
     @app.get("/api/audit")
@@ -417,6 +448,25 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         except review.ReviewError as exc:
             return api_error(exc.message, exc.status)
         return jsonify(ok=True, message="; ".join(lines), lines=lines)
+
+    @app.post("/api/post")
+    def api_post() -> Any:
+        """A one-off post: {"url": ...} or {"text": ...}, optionally "platforms": [...]; "queue": true queues
+        it, else the drafts are only shown."""
+        if refused := api_refused():
+            return refused
+        try:
+            body = json_body()
+            url, text, wanted = body.get("url"), body.get("text"), body.get("platforms", [])
+            if not isinstance(url, str | None) or not isinstance(text, str | None) or not isinstance(wanted, list) \
+                    or not all(isinstance(w, str) for w in wanted):
+                return api_error('send {"url": "..."} or {"text": "..."}, optionally "platforms": ["..."]', 400)
+            done = oneoff.make(config, store, url, text, wanted, clock(), body.get("queue") is True, who(), via())
+        except (review.ReviewError, oneoff.OneOffError) as exc:
+            return api_error(exc.message, exc.status)
+        return jsonify(queued=done.queued, message="; ".join(done.lines),
+                       drafts=[{"platform": d.platform, "text": d.text, "link": d.link, "image": d.image_url,
+                                "image_alt": d.image_alt, "already": d.platform in done.done} for d in done.rows])
 
     @app.post("/api/count")
     def api_count() -> Any:

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.deliver import draft_of
 from bot.networks.telegram import utf16_length
 from bot.platforms.telegram import MAX_CAPTION
-from bot.store.base import Delivery
+from bot.store.base import NewDelivery
 
 # Hashtags and @mentions as the networks link them (a word boundary before; twitter-text's letters).
 _TAG_OR_MENTION = re.compile(r"(?<![\w&/@#])([#＃][^\W\d_][\w]*|[#＃]\d+[^\W\d][\w]*|@\w+(?:@[\w.-]+\w)?)")
@@ -70,7 +70,7 @@ def _web(url: str | None) -> bool:
     return bool(url) and str(url).lower().startswith(("https://", "http://"))
 
 
-def build(config: Config, d: Delivery, network: str) -> Preview:
+def build(config: Config, d: NewDelivery, network: str) -> Preview:
     pconf = config.platforms.get(d.platform)
     draft = draft_of(d, network)
     options = dict(pconf.options) if pconf is not None else {}
