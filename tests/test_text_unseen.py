@@ -203,6 +203,19 @@ def test_a_podcast_directory_category_is_no_topic_even_on_an_item() -> None:
     assert _tags(_rss(items, extra_ns=ns, channel_extra=channel)) == [("#Lisbon",)]
 
 
+def test_a_format_on_a_third_of_a_podcasts_episodes_is_no_tag_but_a_news_topic_on_as_many_stays() -> None:
+    ns = " xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'"
+    channel = "<itunes:category text='Arts'/>"
+    text = "A Live Session with the Lisbon Jazz Orchestra, recorded in Porto after their Live Session tour."
+    items = [(f"Episode {n}: Live Session in Porto", text, ("Live Session", "Porto") if n % 3 == 0 else ("Porto",)
+              if n % 3 == 1 else ("Lisbon",)) for n in range(9)]
+    tags = _tags(_rss(items, extra_ns=ns, channel_extra=channel), "twitter")
+    assert not any("#LiveSession" in t for t in tags), tags
+    # The same share on a site that is not a show: a recurring topic of its stories, still a tag.
+    site_tags = _tags(_rss(items), "twitter")
+    assert any("#LiveSession" in t for t in site_tags), site_tags
+
+
 def test_the_show_or_site_name_and_its_variants_and_initials_are_never_tags() -> None:
     text = "On Night Owl Radio this week, NOR listeners hear the Night Owl Special with Maria Lopez of Lisbon."
     items = [("Night Owl Special with Maria Lopez", text, ("Night Owl", "NOR", "Night Owl Special", "Maria Lopez"))]
