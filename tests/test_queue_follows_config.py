@@ -5,6 +5,7 @@ before it happens. The real X client against the local fake, the real store (SQL
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +151,29 @@ def test_a_removed_feed_with_credentials_in_its_url_drops_its_posts_too(store: S
     report = _deliver(_config(OTHER_FEED + TWITTER), store, x, T0 + 10)
     assert x.tweets == [] and [w for _, w in report.withheld] == ["dropped, never sent: its feed is no longer in "
                                                                   "the config"]
+
+
+def test_the_real_commands_show_and_drop_a_removed_feeds_post(tmp_path: Path) -> None:
+    """`bot queue` says what will happen to the post of a feed the editor removed, and `bot run --once` drops it
+    (saying so) instead of posting it."""
+    from tests.fakes.feed_server import FeedServer
+    from tests.feedgen import Item, rss
+    from tests.helpers import bot_env, run_bot
+
+    with FeedServer() as feeds, fake_x() as x:
+        feeds.set("/a.xml", rss([Item(1)]))
+        feeds.set("/b.xml", rss([Item(2, site="https://other.example.org")]))
+        feed_a = f'[[feeds]]\nurl = "{feeds.url_for("/a.xml")}"\nname = "a"\nbackfill = 1\n'
+        feed_b = f'[[feeds]]\nurl = "{feeds.url_for("/b.xml")}"\nname = "b"\n'
+        config = tmp_path / "bot.toml"
+        config.write_text(feed_a + feed_b + "[platforms.twitter]\nimage = false\ndaily_cap = 0\n")
+        env = bot_env(x.url, None, f"sqlite:///{tmp_path / 's.db'}", config)
+        first = run_bot(["run", "--once"], env, tmp_path)  # queued, not sent: the cap is 0
+        assert first.returncode == 0 and x.tweets == [], first.stdout + first.stderr
+
+        config.write_text(feed_b + "[platforms.twitter]\nimage = false\n")  # the editor removes feed a
+        queue = run_bot(["queue"], env, tmp_path)
+        assert "not sent, dropped when it comes up: its feed is no longer in the config" in queue.stdout, queue.stdout
+        run = run_bot(["run", "--once"], env, tmp_path)
+        assert run.returncode == 0 and x.tweets == [], run.stdout + run.stderr
+        assert "dropped, never sent: its feed is no longer in the config" in run.stdout

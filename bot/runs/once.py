@@ -161,6 +161,8 @@ def _real(bot: Any, stop: threading.Event) -> Summary:
                                     f"`bot retry --platform {name}` after a fix")
         if report.held:
             summary.problems.append(f"{name}: {len(report.held)} post(s) HELD: {report.held[0][1]}")
+        for d, why in report.withheld:  # the config in force no longer sends it as it was (bot.delivery.gate)
+            summary.notes.append(f"{name}: post #{d.id} {d.title[:60]!r} {why}")
         if report.waiting and report.waiting.startswith("PAUSED"):
             summary.problems.append(f"{name}: {report.waiting}")
         elif report.waiting:
