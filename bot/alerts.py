@@ -130,8 +130,7 @@ def post(url: str, text: str, deadline: float | None = None) -> str | None:
         raw = socket.create_connection((parts.hostname, port), timeout=deadline)
         # From here on the watchdog shuts the socket at the deadline, whatever read or handshake is blocked.
         with cut_at(end, raw):
-            conn.sock = (ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
-                         if https else raw)
+            conn.sock = _tls().wrap_socket(raw, server_hostname=parts.hostname) if https else raw
             conn.request("POST", target, body=json.dumps({"text": text}).encode(),
                          headers={"Content-Type": "application/json"})
             response = conn.getresponse()
@@ -142,12 +141,22 @@ def post(url: str, text: str, deadline: float | None = None) -> str | None:
     except (OSError, HTTPException) as exc:
         if time.monotonic() >= end:
             return f"no answer within {deadline:g} s"
+        if isinstance(exc, ssl.SSLError):
+            return f"TLS: {exc.reason or type(exc).__name__}"  # a certificate the hook's host should renew, say
         return "ConnectionError" if isinstance(exc, OSError) else type(exc).__name__
     finally:
         conn.close()
     if status >= 300:
         return f"HTTP {status}"
     return None
+
+
+def _tls() -> ssl.SSLContext:
+    """Verified TLS with the CA bundle requests uses (certifi), as the webhook was called before: a slim
+    container may have no system CA store."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class Alerter:

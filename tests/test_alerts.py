@@ -275,3 +275,34 @@ def test_what_is_due_in_one_round_goes_as_one_message(store: Store, receiver: Re
     assert lines[1].startswith("- feed site") and "has been failing for an hour or more (3 tries)" in lines[1]
     assert lines[-1] == "- and 130 more (`bot status`, or the editors' page)"
     assert alerts.check(config, store, NOW + 3700) == 0, "each once"
+
+
+def test_an_https_webhook_is_verified(tmp_path: Path) -> None:
+    """TLS to the webhook is verified (with the CA bundle requests uses): a self-signed hook is refused, said so."""
+    import socket
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            pass  # the client hangs up at the certificate: that is the point
+        finally:
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        answer = alerts.post(f"https://127.0.0.1:{port}/hooks/secretpart", "bot: x", deadline=5.0)
+    finally:
+        listener.close()
+    assert answer is not None and answer.startswith("TLS: ") and "CERTIFICATE_VERIFY_FAILED" in answer, answer
