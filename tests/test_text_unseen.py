@@ -216,6 +216,15 @@ def test_a_format_on_a_third_of_a_podcasts_episodes_is_no_tag_but_a_news_topic_o
     assert any("#LiveSession" in t for t in site_tags), site_tags
 
 
+def test_categories_written_as_one_list_are_counted_one_by_one() -> None:
+    text = "The Harbour Board met the Lisbon Ferry Company about the new pier and the Porto line."
+    items = [(f"Pier story {n}", text, ("Harbour Board, Lisbon Ferry Company" if n == 0 else "Harbour Board; Porto",))
+             for n in range(6)]
+    tags = _tags(_rss(items), "twitter")
+    assert not any("#HarbourBoard" in t for t in tags), tags  # on every item, inside each list: a section
+    assert "#LisbonFerryCompany" in tags[0], tags
+
+
 def test_the_show_or_site_name_and_its_variants_and_initials_are_never_tags() -> None:
     text = "On Night Owl Radio this week, NOR listeners hear the Night Owl Special with Maria Lopez of Lisbon."
     items = [("Night Owl Special with Maria Lopez", text, ("Night Owl", "NOR", "Night Owl Special", "Maria Lopez"))]

@@ -30,7 +30,7 @@ from bot.bounds import (
 )
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
-from bot.feeds.evidence import is_topic, not_topics, outlets, preambles, without_preamble
+from bot.feeds.evidence import each_category, is_topic, not_topics, outlets, preambles, without_preamble
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
 from bot.models import Article, Image
@@ -309,7 +309,8 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     language = meta.language or None
     # Which categories are topics is judged over the whole feed (bot.feeds.evidence); an advertising label
     # stays whatever it is, so that such an item is still recognised and skipped (bot.feeds.kinds).
-    not_topic = not_topics([r.categories for r in raws], meta.directory_categories,
+    categories = [each_category(r.categories) for r in raws]
+    not_topic = not_topics(categories, meta.directory_categories,
                            names=[*meta.owners, *(r.author for r in raws if r.author)])
     # An aggregator's item is another outlet's headline: its description lists other outlets' headlines (never
     # a summary of this one), and the outlet is the article's site (never a tag of it).
@@ -322,14 +323,14 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             # Atom entries often carry only <updated>: it is the best publication date there is.
             title=clip(title, MAX_TITLE_CHARS), published=_first_date(raw.dates) or _first_date(raw.updated),
             updated=_first_date(raw.updated),
-            categories=_dedupe([c for c in raw.categories if is_ad_label(c) or is_topic(c, not_topic)]),
+            categories=_dedupe([c for c in cats if is_ad_label(c) or is_topic(c, not_topic)]),
             author=clip(repair(raw.author), MAX_NAME_CHARS) if raw.author else None,
             content_html=None if outlet else raw.content or None, summary_html=None if outlet else raw.summary or None,
             base=raw.base, media_image=raw.images[0] if raw.images else None, site=outlet or meta.title or None,
             language=language, link_shared=link_shared, preamble=preamble, publishers=meta.owners,
         )
-        for raw, canon, key, aliases, title, link_shared, outlet
-        in zip(raws, canonical, keys, alias_sets, titles, shared, outlet_of, strict=True)
+        for raw, cats, canon, key, aliases, title, link_shared, outlet
+        in zip(raws, categories, canonical, keys, alias_sets, titles, shared, outlet_of, strict=True)
     )
     return ParsedFeed(title=meta.title, site_url=meta.site_url, language=language,
                       feed_url=feed_url, entries=entries, reader=reader, left_out=meta.left_out + more)

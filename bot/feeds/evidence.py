@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["byline_names", "is_slug", "is_topic", "not_topics", "outlets", "preambles", "without_preamble"]
+__all__ = ["byline_names", "each_category", "is_slug", "is_topic", "not_topics", "outlets", "preambles", "without_preamble"]
 
 # A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
 MIN_ITEMS = 5
@@ -99,6 +99,18 @@ def byline_names(byline: str) -> tuple[str, ...]:
         if len(taken) < len(words):
             break  # "... in Palm Beach, Florida": the rest says where, or what, not who
     return tuple(names)
+
+
+_LISTED = regex.compile(r"\s*[,;|]\s*")
+
+
+def each_category(categories: Iterable[str]) -> list[str]:
+    """An item's categories one by one: a feed that writes them as one list ("Interview, Musik, Stars") files
+    the item under each, and each is counted and judged on its own."""
+    out: list[str] = []
+    for category in categories:
+        out += [part for part in _LISTED.split(category) if part.strip()] if _LISTED.search(category) else [category]
+    return out
 
 
 def _contains_words(words: list[str], part: list[str]) -> bool:
