@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 
 import regex  # type: ignore[import-untyped]
 
-__all__ = ["byline_names", "each_category", "is_slug", "is_topic", "not_topics", "outlets", "preambles", "without_preamble"]
+__all__ = ["byline_names", "each_category", "is_slug", "is_topic", "not_topics", "outlets", "preambles",
+           "without_preamble"]
 
 # A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
 MIN_ITEMS = 5
