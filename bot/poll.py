@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Config, FeedConfig
 from bot.feeds.filters import FilterTimeout
-from bot.feeds.kinds import not_an_article
 from bot.models import Article, Draft
 from bot.net.policy import Guard, is_web_url
 from bot.redact import reattach_userinfo, strip_userinfo
@@ -150,6 +149,8 @@ def select_new(
     Rendering an entry's text (`article()`) costs more than parsing the whole feed, so only the
     entries that may be posted are rendered: with a limit, just enough to fill it.
     """
+    from bot.feeds.kinds import not_an_article  # only a pass with new entries needs it (and html.entities)
+
     if baseline:
         limit = feed.backfill
     fresh = _unique_fresh(entries, known)
