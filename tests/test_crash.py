@@ -4,6 +4,13 @@ and the write that records it. Then the bot is let finish: every article must be
 Bluesky exactly once, in publication order, none lost, none even sent twice (no duplicate refused by X or
 Facebook, no Idempotency-Key replayed by Mastodon, no existing record key sent to the PDS).
 
+Each article has an image and a long text: X and Mastodon post it as a thread (the networks whose descriptors
+allow threads; Bluesky's does not), and X, Mastodon and Bluesky upload the image. Every thread must be whole
+(each queued part once, a reply to the part before, no second reply after a kill), every root post carries
+its one image and no upload is carried twice. Uploads left unused by a run killed between the upload and its
+post are counted and printed: the bot still leaves them (the strict xfail at the end of this file). The test
+runs on SQLite and on Postgres.
+
 Telegram cannot look a post up, so its promise is its own: never posted twice. A post whose outcome a kill
 left unknown is held; the test then plays the editor (bot.fleet.settle_held: a held post found in the channel
 is skipped, `bot retry --platform telegram` sends the others once), and every article ends up in the channel
@@ -37,7 +44,6 @@ from tests.feedgen import Item, rss
 from tests.fleet import (
     ALL_NETWORKS,
     LINKS,
-    config_file,
     duplicates,
     expected_links,
     fleet_env,
@@ -50,6 +56,17 @@ from tests.fleet import (
     wait_until,
 )
 from tests.helpers import MASTO_TOKEN, fake_graph, fake_masto, fake_x, run_bot
+from tests.parts import (
+    bsky_media,
+    masto_media,
+    masto_posts,
+    media_faults,
+    orphans,
+    png,
+    thread_faults,
+    x_media,
+    x_posts,
+)
 
 ARTICLES = 100
 KILLS = 100
@@ -67,7 +84,9 @@ CRASH_ENV = {
     # all the same (this machine sees its process gone). A short lease only let a run that was alive but
     # starved of CPU under the full suite lose its post to a lookup while its request was still on the
     # way, and the post was sent again (the platform refused it as a duplicate).
-    "BOT_TEST_PAUSE_AFTER_SEND": "0.1",
+    # (0.3 s: an article's upload and thread parts take longer than a lone post, and the kills must still land
+    # in the window often enough.)
+    "BOT_TEST_PAUSE_AFTER_SEND": "0.3",
     "BOT_BACKOFF_BASE_SECONDS": "0.2",
     "BOT_BACKOFF_CAP_SECONDS": "1",
     # The fakes show a post to a lookup only after VISIBILITY_LAG (timelines and a Page's feed are eventually
@@ -76,9 +95,51 @@ CRASH_ENV = {
 }
 VISIBILITY_LAG = 0.3
 MASTODON_PROCESSING = 0.05  # between reading the Idempotency-Key and writing it (tests/fakes/mastodon.py)
+THREAD_MAX = 3
+THREADED = ("twitter", "mastodon")  # the networks whose descriptors allow threads (bot/networks)
+UPLOADING = ("twitter", "mastodon", "bluesky")  # Facebook and Telegram are given the image's address
+IMAGE_PATH = "/images/story-{n}.png"
 
 
-def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
+class IllustratedItem(Item):
+    """An article with an image (an RSS enclosure, served by the feed's own server) and a text long enough
+    that X and Mastodon post it as a thread."""
+
+    image_base = ""  # the feed server's address; each article has its own image there (IMAGE_PATH)
+
+    def xml(self) -> str:
+        n = self.number
+        # Every sentence names the meeting: X refuses a tweet whose text is one it already has, and two
+        # articles' thread parts would otherwise be word for word the same.
+        sentences = [f"The council met at meeting {n} and approved the new library budget after a long debate.",
+                     f"Residents spoke for two hours at meeting {n} about opening times, staffing and reading rooms.",
+                     f"The mayor said at meeting {n} that the branch libraries would open on Sundays from spring.",
+                     f"Opposition members asked at meeting {n} how the longer hours would be paid for in future.",
+                     f"The finance officer answered at meeting {n} that the savings came from merging two offices.",
+                     f"A vote on the children's section is expected at the meeting after meeting {n}.",
+                     f"Minutes of meeting {n} will be published on the city's website within a week."]
+        body = "".join(f"<p>{a} {b}</p>" for a, b in zip(sentences[::2], sentences[1::2], strict=False))
+        body += f"<p>{sentences[-1]}</p>"
+        plain = super().xml()
+        start, end = plain.index("<content:encoded>"), plain.index("</content:encoded>")
+        image = f'<enclosure url="{self.image_base}{IMAGE_PATH.format(n=n)}" type="image/png" length="{len(png(n))}"/>'
+        return (plain[:start] + f"<content:encoded><![CDATA[{body}]]>" + plain[end:]).replace(
+            "</item>", image + "</item>")
+
+
+def _crash_config(tmp_path: Path, feed_url: str) -> Path:
+    path = tmp_path / "bot.toml"
+    # As tests.fleet.config_file: a burst of 100 new articles on purpose, above the flood guard's default, and
+    # sent at once, not paced (burst_gap); with threads on the networks that allow them.
+    path.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\nevery = "10s"\nflood_limit = 1000\n'
+                    + "".join(f'[platforms.{n}]\nburst_gap = "0s"\n' + (f"thread = true\nthread_max = {THREAD_MAX}\n"
+                                                       if n in THREADED else "") for n in ALL_NETWORKS),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.timeout(600)  # each of SQLite and Postgres: 100 articles with images and threads, 100 kills
+def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: Path, db_url: str) -> None:
     rng = random.Random(20261127)
     with FeedServer() as feeds, fleet_fakes() as servers:
         def links(network: str) -> list[str]:
@@ -91,13 +152,16 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
         for network in ("twitter", "facebook", "mastodon"):
             servers[network].visibility_lag = VISIBILITY_LAG
         servers["mastodon"].processing_seconds = MASTODON_PROCESSING
-        feeds.set("/feed.xml", rss([Item(0)]))
-        config = config_file(tmp_path, feeds.url_for("/feed.xml"), networks=ALL_NETWORKS)
-        env = fleet_env(servers, f"sqlite:///{tmp_path / 'state.db'}", config, CRASH_ENV)
+        IllustratedItem.image_base = feeds.url
+        for n in range(ARTICLES + 1):
+            feeds.set(IMAGE_PATH.format(n=n), png(n), content_type="image/png")
+        feeds.set("/feed.xml", rss([IllustratedItem(0)]))
+        config = _crash_config(tmp_path, feeds.url_for("/feed.xml"))
+        env = fleet_env(servers, db_url, config, CRASH_ENV)
         baseline = run_bot(["run", "--once"], env, tmp_path)
         assert baseline.returncode == 0, baseline.stdout + baseline.stderr
-        items = [Item(n) for n in range(1, ARTICLES + 1)]
-        feeds.set("/feed.xml", rss([Item(0), *items]))
+        items: list[Item] = [IllustratedItem(n) for n in range(1, ARTICLES + 1)]
+        feeds.set("/feed.xml", rss([IllustratedItem(0), *items]))
 
         log = tmp_path / "runs.log"
         kills = fruitless = progress = 0
@@ -174,6 +238,30 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
         assert held >= 1 and output.count("is HELD, not sent again") == held, (
             "Telegram: kills between the API call and the write were exercised, and each one was held")
         assert "Traceback" not in output
+
+        # Beyond the root posts: each thread whole, each image uploaded once and carried by its post.
+        store = open_store(db_url)
+        try:
+            rows = {n: [r for r in store.deliveries(platform=n, limit=10 * ARTICLES) if r.article_url in want]
+                    for n in ALL_NETWORKS}
+        finally:
+            store.close()
+        assert all(len(rows[n]) == ARTICLES for n in ALL_NETWORKS), {n: len(r) for n, r in rows.items()}
+        threads = {"twitter": x_posts(servers["twitter"]), "mastodon": masto_posts(servers["mastodon"])}
+        for network, posts in threads.items():
+            assert all(row.thread for row in rows[network]), f"{network}: every article is a thread"
+            assert thread_faults(rows[network], posts) == [], network
+        media = {"twitter": x_media(servers["twitter"]), "mastodon": masto_media(servers["mastodon"]),
+                 "bluesky": bsky_media(servers["bluesky"])}
+        for network in UPLOADING:
+            uploads, carried = media[network]
+            roots = [str(r.remote_id).rsplit("/", 1)[-1] for r in rows[network]]  # Bluesky's: at://.../rkey
+            assert media_faults(uploads, carried, roots) == [], network
+        # A run killed between an upload and its post leaves that upload unused (the next run uploads again):
+        # counted here, asserted by the strict xfail below until the bot keeps an upload between attempts.
+        parts = {n: sum(len(r.thread) for r in rows[n]) for n in THREADED}
+        print(f"crash test: thread parts {parts}, uploads {({n: len(media[n][0]) for n in UPLOADING})}, "
+              f"orphans {({n: len(orphans(*media[n])) for n in UPLOADING})}")
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -253,3 +341,34 @@ def test_without_waiting_for_the_lag_the_post_is_sent_again() -> None:
         deliver_platform(config, store, _x(server), "w2", clock=clock, tuning=tuning)
         assert _sent_again(server) == 1 and len(server.tweets) == 1
         store.close()
+
+
+# ------------------------------------------------------------------------------------------------------
+# An upload whose post did not follow (issue 24): in one process, X answers the post's request with a 503 after
+# the image was uploaded; the next attempt posts. The image uploaded first must be the one the post carries, not
+# an orphan beside a second upload (X keeps an unused media id for 24 hours: the bot could post it then).
+@pytest.mark.xfail(strict=True, reason="each attempt downloads and uploads the image again (bot/platforms/"
+                   "twitter.py publish): the first attempt's upload is left unattached; the media id is not kept "
+                   "with the outbox row between attempts")
+def test_an_image_uploaded_before_a_failed_post_is_carried_by_the_post_not_left_orphaned(store: Store) -> None:
+    from dataclasses import replace
+
+    from tests.test_delivery import Clock, _row, _x
+
+    with FeedServer() as feeds, fake_x() as server:
+        image = feeds.set("/images/story.png", png(), content_type="image/png")
+        config = Config(path=None, feeds=(FeedConfig(url=feeds.url_for("/feed.xml"), name="news"),),
+                        platforms={"twitter": PlatformConfig("twitter")})
+        tuning = Tuning(lease_seconds=60, backoff_base=10, backoff_cap=100, max_attempts=3,
+                        pause_probe_seconds=30, lookup_lag=0)
+        clock = Clock()
+        row = replace(_row(1, "twitter"), feed_url=feeds.url_for("/feed.xml"), image_url=image, image_alt="A map")
+        store.record_articles([], [row], clock.now)
+        server.fail(503)  # POST /2/tweets, after the upload
+        deliver_platform(config, store, _x(server), "w1", clock=clock, tuning=tuning)
+        assert len(server.uploads) == 1 and server.tweets == [], "uploaded, not posted"
+        clock.now = store.deliveries()[0].due_at
+        deliver_platform(config, store, _x(server), "w1", clock=clock, tuning=tuning)
+        [tweet] = server.tweets
+        uploads, carried = x_media(server)
+        assert media_faults(uploads, carried, [tweet["id"]]) == [] and orphans(uploads, carried) == []
