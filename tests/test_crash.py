@@ -372,3 +372,22 @@ def test_an_image_uploaded_before_a_failed_post_is_carried_by_the_post_not_left_
         [tweet] = server.tweets
         uploads, carried = x_media(server)
         assert media_faults(uploads, carried, [tweet["id"]]) == [] and orphans(uploads, carried) == []
+
+
+def test_the_thread_and_media_counts_catch_a_second_reply_a_lost_part_and_an_orphan() -> None:
+    """The checks above can fail: a part posted twice after a kill, a part never posted, another text, an
+    upload no post carries, an image carried by two posts."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from bot.store.base import Delivery
+
+    row = cast(Delivery, SimpleNamespace(id=1, remote_id="r", thread=("2/3 a", "3/3 b")))
+    whole = [("r", "1/3", None), ("p2", "2/3 a", "r"), ("p3", "3/3 b", "p2")]
+    assert thread_faults([row], whole) == []
+    assert thread_faults([row], [*whole, ("p2bis", "2/3 a", "r")]) != [], "a second reply after a kill"
+    assert thread_faults([row], whole[:2]) != [], "a part lost"
+    assert thread_faults([row], [*whole[:2], ("p3", "3/3 other", "p2")]) != [], "not the queued text"
+    assert orphans(["m1", "m2"], {"r": ["m2"]}) == ["m1"]
+    assert media_faults(["m1"], {"r": ["m1"], "s": ["m1"]}, ["r", "s"]) != [], "one upload on two posts"
+    assert media_faults(["m1"], {"r": []}, ["r"]) != [], "a root without its image"
