@@ -319,7 +319,7 @@ def _wait_for_pace(hold: schedule.Hold, clock: Callable[[], float], stop: thread
 def _withheld(config: Config, store: Store, d: Delivery, owner: str, now: float,
               known_feeds: Callable[[], set[str]], report: DeliveryReport) -> bool:
     """Put a claimed post to the config in force; True when it is not sent (back to review, or dropped)."""
-    v = gate.verdict(config, d, now, known_feeds)
+    v = gate.verdict(config, d, now, known_feeds, claimed=True)
     if v.action == gate.SEND:
         return False
     state = REVIEW if v.action == gate.REVIEW else SKIPPED

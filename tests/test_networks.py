@@ -221,6 +221,9 @@ def _queue(config: Config, store: Store, n: int) -> Draft:
     return draft
 
 
+A_DAY_LATER = 2000.0 + 86_400
+
+
 def test_an_unknown_outcome_is_held_or_read_back_by_its_send_key(
         store: Store, channel_network: tuple[Network, _Channel]) -> None:
     network, channel = channel_network
@@ -241,22 +244,23 @@ def test_an_unknown_outcome_is_held_or_read_back_by_its_send_key(
         assert "outcome unknown: check the channel, then `bot retry --platform chan`" in (row.last_error or "")
         lines = list(status_lines(config, store, 3000.0))
         assert any("HELD" in line and "bot retry --platform chan" in line for line in lines), lines
-        # held: later runs never send it again, however long they wait, and the queue behind it moves on
+        # held: later runs never send it again, however long they wait (a day: a fresh post behind it is still
+        # within the feed's max_age_days), and the queue behind it moves on
         _queue(config, store, 2)
-        later = deliver_platform(config, store, platform, "w2", clock=lambda: 10**9, tuning=FAST)
+        later = deliver_platform(config, store, platform, "w2", clock=lambda: A_DAY_LATER, tuning=FAST)
         assert [d.article_key for d, _ in later.posted] == ["a2"] and len(channel.posts) == 2
         assert store.deliveries(article_key="a1")[0].state == HELD
         # an editor checked the channel and releases it: sent once more, with the same send key, no lookup
         assert store.requeue_failed(3000.0, "chan") == 1
         assert store.deliveries(article_key="a1")[0].state == QUEUED
-        released = deliver_platform(config, store, platform, "w3", clock=lambda: 10**9, tuning=FAST)
+        released = deliver_platform(config, store, platform, "w3", clock=lambda: A_DAY_LATER, tuning=FAST)
         assert [d.article_key for d, _ in released.posted] == ["a1"]
         assert channel.posts[-1] == ("Story 1\n\nhttps://example.org/1", draft.send_key) and len(channel.posts) == 3
         assert channel.lookups == []
     else:
         assert row.uncertain and row.state != HELD
         # the next attempt reads the record back by the key chosen at queue time: found, not posted again
-        again = deliver_platform(config, store, platform, "w2", clock=lambda: 10**9, tuning=FAST)
+        again = deliver_platform(config, store, platform, "w2", clock=lambda: A_DAY_LATER, tuning=FAST)
         assert [d.article_key for d, _ in again.posted] == ["a1"]
         assert channel.lookups == [draft.send_key] and len(channel.posts) == 1
     assert store.deliveries(article_key="a1")[0].state == POSTED

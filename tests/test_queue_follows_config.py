@@ -14,7 +14,7 @@ from bot import review
 from bot.config import Config, Environment, parse_config
 from bot.deliver import deliver_platform
 from bot.store import Store
-from bot.store.base import POSTED, QUEUED, REVIEW, SKIPPED, FeedState, NewDelivery
+from bot.store.base import POSTED, QUEUED, RETRY, REVIEW, SKIPPED, FeedState, NewDelivery
 from tests.helpers import fake_x
 from tests.test_delivery import FAST, _x
 
@@ -177,3 +177,14 @@ def test_the_real_commands_show_and_drop_a_removed_feeds_post(tmp_path: Path) ->
         run = run_bot(["run", "--once"], env, tmp_path)
         assert run.returncode == 0 and x.tweets == [], run.stdout + run.stderr
         assert "dropped, never sent: its feed is no longer in the config" in run.stdout
+
+
+def test_a_post_tried_during_an_outage_is_never_dropped_for_age(store: Store, x: Any) -> None:
+    # Its article was fresh when it was first tried; the network was down for days: delay never loses a post.
+    _queue(store, [_row(1, T0 - 60)], T0)
+    config = _config(NEWS + TWITTER)
+    x.fail(503, times=1)
+    _deliver(config, store, x, T0)
+    assert len(x.tweets) == 0 and store.deliveries()[0].state == RETRY
+    _deliver(config, store, x, T0 + 4 * DAY)
+    assert len(x.tweets) == 1 and store.deliveries()[0].state == POSTED

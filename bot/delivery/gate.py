@@ -63,9 +63,11 @@ def feed_of(config: Config, d: Delivery) -> FeedConfig | None:
     return cached[1].get(d.feed_url)
 
 
-def verdict(config: Config, d: Delivery, now: float, known_feeds: Callable[[], set[str]]) -> Verdict:
+def verdict(config: Config, d: Delivery, now: float, known_feeds: Callable[[], set[str]],
+            claimed: bool = False) -> Verdict:
     """SEND, or why not. `known_feeds`: the URLs of every feed the store has read (a row whose feed_url is one of
-    them came from a feed; asked only when the row's feed is not configured)."""
+    them came from a feed; asked only when the row's feed is not configured). `claimed`: `d` is claimed for
+    this attempt (its attempts count it already)."""
     if d.uncertain or d.parts:
         return Verdict(SEND)
     feed = feed_of(config, d)
@@ -76,7 +78,10 @@ def verdict(config: Config, d: Delivery, now: float, known_feeds: Callable[[], s
     if d.platform not in feed_platforms(config, feed):
         return Verdict(DROP, f"feed {feed.name} no longer posts to {d.platform}")
     if d.approved_at is None:
-        if stale := _too_old(feed, d, now):
+        # A post already tried was due when it was tried: an outage or an editor's release of a held post delays
+        # it, and delay never loses a post. What never went (an account away for days) obeys the age rule.
+        tried_before = d.attempts > (1 if claimed else 0)
+        if not tried_before and (stale := _too_old(feed, d, now)):
             return Verdict(DROP, stale)
         until = hold_until(config, feed, d.platform, now)
         if until is not None and d.review_until is None:
