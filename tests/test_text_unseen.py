@@ -473,3 +473,32 @@ def test_a_sentence_that_opens_many_items_of_a_feed_is_their_preamble_not_a_summ
     for article, topic in zip(feed.articles, topics, strict=False):
         assert article.text.startswith(f"Today we look at {topic}"), article.text
     assert feed.articles[-1].text.startswith("This is another entry")  # not the same sentence
+
+
+# --- an epigraph (a quotation a post opens with, and its source line) is never the summary -----------------------
+
+
+@pytest.mark.parametrize("source", [
+    "<p class='source'><span>Fernando Pessoa</span>, <cite>Livro do Desassossego</cite>.</p>",
+    "<p>— Fernando Pessoa</p>",
+    "",
+])
+def test_an_epigraph_and_its_source_line_are_never_the_summary(source: str) -> None:
+    from bot.feeds.epigraph import without_epigraph
+
+    html = ("<div><figure><img src='/a.jpg' alt='rio'/><figcaption>Lisboa, 2009</figcaption></figure>"
+            "<blockquote><p>Tudo vale a pena se a alma não é pequena.</p></blockquote>" + source +
+            "<p>The ferry to Cacilhas runs every twenty minutes again since Monday.</p></div>")
+    cleaned = clean_html(without_epigraph(html))
+    assert cleaned.startswith("The ferry to Cacilhas") or cleaned.startswith("Lisboa"), cleaned
+    assert "Tudo vale" not in cleaned and "Pessoa" not in cleaned
+
+
+@pytest.mark.parametrize("html", [
+    "<p>The ferry runs again.</p><blockquote><p>We are glad, said the mayor of Almada.</p></blockquote>",  # inside
+    "<blockquote><p>Tudo vale a pena se a alma não é pequena.</p></blockquote>",  # the quotation is the post
+])
+def test_a_quotation_inside_a_post_or_that_is_the_post_stays(html: str) -> None:
+    from bot.feeds.epigraph import without_epigraph
+
+    assert without_epigraph(html) == html

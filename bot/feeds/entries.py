@@ -30,6 +30,7 @@ from bot.bounds import (
 )
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
+from bot.feeds.epigraph import without_epigraph
 from bot.feeds.evidence import each_category, is_topic, not_topics, outlets, preambles, without_preamble
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
@@ -220,9 +221,10 @@ class FeedEntry:
         # Cleaning is linear but slow (pure Python): a 10 MB description is clipped first.
         # clean_html repairs double-encoded text itself, before it strips what such text hides (bot.compose.clean).
         # A preamble many items open with (bot.feeds.evidence) is taken off each text once.
-        summary = without_preamble(clean_html(self.summary_html[:MAX_HTML_CHARS]), self.preamble) \
+        # An epigraph a post opens with (bot.feeds.epigraph) is someone else's words, never its summary.
+        summary = without_preamble(clean_html(without_epigraph(self.summary_html[:MAX_HTML_CHARS])), self.preamble) \
             if self.summary_html else ""
-        text = without_preamble(clean_html(self.content_html[:MAX_HTML_CHARS]), self.preamble) \
+        text = without_preamble(clean_html(without_epigraph(self.content_html[:MAX_HTML_CHARS])), self.preamble) \
             if self.content_html else summary
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
