@@ -39,8 +39,9 @@ class Article:
     site: str | None = None
     language: str | None = None
     aliases: tuple[str, ...] = ()
-    # Who publishes the feed, by its own account (a podcast's itunes:author, a managingEditor): never a tag.
-    publishers: tuple[str, ...] = ()
+    # The feed's own names, never a tag of its articles: who publishes it by its own account (a podcast's
+    # itunes:author, a managingEditor) and the label most of its titles open with ("Episode 212: ...").
+    own_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -462,6 +462,16 @@ def test_a_back_link_quoting_the_headline_is_never_the_summary_in_any_language(t
         "Le quai rénové du vieux port sera ouvert au public dès lundi matin."
 
 
+@pytest.mark.parametrize("tail", [
+    "Le billet Le nouveau quai du port ouvre lundi est apparu en premier sur Le Port.",  # French
+    "Der Beitrag Le nouveau quai du port ouvre lundi erschien zuerst auf Hafenblatt.",  # German
+])
+def test_a_back_link_standing_alone_is_no_summary_but_a_lead_opening_with_the_headline_is(tail: str) -> None:
+    assert _summary("Le nouveau quai du port ouvre lundi", f"<p>{tail}</p>") == ""
+    lead = "Le nouveau quai du port ouvre lundi matin, après deux ans de travaux."
+    assert _summary("Le nouveau quai du port ouvre lundi", f"<p>{lead}</p>") == lead
+
+
 def test_a_sentence_that_opens_many_items_of_a_feed_is_their_preamble_not_a_summary() -> None:
     preamble = "This is another entry in our Harbour Notes series. It first ran in the harbour office newsletter."
     topics = ["the ferry timetable", "the new crane", "the fish market", "the lighthouse", "the tide gauge"]
@@ -502,3 +512,19 @@ def test_a_quotation_inside_a_post_or_that_is_the_post_stays(html: str) -> None:
     from bot.feeds.epigraph import without_epigraph
 
     assert without_epigraph(html) == html
+
+
+def test_the_label_most_titles_open_with_is_the_series_not_a_tag() -> None:
+    text = "In Folge {n} spricht Anna Weber über die Folge der Hitzewelle für den Bodensee und die Fischerei."
+    items = [(f"Folge {n}: Anna Weber über den Bodensee", text.format(n=n), ()) for n in range(6)]
+    for tags in _tags(_rss(items, title="Seegeflüster"), "twitter"):
+        assert "#Folge" not in tags, tags
+
+
+def test_an_item_whose_only_text_is_a_script_is_empty() -> None:
+    from bot.feeds.kinds import not_an_article
+    from bot.models import Article
+
+    article = Article(key="k", feed_url="https://post.example/feed", url="https://post.example/1", title="",
+                      text="<script>track()</script><style>p{}</style>")
+    assert not_an_article(article) == "empty item (no title, no text)"

@@ -112,7 +112,7 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
             limit=limit,
             existing=existing,
             site=article.site,
-            names=(article.author or "", *article.publishers),
+            names=(article.author or "", *article.own_names),
         )
         if rules.hashtag_ok is not None:
             tags = [t for t in tags if rules.hashtag_ok(t.name)]

@@ -261,7 +261,7 @@ class _OwnName:
 
 
 class _OwnNames:
-    """Several own names (the site's, the byline's, the publishers'): a tag that names any of them."""
+    """Several own names (the site's, the byline's, the feed's own): a tag that names any of them."""
 
     def __init__(self, site: str, bylines: Iterable[str]) -> None:
         from bot.feeds.evidence import byline_names

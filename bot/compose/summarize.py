@@ -117,12 +117,16 @@ _DATELINE = regex.compile(
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 
 
-def _quotes_headline_then_more(key: str, title_key: str) -> bool:
-    """`key` (a sentence, normalised) holds the whole headline of three words or more, then three words or more."""
+def _quotes_headline_then_more(key: str, title_key: str, inside: bool = False) -> bool:
+    """`key` (a sentence, normalised) holds the whole headline of three words or more, then three words or more;
+    `inside`: and after one to three words of its own, as a back-link names a post ("The post", "Der Beitrag"): a
+    lead that opens with its headline, or tells of it at length, is not quoting it."""
     if title_key.count(" ") < 2:
         return False
     at = f" {key} ".find(f" {title_key} ")
-    return at >= 0 and key[at + len(title_key):].count(" ") >= 3
+    if at < 0 or key[at + len(title_key):].count(" ") < 3:
+        return False
+    return not inside or 1 <= len(key[:at].split()) <= 3
 
 
 def summary_source(text: str, summary: str) -> str:
@@ -166,6 +170,13 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
             normalise_for_compare(candidates[-1]), title_key):
         # The text's last sentence quotes the whole headline and goes on: the site's back-link in any language
         # ("Der Beitrag <title> erschien zuerst auf <site>.", "The post <title> appeared first on <site>.").
+        candidates.pop()
+        followed.pop()
+    elif len(candidates) == 1 and not _CJK.search(candidates[0]) and _quotes_headline_then_more(
+            normalise_for_compare(candidates[0]), title_key, inside=True):
+        # The text is one sentence that names the whole headline after words of its own and goes on: the
+        # site's back-link standing alone ("The post <title> first appeared on <site>."), not a summary. (Where
+        # words are not spaced, a character is no word: a headline is not told from a lead that way.)
         candidates.pop()
         followed.pop()
     if not candidates:

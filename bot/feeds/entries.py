@@ -31,7 +31,7 @@ from bot.bounds import (
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
 from bot.feeds.epigraph import without_epigraph
-from bot.feeds.evidence import each_category, is_topic, not_topics, outlets, preambles, without_preamble
+from bot.feeds.evidence import each_category, is_topic, not_topics, outlets, preambles, title_labels, without_preamble
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
 from bot.models import Article, Image
@@ -196,7 +196,7 @@ class FeedEntry:
     link_shared: bool = False
     # Sentences that open many of this feed's items alike (bot.feeds.evidence.preambles): not this article's.
     preamble: frozenset[str] = frozenset()
-    publishers: tuple[str, ...] = ()  # FeedMeta.owners
+    own_names: tuple[str, ...] = ()  # FeedMeta.owners and the label of its titles (Article.own_names)
     # The link a reader clicks: `url` (the canonical form identity uses) with the article's own #fragment.
     link: str = ""
 
@@ -230,7 +230,7 @@ class FeedEntry:
             key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
             image=self.image(), author=self.author, site=self.site, language=self.language,
-            aliases=self.aliases, publishers=self.publishers,
+            aliases=self.aliases, own_names=self.own_names,
         )
 
 
@@ -318,6 +318,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     # a summary of this one), and the outlet is the article's site (never a tag of it).
     outlet_of = outlets(titles, [r.source for r in raws])
     preamble = preambles([r.content or r.summary or "" for r in raws])
+    own_names = (*meta.owners, *title_labels(titles))
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
@@ -329,7 +330,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             author=clip(repair(raw.author), MAX_NAME_CHARS) if raw.author else None,
             content_html=None if outlet else raw.content or None, summary_html=None if outlet else raw.summary or None,
             base=raw.base, media_image=raw.images[0] if raw.images else None, site=outlet or meta.title or None,
-            language=language, link_shared=link_shared, preamble=preamble, publishers=meta.owners,
+            language=language, link_shared=link_shared, preamble=preamble, own_names=own_names,
         )
         for raw, cats, canon, key, aliases, title, link_shared, outlet
         in zip(raws, categories, canonical, keys, alias_sets, titles, shared, outlet_of, strict=True)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 import regex  # type: ignore[import-untyped]
 
 __all__ = ["byline_names", "each_category", "is_slug", "is_topic", "not_topics", "outlets", "preambles",
-           "without_preamble"]
+           "title_labels", "without_preamble"]
 
 # A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
 MIN_ITEMS = 5
@@ -112,6 +112,24 @@ def each_category(categories: Iterable[str]) -> list[str]:
     for category in categories:
         out += [part for part in _LISTED.split(category) if part.strip()] if _LISTED.search(category) else [category]
     return out
+
+
+_FIRST_WORD = regex.compile(r"^\W*(\p{L}+)")
+
+
+def title_labels(titles: Sequence[str]) -> tuple[str, ...]:
+    """The word most of a feed's titles open with ("Episode 212: ...", "Folge 9 - ..."): the series' label,
+    never what one item is about."""
+    firsts: Counter[str] = Counter()
+    written: dict[str, str] = {}
+    for title in titles:
+        m = _FIRST_WORD.match(title)
+        if m:
+            firsts[m.group(1).casefold()] += 1
+            written.setdefault(m.group(1).casefold(), m.group(1))
+    if len(titles) < MIN_ITEMS:
+        return ()
+    return tuple(written[w] for w, n in firsts.items() if n * 2 > len(titles))
 
 
 def _contains_words(words: list[str], part: list[str]) -> bool:

@@ -39,10 +39,14 @@ _TAG = re.compile(r"<[^>]*>")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
 
 
+# Elements whose content a reader never sees (bot.compose.clean drops it too).
+_UNSHOWN = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def _visible(text: str) -> str:
     """What a reader would see of a title or text: an item whose only content is markup ("<p></p>") or
     spaces has nothing to post, as one with no text at all."""
-    return _INVISIBLE.sub("", html.unescape(_TAG.sub("", text)))
+    return _INVISIBLE.sub("", html.unescape(_TAG.sub("", _UNSHOWN.sub("", text))))
 
 
 def is_ad_label(category: str) -> bool:
