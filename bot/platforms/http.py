@@ -63,3 +63,17 @@ def route_session(session: requests.Session, official: str, target: str,
                   timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
     """Send every call for `official` to `target`, each with a timeout."""
     session.mount(official.rstrip("/") + "/", RedirectingAdapter(official, target, timeout))
+
+
+def read_capped(response: requests.Response, deadline: float, cap: int) -> bytes | None:
+    """The whole answer by `deadline` (a trickling server is cut off by the watchdog), None past `cap` bytes."""
+    from bot.net.watchdog import cut_at
+
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    body = b""
+    with cut_at(deadline, sock):
+        for chunk in response.iter_content(64 * 1024):
+            body += chunk
+            if len(body) > cap:
+                return None
+    return body

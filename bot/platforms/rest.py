@@ -21,8 +21,7 @@ import requests
 from bot.errors import RetryableError, connection_problem
 from bot.net.policy import Guard
 from bot.net.session import GuardedSession
-from bot.net.watchdog import cut_at
-from bot.platforms.http import DEFAULT_TIMEOUT, route_session
+from bot.platforms.http import DEFAULT_TIMEOUT, read_capped, route_session
 from bot.platforms.telegram import never_connected  # the same test for any requests call
 
 CALL_BUDGET_SECONDS = 30.0  # one call, answer included: the read timeout bounds each read, this the whole
@@ -67,7 +66,7 @@ class RestSession:
                                       allow_redirects=False, stream=True, timeout=self.timeout) as response:
                 status = response.status_code
                 answer_headers = {k.lower(): v for k, v in response.headers.items()}
-                raw = _read(response, deadline)
+                raw = read_capped(response, deadline, MAX_ANSWER_BYTES)
         except requests.RequestException as exc:
             failure = connection_problem(exc)
             not_sent = never_connected(exc)
@@ -86,15 +85,3 @@ class RestSession:
 
     def close(self) -> None:
         self.session.close()
-
-
-def _read(response: requests.Response, deadline: float) -> bytes | None:
-    """The whole answer by `deadline` (a trickling server is cut off by the watchdog), None past the cap."""
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    body = b""
-    with cut_at(deadline, sock):
-        for chunk in response.iter_content(64 * 1024):
-            body += chunk
-            if len(body) > MAX_ANSWER_BYTES:
-                return None
-    return body

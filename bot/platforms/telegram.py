@@ -51,10 +51,9 @@ from bot.errors import (
 from bot.models import Draft, PostResult
 from bot.net.policy import Guard, is_web_url
 from bot.net.session import GuardedSession
-from bot.net.watchdog import cut_at
 from bot.networks.telegram import utf16_length
 from bot.platforms.base import Account, PartsCallback, Quota
-from bot.platforms.http import DEFAULT_TIMEOUT, route_session
+from bot.platforms.http import DEFAULT_TIMEOUT, read_capped, route_session
 from bot.redact import Redactor
 
 log = logging.getLogger(__name__)
@@ -176,7 +175,7 @@ class TelegramPlatform:
             # The Bot API never redirects; following one would carry the token's path to wherever it points.
             with self.session.post(url, json=fields, stream=True, allow_redirects=False) as response:
                 status = response.status_code
-                body = self._read(response, deadline)
+                body = read_capped(response, deadline, MAX_ANSWER_BYTES)
         except requests.RequestException as exc:
             failure = connection_problem(exc)
             not_sent = never_connected(exc)
@@ -202,18 +201,6 @@ class TelegramPlatform:
         if isinstance(error, RateLimited) and error.retry_after is not None:
             self._quota = Quota(0, time.time() + error.retry_after, _FLOOD)
         raise error
-
-    @staticmethod
-    def _read(response: requests.Response, deadline: float) -> bytes | None:
-        """The whole answer by `deadline` (a trickling server is cut off by the watchdog), None past the cap."""
-        sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-        body = b""
-        with cut_at(deadline, sock):
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > MAX_ANSWER_BYTES:
-                    return None
-        return body
 
     def _error(self, method: str, status: int, answer: dict[str, Any]) -> PlatformError:
         raw_code, raw_parameters = answer.get("error_code"), answer.get("parameters")
