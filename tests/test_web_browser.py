@@ -94,8 +94,9 @@ def test_an_editor_edits_and_approves_in_the_browser_and_the_edit_is_sent(tmp_pa
         """The page after a form's POST says `words` in its notes (waits for that page to load)."""
         def said(b: Any) -> bool:
             return any(words in n.text for n in b.find_elements(By.ID, "notes"))
-        # The old page's notes go stale while the new one loads: keep polling through that, not give up.
-        wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
+        # The old page's notes go stale while the new one loads: keep polling through that, not give up. (A busy
+        # machine, a CI run beside another suite, has taken over 15 s for a POST and its page.)
+        wait = WebDriverWait(browser, 45, ignored_exceptions=(StaleElementReferenceException,))
         try:
             return bool(wait.until(said))
         except TimeoutException:
