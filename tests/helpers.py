@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +53,7 @@ def fake_x(**kwargs: object):  # type: ignore[no-untyped-def]
                        X_KEYS["TWITTER_ACCESS_TOKEN_SECRET"], **{**BULK_LIMITS, **kwargs})
 
 
-def fake_graph(**kwargs: object):  # type: ignore[no-untyped-def]
+def fake_graph(**kwargs: Any):  # type: ignore[no-untyped-def]
     from tests.fakes.graph_api import FakeGraphServer
 
     return FakeGraphServer(page_id=FB_PAGE_ID, page_token=FB_TOKEN, **kwargs)

@@ -5,6 +5,7 @@ Time is an input: the keeper's clock is injected, and the whole bot runs once mo
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,7 +165,13 @@ def test_a_secret_key_that_is_no_fernet_key_is_one_clear_line() -> None:
 
 # --- the whole bot with its clock moved ahead ---------------------------------------------------------------
 
+def _not_under_faketime() -> None:
+    if "FAKETIME" in os.environ:
+        pytest.skip("already under faketime (clock-ahead): a nested faketime cannot move one process's clock further")
+
+
 def test_with_the_clock_moved_ahead_the_bot_renews_and_reports(tmp_path: Path, th: FakeThreads) -> None:
+    _not_under_faketime()
     with FeedServer() as feeds:
         feeds.set("/feed.xml", rss([Item(1)]))
         config = tmp_path / "bot.toml"
@@ -201,6 +208,7 @@ def test_with_the_clock_moved_ahead_the_bot_renews_and_reports(tmp_path: Path, t
 
 
 def test_with_the_clock_moved_ahead_and_no_key_status_counts_down(tmp_path: Path, th: FakeThreads) -> None:
+    _not_under_faketime()
     with FeedServer() as feeds:
         feeds.set("/feed.xml", rss([Item(1)]))
         config = tmp_path / "bot.toml"
