@@ -170,13 +170,19 @@ def _not_under_faketime() -> None:
         pytest.skip("already under faketime (clock-ahead): a nested faketime cannot move one process's clock further")
 
 
+def _threads_config(tmp_path: Path, feed_url: str) -> Path:
+    """One feed (its old items too) to one Threads account."""
+    config = tmp_path / "bot.toml"
+    config.write_text(f'[[feeds]]\nurl = "{feed_url}"\nname = "news"\nmax_age_days = 36500\n\n[platforms.threads]\n',
+                      encoding="utf-8")
+    return config
+
+
 def test_with_the_clock_moved_ahead_the_bot_renews_and_reports(tmp_path: Path, th: FakeThreads) -> None:
     _not_under_faketime()
     with FeedServer() as feeds:
         feeds.set("/feed.xml", rss([Item(1)]))
-        config = tmp_path / "bot.toml"
-        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/feed.xml")}"\nname = "news"\nmax_age_days = 36500\n'
-                          "\n[platforms.threads]\n", encoding="utf-8")
+        config = _threads_config(tmp_path, feeds.url_for("/feed.xml"))
         db = tmp_path / "state.db"
         env = bot_env(None, None, f"sqlite:///{db}", config, {
             "THREADS_ACCESS_TOKEN": TOKEN, "THREADS_API_URL": f"{th.url}/v1.0", "BOT_SECRET_KEY": KEY})
@@ -211,9 +217,7 @@ def test_with_the_clock_moved_ahead_and_no_key_status_counts_down(tmp_path: Path
     _not_under_faketime()
     with FeedServer() as feeds:
         feeds.set("/feed.xml", rss([Item(1)]))
-        config = tmp_path / "bot.toml"
-        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/feed.xml")}"\nname = "news"\nmax_age_days = 36500\n'
-                          "\n[platforms.threads]\n", encoding="utf-8")
+        config = _threads_config(tmp_path, feeds.url_for("/feed.xml"))
         env = bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", config, {
             "THREADS_ACCESS_TOKEN": TOKEN, "THREADS_API_URL": f"{th.url}/v1.0"})
         assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
