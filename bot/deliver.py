@@ -24,7 +24,7 @@ whereas a lease tells the holder on its next renewal that it lost the row. One m
 backends, with one failure mode to reason about.
 A holder that was paused (a stopped process, a long GC pause) and lost its lease meanwhile must not
 send: it renews synchronously right before every publish and every thread part, and the HTTP adapter
-checks again right before each request that writes (bot.platforms.http.before_each_write: if no beat
+checks again right before each request that writes (bot.platforms.writes.before_each_write: if no beat
 confirmed the lease in the last third of it, renew first); LeaseLost stops the send. The worker that
 took over looks the post up first. What no lease can close is a pause between that last check and
 the request's bytes leaving (microseconds): only a platform-side idempotency key could.
@@ -68,7 +68,7 @@ from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimit
 from bot.models import Draft, Image, PostResult
 from bot.platforms.base import Platform
 from bot.platforms.dryrun import DryRunPlatform
-from bot.platforms.http import before_each_write
+from bot.platforms.writes import before_each_write
 from bot.retries import Tuning, retry_delay
 from bot.sandbox import is_sample_feed
 from bot.store.base import DRY_RUN, POSTED, QUEUED, RETRY, REVIEW, SKIPPED, Delivery, NewDelivery, Store

@@ -9,38 +9,18 @@ caller's check there (bot.deliver: is this post still ours, after a pause?).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
+# Defined apart, without requests (bot.deliver imports them on every pass); re-exported for the clients.
+from bot.platforms.writes import before_each_write, check_before_write
+
+__all__ = ["DEFAULT_TIMEOUT", "RedirectingAdapter", "before_each_write", "check_before_write", "read_capped",
+           "route_session"]
+
 DEFAULT_TIMEOUT = (5.0, 15.0)  # connect, read (seconds): a stalled API must not outlast a 20 s shutdown
-
-
-_guard = threading.local()
-
-
-@contextmanager
-def before_each_write(check: Callable[[], None]) -> Iterator[None]:
-    """Inside the block, `check` runs in this thread right before every request that may change something
-    on the platform (all but GET and HEAD), as late as a request can still be stopped; it raises to stop it."""
-    previous = getattr(_guard, "check", None)
-    _guard.check = check
-    try:
-        yield
-    finally:
-        _guard.check = previous
-
-
-def check_before_write(method: str | None) -> None:
-    """Run this thread's before_each_write check, if any, for a request about to leave; for clients that do
-    not use requests (the atproto SDK speaks httpx) to call from their own transport."""
-    check = getattr(_guard, "check", None)
-    if check is not None and method not in ("GET", "HEAD"):
-        check()
 
 
 class RedirectingAdapter(HTTPAdapter):
