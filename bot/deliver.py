@@ -68,6 +68,7 @@ from bot.errors import DuplicateError, NeedsHumanError, PlatformError, RateLimit
 from bot.models import Draft, Image, PostResult
 from bot.platforms.base import Platform
 from bot.platforms.dryrun import DryRunPlatform
+from bot.platforms.staged import posted
 from bot.platforms.writes import before_each_write
 from bot.retries import Tuning, retry_delay
 from bot.sandbox import is_sample_feed
@@ -421,7 +422,9 @@ class Sender:
         # The network cannot look a post up (unknown_outcome "hold"): an unknown outcome is held, never resent.
         # A dry run sends nothing, so it has nothing to hold.
         self.hold = hold and not isinstance(platform, DryRunPlatform)
-        self.parts = list(d.parts)  # what is known to be on the platform, root first
+        # What is known to be on the platform, root first; before the root, what an earlier attempt staged for it
+        # (an upload, a container: bot.platforms.staged), handed back to publish to reuse, never counted as a post.
+        self.parts = list(d.parts)
         self.beat = Heartbeat(store, d, owner, tuning.lease_seconds)
         # The row was ours from here: no earlier attempt can have been sent after it (a dead holder's lease had
         # ended, a retry's was settled). A lookup that may lag is proof only lookup_lag after this.
@@ -500,11 +503,11 @@ class Sender:
         """An earlier attempt may have posted some parts: find them instead of posting them again."""
         total = 1 + len(self.draft.thread)
         found_any = False
-        while len(self.parts) < total:
+        while len(posted(self.parts)) < total:
             found = self._find()
             if found is None:
                 break
-            self.parts.append(found.remote_id)
+            self._found(found)
             found_any = True
             log.info("%s: %s part %d was already posted before a crash or timeout (%s); recorded, not posted "
                      "again", self.d.platform, self.d.article_key, len(self.parts), found.remote_id)
@@ -515,7 +518,7 @@ class Sender:
         """find_existing; on a network whose lookup may lag (a timeline, a Page's feed), nothing found is not
         proof until the lag has passed since the post could last have been sent (the claim): then it looks
         once more. Every later part of a thread was sent before the claim too, so one wait covers them all."""
-        found = self.platform.find_existing(self.draft, self.parts)
+        found = self.platform.find_existing(self.draft, posted(self.parts))
         lag = self.t.lookup_lag
         if found is not None or self.waited_for_lag or not lag or not getattr(self.platform, "lookup_may_lag", False):
             return found
@@ -527,7 +530,12 @@ class Sender:
                      self.d.article_key, lag, left)
             if self.beat.lost.wait(left):  # the heartbeat keeps the row ours meanwhile
                 raise LeaseLost()
-        return self.platform.find_existing(self.draft, self.parts)
+        return self.platform.find_existing(self.draft, posted(self.parts))
+
+    def _found(self, found: PostResult) -> None:
+        """A part found on the platform follows the posts known: what was staged for the root (an upload it
+        carries, a container it was published from) is replaced by it."""
+        self.parts = [*posted(self.parts), found.remote_id]
 
     def _hold_once_answering(self, why: str, failure: PlatformError | None = None) -> Outcome:
         """Hold a post whose outcome is unknown, once the network answers a read-only check (verify). While it
@@ -583,7 +591,7 @@ class Sender:
             return exc.message
         log.info("%s: %s was refused as a duplicate; it is on the account as %s", d.platform, d.article_key,
                  found.remote_id)
-        self.parts.append(found.remote_id)
+        self._found(found)
         if len(self.parts) < 1 + len(self.draft.thread):
             # The rest of a thread still has to go: come back at once through the lookup path.
             self._settle(lambda: self.store.record_parts(d.id, self.owner, self.parts, self.t.lease_seconds)

@@ -7,9 +7,9 @@ Facebook, no Idempotency-Key replayed by Mastodon, no existing record key sent t
 Each article has an image and a long text: X and Mastodon post it as a thread (the networks whose descriptors
 allow threads; Bluesky's does not), and X, Mastodon and Bluesky upload the image. Every thread must be whole
 (each queued part once, a reply to the part before, no second reply after a kill), every root post carries
-its one image and no upload is carried twice. Uploads left unused by a run killed between the upload and its
-post are counted and printed: the bot still leaves them (the strict xfail at the end of this file). The test
-runs on SQLite and on Postgres.
+its one image and no upload is carried twice. Uploads left unused are counted and printed: an upload is kept
+with its outbox row before the post is sent and reused by the next attempt (bot.platforms.staged), so only a
+run killed between the upload's answer and that write leaves one. The test runs on SQLite and on Postgres.
 
 Telegram cannot look a post up, so its promise is its own: never posted twice. A post whose outcome a kill
 left unknown is held; the test then plays the editor (bot.fleet.settle_held: a held post found in the channel
@@ -261,8 +261,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
             uploads, carried = media[network]
             roots = [str(r.remote_id).rsplit("/", 1)[-1] for r in rows[network]]  # Bluesky's: at://.../rkey
             assert media_faults(uploads, carried, roots) == [], network
-        # A run killed between an upload and its post leaves that upload unused (the next run uploads again):
-        # counted here, asserted by the strict xfail below until the bot keeps an upload between attempts.
+        # A run killed between an upload's answer and the write that keeps it with the row leaves that upload
+        # unused (the next run uploads again): counted here; a kept one is reused (the test at the end).
         parts = {n: sum(len(r.thread) for r in rows[n]) for n in THREADED}
         print(f"crash test: thread parts {parts}, uploads {({n: len(media[n][0]) for n in UPLOADING})}, "
               f"orphans {({n: len(orphans(*media[n])) for n in UPLOADING})}")
@@ -350,10 +350,7 @@ def test_without_waiting_for_the_lag_the_post_is_sent_again() -> None:
 # ------------------------------------------------------------------------------------------------------
 # An upload whose post did not follow (issue 24): in one process, X answers the post's request with a 503 after
 # the image was uploaded; the next attempt posts. The image uploaded first must be the one the post carries, not
-# an orphan beside a second upload (X keeps an unused media id for 24 hours: the bot could post it then).
-@pytest.mark.xfail(strict=True, reason="each attempt downloads and uploads the image again (bot/platforms/"
-                   "twitter.py publish): the first attempt's upload is left unattached; the media id is not kept "
-                   "with the outbox row between attempts")
+# an orphan beside a second upload (X keeps an unused media id for 24 hours: the bot posts it then).
 def test_an_image_uploaded_before_a_failed_post_is_carried_by_the_post_not_left_orphaned(store: Store) -> None:
     from dataclasses import replace
 
@@ -376,6 +373,7 @@ def test_an_image_uploaded_before_a_failed_post_is_carried_by_the_post_not_left_
         [tweet] = server.tweets
         uploads, carried = x_media(server)
         assert media_faults(uploads, carried, [tweet["id"]]) == [] and orphans(uploads, carried) == []
+        assert len(uploads) == 1 and store.deliveries()[0].remote_id == tweet["id"]
 
 
 def test_the_thread_and_media_counts_catch_a_second_reply_a_lost_part_and_an_orphan() -> None:

@@ -322,3 +322,146 @@ def test_a_claim_taken_over_meanwhile_sends_nothing(store: Store) -> None:
     platform = _Recorder()
     assert Sender(store, platform, claimed, "slow", clock, replace(FAST, lease_seconds=10)).send() is None
     assert platform.published == [], "the slow worker must not send what another worker now owns"
+
+
+# --- an image uploaded before its post (issue 24) ---------------------------------------------------------------
+# The upload is kept with the outbox row (a staged part: bot.platforms.staged) before the post is sent, so an
+# attempt cut short after it (a 503, a lost answer, a kill) leaves no unused upload: the next one posts with it.
+
+
+@pytest.fixture
+def site() -> Iterator[Any]:
+    from tests.fakes.feed_server import FeedServer
+    from tests.parts import png
+
+    with FeedServer() as server:
+        server.set("/images/story.png", png(), content_type="image/png")
+        yield server
+
+
+def _illustrated(store: Store, site: Any, clock: Clock, thread: tuple[str, ...] = ()) -> Config:
+    """One X row with the site's image (its feed is the site, so the image's host is trusted), and its config."""
+    feed = site.url_for("/feed.xml")
+    row = replace(_row(1, "twitter", thread), feed_url=feed, image_url=site.url_for("/images/story.png"),
+                  image_alt="The council chamber")
+    store.record_articles([], [row], clock.now)
+    return Config(path=None, feeds=(FeedConfig(url=feed, name="news"),),
+                  platforms={"twitter": PlatformConfig("twitter")})
+
+
+def _x_at(server: Any, ahead: float) -> TwitterPlatform:
+    """An X client whose clock is `ahead` seconds past the real one (an attempt that comes back that much later)."""
+    platform = _x(server)
+    platform._clock = lambda: time.time() + ahead
+    return platform
+
+
+def test_x_an_image_uploaded_before_a_503_is_kept_with_the_row_and_carried_by_the_retry(store: Store, x: Any,
+                                                                                       site: Any) -> None:
+    from bot.platforms.staged import posted, staged
+    from tests.parts import media_faults, orphans, thread_faults, x_media, x_posts
+
+    clock = Clock()
+    config = _illustrated(store, site, clock, thread=("2/2 The budget passed.",))
+    x.fail(503)  # POST /2/tweets, after the upload
+    deliver_platform(config, store, _x(x), "w1", clock=clock, tuning=FAST)
+    row = store.deliveries()[0]
+    [upload] = x.uploads
+    assert row.state == RETRY and x.tweets == []
+    [kept] = staged(row.parts)
+    assert posted(row.parts) == [] and kept.id == upload["id"], "kept with the row, and not taken for a post"
+    assert kept.expires_at is not None and 86000 < kept.expires_at - time.time() <= 86400, "X's expires_after_secs"
+    clock.now = row.due_at
+    deliver_platform(config, store, _x(x), "w1", clock=clock, tuning=FAST)
+    row = store.deliveries()[0]
+    uploads, carried = x_media(x)
+    assert row.state == POSTED and len(uploads) == 1
+    assert media_faults(uploads, carried, [str(row.remote_id)]) == [] and orphans(uploads, carried) == []
+    assert thread_faults([row], x_posts(x)) == []
+
+
+def test_x_a_root_found_after_a_lost_answer_replaces_the_staged_upload(store: Store, x: Any, site: Any) -> None:
+    from tests.parts import media_faults, orphans, thread_faults, x_media, x_posts
+
+    clock = Clock()
+    config = _illustrated(store, site, clock, thread=("2/2 The budget passed.",))
+    x.fail_after_commit(how="drop")  # the root is made with its image; its answer is lost
+    deliver_platform(config, store, _x(x), "w1", clock=clock, tuning=FAST)
+    assert store.deliveries()[0].uncertain and len(x.tweets) == 1
+    clock.now = store.deliveries()[0].due_at
+    deliver_platform(config, store, _x(x), "w2", clock=clock, tuning=FAST)
+    row = store.deliveries()[0]
+    uploads, carried = x_media(x)
+    assert row.state == POSTED and row.remote_id == x.tweets[0]["id"], "found, recorded in place of the upload"
+    assert len(uploads) == 1 and media_faults(uploads, carried, [row.remote_id]) == []
+    assert orphans(uploads, carried) == [] and thread_faults([row], x_posts(x)) == []
+    assert not any(r.get("duplicate") for r in x.requests), "the root was never sent again"
+
+
+def test_x_a_kill_between_the_upload_and_the_post_resumes_with_the_same_media(store: Store, x: Any,
+                                                                              site: Any) -> None:
+    from tests.parts import media_faults, orphans, x_media
+
+    clock = Clock()
+    config = _illustrated(store, site, clock)
+    x.drop_connection()  # POST /2/tweets never arrives: as if the process died after keeping the upload
+    deliver_platform(config, store, _x(x), "w1", clock=clock, tuning=FAST)
+    assert store.deliveries()[0].uncertain and x.tweets == [] and len(x.uploads) == 1
+    clock.now = store.deliveries()[0].due_at
+    deliver_platform(config, store, _x(x), "w2", clock=clock, tuning=FAST)  # looks it up, then posts
+    row = store.deliveries()[0]
+    uploads, carried = x_media(x)
+    assert row.state == POSTED and len(uploads) == 1 and orphans(uploads, carried) == []
+    assert media_faults(uploads, carried, [str(row.remote_id)]) == []
+
+
+def test_x_a_lost_lease_right_after_the_upload_stops_the_post_and_the_upload_is_reused(x: Any, site: Any) -> None:
+    from bot.deliver import LeaseLost
+    from bot.models import Draft, Image
+
+    draft = Draft(platform="twitter", article_key="a1", text="Story 1 https://news.example.org/1/",
+                  link="https://news.example.org/1/", image=Image(site.url_for("/images/story.png"), "A map"),
+                  feed_url=site.url_for("/feed.xml"))
+    kept: list[list[str]] = []
+
+    def lost(parts: list[str]) -> None:
+        kept.append(parts)
+        raise LeaseLost()  # recorded, then the lease is gone: not an image failure to post without
+
+    with pytest.raises(LeaseLost):
+        _x(x).publish(draft, (), lost)
+    assert x.tweets == [] and len(kept) == 1
+    result = _x(x).publish(draft, kept[0])
+    assert [t["media_ids"] for t in x.tweets] == [[x.uploads[0]["id"]]] and len(x.uploads) == 1
+    assert result.remote_id == x.tweets[0]["id"]
+
+
+def test_x_an_upload_past_its_life_is_uploaded_again(store: Store, x: Any, site: Any) -> None:
+    from bot.platforms.staged import MEDIA_MARGIN_SECONDS
+
+    clock = Clock()
+    config = _illustrated(store, site, clock)
+    x.fail(503)
+    deliver_platform(config, store, _x(x), "w1", clock=clock, tuning=FAST)
+    clock.now = store.deliveries()[0].due_at
+    # The next attempt comes a day later (an outage, a paused account): less than the margin is left.
+    deliver_platform(config, store, _x_at(x, 86400 - MEDIA_MARGIN_SECONDS + 60), "w1", clock=clock, tuning=FAST)
+    _, second = x.uploads
+    [tweet] = x.tweets
+    assert tweet["media_ids"] == [second["id"]] and store.deliveries()[0].state == POSTED
+    assert not any(r["path"] == "/2/tweets" and r["status"] == 400 for r in x.requests), "never tried the old one"
+
+
+def test_x_an_upload_x_no_longer_has_is_uploaded_again_and_posted_once(store: Store, x: Any, site: Any) -> None:
+    clock = Clock()
+    config = _illustrated(store, site, clock)
+    x.fail(503)
+    deliver_platform(config, store, _x(x), "w1", clock=clock, tuning=FAST)
+    x.expire_media(x.uploads[0]["id"])  # gone sooner than X said
+    clock.now = store.deliveries()[0].due_at
+    deliver_platform(config, store, _x(x), "w1", clock=clock, tuning=FAST)
+    _, second = x.uploads
+    [tweet] = x.tweets
+    assert tweet["media_ids"] == [second["id"]] and store.deliveries()[0].state == POSTED
+    refused = [r for r in x.requests if r["path"] == "/2/tweets" and r["status"] == 400]
+    assert len(refused) == 1, "X refused the old media id (400 'Your media IDs are invalid.'), as it does"

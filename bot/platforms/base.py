@@ -28,7 +28,9 @@ class Quota:
 
 
 # Called with the ids of the parts posted so far, after each part of a multi-part post (an X thread), so a
-# crash mid-thread resumes where it stopped. It may raise to stop the post (the lease was lost).
+# crash mid-thread resumes where it stopped; before the root, with the one thing staged for it (an uploaded
+# image, a Threads container), so the next attempt reuses it (bot.platforms.staged says which entries are posts).
+# It may raise to stop the post (the lease was lost).
 PartsCallback = Callable[[list[str]], None]
 
 
@@ -42,14 +44,16 @@ class Platform(Protocol):
     name: str
 
     def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
-        """Post the parts of the draft not in `done` (remote ids of parts already posted, root first) and
-        return the root post. Raises a bot.errors.PlatformError subclass on failure."""
+        """Post the parts of the draft not in `done` (remote ids of parts already posted, root first, or before
+        the root what an earlier attempt staged for it: bot.platforms.staged) and return the root post. Raises
+        a bot.errors.PlatformError subclass on failure."""
         ...
 
     def find_existing(self, draft: Draft, done: Sequence[str] = ()) -> PostResult | None:
-        """Look on the platform for the part of the draft that follows `done`: the root post (among the
-        account's recent posts, matched by the article's link, else the exact text) or the next reply of
-        a thread. Used when an earlier attempt's outcome is unknown, so nothing is posted twice."""
+        """Look on the platform for the part of the draft that follows `done` (posts only, never a staged
+        entry): the root post (among the account's recent posts, matched by the article's link, else the exact
+        text) or the next reply of a thread. Used when an earlier attempt's outcome is unknown, so nothing is
+        posted twice."""
         ...
 
     def quota(self) -> Quota | None:

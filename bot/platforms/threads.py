@@ -47,6 +47,9 @@ from bot.networks.threads import MAX_LINKS, threads_length
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import DEFAULT_TIMEOUT
 from bot.platforms.rest import Answer, RestSession
+from bot.platforms.staged import CONTAINER as CONTAINER  # the part's prefix, where Threads' tests look for it
+from bot.platforms.staged import container as staged_container
+from bot.platforms.staged import container_part, posted
 from bot.redact import Redactor
 
 if TYPE_CHECKING:
@@ -55,7 +58,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NAME = "threads"
 MAX_LENGTH = 500
-CONTAINER = "container:"  # the outbox part that names a container made but not known to be published
 LOOKUP_LIMIT = 25  # recent threads read to settle an unknown outcome
 QUOTA_RECHECK_SECONDS = 3600.0  # the moving window frees a post when its oldest turns 24 h; Meta does not say when
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -90,11 +92,12 @@ class ThreadsPlatform:
     # --- Platform interface ---------------------------------------------------------------------
 
     def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
-        if done and not done[0].startswith(CONTAINER):
-            return PostResult(remote_id=done[0])  # the post is out: nothing follows it
+        if posted(done):
+            return PostResult(remote_id=posted(done)[0])  # the post is out: nothing follows it
         self._use_current_token()
-        if done:
-            resumed = self._resume(done[0][len(CONTAINER):], draft)
+        kept = staged_container(done)
+        if kept is not None:
+            resumed = self._resume(kept, draft)
             if resumed is not None:
                 return resumed
         self._check(draft)
@@ -102,7 +105,7 @@ class ThreadsPlatform:
         with_image = self.image and draft.image is not None and is_web_url(draft.image.url)
         container = self._create(draft, with_image)
         if on_part is not None:
-            on_part([CONTAINER + container])  # kept before publishing: a crash from here resumes this container
+            on_part([container_part(container)])  # kept before publishing: a crash from here resumes it
         status = self._wait(container)
         if status == "ERROR" and with_image:
             # Meta's crawler could not use the image (unreachable, too large): the post goes as text with the
@@ -111,7 +114,7 @@ class ThreadsPlatform:
                         self.name, draft.article_key)
             container = self._create(draft, False)
             if on_part is not None:
-                on_part([CONTAINER + container])
+                on_part([container_part(container)])
             status = self._wait(container)
         return self._publish_when_ready(container, status)
 
@@ -119,7 +122,7 @@ class ThreadsPlatform:
         """The profile's recent threads: the one carrying the article's link (as its preview or in its text),
         else the one with exactly the draft's text."""
         if done:
-            return None  # one post per article; a container in `done` is settled by publish
+            return None  # one post per article (a staged container is settled by publish, never passed here)
         self._use_current_token()
         answer = self._ok(self.rest.call("GET", "me/threads", headers=self._auth(), params={
             "fields": "id,text,permalink,link_attachment_url,timestamp", "limit": LOOKUP_LIMIT}), "reading threads")

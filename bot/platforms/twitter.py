@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import requests
@@ -25,6 +25,7 @@ from bot.networks.twitter import DEFAULT_API_URL, NAME, NETWORK, TwitterCredenti
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import route_session
 from bot.platforms.media import download_image
+from bot.platforms.staged import media_part, posted, usable_media
 
 log = logging.getLogger(__name__)
 _DUPLICATE = "duplicate content"
@@ -32,6 +33,9 @@ _CHUNK = 1024 * 1024
 # Download and upload of an image together: past this the post goes without it. With each call's own
 # timeout this bounds a publish well inside the delivery lease (300 s by default).
 IMAGE_BUDGET_SECONDS = 60.0
+# How long an uploaded image stays usable when X's answer does not say (its INIT and FINALIZE answers carry
+# `expires_after_secs`, 86400 for an image): the figure X's media upload documentation gives.
+DEFAULT_MEDIA_LIFE_SECONDS = 86400.0
 
 
 class TwitterPlatform:
@@ -39,7 +43,8 @@ class TwitterPlatform:
     lookup_may_lag = True  # find_existing reads an eventually consistent listing (bot.platforms.base)
 
     def __init__(self, credentials: TwitterCredentials, api_url: str = DEFAULT_API_URL,
-                 upload_images: bool = True, allow_private: Allowlist | None = None, name: str = NAME) -> None:
+                 upload_images: bool = True, allow_private: Allowlist | None = None, name: str = NAME,
+                 clock: Callable[[], float] = time.time) -> None:
         self.name = name  # the account: its outbox rows and state are keyed by it
         self._credentials = credentials
         self.client = tweepy.Client(
@@ -56,17 +61,19 @@ class TwitterPlatform:
         self.allow_private = allow_private or Allowlist()
         self._user_id: str | None = None
         self._quota: Quota | None = None  # from the headers of the last POST /2/tweets
+        self._clock = clock  # wall clock: an upload's expiry is kept with the outbox row, read on any host
 
     # --- Platform interface ---------------------------------------------------------------------
 
     def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
-        """The post, then each further part of a thread as a reply to the one before."""
+        """The post, then each further part of a thread as a reply to the one before. The image is uploaded
+        once: its media id is kept with the outbox row (on_part) before the post is sent, and an attempt that
+        finds it there posts with it while X still holds it (bot.platforms.staged)."""
         texts = [draft.text, *draft.thread]
-        ids = list(done)
+        ids = posted(done)  # a staged upload is not a post: the root is replaced for it below
         for index in range(len(ids), len(texts)):
             if index == 0:
-                media_ids = self._upload_image(draft) if draft.image and self.upload_images else []
-                response = self._create(text=texts[0], media_ids=media_ids or None)
+                response = self._create_root(draft, done, on_part)
             else:
                 response = self._create(text=texts[index], in_reply_to_tweet_id=ids[-1])
             ids.append(str(response.json()["data"]["id"]))
@@ -132,23 +139,46 @@ class TwitterPlatform:
         self._quota = post_quota(response.headers) or self._quota
         return response
 
-    def _upload_image(self, draft: Draft) -> list[str]:
-        """v2 chunked upload; any failure posts without the image and says why."""
+    def _create_root(self, draft: Draft, done: Sequence[str], on_part: PartsCallback | None) -> requests.Response:
+        """The root post, with the image an earlier attempt uploaded while X still holds it, else a new upload."""
+        if not (draft.image and self.upload_images):
+            return self._create(text=draft.text)
+        kept = usable_media(done, self._clock())
+        if kept is not None:
+            log.info("%s: posting %s with the image an earlier attempt uploaded (media %s)", self.name,
+                     draft.article_key, kept)
+            try:
+                return self._create(text=draft.text, media_ids=[kept])
+            except RejectedError as exc:
+                # X forgot it sooner than it said (400 "Your media IDs are invalid."): nothing was posted.
+                if exc.status != 400 or "media" not in exc.message.lower():
+                    raise
+                log.warning("%s: X no longer has the image uploaded for %s (%s); uploading it again", self.name,
+                            draft.article_key, _one_line(exc))
+        media_ids = self._upload_image(draft, on_part)
+        return self._create(text=draft.text, media_ids=media_ids or None)
+
+    def _upload_image(self, draft: Draft, on_part: PartsCallback | None = None) -> list[str]:
+        """v2 chunked upload; any failure posts without the image and says why. The media id is kept with the
+        outbox row (on_part) before the post is sent, so no attempt leaves it unused."""
         assert draft.image is not None
         deadline = time.monotonic() + IMAGE_BUDGET_SECONDS
         try:
             guard = Guard(self.allow_private).trusting(draft.feed_url)
             data, media_type = download_image(draft.image.url, guard, deadline=deadline)
-            media_id = self._upload_bytes(data, media_type, deadline)
+            media_id, life = self._upload_bytes(data, media_type, deadline)
             if draft.image.alt:
                 alt = {"id": media_id, "metadata": {"alt_text": {"text": draft.image.alt[:1000]}}}
                 self._media_request("metadata", alt)
-            return [media_id]
         except (PlatformError, OSError, ValueError, requests.RequestException, KeyError, DestinationRefused) as exc:
             log.warning("X: posting %s without its image: %s", draft.article_key, _one_line(exc))
             return []
+        if on_part is not None:  # outside the try: a lost lease stops the post, it is no image failure
+            on_part([media_part(media_id, self._clock() + life)])
+        return [media_id]
 
-    def _upload_bytes(self, data: bytes, media_type: str, deadline: float) -> str:
+    def _upload_bytes(self, data: bytes, media_type: str, deadline: float) -> tuple[str, float]:
+        """The media id and how long X keeps it unused (`expires_after_secs`, from FINALIZE, else INIT)."""
         init = self._media_request("initialize", {"media_type": media_type, "total_bytes": len(data),
                                                   "media_category": "tweet_image"})
         media_id = str(init["data"]["id"])
@@ -165,7 +195,7 @@ class TwitterPlatform:
             info = status.get("data", {}).get("processing_info")
         if info and info.get("state") == "failed":
             raise ValueError(f"X could not process the image: {info.get('error', {}).get('message', 'failed')}")
-        return media_id
+        return media_id, _life(final.get("data"), init.get("data"))
 
     def _media_request(self, action: str, body: dict[str, Any] | None, form: dict[str, str] | None = None,
                        files: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -243,6 +273,15 @@ def _is_auth_problem(message: str) -> bool:
     lowered = message.lower()
     return any(w in lowered for w in ("permission", "oauth", "not permitted", "suspended", "client-not-enrolled",
                                       "attached to a project"))
+
+
+def _life(*answers: Any) -> float:
+    """`expires_after_secs` from the first answer that gives it, else X's documented 24 hours."""
+    for data in answers:
+        value = data.get("expires_after_secs") if isinstance(data, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return DEFAULT_MEDIA_LIFE_SECONDS
 
 
 def _one_line(exc: BaseException) -> str:

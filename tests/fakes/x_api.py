@@ -6,7 +6,9 @@ the server's own URL is accepted too), stale timestamps and reused nonces, the 2
 limit and URL detection (by ``twitter_text`` beside it, written from twitter-text's published rules and
 checked against its conformance vectors; never the bot's own counter), duplicate text, the request schema
 of POST /2/tweets (CreatePostsRequest), 15-minute and 24-hour limits with their headers, and media ids (only
-finalized uploads of this server may be attached).
+finalized uploads of this server, within their `expires_after_secs` (``media_life``, 24 hours as X answers for
+an image), may be attached; else 400 "Your media IDs are invalid.", as X answers: abraham/twitteroauth#1222,
+PLhery/node-twitter-api-v2#375).
 
 Errors use X's shapes: problem JSON ``{"title", "detail", "type", "status"}`` for 401/403/429/5xx, and
 ``{"errors": [{"message": ...}], "title": "Invalid Request", "detail": ..., "type": ...}`` for 400.
@@ -194,8 +196,11 @@ class FakeXServer(FakeServerBase):
         check_media_content: bool = True,
         oauth_max_skew: float = 300.0,
         visibility_lag: float = 0.0,
+        media_life: float = 86400.0,
     ) -> None:
         self.user_id = user_id
+        # Seconds an upload stays usable (X's `expires_after_secs`): an older media id is refused.
+        self.media_life = media_life
         # Seconds before a new tweet shows in the user timeline (GET /2/users/:id/tweets): X's timelines are
         # eventually consistent; the tweet itself (GET /2/tweets/:id) and duplicate detection see it at once.
         self.visibility_lag = visibility_lag
@@ -298,6 +303,11 @@ class FakeXServer(FakeServerBase):
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    def expire_media(self, media_id: str) -> None:
+        """Make an upload older than its life (X no longer takes it), however long the test really took."""
+        with self._lock:
+            self._uploads[media_id]["created"] -= self.media_life + 1
 
     def reset_limits(self) -> None:
         """Forget the 15-minute windows and the 24-hour post history (as if a day had passed)."""
@@ -521,7 +531,8 @@ class FakeXServer(FakeServerBase):
             return json_response(400, _invalid(TOO_LONG_MESSAGE))
         now = time.time()
         with self._lock:
-            bad = [m for m in media_ids if m not in self._uploads or not self._uploads[m]["finalized"]]
+            bad = [m for m in media_ids if m not in self._uploads or not self._uploads[m]["finalized"]
+                   or now - self._uploads[m]["created"] > self.media_life]
             if bad:
                 return json_response(400, _invalid("Your media IDs are invalid.",
                                                    parameters={"media.media_ids": bad}))
@@ -655,7 +666,7 @@ class FakeXServer(FakeServerBase):
         segments: dict[int, bytes] = upload["segments"]
         data = b"".join(segments[i] for i in sorted(segments))
         out: dict[str, Any] = {"id": upload["id"], "media_key": upload["media_key"], "size": len(data),
-                               "expires_after_secs": 86400}
+                               "expires_after_secs": int(self.media_life)}
         if upload["media_type"].startswith("video/"):
             out["processing_info"] = {"state": "succeeded", "progress_percent": 100}
             out["video"] = {"video_type": upload["media_type"]}
@@ -689,7 +700,7 @@ class FakeXServer(FakeServerBase):
         with self._lock:
             upload = self._new_upload(media_type, category, total, one_shot=False)
         return json_response(200, {"data": {"id": upload["id"], "media_key": upload["media_key"],
-                                            "expires_after_secs": 86400}})
+                                            "expires_after_secs": int(self.media_life)}})
 
     def _read_media_fields(self, request: Request) -> dict[str, Any] | Response:
         if request.content_type == "multipart/form-data":
@@ -738,7 +749,7 @@ class FakeXServer(FakeServerBase):
             if received > upload["total_bytes"]:
                 return json_response(400, _invalid("Segments exceed the declared total_bytes."))
             segments[index] = media
-        return json_response(200, {"data": {"expires_at": int(time.time()) + 86400}})
+        return json_response(200, {"data": {"expires_at": int(time.time() + self.media_life)}})
 
     def _h_POST_2_media_upload_id_finalize(self, request: Request, id: str) -> Response:
         with self._lock:
