@@ -386,8 +386,12 @@ def test_each_post_is_drawn_as_its_network_shows_it_from_the_draft_that_is_sent(
     page = desk_client(store, config=desk_config(NETWORKS)).get("/").get_data(as_text=True)
     x = _preview(page, ids["twitter"])
     assert 'data-network="twitter"' in x and "post with its link card" in x
-    assert '<a href="https://news.example.org/7" class="link" dir="ltr"' in x
-    assert '<span class="tag">#Council</span>' in x and '<span class="mention">@mayor</span>' in x
+    assert '<a href="https://news.example.org/7" class="link" dir="ltr" rel="noopener noreferrer" data-weight="23"' in x
+    assert '<span class="tag">#Council</span>' in x and '<a href="https://x.com/mayor" class="mention"' in x
+    # Each network marks what it links itself (bot.networks.marks): a mention on Mastodon, none on Bluesky,
+    # whose only marks are the facets the bot sends.
+    assert '<span class="mention">@mayor</span>' in _preview(page, ids["mastodon"])
+    assert "mention" not in _preview(page, ids["bluesky"]) and "mention" not in _preview(page, ids["facebook"])
     assert 'alt="The council chamber, full"' in x and '<span class="host meta">news.example.org</span>' in x
     shown = x.split('<div class="text"')[1].split("</div>")[0]
     assert html.unescape(re_tags(shown.split(">", 1)[1])) == text, "the text is the draft's, every character"

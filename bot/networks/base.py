@@ -6,7 +6,7 @@ library: `build` imports the network's platform class when an account is actuall
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.compose.rules import NetworkRules
     from bot.config import PlatformConfig
     from bot.net.policy import Allowlist
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
     from bot.store.base import Store
 
@@ -91,6 +92,9 @@ class Network:
     # None: `rules` hold for every account of the network.
     account_rules: Callable[[str], NetworkRules] | None = None
     token_life: TokenLife | None = None  # None: the network's credentials do not expire by themselves
+    # What the network itself turns into links, hashtags and mentions in a post's text (bot.networks.marks), from
+    # the text, the draft's link and its hashtags: the editors' page draws these. None: nothing is drawn linked.
+    marks: Callable[[str, str | None, Sequence[str]], Sequence[Mark]] | None = None
 
     def __post_init__(self) -> None:
         if self.unknown_outcome not in UNKNOWN_OUTCOMES:

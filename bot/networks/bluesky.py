@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.compose.rules import NetworkRules, graphemes
@@ -12,6 +13,7 @@ from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network, Option
 
 if TYPE_CHECKING:
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
 
 NAME = "bluesky"
@@ -77,6 +79,13 @@ def _build(account: AccountContext) -> Platform:
                            image=account.settings.image, allow_private=account.allow_private)
 
 
+def _marks(text: str, link: str | None, hashtags: Sequence[str]) -> list[Mark]:
+    """Only the facets the bot sends (Bluesky draws nothing else as a link): the article's link and the tags."""
+    from bot.networks import marks
+
+    return marks.bluesky(text, link, hashtags)
+
+
 NETWORK = register(Network(
     name=NAME,
     title="Bluesky",
@@ -92,4 +101,5 @@ NETWORK = register(Network(
                                              "false with image = true: the image itself, with its alt text")},
     unknown_outcome="read_back",
     new_send_key=new_tid,
+    marks=_marks,
 ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network
 
 if TYPE_CHECKING:
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
 
 NAME = "facebook"
@@ -49,6 +51,14 @@ def _build(account: AccountContext) -> Platform:
                             name=account.name)
 
 
+def _marks(text: str, link: str | None, hashtags: Sequence[str]) -> list[Mark]:
+    """Facebook does not publish its parser: a Page post links web addresses, with or without their scheme, and
+    #hashtags, taken here as twitter-text finds them; "@name" is plain text (only "@[id]" tags a Page)."""
+    from bot.networks import marks
+
+    return marks.without_overlaps([*marks.x_urls(text), *marks.x_hashtags(text)])
+
+
 NETWORK = register(Network(
     name=NAME,
     title="Facebook Page",
@@ -61,4 +71,5 @@ NETWORK = register(Network(
     rules=RULES,
     build=_build,
     unknown_outcome="lookup",
+    marks=_marks,
 ))

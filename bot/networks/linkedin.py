@@ -12,7 +12,7 @@ read as markup (an `@name` of the article is escaped text, never a mention).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.compose.rules import NetworkRules
@@ -20,14 +20,17 @@ from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network, Option, TokenLife
 
 if TYPE_CHECKING:
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
 
 NAME = "linkedin"
 DEFAULT_API_URL = "https://api.linkedin.com"
-# LinkedIn-Version: a version is active about a year after its release, then answers 426. 202605 is documented
-# (learn.microsoft.com's li-lms-2026-05 pages) and active into 2027; a retired one pauses the account and says
-# to set `version` under [platforms.NAME].
-DEFAULT_VERSION = "202605"
+# LinkedIn-Version: each monthly version is supported for at least a year from its release, then answers 426
+# (learn.microsoft.com/linkedin/marketing/versioning). The newest LinkedIn documents, read 2026-12-08:
+# "August 2026 - Version 202608 (Latest)" (learn.microsoft.com/linkedin/marketing/integrations/recent-changes),
+# live until about August 2027. A retired one pauses the account and says to set `version` under
+# [platforms.NAME].
+DEFAULT_VERSION = "202608"
 MAX_COMMENTARY = 3000
 RESERVED = frozenset("|{}@[]()<>#\\*_~")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
@@ -87,7 +90,9 @@ RULES = NetworkRules(
 
 
 # Access tokens last 60 days; refresh tokens exist only for apps LinkedIn approved, and need the app's secret:
-# the bot does not renew, it warns ahead (bot.tokens).
+# the bot does not renew, it warns ahead (bot.tokens). LinkedIn tells when a token ends only to its app (token
+# introspection takes the app's client id and secret: bot.platforms.expiry.linkedin_ask); an account has
+# neither, so its days are counted from when the bot first saw the token.
 TOKEN_LIFE = TokenLife(days=60, renew_after_days=None,
                        how="make a new token and set LINKEDIN_ACCESS_TOKEN (README: LinkedIn Page)")
 
@@ -101,6 +106,17 @@ def _build(account: AccountContext) -> Platform:
     return LinkedInPlatform(c["ACCESS_TOKEN"], c["ORGANIZATION_ID"], account.endpoint, name=account.name,
                             version=str(account.options.get("version") or DEFAULT_VERSION),
                             image=account.settings.image, allow_private=account.allow_private, keeper=keeper)
+
+
+def _marks(text: str, link: str | None, hashtags: Sequence[str]) -> list[Mark]:
+    """The draft's own hashtags, which to_little sends as templates (any other "#" is escaped text), and web
+    addresses with their scheme, which LinkedIn links in a post's commentary; never a mention ("@" is escaped)."""
+    from bot.networks import marks
+
+    wanted = {h.lstrip("#").casefold() for h in hashtags}
+    tags = [marks.Mark(m.start(), m.end(), "tag") for m in _HASHTAG.finditer(text) if m[1].casefold() in wanted]
+    urls = [m for m in marks.x_urls(text) if "://" in text[m.start:m.end]]
+    return marks.without_overlaps([*urls, *tags])
 
 
 NETWORK = register(Network(
@@ -119,4 +135,5 @@ NETWORK = register(Network(
                                                           "LinkedIn retires each about a year after its release")},
     unknown_outcome="lookup",
     token_life=TOKEN_LIFE,
+    marks=_marks,
 ))

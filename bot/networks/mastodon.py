@@ -7,6 +7,7 @@ composed for that instance; the registered rules are Mastodon's defaults (500 ch
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network, Option
 
 if TYPE_CHECKING:
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
 
 NAME = "mastodon"
@@ -66,6 +68,13 @@ def _send_key() -> str:
     return uuid.uuid4().hex
 
 
+def _marks(text: str, link: str | None, hashtags: Sequence[str]) -> list[Mark]:
+    """The server's own URL, hashtag and mention regexes (a link needs its http(s) scheme there)."""
+    from bot.networks import marks
+
+    return marks.mastodon(text, link, hashtags)
+
+
 NETWORK = register(Network(
     name=NAME,
     title="Mastodon",
@@ -80,4 +89,5 @@ NETWORK = register(Network(
     idempotency_key=True,
     new_send_key=_send_key,
     account_rules=account_rules,
+    marks=_marks,
 ))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.compose.rules import NetworkRules
@@ -11,6 +12,7 @@ from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network
 
 if TYPE_CHECKING:
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
 
 NAME = "telegram"
@@ -48,6 +50,14 @@ def _build(account: AccountContext) -> Platform:
                             account.endpoint, name=account.name, photos=account.settings.image)
 
 
+def _marks(text: str, link: str | None, hashtags: Sequence[str]) -> list[Mark]:
+    """tdlib's entities: web addresses with or without a scheme (taken as twitter-text finds them; the article's
+    link is an <a href> anyway), its hashtags and @mentions."""
+    from bot.networks import marks
+
+    return marks.without_overlaps([*marks.x_urls(text), *marks.telegram_tags_and_mentions(text)])
+
+
 NETWORK = register(Network(
     name=NAME,
     title="Telegram channel",
@@ -61,4 +71,5 @@ NETWORK = register(Network(
     build=_build,
     # The Bot API cannot read a channel's history and has no idempotency key: an unknown outcome is held.
     unknown_outcome="hold",
+    marks=_marks,
 ))

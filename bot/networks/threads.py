@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.compose.rules import NetworkRules
@@ -13,6 +14,7 @@ from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network, TokenLife
 
 if TYPE_CHECKING:
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
 
 NAME = "threads"
@@ -66,13 +68,39 @@ TOKEN_LIFE = TokenLife(days=60, renew_after_days=1,
                        how="make a new long-lived token and set THREADS_ACCESS_TOKEN (README: Threads)")
 
 
+# The token goes in an `Authorization: Bearer` header, never in a URL the bot builds itself. Meta's reference
+# pages show only the `access_token` parameter; Meta's own Postman collection of the Threads API (linked from
+# developers.facebook.com/documentation/threads/tools-and-resources/postman-collection, updated 2026-05-06)
+# authorises its requests to graph.threads.net with a Bearer token instead, refresh_access_token and debug_token
+# included: the server takes either, and tests/fakes/threads.py plays both. debug_token's `input_token` (the
+# token inspected) is a parameter by definition (bot.platforms.expiry).
+
+
 def _build(account: AccountContext) -> Platform:
+    from bot.platforms.expiry import threads_ask
     from bot.platforms.threads import ThreadsPlatform
     from bot.tokens import TokenKeeper
 
     token = Secret(account.credentials["ACCESS_TOKEN"])
-    keeper = TokenKeeper(account.name, TOKEN_LIFE, token, account.store, account.secret_key)
+    # How long the token has left is what Threads' debug_token says, where it answers (bot.tokens).
+    keeper = TokenKeeper(account.name, TOKEN_LIFE, token, account.store, account.secret_key,
+                         ask=threads_ask(account.endpoint, account.name))
     return ThreadsPlatform(token, account.endpoint, name=account.name, image=account.settings.image, keeper=keeper)
+
+
+def _marks(text: str, link: str | None, hashtags: Sequence[str]) -> list[Mark]:
+    """Threads does not publish its parser: web addresses (as twitter-text finds them), one topic tag (the first
+    #tag it can take; the others stay text) and @profiles (Instagram's names: letters, digits, "_", ".")."""
+    import regex  # type: ignore[import-untyped]
+
+    from bot.networks import marks
+
+    urls = marks.x_urls(text)
+    tags = [m for m in marks.x_hashtags(text) if _hashtag_ok(text[m.start + 1:m.end])][:1]
+    profile = r"(?<![A-Za-z0-9_.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)"
+    mentions = [marks.Mark(m.start(), m.end(), "mention", f"https://www.threads.net/@{m.group(1)}")
+                for m in regex.finditer(profile, text)]
+    return marks.without_overlaps([*urls, *tags, *mentions])
 
 
 NETWORK = register(Network(
@@ -88,4 +116,5 @@ NETWORK = register(Network(
     # published), else by the account's recent threads.
     unknown_outcome="lookup",
     token_life=TOKEN_LIFE,
+    marks=_marks,
 ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from bot.networks import register
 from bot.networks.base import AccountContext, Credential, Network
 
 if TYPE_CHECKING:
+    from bot.networks.marks import Mark
     from bot.platforms.base import Platform
 
 NAME = "twitter"
@@ -59,6 +61,13 @@ def _build(account: AccountContext) -> Platform:
                            allow_private=account.allow_private, name=account.name)
 
 
+def _marks(text: str, link: str | None, hashtags: Sequence[str]) -> list[Mark]:
+    """twitter-text's links (with or without a scheme: each weighs 23 as t.co), hashtags, cashtags, mentions."""
+    from bot.networks import marks
+
+    return marks.twitter(text, link, hashtags)
+
+
 NETWORK = register(Network(
     name=NAME,
     title="X (Twitter)",
@@ -73,4 +82,5 @@ NETWORK = register(Network(
     rules=RULES,
     build=_build,
     unknown_outcome="lookup",
+    marks=_marks,
 ))

@@ -5,19 +5,16 @@ nothing here writes a second version of the text: it only marks where the networ
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.compose.xtext import extract_urls
+from bot import networks
 from bot.config import Config
 from bot.deliver import draft_of
 from bot.networks.telegram import utf16_length
 from bot.platforms.telegram import MAX_CAPTION
 from bot.store.base import NewDelivery
-
-# Hashtags and @mentions as the networks link them (a word boundary before; twitter-text's letters).
-_TAG_OR_MENTION = re.compile(r"(?<![\w&/@#])([#＃][^\W\d_][\w]*|[#＃]\d+[^\W\d][\w]*|@\w+(?:@[\w.-]+\w)?)")
 
 
 @dataclass(frozen=True)
@@ -25,6 +22,7 @@ class Piece:
     kind: str  # "text", "link", "tag", "mention"
     text: str
     href: str = ""
+    weight: int | None = None  # what a link counts where the network shortens it (X's t.co: 23)
 
 
 @dataclass(frozen=True)
@@ -42,25 +40,23 @@ class Preview:
     image_on_top: bool  # a photo post or captioned photo: the picture is the post, the text its caption
 
 
-def _pieces(text: str) -> tuple[Piece, ...]:
-    spans: list[tuple[int, int, Piece]] = []
-    for url, start, end in extract_urls(text):
-        href = url if "://" in url else f"https://{url}"
-        spans.append((start, end, Piece("link", url, href)))
-    taken = [(s, e) for s, e, _ in spans]
-    for match in _TAG_OR_MENTION.finditer(text):
-        if any(s <= match.start() < e for s, e in taken):
-            continue  # inside a link: the link wins, as on every network
-        word = match.group(1)
-        spans.append((match.start(), match.end(), Piece("tag" if word[0] in "#＃" else "mention", word)))
+def pieces(network: str, text: str, link: str | None, hashtags: Sequence[str], url_weight: int | None) -> tuple[
+        Piece, ...]:
+    """The text cut where `network` itself marks a link, a hashtag or a mention: its descriptor says what it
+    marks (bot.networks.marks); a network that says nothing has its text drawn plain."""
+    try:
+        mark = networks.get(network).marks
+    except KeyError:
+        mark = None
+    found = list(mark(text, link, hashtags)) if mark is not None else []
     out, last = [], 0
-    for start, end, piece in sorted(spans, key=lambda s: s[0]):
-        if start < last:
-            continue
-        if start > last:
-            out.append(Piece("text", text[last:start]))
-        out.append(piece)
-        last = end
+    for m in found:
+        if m.start < last:
+            continue  # overlapping marks: the first wins, as every network's parser does
+        if m.start > last:
+            out.append(Piece("text", text[last:m.start]))
+        out.append(Piece(m.kind, text[m.start:m.end], m.href, url_weight if m.kind == "link" else None))
+        last = m.end
     if last < len(text):
         out.append(Piece("text", text[last:]))
     return tuple(out)
@@ -71,8 +67,11 @@ def _web(url: str | None) -> bool:
 
 
 def build(config: Config, d: NewDelivery, network: str) -> Preview:
+    from bot.review import network_rules
+
     pconf = config.platforms.get(d.platform)
     draft = draft_of(d, network)
+    url_weight = network_rules(config, d.platform).url_length if d.platform in config.platforms else None
     options = dict(pconf.options) if pconf is not None else {}
     image = draft.image.url if draft.image and _web(draft.image.url) else None
     photo_setting = bool(pconf and pconf.image)
@@ -87,7 +86,8 @@ def build(config: Config, d: NewDelivery, network: str) -> Preview:
     else:
         shape, on_top = "post with its link card", False
     return Preview(
-        network=network, shape=shape, pieces=_pieces(draft.text), link=draft.link,
+        network=network, shape=shape, pieces=pieces(network, draft.text, draft.link, draft.hashtags, url_weight),
+        link=draft.link,
         host=(urlsplit(draft.link).hostname or "") if draft.link else "", title=draft.title,
         description=draft.description, image=image, image_alt=(draft.image.alt if draft.image else None) or "",
         visibility=str(options["visibility"]) if network == "mastodon" and "visibility" in options else None,
