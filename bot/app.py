@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bot import alerts
-from bot.checks import config_problems
 from bot.config import Config, FeedConfig, missing_credentials
 from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
 from bot.errors import BotError, StoreError
@@ -18,6 +17,7 @@ from bot.models import Draft
 from bot.platforms import Platform, build_platform
 from bot.platforms.dryrun import DryRunPlatform
 from bot.poll import PollReport, poll_feed
+from bot.report.checks import config_problems
 from bot.store import Store, open_store
 from bot.store.base import SENDING, FeedState
 
