@@ -3,8 +3,9 @@ fakes and held against the outbox (the thread the bot queued for each article, t
 
 A thread is whole when each part is a reply to the part before, with the queued text, and nothing else
 replies: a second reply after a kill is a part posted twice. An upload is an orphan when no post carries it:
-an image uploaded by a run that was killed (or failed) before its post, and uploaded again by the next one
-(orphans() counts them apart from media_faults(): the bot still leaves them, see tests/test_crash.py).
+an image uploaded by a run that was killed (or failed) before its post, and uploaded again by the next one.
+orphans() counts them apart from media_faults(): the bot keeps an upload with its outbox row before the post
+and reuses it (bot.platforms.staged), so only a kill between the upload's answer and that write leaves one.
 """
 
 from __future__ import annotations

@@ -104,6 +104,85 @@ def test_thread_parts_are_replies_each_with_its_own_key(masto: FakeMastodonServe
     assert parts == [[root["id"]]]
 
 
+# --- an image uploaded before its status (issue 24) -------------------------------------------------------
+# The upload's media id is kept with the outbox row (on_part, a staged part: bot.platforms.staged) before the
+# status is sent; an attempt that finds it there posts with it, so a failed attempt leaves nothing unattached.
+
+
+@pytest.fixture
+def photo() -> Iterator[Draft]:
+    with FeedServer() as site:
+        site.set("/photo.png", _png(), content_type="image/png")
+        yield _draft(image=Image(site.url_for("/photo.png"), "The council chamber"), feed_url=site.url_for("/feed.xml"))
+
+
+def _failed_after_upload(masto: FakeMastodonServer, draft: Draft) -> list[str]:
+    """An attempt whose status got a 503 after the upload: the parts it kept."""
+    kept: list[list[str]] = []
+    masto.fail(503)
+    with pytest.raises(RetryableError):
+        _platform(masto).publish(draft, (), kept.append)
+    assert masto.statuses == [] and len(masto.media) == 1 and len(kept) == 1
+    return kept[0]
+
+
+def test_an_image_uploaded_before_a_503_is_carried_by_the_next_attempt(masto: FakeMastodonServer,
+                                                                       photo: Draft) -> None:
+    from bot.platforms.staged import posted, staged
+
+    parts = _failed_after_upload(masto, photo)
+    [upload] = masto.media
+    [kept] = staged(parts)
+    assert posted(parts) == [] and kept.id == upload["id"], "kept, and not taken for a post"
+    assert kept.expires_at is not None and 86000 < kept.expires_at - time.time() <= 86400, "the vacuum's day"
+    result = _platform(masto).publish(photo, parts)
+    [status] = masto.statuses
+    assert status["media_ids"] == [upload["id"]] and result.remote_id == status["id"]
+    assert len(masto.media) == 1 and masto.media[0]["attached"], "one upload, carried"
+
+
+def test_an_upload_the_cleanup_removed_is_uploaded_again_and_posted_once(masto: FakeMastodonServer,
+                                                                         photo: Draft) -> None:
+    parts = _failed_after_upload(masto, photo)
+    masto.vacuum_media()  # removed sooner than a day (an admin's cleanup)
+    again: list[list[str]] = []
+    _platform(masto).publish(photo, parts, again.append)
+    [status] = masto.statuses
+    first, second = masto.media
+    assert status["media_ids"] == [second["id"]] and not first["attached"]
+    refused = [r for r in masto.requests if r["path"] == "/api/v1/statuses" and r["status"] == 422]
+    assert len(refused) == 1, "Mastodon refused the removed media (422), as PostStatusService does"
+    assert len(again) == 1 and second["id"] in again[0][0], "the new upload was kept before its status"
+
+
+def test_an_upload_past_its_day_is_uploaded_again_without_trying_it(masto: FakeMastodonServer, photo: Draft) -> None:
+    from bot.platforms.mastodon import MEDIA_LIFE_SECONDS
+    from bot.platforms.staged import MEDIA_MARGIN_SECONDS
+
+    parts = _failed_after_upload(masto, photo)
+    later = _platform(masto, clock=lambda: time.time() + MEDIA_LIFE_SECONDS - MEDIA_MARGIN_SECONDS + 60)
+    later.publish(photo, parts)
+    _, second = masto.media
+    assert masto.statuses[0]["media_ids"] == [second["id"]]
+    assert not any(r["status"] == 422 for r in masto.requests), "the old upload was never sent"
+
+
+def test_a_lost_lease_right_after_the_upload_stops_the_status(masto: FakeMastodonServer, photo: Draft) -> None:
+    from bot.deliver import LeaseLost
+
+    kept: list[list[str]] = []
+
+    def lost(parts: list[str]) -> None:
+        kept.append(parts)
+        raise LeaseLost()  # not an image failure to post without: the post stops
+
+    with pytest.raises(LeaseLost):
+        _platform(masto).publish(photo, (), lost)
+    assert masto.statuses == []
+    _platform(masto).publish(photo, kept[0])
+    assert [s["media_ids"] for s in masto.statuses] == [[masto.media[0]["id"]]] and len(masto.media) == 1
+
+
 # --- the limit -------------------------------------------------------------------------------------------
 
 

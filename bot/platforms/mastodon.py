@@ -10,7 +10,7 @@ from __future__ import annotations
 import html.parser
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.net.policy import Allowlist, DestinationRefused, Guard
 from bot.platforms.base import Account, PartsCallback, Quota
 from bot.platforms.http import DEFAULT_TIMEOUT, route_session
 from bot.platforms.media import download_image
+from bot.platforms.staged import media_part, posted, usable_media
 
 log = logging.getLogger(__name__)
 NAME = "mastodon"
@@ -40,6 +41,10 @@ DEFAULT_RESERVED_PER_URL = 23
 MAX_DESCRIPTION = 1500  # Mastodon's limit on a media description
 IMAGE_BUDGET_SECONDS = 60.0  # download and upload together; past it the status goes without the image
 LOOKUP_LIMIT = 40  # the most statuses one page of an account's statuses gives
+# How long an uploaded image stays usable unattached. Mastodon's answer does not say; its cleanup removes
+# unattached media older than a day (mastodon/mastodon app/lib/vacuum/media_attachments_vacuum.rb:
+# `TTL = 1.day`, `MediaAttachment.unattached.where(created_at < TTL.ago)`, run by the daily vacuum).
+MEDIA_LIFE_SECONDS = 86400.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class MastodonPlatform:
 
     def __init__(self, access_token: str, api_url: str, *, name: str = NAME, visibility: str = "public",
                  upload_images: bool = True, allow_private: Allowlist | None = None,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, clock: Callable[[], float] = time.time) -> None:
         if visibility not in VISIBILITIES:
             raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
         self.name = name
@@ -74,26 +79,27 @@ class MastodonPlatform:
         self._limits: InstanceLimits | None = None
         self._account_id: str | None = None
         self._quota: Quota | None = None
+        self._clock = clock  # wall clock: an upload's expiry is kept with the outbox row, read on any host
 
     # --- Platform interface ---------------------------------------------------------------------
 
     def publish(self, draft: Draft, done: Sequence[str] = (), on_part: PartsCallback | None = None) -> PostResult:
         """The status (with its image, when there is one), then each further part as a reply. Every part
         carries an Idempotency-Key made from the outbox row's send key, so a resend of an attempt whose
-        answer was lost gets the status the first one made."""
+        answer was lost gets the status the first one made. The image is uploaded once: its media id is kept
+        with the outbox row (on_part) before the status is sent, and an attempt that finds it there posts with
+        it while the instance still holds it (bot.platforms.staged)."""
         texts = [draft.text, *draft.thread]
-        ids = list(done)
+        ids = posted(done)  # a staged upload is not a post: the root is replaced for it below
         root_url: str | None = None
         for index in range(len(ids), len(texts)):
             fields: dict[str, Any] = {"visibility": self.visibility, "language": draft.language,
                                       "idempotency_key": _part_key(draft.send_key, index)}
             if index == 0:
-                media = self._upload_image(draft) if draft.image and self.upload_images else None
-                if media:
-                    fields["media_ids"] = [media]
+                status = self._post_root(draft, fields, done, on_part)
             else:
                 fields["in_reply_to_id"] = ids[-1]
-            status = self._call(self.client.status_post, texts[index], **fields)
+                status = self._call(self.client.status_post, texts[index], **fields)
             self._quota = self._read_quota() or self._quota
             ids.append(str(status["id"]))
             if index == 0:
@@ -161,22 +167,49 @@ class MastodonPlatform:
         return Quota(remaining, float(reset) if isinstance(reset, int | float) else None,
                      "Mastodon rate limit for the account")
 
-    def _upload_image(self, draft: Draft) -> str | None:
+    def _post_root(self, draft: Draft, fields: dict[str, Any], done: Sequence[str],
+                   on_part: PartsCallback | None) -> Any:
+        """The root status, with the image an earlier attempt uploaded while the instance still holds it, else
+        a new upload."""
+        if not (draft.image and self.upload_images):
+            return self._call(self.client.status_post, draft.text, **fields)
+        kept = usable_media(done, self._clock())
+        if kept is not None:
+            log.info("%s: posting %s with the image an earlier attempt uploaded (media %s)", self.name,
+                     draft.article_key, kept)
+            try:
+                return self._call(self.client.status_post, draft.text, media_ids=[kept], **fields)
+            except RejectedError as exc:
+                # Gone sooner than expected (an admin's cleanup): PostStatusService#validate_media! answers 422
+                # "Media ... not found or already attached to another post" before it makes a status or
+                # writes the Idempotency-Key, so the same key may go again with a new upload.
+                if exc.status != 422 or "media" not in exc.message.lower():
+                    raise
+                log.warning("%s: the instance no longer has the image uploaded for %s (%s); uploading it again",
+                            self.name, draft.article_key, _one_line(exc))
+        media = self._upload_image(draft, on_part)
+        return self._call(self.client.status_post, draft.text, **fields, **({"media_ids": [media]} if media else {}))
+
+    def _upload_image(self, draft: Draft, on_part: PartsCallback | None = None) -> str | None:
         """Upload the article's image with its alt text as the description; any failure posts the status
-        without it and says why."""
+        without it and says why. The media id is kept with the outbox row (on_part) before the status is
+        sent, so no attempt leaves it unattached."""
         assert draft.image is not None
         deadline = time.monotonic() + IMAGE_BUDGET_SECONDS
         try:
             guard = Guard(self.allow_private).trusting(draft.feed_url)
             data, media_type = download_image(draft.image.url, guard, deadline=deadline)
             alt = (draft.image.alt or "")[:MAX_DESCRIPTION] or None
-            media = self._call(self.client.media_post, data, mime_type=media_type, description=alt)
-            return str(media["id"])
+            uploaded = self._clock()
+            media_id = str(self._call(self.client.media_post, data, mime_type=media_type, description=alt)["id"])
         except (PlatformError, OSError, ValueError, requests.RequestException, KeyError, DestinationRefused) as exc:
             if isinstance(exc, NeedsHumanError):
                 raise
             log.warning("%s: posting %s without its image: %s", self.name, draft.article_key, _one_line(exc))
             return None
+        if on_part is not None:  # outside the try: a lost lease stops the post, it is no image failure
+            on_part([media_part(media_id, uploaded + MEDIA_LIFE_SECONDS)])
+        return media_id
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:

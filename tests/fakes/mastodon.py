@@ -4,7 +4,9 @@ What it checks, like Mastodon does: the `Authorization: Bearer` token (401 when 
 the token lacks the `write` scope or the account is disabled), the status length by the server's own count
 (grapheme clusters; every http(s) URL, found with the URL regex Mastodon.py ports from Mastodon, counts
 `characters_reserved_per_url`; `@user@domain` counts as `@user`), visibility values, media ids (only this
-account's unattached uploads), the media description limit (1,500), and the `Idempotency-Key`: the same key
+account's unattached uploads, refused as PostStatusService#validate_media! does: 422 "Media ... not found or
+already attached to another post"; ``vacuum_media`` plays Vacuum::MediaAttachmentsVacuum removing unattached
+uploads a day old), the media description limit (1,500), and the `Idempotency-Key`: the same key
 again (within an hour) answers the status it made the first time and makes none, once the first request has
 written it: as in Mastodon's PostStatusService, the key is read before the status is made and written after,
 without a lock, so two overlapping requests with one key make two statuses (``processing_seconds`` widens
@@ -180,6 +182,7 @@ class FakeMastodonServer(FakeServerBase):
         self._disabled = False
         self._statuses: list[StatusRecord] = []
         self._media: dict[str, MediaRecord] = {}
+        self._vacuumed: set[str] = set()  # uploads the cleanup removed (still listed in `media`, for counts)
         self._keys: dict[str, tuple[float, str]] = {}  # idempotency key -> (time, status id)
         self._keys_in_flight: dict[str, int] = {}  # idempotency key -> requests with it being processed now
         self.overlapping_keys = 0  # requests that arrived while another with the same key was being processed
@@ -252,6 +255,12 @@ class FakeMastodonServer(FakeServerBase):
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    def vacuum_media(self) -> None:
+        """Remove every unattached upload, as the daily vacuum does once they are a day old (a status can no
+        longer carry them); they stay listed in `media`, so a test still counts them as left unused."""
+        with self._lock:
+            self._vacuumed |= {m for m, media in self._media.items() if not media["attached"]}
 
     # ---------------------------------------------------------------------------------------------
     # HTTP
@@ -479,10 +488,11 @@ class FakeMastodonServer(FakeServerBase):
             recent = [t for t in self._post_times if now - t < self.status_window]
             if len(recent) >= self.status_limit:
                 return 429, {"error": "Too many requests"}, {}
-            for media_id in media_ids:
-                media = self._media.get(media_id)
-                if media is None or media["attached"]:
-                    return 422, {"error": "Validation failed: Media attachments are invalid"}, {}
+            gone = [m for m in media_ids if m not in self._media or self._media[m]["attached"]
+                    or m in self._vacuumed]
+            if gone:  # Mastodon's en.yml media_attachments.validations.not_found
+                return 422, {"error": f"Media {', '.join(gone)} not found or already attached to another "
+                                      "post"}, {}
             for media_id in media_ids:
                 self._media[media_id]["attached"] = True
             sent = params.get("language")
