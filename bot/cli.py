@@ -336,10 +336,10 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
 
 def cmd_check(config: Any, args: argparse.Namespace) -> int:
     """Config (already validated by now), each feed reached once, each platform's credentials, a short report."""
-    from bot.checks import config_problems
     from bot.config import missing_credentials
     from bot.platforms import build_account
     from bot.redact import strip_userinfo
+    from bot.report.checks import config_problems
     from bot.report.progress import Progress
     from bot.schedule import describe_rules
 

@@ -27,10 +27,10 @@ from types import FrameType
 from typing import Any
 
 from bot.app import FEED_WORKERS, Bot
-from bot.checks import cannot_post, config_problems
 from bot.config import Config, FeedConfig, load_config
 from bot.errors import ConfigError, StoreError
 from bot.models import Draft
+from bot.report.checks import cannot_post, config_problems
 from bot.schedule import feed_trigger
 from bot.sharing import SharedPolling
 from bot.stopping import StopSignals, exit_now

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.checks import config_problems
 from bot.config import load_config
 from bot.errors import ConfigError, RetryableError
+from bot.report.checks import config_problems
 from tests.feedgen import Item, rss
 from tests.helpers import X_KEYS, account_env, bot_env, fake_x, run_bot
 

@@ -1,4 +1,5 @@
-"""A config that loads but cannot do what it is for: what `bot check` reports as problems.
+"""A config that loads but cannot do what it is for: what `bot check` reports as problems (a report, beside
+`bot status`; the worker also asks `cannot_post` of a reloaded config).
 
 None of these stops the bot at its start (a cron of 30 February is an old way of switching a feed off, and
 all platforms disabled is a way of stopping posting), but none of them is "all good" either. An edit that a
