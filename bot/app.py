@@ -10,12 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bot import alerts
-from bot.config import Config, FeedConfig, missing_credentials
+from bot.config import Config, FeedConfig
 from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
+from bot.delivery import awaiting
 from bot.errors import BotError, StoreError
 from bot.models import Draft
-from bot.platforms import Platform, build_platform
-from bot.platforms.dryrun import DryRunPlatform
+from bot.platforms import Platform, build_account, build_platform
+from bot.platforms.dryrun import AwaitingCredentials, DryRunPlatform
 from bot.poll import PollReport, poll_feed
 from bot.report.checks import config_problems
 from bot.store import Store, open_store
@@ -29,7 +30,7 @@ class Bot:
     """Config, state and the platform clients, opened once and shared by every job."""
 
     def __init__(self, config: Config, *, dry_run: bool = False, show: Callable[[str, Draft], None] | None = None,
-                 store: Store | None = None) -> None:
+                 store: Store | None = None, say_awaiting: bool = True) -> None:
         self.config = config
         self.store = store or open_store(config.env.database_url, secrets=config.secrets(),
                                          lock_timeout=config.env.db_lock_timeout)
@@ -38,15 +39,16 @@ class Bot:
         for warning in self.tuning.warnings():
             log.warning("%s", warning)
         self._show = show or (lambda name, draft: None)
+        self.dry_run = dry_run
+        # Said once per account and run (bot.delivery.awaiting.line): in the worker's log by deliver(), or in
+        # `bot run --once`'s summary (say_awaiting False: it reads awaiting_lines() instead).
+        self.say_awaiting = say_awaiting
+        self.started = time.time()  # posts queued from here on are new to this process (shown once)
+        self._sights: dict[str, awaiting.Sight] = {}
         self.platforms: dict[str, Platform] = {
-            name: build_platform(config, name, dry_run, self._show, self.store) for name in config.platforms
+            name: self._stand_in(name, build_platform(config, name, dry_run, self._show, self.store))
+            for name in config.platforms
         }
-        for name, platform in self.platforms.items():
-            missing = missing_credentials(config.platforms[name])
-            if isinstance(platform, DryRunPlatform) and not dry_run and missing:
-                log.warning("%s: no credentials set (%s); running in dry-run (posts are shown, not sent, "
-                            "and not sent later either)", name,
-                            ", ".join(missing))
         problems = config_problems(config, time.time())
         for problem in problems:
             log.warning("%s", problem)
@@ -98,16 +100,59 @@ class Bot:
         `wait_paced`: wait out the pacing of a backlog (bot.deliver.deliver_platform; `bot run --once`)."""
         try:
             with self._deliver_lock:
+                self._refresh_stand_ins()
                 platforms = list(self.platforms.values())
                 with ThreadPoolExecutor(max_workers=max(len(platforms), 1)) as pool:
-                    reports = pool.map(
-                        lambda p: deliver_platform(self.config, self.store, p, self.owner, stop, tuning=self.tuning,
-                                                   show=self._show, wait_paced=wait_paced),
-                        platforms)
+                    reports = pool.map(lambda p: self._deliver_one(p, stop, wait_paced), platforms)
                     return {p.name: r for p, r in zip(platforms, reports, strict=True)}
         finally:
             # After each round, outside the lock: a pause it caused, a feed failing, posts waiting for review.
             self.alerter.poke()
+
+    def _deliver_one(self, platform: Platform, stop: threading.Event | None, wait_paced: bool) -> DeliveryReport:
+        if not isinstance(platform, AwaitingCredentials):
+            return deliver_platform(self.config, self.store, platform, self.owner, stop, tuning=self.tuning,
+                                    show=self._show, wait_paced=wait_paced)
+        sight = self._sights.setdefault(platform.name, awaiting.Sight(self.started))
+        result = awaiting.deliver_awaiting(self.config, self.store, platform, self.owner, sight, time.time(),
+                                          self._show, stop, self.tuning)
+        if self.say_awaiting and result.count != sight.said:  # a worker says it again when the number changes
+            log.warning("%s", awaiting.line(platform.name, platform.missing, result.count))
+        sight.said = result.count
+        return result.report
+
+    def awaiting_lines(self) -> list[str]:
+        """One line per account that waits for credentials, with the count its last delivery round found."""
+        return [awaiting.line(p.name, p.missing, self._sights[p.name].said or 0)
+                for p in self.platforms.values() if isinstance(p, AwaitingCredentials) and p.name in self._sights]
+
+    def _stand_in(self, name: str, platform: Platform) -> Platform:
+        """An account without credentials waits for them (bot.delivery.awaiting) instead of running dry, whose
+        posts would be recorded done and never sent; an explicit dry run and the built-in defaults stay dry."""
+        missing = [] if self.dry_run else awaiting.awaits_credentials(self.config, name)
+        if missing and isinstance(platform, DryRunPlatform):
+            platform.close()
+            return AwaitingCredentials(name, missing, self._show)
+        return platform
+
+    def _refresh_stand_ins(self) -> None:
+        """After a config reload (bot.worker builds the accounts it adds as dry-run stand-ins): an account added
+        without credentials waits for them, and one whose credentials the new config has gets its client.
+        Credentials come from the environment, which a process reads once: a running worker gets new ones when
+        it is restarted, and then sends what waited, each post once (its normal delivery, lease and all)."""
+        for name, platform in list(self.platforms.items()):
+            if name not in self.config.platforms:
+                continue
+            if isinstance(platform, AwaitingCredentials) and not awaiting.awaits_credentials(self.config, name):
+                built = build_account(self.config, name, self.store)
+                if built is None:
+                    continue
+                log.info("%s: credentials set; the posts that waited for them go out now", name)
+            else:
+                built = self._stand_in(name, platform)
+            if built is not platform:
+                self.platforms[name] = built
+                platform.close()
 
     def hand_back(self) -> int:
         """Give back the posts this process holds, when it must stop before they are settled, so they do not

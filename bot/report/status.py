@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot import schedule
 from bot.config import Config, PlatformConfig
 from bot.deliver import describe_owner, in_flight_reason, quota_wait
+from bot.delivery.awaiting import awaits_credentials
 from bot.poll import release_hint
 from bot.report.clock import iso, local
 from bot.store.base import (
@@ -35,7 +36,7 @@ def status_lines(config: Config, store: Store, now: float) -> Iterator[str]:
     tz = config.timezone
     counts = store.queue_counts()
     for pconf in config.platforms.values():
-        yield from _platform(pconf, store, counts, now, tz)
+        yield from _platform(pconf, store, counts, now, tz, awaits_credentials(config, pconf.name))
     yield from feed_schedule_lines(config, store)
     feeds = {f.url: f for f in config.feeds}
     for feed in store.all_feed_states():
@@ -105,7 +106,8 @@ def _token(pconf: PlatformConfig, store: Store, now: float) -> str | None:
 
 
 def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str], int], now: float,
-              tz: str) -> Iterator[str]:
+              tz: str, waits: list[str]) -> Iterator[str]:
+    """`waits`: the credential variables the account waits for (bot.delivery.awaiting); empty: it has them."""
     name = pconf.name
     state = store.platform_state(name)
     if pconf.network != name:  # an account of another name says which network it is on
@@ -115,6 +117,9 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
     if state.paused_reason:
         yield (f"{name}: PAUSED, needs a human: {state.paused_reason}. Posts keep being queued and go out once "
                "it is fixed (the bot re-checks on start and every few minutes).")
+    elif waits:
+        yield (f"{name}: waiting for credentials ({', '.join(waits)} unset): its posts stay queued and go out once "
+               "they are set")
     else:
         yield f"{name}: active"
     queue = ", ".join(f"{s} {counts[(name, s)]}" for s in STATES if (name, s) in counts)
@@ -128,7 +133,7 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
         yield f"  platform's own limit: {state.quota_remaining} left{until}"
     hold = schedule.next_slot(pconf, now, store)
     waiting = hold.describe(pconf.timezone) if hold else quota_wait(store, name, now)
-    if not state.paused_reason and any(counts.get((name, s)) for s in (QUEUED, RETRY)):
+    if not state.paused_reason and not waits and any(counts.get((name, s)) for s in (QUEUED, RETRY)):
         yield f"  next post: {'held: ' + waiting if waiting else _next_due(store, name, now, tz)}"
     if counts.get((name, REVIEW)):
         yield (f"  held for review: {counts[(name, REVIEW)]} (see `bot queue`; `bot approve ID` or the editors' "
@@ -224,6 +229,7 @@ def status_json(config: Config, store: Store, now: float) -> dict[str, object]:
         state = store.platform_state(name)
         platforms.append({
             "name": name, "network": pconf.network, "paused": state.paused_reason,
+            "waiting_for_credentials": awaits_credentials(config, name),
             "queue": {st: counts[(name, st)] for st in STATES if (name, st) in counts},
             "quota_remaining": state.quota_remaining, "quota_reset_at": iso(state.quota_reset_at, tz),
             "last_error": state.last_error, "last_error_at": iso(state.last_error_at, tz),

@@ -91,7 +91,7 @@ def run_once(config: Config, dry_run: bool, log_format: str) -> int:
             summary = _dry(config, show, stop)
             pending = None
         else:
-            bot = Bot(config, show=show)
+            bot = Bot(config, show=show, say_awaiting=False)  # said in the summary instead
             try:
                 summary = _real(bot, stop)
                 pending = _pending(bot)
@@ -167,6 +167,8 @@ def _real(bot: Any, stop: threading.Event) -> Summary:
             summary.problems.append(f"{name}: {report.waiting}")
         elif report.waiting:
             summary.notes.append(f"{name}: waiting: {report.waiting}")
+    # An account without credentials: how many of its posts wait for them (bot.delivery.awaiting), one line each.
+    summary.notes += bot.awaiting_lines()
     return summary
 
 
