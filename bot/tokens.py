@@ -1,10 +1,12 @@
 """Tokens that expire: how long each account's token has left, its renewal, and the warnings ahead of the end.
 
 A network whose tokens expire says so in its descriptor (`Network.token_life`: Threads and LinkedIn, 60
-days). The bot cannot ask either network when a token was made, so an account's token is counted from when
-the bot first saw it (a new value in the environment starts the count again) until a renewal says exactly
-(`expires_in`). That errs on the late side by however old the token was when it was deployed: the README
-says to deploy a fresh one.
+days). Where the network tells when a token ends, the days are counted from its answer: Threads' debug_token,
+asked by the keeper (`ask`, bot.platforms.expiry) the first time a token is used and again at most once a day
+until it answers, and by `bot check`, which keeps no state; a renewal's `expires_in`. Where it does not (the
+profile is no tester of the app, LinkedIn without the app's client id and secret), a token is counted from
+when the bot first saw it (a new value in the environment starts the count again), which errs on the late side
+by however old the token was when it was deployed: the README says to deploy a fresh one.
 
 Where the network lets the bot renew a token (Threads: once it is a day old), the renewed token must outlive
 a restart without being stored in clear: it is sealed with Fernet (`cryptography`) under BOT_SECRET_KEY and
@@ -12,7 +14,7 @@ kept in the store's sessions table (the row `token:<account>`), beside the finge
 in the environment it replaces. Without the key there is no renewal, and the warnings say so.
 
 Warnings are alerts (bot.alerts): 14, 3 and 1 days before the end (one each), and when a renewal failed;
-`bot check` shows the days left.
+`bot check` and `bot status` show the days left and how they are known.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ log = logging.getLogger(__name__)
 DAY = 86400.0
 WARN_DAYS = (14, 3, 1)
 RENEW_EVERY_DAYS = 7.0  # a renewable token is renewed a week after its last renewal: weeks of margin, few calls
+ASK_EVERY = DAY  # a network that did not say when a token ends is asked again a day later, not at every post
+# What a network says about a token: (when it ends, who said it: "Threads"), or None when it says it never ends.
+Ask = Callable[[str], tuple[float, str] | None]
 
 
 def row_key(account: str) -> str:
@@ -54,10 +59,12 @@ class TokenRecord:
     fingerprint: str  # of the token in the environment this record is about
     seen_at: float  # when the bot first saw that token
     expires_at: float  # when the token in use ends (counted from seen_at, or as a renewal said)
-    said: bool  # True: the network said when (a renewal); False: counted from first sight
+    said: bool  # True: the network said when (a renewal, its token debugger); False: counted from first sight
     renewed_at: float | None = None
     sealed: str | None = None  # the renewed token, Fernet-sealed; None: the environment's is in use
     failure: str | None = None  # why the last renewal failed, until one succeeds
+    asked_at: float | None = None  # when the network was last asked when the token ends (`TokenKeeper.ask`)
+    said_by: str | None = None  # who said when it ends, for people ("Threads"); None: a renewal, or nobody
 
     def days_left(self, now: float) -> float:
         return (self.expires_at - now) / DAY
@@ -83,18 +90,56 @@ class TokenKeeper:
     """One account's token: the one to use now, renewed when due (when the network allows and a key is set)."""
 
     def __init__(self, account: str, life: TokenLife, token: str, store: Store | None, secret_key: str | None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, ask: Ask | None = None) -> None:
         self.account = account
         self.life = life
         self._deployed = token
         self.store = store
         self._fernet = _fernet(secret_key) if secret_key else None
         self.clock = clock
-        self.record()  # the count of a token's days starts when an account is first built with it
+        self.ask = ask  # the network's answer to "when does this token end?"; None: it cannot tell
+        self._told: tuple[TokenRecord | None] | None = None  # without a store: the answer, asked once
+        self._first_sight()  # the count of a token's days starts when an account is first built with it
 
     def record(self) -> TokenRecord | None:
-        """This account's record for the token deployed now (a new token starts a new count); None without a
-        store (`bot check` reads it, never writes)."""
+        """This account's record for the token deployed now (a new token starts a new count), with the
+        network's word on when it ends once it gave it. Without a store (`bot check`, which writes nothing) the
+        network is asked once, and None when it does not say."""
+        if self.store is None:
+            if self._told is None:
+                self._told = (self._asked_now(None),)
+            return self._told[0]
+        found = self._first_sight()
+        if found is None or found.said or self.ask is None:
+            return found
+        if found.asked_at is not None and self.clock() - found.asked_at < ASK_EVERY:
+            return found
+        return self._asked_now(found)
+
+    def _asked_now(self, found: TokenRecord | None) -> TokenRecord | None:
+        """Ask the network when the deployed token ends; the record that says so (saved with a store), or the
+        one found marked as asked (the network said nothing: asked again a day later)."""
+        now = self.clock()
+        told = None
+        if self.ask is not None:
+            try:
+                told = self.ask(self._deployed)
+            except Exception as exc:  # the count from first sight stands: never a reason not to post
+                log.warning("%s: the network did not say when the access token ends (%s); its %g days are counted "
+                            "from when the bot first saw it", self.account, _first_line(exc), self.life.days)
+        base = found or TokenRecord(fingerprint=fingerprint(self._deployed), seen_at=now,
+                                    expires_at=now + self.life.days * DAY, said=False)
+        if told is None and found is None:
+            return None
+        updated = TokenRecord(**{**base.__dict__, "asked_at": now})
+        if told is not None:
+            updated = TokenRecord(**{**updated.__dict__, "expires_at": told[0], "said": True, "said_by": told[1]})
+        if self.store is not None:
+            self.store.save_session(row_key(self.account), updated.dump(), now)
+        return updated
+
+    def _first_sight(self) -> TokenRecord | None:
+        """The stored record of the token deployed now, made (counted from now) when there is none."""
         if self.store is None:
             return None
         mine = fingerprint(self._deployed)
@@ -139,7 +184,7 @@ class TokenKeeper:
         try:
             new, lasts = exchange(self.token())
         except Exception as exc:  # a renewal that fails must not stop the post; the alert says so
-            failure = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            failure = _first_line(exc)
             self.store.save_session(row_key(self.account), TokenRecord(**{**record.__dict__,
                                                                           "failure": failure[:300]}).dump(), now)
             log.error("%s: renewing the access token failed: %s", self.account, failure)
@@ -156,7 +201,10 @@ def describe(record: TokenRecord | None, life: TokenLife, now: float) -> str:
     """For `bot check`: the days left and how that is known."""
     if record is None:
         return f"token: lasts {life.days:g} days from when it was made"
-    how = "as the network said at its renewal" if record.said else "counted from when the bot first saw it"
+    if record.said_by:
+        how = f"as {record.said_by} says"
+    else:
+        how = "as the network said at its renewal" if record.said else "counted from when the bot first saw it"
     return f"token: {record.days_left(now):.0f} days left (until {_day(record.expires_at)}, {how})"
 
 
@@ -198,6 +246,10 @@ def _warning(name: str, life: TokenLife, record: TokenRecord, left: float, key: 
     if life.renew_after_days is not None and not key:
         text += "; or set BOT_SECRET_KEY, and the bot renews it itself"
     return text
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _day(ts: float) -> str:

@@ -68,12 +68,23 @@ TOKEN_LIFE = TokenLife(days=60, renew_after_days=1,
                        how="make a new long-lived token and set THREADS_ACCESS_TOKEN (README: Threads)")
 
 
+# The token goes in an `Authorization: Bearer` header, never in a URL the bot builds itself. Meta's reference
+# pages show only the `access_token` parameter; Meta's own Postman collection of the Threads API (linked from
+# developers.facebook.com/documentation/threads/tools-and-resources/postman-collection, updated 2026-05-06)
+# authorises its requests to graph.threads.net with a Bearer token instead, refresh_access_token and debug_token
+# included: the server takes either, and tests/fakes/threads.py plays both. debug_token's `input_token` (the
+# token inspected) is a parameter by definition (bot.platforms.expiry).
+
+
 def _build(account: AccountContext) -> Platform:
+    from bot.platforms.expiry import threads_ask
     from bot.platforms.threads import ThreadsPlatform
     from bot.tokens import TokenKeeper
 
     token = Secret(account.credentials["ACCESS_TOKEN"])
-    keeper = TokenKeeper(account.name, TOKEN_LIFE, token, account.store, account.secret_key)
+    # How long the token has left is what Threads' debug_token says, where it answers (bot.tokens).
+    keeper = TokenKeeper(account.name, TOKEN_LIFE, token, account.store, account.secret_key,
+                         ask=threads_ask(account.endpoint, account.name))
     return ThreadsPlatform(token, account.endpoint, name=account.name, image=account.settings.image, keeper=keeper)
 
 

@@ -20,6 +20,14 @@ import):
 - `GET /refresh_access_token?grant_type=th_refresh_token&access_token=...` refreshes a long-lived token at least
   `min_refresh_age` old (a day, by the reference): a new token lasting 60 days (`expires_in`). The old one keeps
   working until it expires, unless `refresh_revokes_old` (which lets a test prove the new one is used).
+- `GET /debug_token?input_token=...` ("Debug" reference, updated 2025-06-04) with a tester's token of the app as
+  the caller's: `{"data": {"type", "application", "data_access_expires_at", "expires_at", "is_valid",
+  "issued_at", "scopes", "user_id"}}`; a token of the app this fake does not know is `is_valid: false` with
+  the error inside `data`. `tester=False` plays a profile that is no tester of the app (refused: code 100, the
+  wording chosen here). A token lasts 60 days from when it was issued (`issued_ago` moves that back).
+- The caller's token is taken from `Authorization: Bearer` or the `access_token` parameter: the reference shows
+  the parameter, Meta's Postman collection of the API the header. Both token endpoints refuse a parameter they
+  do not document, and say which (code 100).
 Errors are Graph-shaped: `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
 Chosen here where the reference says nothing: publishing a container that is already PUBLISHED, or not
 FINISHED, is a 400 (code 24); the 251st post in a day is a 400 with code 4 (the app's limit code); both are
@@ -70,9 +78,11 @@ class FakeThreads(FakeServerBase):
     def __init__(self, token: str = "THAA-threads-token-test-1357", *, user_id: str = "17841400000000001",
                  username: str = "ournews", quota_total: int = 250, image_reads_in_progress: int = 1,
                  image_fetch_ok: bool = True, list_lag: float = 0.0, min_refresh_age: float = 86400.0,
-                 refresh_revokes_old: bool = False) -> None:
+                 refresh_revokes_old: bool = False, tester: bool = True) -> None:
         self._token = token
         self._issued = time.time()
+        self._issued_at: dict[str, float] = {token: self._issued}  # every token of the app: when it was issued
+        self.tester = tester  # whether the profile is a tester of the app (debug_token answers only then)
         self.min_refresh_age = min_refresh_age  # a token younger than this is not refreshed (a day, by Meta)
         self.refresh_revokes_old = refresh_revokes_old  # True: only the new token works after a refresh
         self._old_tokens: set[str] = set()
@@ -104,6 +114,12 @@ class FakeThreads(FakeServerBase):
     def set_token(self, new: str) -> None:
         with self._lock:
             self._token = new
+            self._issued = self._issued_at.setdefault(new, time.time())
+
+    def issued_ago(self, seconds: float) -> None:
+        """The current token was issued `seconds` ago (debug_token's `issued_at`, `expires_at`; its refresh age)."""
+        with self._lock:
+            self._issued = self._issued_at[self._token] = time.time() - seconds
 
     def used_today(self, count: int) -> None:
         """`count` posts published through the API in the last 24 hours, before the test's own."""
@@ -146,8 +162,7 @@ class FakeThreads(FakeServerBase):
         params: dict[str, str] = dict(request.query)
         params.update(dict(request.form()))
         request.notes["params"] = {k: v for k, v in params.items() if k != "access_token"}
-        auth = request.header("Authorization")
-        given = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("access_token", "")
+        given = _caller_token(request, params)
         with self._lock:
             token_ok = given == self._token or (given in self._old_tokens and not self.refresh_revokes_old)
         if not token_ok:
@@ -178,7 +193,11 @@ class FakeThreads(FakeServerBase):
     def _route(self, request: Request, path: str, params: dict[str, str]) -> Any:
         parts = [p for p in path.split("/") if p]
         if request.method == "GET" and parts == ["refresh_access_token"]:
-            return self._refresh(params)
+            _only(params, required=("grant_type",), optional=("access_token",))
+            return self._refresh(params, request)
+        if request.method == "GET" and parts == ["debug_token"]:
+            _only(params, required=("input_token",), optional=("access_token",))
+            return self._debug(params["input_token"])
         if request.method == "GET" and parts == ["me"]:
             return {"id": self.user_id, "username": self.username}
         if len(parts) == 2:
@@ -196,18 +215,32 @@ class FakeThreads(FakeServerBase):
             return self._object(parts[0])
         raise GraphError(400, 100, "Unsupported request")
 
-    def _refresh(self, params: dict[str, str]) -> dict[str, Any]:
+    def _debug(self, inspected: str) -> dict[str, Any]:
+        if not self.tester:
+            raise GraphError(400, 100, "(#100) The caller's access token must belong to a Threads tester of the app")
+        with self._lock:
+            issued = self._issued_at.get(inspected)
+            revoked = inspected != self._token and (self.refresh_revokes_old or inspected not in self._old_tokens)
+        if issued is None or revoked:
+            return {"data": {"is_valid": False, "scopes": [], "error": {
+                "code": 190, "message": "Error validating access token: the session is invalid"}}}
+        return {"data": {"type": "USER", "application": "Our news bot",
+                         "data_access_expires_at": int(issued) + 90 * DAY,
+                         "expires_at": int(issued) + 60 * DAY, "is_valid": True, "issued_at": int(issued),
+                         "scopes": ["threads_basic", "threads_content_publish"], "user_id": self.user_id}}
+
+    def _refresh(self, params: dict[str, str], request: Request) -> dict[str, Any]:
         if params.get("grant_type") != "th_refresh_token":
             raise GraphError(400, 100, "Param grant_type must be th_refresh_token")
         with self._lock:
-            if params.get("access_token") != self._token:
+            if _caller_token(request, params) != self._token:
                 raise GraphError(400, 190, "Only the current long-lived token can be refreshed")
             if time.time() - self._issued < self.min_refresh_age:
                 raise GraphError(400, 190, "The token must be at least 24 hours old to be refreshed")
             self._old_tokens.add(self._token)
             self.refreshes += 1
             self._token = f"THAA-refreshed-{self.refreshes}-{next(self._ids)}"
-            self._issued = time.time()
+            self._issued = self._issued_at[self._token] = time.time()
             return {"access_token": self._token, "token_type": "bearer", "expires_in": 5183944}
 
     @property
@@ -309,6 +342,21 @@ class FakeThreads(FakeServerBase):
                 if post["id"] == object_id:
                     return {"id": object_id, "permalink": post["permalink"]}
         raise GraphError(400, 100, f"Unsupported get request. Object with ID '{object_id}' does not exist")
+
+
+def _caller_token(request: Request, params: dict[str, str]) -> str:
+    auth = request.header("Authorization")
+    return auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("access_token", "")
+
+
+def _only(params: dict[str, str], required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    """A token endpoint's parameters as documented: each required one present, no other."""
+    for name in params:
+        if name not in required + optional:
+            raise GraphError(400, 100, f"(#100) Unsupported parameter: {name}")
+    for name in required:
+        if not params.get(name):
+            raise GraphError(400, 100, f"(#100) The parameter {name} is required")
 
 
 def _error(exc: GraphError) -> Response:
