@@ -24,7 +24,7 @@ from bot.networks.linkedin import DEFAULT_VERSION, RESERVED, little_length, to_l
 from bot.platforms.linkedin import LinkedInPlatform
 from bot.store.base import Store
 from tests.fakes.feed_server import FeedServer
-from tests.fakes.linkedin import FakeLinkedIn, LittleError, parse_little
+from tests.fakes.linkedin import ACTIVE_VERSIONS, CLIENT_ID, CLIENT_SECRET, FakeLinkedIn, LittleError, parse_little
 from tests.feedgen import Item, rss
 from tests.helpers import ROOT, bot_env, run_bot
 
@@ -145,8 +145,22 @@ def test_a_retired_version_pauses_with_what_to_set(li: FakeLinkedIn) -> None:
     said = str(caught.value)
     assert DEFAULT_VERSION in said and 'version = "YYYYMM" under [platforms.linkedin]' in said
     assert li.posts == []
-    _platform(li, version="202612").publish(_draft())  # the setting is what is sent
-    assert [p["version"] for p in li.posts] == ["202612"]
+    _platform(li, version="202607").publish(_draft())  # the setting is what is sent
+    assert [p["version"] for p in li.posts] == ["202607"]
+
+
+def test_the_default_version_is_live_and_a_sunset_or_unreleased_one_answers_426(li: FakeLinkedIn) -> None:
+    """LinkedIn's pages, read 2026-12-08: "August 2026 - Version 202608 (Latest)" (learn.microsoft.com/linkedin/
+    marketing/integrations/recent-changes); each version is supported a year from its release ("Versioning");
+    202511 was sunset on 2026-11-16 ("Migrations"). The fake plays that table whatever today's date is."""
+    assert DEFAULT_VERSION == "202608" == max(ACTIVE_VERSIONS)
+    _platform(li).publish(_draft())
+    assert [p["version"] for p in li.posts] == ["202608"]
+    for version in ("202511", "202510", "202612"):  # sunset, sunset, never released
+        with pytest.raises(NeedsHumanError, match=f"no longer serves API version {version}"):
+            _platform(li, version=version).publish(_draft())
+    answers = [r["status"] for r in li.requests if r["path"] == "/rest/posts"]
+    assert answers == [201, 426, 426, 426] and len(li.posts) == 1
 
 
 def test_a_refused_token_pauses_and_is_never_said(li: FakeLinkedIn, caplog: pytest.LogCaptureFixture) -> None:
@@ -290,3 +304,45 @@ def test_run_once_posts_exactly_the_new_articles_once(tmp_path: Path, li: FakeLi
         assert sources == [Item(3).url, Item(4).url]
         assert Item(3).title in li.posts[0]["text"]
         assert f"urn:li:organization:{ORG}" in run(["check"])
+
+
+# --- how long the token has left: LinkedIn's token introspection ----------------------------------------------
+
+def _introspect(li: FakeLinkedIn, form: dict[str, str], **headers: str) -> Any:
+    import requests
+
+    return requests.post(f"{li.url}/oauth/v2/introspectToken", data=form, headers=headers, timeout=10)
+
+
+def test_the_fake_introspects_as_documented(li: FakeLinkedIn) -> None:
+    """learn.microsoft.com/linkedin/shared/authentication/token-introspection: POST, form-encoded, client_id,
+    client_secret and token all required; the answer's expires_at is Unix seconds."""
+    whole = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "token": TOKEN}
+    li.issued_ago(20 * 86400)
+    answer = _introspect(li, whole)
+    body = answer.json()
+    assert answer.status_code == 200 and body["active"] is True and body["status"] == "active"
+    assert body["expires_at"] - body["created_at"] == 60 * 86400 and body["auth_type"] == "3L"
+    assert _introspect(li, {k: v for k, v in whole.items() if k != "client_secret"}).json()["error"] == \
+        "invalid_request"
+    assert _introspect(li, {**whole, "token_type_hint": "access_token"}).status_code == 400  # not LinkedIn's
+    assert _introspect(li, {**whole, "client_secret": "guess"}).status_code == 401
+    li.set_token("AQVx-a-newer-token-0001")
+    assert _introspect(li, whole).json() == {"active": False, "status": "revoked", "client_id": CLIENT_ID}
+    assert li.posts == []
+
+
+def test_linkedin_ask_reads_the_end_of_the_token_and_never_quotes_a_secret(li: FakeLinkedIn) -> None:
+    from bot.platforms.expiry import linkedin_ask
+
+    li.issued_ago(20 * 86400)
+    ends = linkedin_ask(li.url, "linkedin", CLIENT_ID, CLIENT_SECRET)(TOKEN)
+    created = [r for r in li.requests if r["path"] == "/oauth/v2/introspectToken"]
+    assert ends is not None and ends[1] == "LinkedIn" and len(created) == 1
+    assert 39.99 < (ends[0] - created[0]["time"]) / 86400 < 40.01  # 60 days from a token made 20 days ago
+    with pytest.raises(RejectedError) as caught:
+        linkedin_ask(li.url, "linkedin", CLIENT_ID, "wrong-secret-1234")(TOKEN)
+    assert "Client authentication failed" in str(caught.value) and "wrong-secret-1234" not in str(caught.value)
+    li.set_token("AQVx-a-newer-token-0002")
+    with pytest.raises(RejectedError, match="LinkedIn says the token is revoked"):
+        linkedin_ask(li.url, "linkedin", CLIENT_ID, CLIENT_SECRET)(TOKEN)

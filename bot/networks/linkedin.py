@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
 NAME = "linkedin"
 DEFAULT_API_URL = "https://api.linkedin.com"
-# LinkedIn-Version: a version is active about a year after its release, then answers 426. 202605 is documented
-# (learn.microsoft.com's li-lms-2026-05 pages) and active into 2027; a retired one pauses the account and says
-# to set `version` under [platforms.NAME].
-DEFAULT_VERSION = "202605"
+# LinkedIn-Version: each monthly version is supported for at least a year from its release, then answers 426
+# (learn.microsoft.com/linkedin/marketing/versioning). The newest LinkedIn documents, read 2026-12-08:
+# "August 2026 - Version 202608 (Latest)" (learn.microsoft.com/linkedin/marketing/integrations/recent-changes),
+# live until about August 2027. A retired one pauses the account and says to set `version` under
+# [platforms.NAME].
+DEFAULT_VERSION = "202608"
 MAX_COMMENTARY = 3000
 RESERVED = frozenset("|{}@[]()<>#\\*_~")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
@@ -88,7 +90,9 @@ RULES = NetworkRules(
 
 
 # Access tokens last 60 days; refresh tokens exist only for apps LinkedIn approved, and need the app's secret:
-# the bot does not renew, it warns ahead (bot.tokens).
+# the bot does not renew, it warns ahead (bot.tokens). LinkedIn tells when a token ends only to its app (token
+# introspection takes the app's client id and secret: bot.platforms.expiry.linkedin_ask); an account has
+# neither, so its days are counted from when the bot first saw the token.
 TOKEN_LIFE = TokenLife(days=60, renew_after_days=None,
                        how="make a new token and set LINKEDIN_ACCESS_TOKEN (README: LinkedIn Page)")
 

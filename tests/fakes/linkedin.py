@@ -4,7 +4,15 @@ Played as LinkedIn's reference states it (learn.microsoft.com, LinkedIn Marketin
 "little Text Format", "Versioning"; this file imports nothing of the bot):
 - every call carries `Authorization: Bearer <token>` (else 401 INVALID_ACCESS_TOKEN), and every /rest call a
   `LinkedIn-Version: YYYYMM` header naming an active version (none: 400 VERSION_MISSING; a retired or unknown
-  one: 426 NONEXISTENT_VERSION) and `X-Restli-Protocol-Version: 2.0.0`.
+  one: 426 NONEXISTENT_VERSION) and `X-Restli-Protocol-Version: 2.0.0`. The active versions are the ones
+  LinkedIn's pages showed live on 2026-12-08 (`ACTIVE_VERSIONS`), whatever today's date: each is supported a
+  year from its release ("Versioning"); those the "Migrations" page lists as sunset answer 426.
+- `POST /oauth/v2/introspectToken` (LinkedIn serves it on www.linkedin.com; "Token Introspection",
+  learn.microsoft.com/linkedin/shared/authentication/token-introspection): form-encoded `client_id`,
+  `client_secret` and `token`, all required, no bearer header; the app's own id and secret or 401
+  invalid_client; a parameter it does not document, or one missing, is 400 invalid_request (the wording chosen
+  here). Answer: `active`, `client_id`, `authorized_at`, `created_at`, `status`, `expires_at` (60 days after
+  `created_at`), `scope`, `auth_type`; a token replaced by `set_token` is `active: false`, status revoked.
 - `POST /rest/posts`: `author` must be the organization the token administers (else 403), `commentary` is
   little text, `visibility`, `distribution.feedDistribution`, `lifecycleState` PUBLISHED are required;
   `content.article` needs `source` (a URL) and `title`; its `thumbnail` must be an image URN this server
@@ -79,13 +87,25 @@ def parse_little(text: str) -> tuple[str, list[str]]:
     return "".join(out), tags
 
 
+# Live on 2026-12-08, as LinkedIn's pages say: 202601-202603 ("Migrations", Active, sunset January-March 2027),
+# 202605-202607 (their "Recent Marketing API Changes" sections), 202608 ("August 2026 - Version 202608 (Latest)",
+# learn.microsoft.com/linkedin/marketing/integrations/recent-changes). Sunset ("Migrations"): 202510 on
+# 2026-10-15, 202511 on 2026-11-16, and every one before.
+ACTIVE_VERSIONS = ("202601", "202602", "202603", "202605", "202606", "202607", "202608")
+DAY = 86400
+CLIENT_ID = "86linkedinapp42"
+CLIENT_SECRET = "WPL_AP1.linkedin-client-secret-test.77"
+
+
 class FakeLinkedIn(FakeServerBase):
     """The Posts and Images APIs for one organization and one admin's token."""
 
     def __init__(self, token: str = "AQV-linkedin-token-test-2468", organization_id: str = "5515715", *,
-                 active_versions: tuple[str, ...] = ("202605", "202606", "202609", "202611", "202612"),
-                 list_lag: float = 0.0) -> None:
+                 active_versions: tuple[str, ...] = ACTIVE_VERSIONS, list_lag: float = 0.0,
+                 client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET) -> None:
         self._token = token
+        self._created: dict[str, float] = {token: time.time()}  # every token of the app: when it was made
+        self.client_id, self.client_secret = client_id, client_secret
         self.organization = f"urn:li:organization:{organization_id}"
         self.active_versions = set(active_versions)
         self.list_lag = list_lag
@@ -107,8 +127,15 @@ class FakeLinkedIn(FakeServerBase):
             return copy.deepcopy(self._images)
 
     def set_token(self, new: str) -> None:
+        """A new token for the member; the one before is revoked."""
         with self._lock:
             self._token = new
+            self._created.setdefault(new, time.time())
+
+    def issued_ago(self, seconds: float) -> None:
+        """The current token was made `seconds` ago (introspection's `created_at` and `expires_at`)."""
+        with self._lock:
+            self._created[self._token] = time.time() - seconds
 
     def retire(self, version: str) -> None:
         with self._lock:
@@ -138,6 +165,8 @@ class FakeLinkedIn(FakeServerBase):
 
     # --- HTTP ------------------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        if request.path == "/oauth/v2/introspectToken":
+            return self._introspect(request)  # the app authenticates with its client secret, not a bearer token
         with self._lock:
             token_ok = request.header("Authorization") == f"Bearer {self._token}"
         if not token_ok:
@@ -248,6 +277,38 @@ class FakeLinkedIn(FakeServerBase):
                                 "version": request.header("LinkedIn-Version"), "time": time.time()})
         request.notes["post"] = urn
         return Response(201, b"", {"x-restli-id": urn, "x-linkedin-id": urn})
+
+
+    def _introspect(self, request: Request) -> Response:
+        def oauth_error(status: int, error: str, description: str) -> Response:
+            return json_response(status, {"error": error, "error_description": description})
+
+        if request.method != "POST":
+            return oauth_error(405, "invalid_request", "introspectToken takes a POST")
+        if request.content_type != "application/x-www-form-urlencoded":
+            return oauth_error(400, "invalid_request", "the request must be application/x-www-form-urlencoded")
+        if request.query:
+            return oauth_error(400, "invalid_request", "introspectToken takes its parameters in the body")
+        form = dict(request.form())
+        unknown = sorted(set(form) - {"client_id", "client_secret", "token"})
+        if unknown:
+            return oauth_error(400, "invalid_request", f"unknown parameter: {unknown[0]}")
+        missing = [k for k in ("client_id", "client_secret", "token") if not form.get(k)]
+        if missing:
+            return oauth_error(400, "invalid_request", f"A required parameter \"{missing[0]}\" is missing")
+        if form["client_id"] != self.client_id or form["client_secret"] != self.client_secret:
+            return oauth_error(401, "invalid_client", "Client authentication failed")
+        with self._lock:
+            created = self._created.get(form["token"])
+            current = form["token"] == self._token
+        if created is None:
+            return json_response(200, {"active": False})
+        if not current:
+            return json_response(200, {"active": False, "status": "revoked", "client_id": self.client_id})
+        return json_response(200, {
+            "active": True, "client_id": self.client_id, "authorized_at": int(created), "created_at": int(created),
+            "status": "active", "expires_at": int(created) + 60 * DAY,
+            "scope": "r_organization_social,w_organization_social", "auth_type": "3L"})
 
 
 class _Refused(Exception):
