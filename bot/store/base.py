@@ -162,6 +162,16 @@ class Delivery(NewDelivery):
 
 
 @dataclass(frozen=True)
+class AlertAck:
+    """An editor saw an alert of the page (bot.web.alerts): `alert_id` names it as it held then."""
+
+    alert_id: str
+    alert_key: str | None
+    editor: str
+    acknowledged_at: float
+
+
+@dataclass(frozen=True)
 class Alert:
     """One event an editor is told about once (bot.alerts): a condition first seen at `first_seen_at`,
     sent to the webhook at `sent_at` (None: not yet, or the webhook failed: `last_error`)."""
@@ -330,6 +340,14 @@ class Store(Protocol):
     def clear_alerts(self, keys: Iterable[str]) -> int: ...
     def claim_alert(self, key: str, now: float) -> bool: ...
     def alert_failed(self, key: str, error: str) -> None: ...
+    # editors' acknowledgements of the page's alerts (bot.web.alerts)
+    def alert_acks(self) -> dict[str, AlertAck]: ...
+    def acknowledge_alert(self, ack: AlertAck) -> bool:
+        """Record `ack`; False when that alert was acknowledged already (the first editor's stays)."""
+        ...
+    def drop_alert_acks(self, keep: Iterable[str]) -> int:
+        """Forget the acknowledgements of alerts other than `keep` (ended ones); how many went."""
+        ...
 
     # platforms
     def platform_state(self, platform: str) -> PlatformState: ...

@@ -215,4 +215,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_by_post ON audit (delivery_id);
     """,
+    # 13: editors' acknowledgements of the page's alerts get their own table (they were rows of `sessions`,
+    # keyed "web-ack:<fingerprint>", beside login sessions): the fingerprint names one alert as it holds now
+    # (bot.web.alerts), `alert_key` the condition it is of (NULL for those moved here), who saw it and when.
+    """
+    CREATE TABLE alert_acks (
+        alert_id TEXT PRIMARY KEY,
+        alert_key TEXT,
+        editor TEXT NOT NULL,
+        acknowledged_at {real} NOT NULL
+    );
+    INSERT INTO alert_acks (alert_id, alert_key, editor, acknowledged_at)
+        SELECT substr(account, 9), NULL, sealed, saved_at FROM sessions WHERE substr(account, 1, 8) = 'web-ack:';
+    DELETE FROM sessions WHERE substr(account, 1, 8) = 'web-ack:';
+    """,
 ]

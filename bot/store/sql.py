@@ -26,6 +26,7 @@ from bot.store.base import (
     SENDING,
     SKIPPED,
     Alert,
+    AlertAck,
     AuditEntry,
     Claimed,
     Delivery,
@@ -710,6 +711,25 @@ class SqlStore(ABC):
                 f"ON CONFLICT (platform) DO UPDATE SET {updates}",
                 values,
             )
+
+    def alert_acks(self) -> dict[str, AlertAck]:
+        rows = self._query("SELECT alert_id, alert_key, editor, acknowledged_at FROM alert_acks")
+        return {str(r[0]): AlertAck(str(r[0]), r[1], str(r[2]), float(r[3])) for r in rows}
+
+    def acknowledge_alert(self, ack: AlertAck) -> bool:
+        with self._transaction() as cur:
+            done = self._exec(cur, "INSERT INTO alert_acks (alert_id, alert_key, editor, acknowledged_at) "
+                                   "VALUES (?, ?, ?, ?) ON CONFLICT (alert_id) DO NOTHING",
+                              (ack.alert_id, ack.alert_key, ack.editor, ack.acknowledged_at))
+            return bool(done.rowcount == 1)
+
+    def drop_alert_acks(self, keep: Iterable[str]) -> int:
+        kept = sorted(set(keep))
+        with self._transaction() as cur:
+            gone = [r[0] for r in self._exec(cur, "SELECT alert_id FROM alert_acks").fetchall() if r[0] not in kept]
+            for alert_id in gone:
+                self._exec(cur, "DELETE FROM alert_acks WHERE alert_id = ?", (alert_id,))
+            return len(gone)
 
     def load_session(self, account: str) -> str | None:
         rows = self._query("SELECT sealed FROM sessions WHERE account = ?", (account,))

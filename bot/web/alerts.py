@@ -1,7 +1,8 @@
 """Alerts on the page (issue 22 item 4): what holds now, computed from the state by the same conditions the
 webhook is sent for (bot.alerts.conditions), never the log of past messages ("5 posts wait" when 2 do). An
 editor acknowledges one; it stays out of the way until it changes (its text, or it ends and comes back: a new
-first-seen time), and it is gone when its cause is gone."""
+first-seen time), and it is gone when its cause is gone. Acknowledgements have their own table (alert_acks,
+migration 13); those of alerts that ended are dropped when an editor next acknowledges one."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from dataclasses import dataclass
 
 from bot import alerts
 from bot.config import Config
-from bot.store.base import Store
-
-_PREFIX = "web-ack:"  # acknowledgements live in the store's small key-value table, beside web sessions
+from bot.store.base import AlertAck, Store
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,7 @@ class Current:
 
 def current(config: Config, store: Store, now: float) -> list[Current]:
     stored = {a.key: a for a in store.alerts(limit=10_000)}
+    acks = store.alert_acks()
     out = []
     for key, (text, hold) in sorted(alerts.conditions(config, store, now).items()):
         since = stored[key].first_seen_at if key in stored else None
@@ -33,14 +33,16 @@ def current(config: Config, store: Store, now: float) -> list[Current]:
             continue  # not yet: a feed's first failures are shown under the feeds, not as an alert
         shown = text.removeprefix("bot: ")
         fingerprint = hashlib.sha256(f"{key}\0{text}\0{since}".encode()).hexdigest()[:24]
-        out.append(Current(fingerprint, key, shown, since, store.load_session(_PREFIX + fingerprint)))
+        out.append(Current(fingerprint, key, shown, since, (ack.editor if (ack := acks.get(fingerprint)) else None)))
     return out
 
 
 def acknowledge(config: Config, store: Store, alert_id: str, editor: str, now: float) -> Current | None:
     """Mark the alert `alert_id` seen by `editor`; None when no such alert holds now (it changed or ended)."""
-    for alert in current(config, store, now):
+    holding = current(config, store, now)
+    store.drop_alert_acks(a.id for a in holding)  # ended alerts: their acknowledgements name nothing now
+    for alert in holding:
         if alert.id == alert_id:
-            store.save_session(_PREFIX + alert_id, editor, now)
+            store.acknowledge_alert(AlertAck(alert_id, alert.key, editor, now))
             return alert
     return None
