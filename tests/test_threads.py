@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -308,3 +309,47 @@ def test_an_image_meta_could_not_fetch_goes_as_text_and_a_resumed_error_makes_a_
                   link="https://news.example.org/o")
     result = _platform(th).publish(other, [CONTAINER + image_container])
     assert [p["id"] for p in th.posts][-1] == result.remote_id and len(th.posts) == 2 and len(th.containers) == 3
+
+
+# --- how long the token has left: debug_token, and the token endpoints' parameters ----------------------------
+
+def _get(th: FakeThreads, path: str, params: dict[str, str], bearer: str | None = TOKEN) -> tuple[int, Any]:
+    import requests
+
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    answer = requests.get(f"{th.url}/v1.0/{path}", params=params, headers=headers, timeout=10)
+    return answer.status_code, answer.json()
+
+
+def test_the_fake_debugs_a_token_as_meta_documents_it(th: FakeThreads) -> None:
+    """developers.facebook.com/documentation/threads/reference/debug (updated 2025-06-04): GET /debug_token with
+    access_token (a tester's token of the app, here as the Bearer header Meta's Postman collection sends) and
+    input_token, both required; the answer's times are Unix seconds."""
+    th.issued_ago(10 * 86400)
+    status, body = _get(th, "debug_token", {"input_token": TOKEN})
+    data = body["data"]
+    assert status == 200 and data["is_valid"] is True and data["expires_at"] - data["issued_at"] == 60 * 86400
+    assert _get(th, "debug_token", {"input_token": TOKEN, "access_token": TOKEN}, bearer=None)[0] == 200
+    assert _get(th, "debug_token", {"input_token": TOKEN}, bearer="THAA-not-ours-0000")[1]["error"]["code"] == 190
+    status, body = _get(th, "debug_token", {})
+    assert status == 400 and "input_token is required" in body["error"]["message"]
+    status, body = _get(th, "debug_token", {"input_token": TOKEN, "fields": "expires_at"})
+    assert status == 400 and "Unsupported parameter: fields" in body["error"]["message"]
+    status, body = _get(th, "refresh_access_token", {"grant_type": "th_refresh_token", "expires": "1"})
+    assert status == 400 and "Unsupported parameter: expires" in body["error"]["message"] and th.refreshes == 0
+    assert _get(th, "debug_token", {"input_token": "THAA-unknown-1111"})[1]["data"]["is_valid"] is False
+
+
+def test_threads_ask_says_when_the_token_ends_or_why_not(th: FakeThreads) -> None:
+    from bot.platforms.expiry import threads_ask
+
+    th.issued_ago(10 * 86400)
+    ends = threads_ask(f"{th.url}/v1.0", "threads")(TOKEN)
+    assert ends == (float(int(th.issued_at(TOKEN)) + 60 * 86400), "Threads")
+    th.set_token("THAA-a-new-token-2222")  # the old one is unknown to the app now: not valid
+    with pytest.raises(RejectedError):
+        threads_ask(f"{th.url}/v1.0", "threads")(TOKEN)
+    th.tester = False
+    with pytest.raises(RejectedError, match="Threads tester") as caught:
+        threads_ask(f"{th.url}/v1.0", "threads")("THAA-a-new-token-2222")
+    assert "THAA-a-new-token-2222" not in str(caught.value)

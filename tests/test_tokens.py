@@ -21,7 +21,7 @@ from bot.networks.linkedin import TOKEN_LIFE as LINKEDIN_LIFE
 from bot.networks.threads import TOKEN_LIFE as THREADS_LIFE
 from bot.platforms.threads import ThreadsPlatform
 from bot.store.base import Store
-from bot.tokens import DAY, TokenKeeper, read
+from bot.tokens import DAY, TokenKeeper, describe, read
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.threads import FakeThreads
 from tests.feedgen import Item, rss
@@ -153,6 +153,54 @@ def test_linkedin_is_counted_and_warned_never_renewed(store: Store) -> None:
     fresh = TokenKeeper("linkedin", LINKEDIN_LIFE, "AQV-token-2", store, KEY, clock=clock)
     fresh.record()
     assert alerts.conditions(_config(KEY, "linkedin"), store, clock.now) == {}
+
+
+def test_the_networks_word_replaces_the_count_from_first_sight(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """The keeper asks (bot.platforms.expiry: Threads' debug_token) when a token is first used; a network that
+    does not answer is asked again a day later, never at every post, and never stops one."""
+    clock = Clock()
+    answers: list[object] = [RuntimeError("debug_token: not a tester of the app"), (T0 + 40 * DAY, "Threads")]
+    asked: list[str] = []
+
+    def ask(token: str) -> tuple[float, str] | None:
+        asked.append(token)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    def keeper() -> TokenKeeper:
+        return TokenKeeper("threads", THREADS_LIFE, TOKEN, store, None, clock=clock, ask=ask)
+
+    record = keeper().record()
+    assert record is not None and not record.said and record.expires_at == T0 + 60 * DAY and asked == [TOKEN]
+    assert "did not say when the access token ends (debug_token: not a tester" in caplog.text
+    clock.now += DAY / 2
+    assert keeper().record() == record  # asked within the day: not again
+    assert len(asked) == 1
+    clock.now += DAY / 2
+    record = keeper().record()
+    assert record is not None and record.said and record.expires_at == T0 + 40 * DAY and len(asked) == 2
+    assert describe(record, THREADS_LIFE, T0 + DAY) == "token: 39 days left (until 2030-04-26, as Threads says)"
+    clock.now += 30 * DAY
+    assert keeper().record() == record and len(asked) == 2  # said: never asked again for this token
+    assert set(alerts.conditions(_config(), store, clock.now)) == {"token:threads:14"}  # 9 days left, not 29
+
+
+def test_bot_check_asks_once_and_writes_nothing() -> None:
+    asked: list[str] = []
+
+    def ask(token: str) -> tuple[float, str] | None:
+        asked.append(token)
+        return T0 + 12.5 * DAY, "Threads"
+
+    keeper = TokenKeeper("threads", THREADS_LIFE, TOKEN, None, None, clock=Clock(), ask=ask)
+    assert asked == []  # building an account asks nothing
+    record = keeper.record()
+    assert record is not None and keeper.record() is record and asked == [TOKEN]
+    assert describe(record, THREADS_LIFE, T0).startswith("token: 12 days left (until 2030-03-30, as Threads says")
+    silent = TokenKeeper("threads", THREADS_LIFE, TOKEN, None, None, clock=Clock(), ask=lambda token: None)
+    assert silent.record() is None  # "never ends" (Meta's 0) or no answer: the generic line
 
 
 def test_a_secret_key_that_is_no_fernet_key_is_one_clear_line() -> None:

@@ -116,6 +116,11 @@ class FakeThreads(FakeServerBase):
             self._token = new
             self._issued = self._issued_at.setdefault(new, time.time())
 
+    def issued_at(self, token: str) -> float:
+        """When the app issued `token` (a Unix time: debug_token answers it whole seconds)."""
+        with self._lock:
+            return self._issued_at[token]
+
     def issued_ago(self, seconds: float) -> None:
         """The current token was issued `seconds` ago (debug_token's `issued_at`, `expires_at`; its refresh age)."""
         with self._lock:
