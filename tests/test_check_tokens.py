@@ -82,3 +82,28 @@ def test_when_threads_does_not_say_the_days_are_counted_from_first_sight(tmp_pat
         feeds.set("/feed.xml", rss([Item(1), Item(2)]))
         _bot(["run", "--once"], env, tmp_path)
         assert len(th.posts) == 2 and th.count("GET", "/v1.0/debug_token") == 2  # asked again a day later only
+
+
+def test_check_on_linkedin_names_the_version_and_refuses_a_sunset_one(tmp_path: Path, feeds: FeedServer) -> None:
+    """LinkedIn tells a token's end only to its app (token introspection takes the app's client id and secret,
+    which an account does not have): check says how long a token lasts. A version LinkedIn has sunset (202511,
+    on 2026-11-16: "Migrations") answers 426, which check reports with what to set."""
+    from tests.fakes.linkedin import FakeLinkedIn
+
+    token = "AQVx-check-linkedin-token-3390"
+    with FakeLinkedIn(token=token, organization_id="5515715") as li:
+        config = tmp_path / "bot.toml"
+        table = f'[[feeds]]\nurl = "{feeds.url_for("/feed.xml")}"\nname = "news"\n\n[platforms.linkedin]\n'
+        config.write_text(table, encoding="utf-8")
+        env = bot_env(None, None, f"sqlite:///{tmp_path / 'state.db'}", config, {
+            "LINKEDIN_ACCESS_TOKEN": token, "LINKEDIN_ORGANIZATION_ID": "5515715", "LINKEDIN_API_URL": li.url})
+        result = run_bot(["check"], env, tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert ("linkedin: limits: LinkedIn-Version 202608; token: lasts 60 days from when it was made"
+                in result.stdout), result.stdout
+        config.write_text(table + 'version = "202511"\n', encoding="utf-8")
+        result = run_bot(["check"], env, tmp_path)
+        assert result.returncode == 1 and token not in result.stdout + result.stderr
+        assert "linkedin: FAILED: LinkedIn no longer serves API version 202511" in result.stdout, result.stdout
+        assert 'set version = "YYYYMM" under [platforms.linkedin]' in result.stdout
+        assert li.posts == []
