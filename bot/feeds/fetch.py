@@ -208,16 +208,132 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
     start = time.monotonic()
     if is_local(url):
         return _fetch_file(url, etag, last_modified, limits)
-    import requests
-
-    sess = default_session()
-    old_guard = sess.guard
-    sess.guard = guard if guard is not None else Guard().trusting(url)
+    guard = guard if guard is not None else Guard().trusting(url)
     headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate", "User-Agent": USER_AGENT}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    from bot.net import plain
+
+    # The standard library's http.client, unless the fetch needs what only requests does (a proxy, netrc...):
+    # importing requests was a third of a pass over unchanged feeds (issue 25; bot.net.plain).
+    if plain.plain_enough(url):
+        try:
+            return _fetch_plain(url, headers, limits, guard, start)
+        except plain.NotPlain:
+            pass  # found out mid-way (a cookie wall, another content coding): asked again through requests
+    return _fetch_requests(url, headers, etag, last_modified, limits, guard, start)
+
+
+def _fetch_plain(url: str, headers: dict[str, str], limits: FetchLimits, guard: Guard, start: float) -> FetchResult:
+    from http.client import HTTPException, InvalidURL
+
+    from bot.net import plain
+
+    deadline = start + limits.total_deadline
+    read_timeout = min(limits.read_timeout, limits.total_deadline)
+    try:
+        answer = plain.get(url, {**headers, "Connection": "keep-alive"}, guard, connect_timeout=limits.connect_timeout,
+                           read_timeout=read_timeout, max_redirects=limits.max_redirects)
+    except DestinationRefused as exc:
+        raise FetchError(url, f"refused: {exc}", retryable=False) from None
+    except plain.ConnectTimeout:
+        raise FeedTimeout(url, f"no connection within {limits.connect_timeout:g} s") from None
+    except TimeoutError:
+        raise FeedTimeout(url, f"server sent nothing for {read_timeout:g} s") from None
+    except plain.TooManyRedirects:
+        raise FetchError(url, f"more than {limits.max_redirects} redirects", retryable=False,
+                         hint="the site redirects in a loop: check the URL") from None
+    except (InvalidURL, UnicodeError) as exc:
+        raise FetchError(url, f"invalid URL: {type(exc).__name__}", retryable=False,
+                         hint="give a full address, e.g. https://example.org/feed/") from None
+    except (OSError, HTTPException) as exc:
+        raise FeedConnectionError(url, f"connection failed: {connection_problem(exc)}") from None
+    complete = False
+    try:
+        moved = _moved_to(url, answer.history)
+        moved = strip_userinfo(moved) if moved else None
+        final_url = strip_userinfo(answer.url)
+        new_etag = answer.headers.get("etag")
+        new_modified = answer.headers.get("last-modified")
+        content_type = answer.headers.get("content-type")
+        if answer.status == 304:
+            answer.response.read(_CHUNK)  # a 304 has no body: the connection goes back to the pool
+            complete = True
+            return FetchResult(304, None, new_etag or headers.get("If-None-Match"),
+                               new_modified or headers.get("If-Modified-Since"), final_url, moved is not None,
+                               content_type, moved, time.monotonic() - start)
+        if answer.status >= 400 or answer.status < 200:
+            raise FeedHTTPError(url, answer.status, retry_after=_retry_after(answer.headers.get("retry-after")))
+        declared = answer.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+            raise FeedTooLarge(url, f"server announces {int(declared)} bytes, over the "
+                                    f"{limits.max_bytes}-byte limit")
+        body = _read_plain_body(url, answer, limits, deadline)
+        complete = True
+        return FetchResult(200, body, new_etag, new_modified, final_url,
+                           moved is not None, content_type, moved, time.monotonic() - start)
+    finally:
+        answer.release(complete)
+
+
+def _read_plain_body(url: str, answer: Any, limits: FetchLimits, deadline: float) -> bytes:
+    """`_read_body` for bot.net.plain's answer: the same cap (on decoded bytes), deadline and messages."""
+    import zlib
+    from http.client import HTTPException
+
+    from bot.net import plain
+    from bot.net.watchdog import cut_at
+
+    decoder = plain.decoder(answer.headers)
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with cut_at(deadline, answer.sock):
+            while True:
+                if time.monotonic() > deadline:
+                    raise _past_deadline(url, limits, total)
+                raw = answer.read1(_CHUNK)
+                if not raw:  # the end of the body (or of the connection the watchdog cut)
+                    break
+                chunk = decoder.feed(raw, limits.max_bytes - total + 1) if decoder else raw
+                total += len(chunk)
+                if total > limits.max_bytes:
+                    raise FeedTooLarge(url, f"body over the {limits.max_bytes}-byte limit; download stopped")
+                chunks.append(chunk)
+            if decoder:
+                tail = decoder.flush()
+                total += len(tail)
+                if total > limits.max_bytes:
+                    raise FeedTooLarge(url, f"body over the {limits.max_bytes}-byte limit; download stopped")
+                chunks.append(tail)
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total)
+        if answer.remaining():  # the server closed before the Content-Length it announced
+            raise FeedConnectionError(url, "connection broken while reading: IncompleteRead")
+    except TimeoutError:
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
+        raise FeedTimeout(url, f"server stopped sending for {limits.read_timeout:g} s") from None
+    except zlib.error:
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
+        raise FetchError(url, "compressed body is corrupt", retryable=True) from None
+    except (HTTPException, OSError) as exc:
+        if time.monotonic() >= deadline:
+            raise _past_deadline(url, limits, total) from None
+        raise FeedConnectionError(url, f"connection broken while reading: {type(exc).__name__}") from None
+    return b"".join(chunks)
+
+
+def _fetch_requests(url: str, headers: dict[str, str], etag: str | None, last_modified: str | None,
+                    limits: FetchLimits, guard: Guard, start: float) -> FetchResult:
+    import requests
+
+    sess = default_session()
+    old_guard = sess.guard
+    sess.guard = guard
     deadline = start + limits.total_deadline
     read_timeout = min(limits.read_timeout, limits.total_deadline)
     old_max = sess.max_redirects

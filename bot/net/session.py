@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import ipaddress
 import socket
 from collections.abc import Mapping
 from typing import Any
@@ -28,26 +27,11 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from bot.net.policy import Allowlist, DestinationRefused, Guard, host_and_port
+from bot.net.policy import Allowlist, Guard, host_and_port
+from bot.net.resolve import addresses as _addresses
+from bot.net.resolve import admitted as _admitted
 
 _POOL = {"pool_connections": 16, "pool_maxsize": 16, "max_retries": 0}
-
-
-def _addresses(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def _refusal(host: str, address: str) -> DestinationRefused:
-    return DestinationRefused(f"{host} is at {address}, a non-public address (not fetched: "
-                              f"list it in [bot] allow_private if it is your intranet)")
-
-
-def _admitted(allow: Allowlist, host: str, addresses: list[str]) -> list[str]:
-    admitted = [a for a in addresses if allow.admits(ipaddress.ip_address(a.split("%", 1)[0]))]
-    if not admitted and addresses:
-        raise _refusal(host, addresses[0])
-    return admitted
 
 
 def _checked_new_conn(conn: HTTPConnection, allow: Allowlist, base: Any) -> socket.socket:
