@@ -81,6 +81,8 @@ class Answer:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        if complete and self.response.length == 0 and not self.response.isclosed():
+            self.response.read()  # read1 stops at the announced length without closing the response; this does
         if complete and not self.response.will_close and self.response.isclosed() and conn.sock is not None:
             _idle_put(self._key, conn)
         else:
