@@ -13,8 +13,9 @@ per-request machinery. This fetcher does the same GET with the same safety, on t
 
 What it does not do it leaves to requests, by raising `NotPlain` before anything is returned: proxies, netrc
 credentials, credentials in a URL, a cookie set on a redirect (a cookie wall), a content coding other than gzip
-or deflate. TLS trusts what requests trusts (REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, else certifi). `plain_enough` tells the caller beforehand for the first
-three; the others show up mid-way (the GET is then asked again through requests: a GET changes nothing).
+or deflate. `plain_enough` tells the caller beforehand for the first three; the others show up mid-way (the GET
+is then asked again through requests: a GET changes nothing). TLS trusts what requests trusts: the bundle
+REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names, else certifi's.
 """
 
 from __future__ import annotations
