@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bot import alerts
-from bot.config import Config, FeedConfig
+from bot.config import Config, FeedConfig, missing_credentials
 from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
 from bot.delivery import awaiting
 from bot.errors import BotError, StoreError
@@ -49,6 +49,11 @@ class Bot:
             name: self._stand_in(name, build_platform(config, name, dry_run, self._show, self.store))
             for name in config.platforms
         }
+        for name, platform in self.platforms.items():
+            missing = missing_credentials(config.platforms[name])
+            if isinstance(platform, DryRunPlatform) and not dry_run and missing:  # the built-in defaults
+                log.warning("%s: no credentials set (%s); running in dry-run (posts are shown, not sent)", name,
+                            ", ".join(missing))
         problems = config_problems(config, time.time())
         for problem in problems:
             log.warning("%s", problem)

@@ -30,7 +30,8 @@ def account_variables(name: str, network: str) -> list[str]:
 
 def partial(variables: Mapping[str, str], name: str, network: str) -> tuple[list[str], list[str]] | None:
     """(set, missing) when some of the account's credentials are set and others, or a required endpoint,
-    are not; None when all are set or none is (an account with none runs dry-run, as documented)."""
+    are not; None when all are set or none is (an account with none keeps its posts queued until they are set:
+    bot.delivery.awaiting)."""
     net = networks.get(network)
     credentials = net.credential_variables(name)
     found = [v for v in credentials if variables.get(v)]

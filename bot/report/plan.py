@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.config import Config, missing_credentials
+from bot.delivery.awaiting import awaits_credentials
 from bot.report.clock import iso
 from bot.schedule import describe_rules, format_local, next_checks, plan_posts
 from bot.store.base import QUEUED, RETRY, REVIEW, Store
@@ -44,7 +45,9 @@ def plan(config: Config, store: Store, now: float, limit: int, checks: int) -> d
         review = [{"id": d.id, "title": d.title, "until": iso(d.review_until, tz), "_until": d.review_until,
                    "expired": d.review_until is not None and d.review_until <= now}
                   for d in store.deliveries(states=(REVIEW,), platform=name, limit=10_000, newest_first=False)]
+        waits = awaits_credentials(config, name)
         platforms.append({"name": name, "rules": describe_rules(pconf), "dry_run": bool(missing_credentials(pconf)),
+                          "waiting_for_credentials": waits,
                           "paused": pstate.paused_reason, "limit_until": iso(limit_until, tz), "_limit": limit_until,
                           "posts": posts, "more": max(len(rows) - limit, 0), "review": review[:limit],
                           "review_more": max(len(review) - limit, 0)})
@@ -68,9 +71,11 @@ def plan_lines(data: dict[str, Any]) -> Iterator[str]:
         yield f"  {f['name']}: {f['how']}; next: {', '.join(format_local(t, tz) for t in f['_times']) or 'none'}{note}"
     for p in data["platforms"]:
         yield f"{p['name']}: {p['rules']}"
-        if p["dry_run"]:
-            yield ("  dry-run (no credentials): posts are shown as soon as they are due; with credentials they "
-                   "would go out as below")
+        if p["waiting_for_credentials"]:
+            yield (f"  waiting for credentials ({', '.join(p['waiting_for_credentials'])} unset): its posts stay "
+                   "queued; once they are set they go out as below")
+        elif p["dry_run"]:
+            yield "  dry-run (no config file: the built-in defaults): posts are shown, never sent"
         if p["paused"]:
             yield f"  PAUSED, nothing goes out until a human fixes it: {p['paused']}"
         if p["_limit"]:
