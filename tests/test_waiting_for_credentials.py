@@ -139,3 +139,53 @@ def test_a_worker_given_credentials_by_a_reload_sends_each_waiting_post_once(tmp
             assert bot.awaiting_lines() == []
         finally:
             bot.close()
+
+
+def test_a_worker_without_credentials_leaves_the_posts_to_one_that_has_them(tmp_path: Path) -> None:
+    """A fleet deployed half-way: a worker without the credentials shows each new post once and says how many
+    wait (again only when the number changes), while `bot run --once` with them sends each once; the worker
+    records nothing of them meanwhile."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    with FeedServer() as feeds, fake_x() as x:
+        feeds.set("/feed.xml", rss([Item(1), Item(2), Item(3)]))
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[[feeds]]\nurl = "{feeds.url_for("/feed.xml")}"\nname = "news"\nbackfill = 2\n'
+                          'every = "10s"\n[platforms.twitter]\n')
+        db = tmp_path / "s.db"
+        bare = bot_env(None, None, f"sqlite:///{db}", config)
+        assert run_bot(["db", "upgrade"], bare, tmp_path).returncode == 0
+        worker = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=bare, cwd=tmp_path,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out: list[str] = []
+        assert worker.stdout is not None
+        reader = threading.Thread(target=lambda: out.extend(worker.stdout or ()), daemon=True)
+        reader.start()
+
+        def wait_for(text: str, timeout: float = 90) -> None:
+            deadline = time.monotonic() + timeout
+            while text not in "".join(out):
+                assert time.monotonic() < deadline and worker.poll() is None, "".join(out)
+                time.sleep(0.2)
+
+        try:
+            wait_for(WAITING.format(n=2))
+            sent = run_bot(["run", "--once"], bot_env(x.url, None, f"sqlite:///{db}", config), tmp_path)
+            assert "2 delivered" in sent.stdout, sent.stdout + sent.stderr
+            feeds.set("/feed.xml", rss([Item(1), Item(2), Item(3), Item(4)]))
+            wait_for(WAITING.format(n=1))  # the worker's next look queued story 4: shown, and waiting
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            code = worker.wait(timeout=60)
+        reader.join(10)
+        text = "".join(out)
+        assert code == 0, text
+        assert text.count("[dry-run] --- twitter") == 3 and _stories(text) == {2, 3, 4}, text
+        assert text.count("wait for credentials") == 2, text  # said when the number changed, not every round
+        assert _stories(" ".join(t["text"] for t in x.tweets)) == {2, 3} and len(x.tweets) == 2
+        assert _states(db) == {"Story number 2 about the city council": "posted",
+                               "Story number 3 about the city council": "posted",
+                               "Story number 4 about the city council": "queued"}
