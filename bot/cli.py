@@ -174,10 +174,10 @@ def _load_dotenv() -> None:
     would look beside this file and up its parents: in a virtualenv, some other project's secrets)."""
     from pathlib import Path
 
-    from dotenv import load_dotenv
-
     path = Path.cwd() / ".env"
     if path.is_file():
+        from dotenv import load_dotenv  # only then: its import is a few milliseconds of every command
+
         load_dotenv(path, override=False)
 
 
@@ -461,13 +461,10 @@ def cmd_retry(config: Any, args: argparse.Namespace) -> int:
     if args.backfill is not None:
         raise ConfigError("--backfill goes with --feed NAME", hint="bot retry --feed NAME --backfill 5")
     platform = _known_platform(config, args.platform)
-    with _open_store(config) as store:
-        from bot.store.base import HELD
+    from bot.web import actions, audit
 
-        held = len(store.deliveries(states=(HELD,), platform=platform, limit=100_000))
-        count = store.requeue_failed(datetime.now(UTC).timestamp(), platform)
-        print(f"requeued {max(count - held, 0)} failed post(s)"
-              + (f"; released {held} held post(s), each sent once more without a lookup" if held else ""))
+    with _open_store(config) as store:
+        print(actions.requeue(store, datetime.now(UTC).timestamp(), platform, audit.cli_editor(), "cli"))
         return 0
 
 
@@ -491,8 +488,12 @@ def _release_feed(config: Any, name: str, newest: int | None) -> int:
         if report.status != "ok":
             print(f"feed {feed.name}: still paused: could not read it: {report.error or report.status}")
             return 1
-        print(f"feed {feed.name}: released: {report.queued} post(s) queued, the rest of its {report.new} new "
-              "article(s) recorded as seen; the worker sends them (or run `bot run --once`)")
+        line = (f"feed {feed.name}: released: {report.queued} post(s) queued, the rest of its {report.new} new "
+                "article(s) recorded as seen")
+        from bot.web import audit
+
+        audit.record_release(store, datetime.now(UTC).timestamp(), audit.cli_editor(), line)
+        print(f"{line}; the worker sends them (or run `bot run --once`)")
         return 0
 
 
@@ -511,8 +512,6 @@ def cmd_queue(config: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_approve(config: Any, args: argparse.Namespace) -> int:
-    from bot import review
-
     if args.all == bool(args.ids):
         raise ConfigError("give post ids or --all, not both and not neither", hint="bot approve 12 13, or "
                           "bot approve --all --platform twitter")
@@ -524,8 +523,7 @@ def cmd_approve(config: Any, args: argparse.Namespace) -> int:
 
     with _open_store(config) as store:
         if args.all:
-            lines = review.approve_all(store, now, platform)
-            store.record_audit([audit.approve_all_entry(now, audit.cli_editor(), platform, "; ".join(lines))])
+            lines = actions.approve_all(store, now, platform, audit.cli_editor(), "cli")
         else:
             lines = actions.act(config, store, args.ids, "approve", None, None, now, audit.cli_editor(), "cli")
     print("\n".join(lines))
@@ -559,7 +557,7 @@ def cmd_edit(config: Any, args: argparse.Namespace) -> int:
 
 def cmd_editors(config: Any, args: argparse.Namespace) -> int:
     from bot.report.clock import local
-    from bot.web import editors
+    from bot.web import audit, editors
 
     if args.action != "list" and not args.name:
         raise ConfigError(f"`bot editors {args.action}` needs a name", hint=f"bot editors {args.action} alice")
@@ -567,12 +565,12 @@ def cmd_editors(config: Any, args: argparse.Namespace) -> int:
     with _open_store(config) as store:
         try:
             if args.action == "add":
-                token = editors.add(store, args.name, now)
+                token = editors.add(store, args.name, now, by=audit.cli_editor())
                 print(token)  # once: only its hash is kept
                 print(f"bot: editor {args.name!r} added; this token is shown once: they sign in with it",
                       file=sys.stderr)
             elif args.action == "revoke":
-                if not editors.revoke(store, args.name, now):
+                if not editors.revoke(store, args.name, now, by=audit.cli_editor()):
                     raise ConfigError(f"no active editor named {args.name!r}", hint="bot editors list")
                 print(f"editor {args.name!r} revoked: signed out everywhere, their token opens nothing")
             else:

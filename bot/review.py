@@ -23,6 +23,7 @@ from bot.errors import ConfigError
 from bot.store.base import (
     DRY_RUN,
     FAILED,
+    HELD,
     POSTED,
     QUEUED,
     RETRY,
@@ -223,13 +224,36 @@ def approve(store: Store, ids: Sequence[int], now: float) -> list[str]:
 
 
 def approve_all(store: Store, now: float, platform: str | None = None) -> list[str]:
-    count = store.approve_all(now, platform)
-    lines = [f"approved {count} post(s)" + (f" on {platform}" if platform else "")]
+    return approve_all_rows(store, now, platform)[0]
+
+
+def approve_all_rows(store: Store, now: float, platform: str | None = None) -> tuple[list[str], list[Delivery]]:
+    """`approve --all`: every held post not past its review time, each by its own guarded write (as `approve
+    ID`), so that exactly the posts this call released are known, for the audit trail. Returns the lines to
+    print and those posts as they were."""
+    held = store.deliveries(states=(REVIEW,), platform=platform, limit=100_000, newest_first=False)
+    approved = [d for d in held if not is_expired(d, now) and store.approve(d.id, now)]
+    lines = [f"approved {len(approved)} post(s)" + (f" on {platform}" if platform else "")]
     expired = [d for d in store.deliveries(states=(REVIEW,), platform=platform, limit=10_000) if is_expired(d, now)]
     if expired:
         lines.append(f"{len(expired)} expired post(s) left held ({', '.join(f'#{d.id}' for d in expired[:10])}): "
                      "approve each one by its id if it should still go out")
-    return lines
+    return lines, approved
+
+
+def requeue(store: Store, now: float, platform: str | None = None) -> tuple[str, list[Delivery], int]:
+    """`bot retry`: failed posts queued again, held ones (outcome unknown, checked by the editor) released to
+    be sent once more without a lookup. Returns the line to print, the posts this call requeued as they were
+    (the rows that are now queued and due at `now`), and how many more the store reports (a post that failed
+    between the listing and the write: counted, never lost from the trail)."""
+    candidates = store.deliveries(states=(FAILED, HELD), platform=platform, limit=100_000, newest_first=False)
+    count = store.requeue_failed(now, platform)
+    done = [d for d in candidates
+            if (after := store.delivery(d.id)) is not None and after.state == QUEUED and after.due_at == now]
+    held = sum(1 for d in done if d.state == HELD)
+    line = (f"requeued {max(count - held, 0)} failed post(s)"
+            + (f"; released {held} held post(s), each sent once more without a lookup" if held else ""))
+    return line, done, max(count - len(done), 0)
 
 
 def skip(store: Store, ids: Sequence[int], now: float) -> list[str]:

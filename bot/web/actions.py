@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import review
 from bot.config import Config
-from bot.store.base import AuditEntry, Store
+from bot.store.base import HELD, QUEUED, AuditEntry, Delivery, Store
 
 ACTIONS = ("approve", "skip", "edit", "unapprove", "retry")
 MAX_IDS = 500  # one bulk request; more is a mistake or a script that should page
@@ -18,16 +18,48 @@ def act(config: Config, store: Store, ids: Sequence[int], action: str, text: str
         now: float, editor: str, via: str) -> list[str]:
     """Do `action` to the posts `ids` and put it in the audit trail (who, through what, an edit's before and
     after). Only what was done is recorded: a refused action raises before anything is written."""
-    before = {i: store.delivery(i) for i in ids} if action == "edit" else {}
+    before = {i: store.delivery(i) for i in ids}
     lines = _do(config, store, ids, action, text, version, now)
     entries = []
     for delivery_id, line in zip(ids, lines, strict=False):
-        d = before.get(delivery_id) or store.delivery(delivery_id)
-        after = store.delivery(delivery_id) if action == "edit" else None
-        entries.append(AuditEntry(now, editor, via, action, delivery_id, d.platform if d else None, line,
-                                  d.text if action == "edit" and d else None, after.text if after else None))
+        d = before.get(delivery_id)
+        after = store.delivery(delivery_id)
+        editing = action == "edit" and d is not None and after is not None
+        entries.append(AuditEntry(now, editor, via, action, delivery_id, d.platform if d else None,
+                                  line + _moved(d, after), d.text if editing and d else None,
+                                  after.text if editing and after else None))
     store.record_audit(entries)
     return lines
+
+
+def _moved(before: Delivery | None, after: Delivery | None) -> str:
+    """The state a post went from and to, for the trail ("" when it stayed: approving an approved post)."""
+    if before is None or after is None or before.state == after.state:
+        return ""
+    return f" [{before.state} -> {after.state}]"
+
+
+def approve_all(store: Store, now: float, platform: str | None, editor: str, via: str) -> list[str]:
+    """`bot approve --all`: one audit row per post it released, as `bot approve ID` writes."""
+    lines, approved = review.approve_all_rows(store, now, platform)
+    store.record_audit([AuditEntry(now, editor, via, "approve", d.id, d.platform,
+                                   f"#{d.id} {d.platform}: approved (approve --all) [{d.state} -> {QUEUED}]")
+                        for d in approved])
+    return lines
+
+
+def requeue(store: Store, now: float, platform: str | None, editor: str, via: str) -> str:
+    """`bot retry`: one audit row per post it queued again (failed) or released (held)."""
+    line, done, unlisted = review.requeue(store, now, platform)
+    entries = [AuditEntry(now, editor, via, "retry", d.id, d.platform,
+                          f"#{d.id} {d.platform}: " + ("released, sent once more without a lookup" if d.state == HELD
+                                                       else "queued again") + f" [{d.state} -> {QUEUED}]")
+               for d in done]
+    if unlisted:
+        entries.append(AuditEntry(now, editor, via, "retry", None, platform,
+                                  f"{unlisted} more post(s) that failed meanwhile queued again"))
+    store.record_audit(entries)
+    return line
 
 
 def _do(config: Config, store: Store, ids: Sequence[int], action: str, text: str | None, version: int | None,

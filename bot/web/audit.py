@@ -33,5 +33,7 @@ def lines(store: Store, limit: int, tz: str) -> list[str]:
     return out or ["no action recorded yet"]
 
 
-def approve_all_entry(now: float, editor: str, platform: str | None, note: str) -> AuditEntry:
-    return AuditEntry(now, editor, "cli", "approve", None, platform, f"approve --all: {note}")
+def record_release(store: Store, now: float, editor: str, line: str) -> None:
+    """`bot retry --feed NAME`: a feed paused by a flood released by an editor (its posts were queued by the
+    feed's reading, as any new article's)."""
+    store.record_audit([AuditEntry(now, editor, "cli", "release", None, None, line)])

@@ -11,7 +11,7 @@ import hmac
 import re
 import secrets
 
-from bot.store.base import Editor, Store
+from bot.store.base import AuditEntry, Editor, Store
 
 PREFIX = "be_"
 SHARED = "shared token"  # who acted, when it was someone with BOT_WEB_TOKEN
@@ -42,8 +42,9 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def add(store: Store, name: str, now: float) -> str:
-    """A new editor; returns their token, which is never stored nor shown again."""
+def add(store: Store, name: str, now: float, by: str | None = None) -> str:
+    """A new editor; returns their token, which is never stored nor shown again. `by`: who added them (`bot
+    editors add` names the shell's user), for the audit trail."""
     check_name(name)
     token_id = secrets.token_hex(_ID_CHARS // 2)
     secret = secrets.token_urlsafe(32)
@@ -52,11 +53,18 @@ def add(store: Store, name: str, now: float) -> str:
     if not store.add_editor(Editor(name, token_id, stored, now)):
         raise EditorError(f"there is already an editor named {name!r} (a revoked one keeps the name: choose "
                           "another, so the audit trail keeps meaning one person)")
+    if by is not None:
+        store.record_audit([AuditEntry(now, by, "cli", "editor-add", None, None, f"editor {name!r} added")])
     return f"{PREFIX}{token_id}_{secret}"
 
 
-def revoke(store: Store, name: str, now: float) -> bool:
-    return store.revoke_editor(name, now)
+def revoke(store: Store, name: str, now: float, by: str | None = None) -> bool:
+    """Sign `name` out for good; False when there is no such active editor. `by`: who did it, for the trail."""
+    done = store.revoke_editor(name, now)
+    if done and by is not None:
+        store.record_audit([AuditEntry(now, by, "cli", "editor-revoke", None, None,
+                                       f"editor {name!r} revoked: signed out everywhere")])
+    return done
 
 
 def verify(store: Store, given: str | None) -> Editor | None:
