@@ -125,7 +125,8 @@ class TokenKeeper:
             try:
                 told = self.ask(self._deployed)
             except Exception as exc:  # the count from first sight stands: never a reason not to post
-                log.warning("%s: the network did not say when the access token ends (%s); its %g days are counted "
+                # INFO: a profile that is no tester of the app is ordinary, and asked again daily.
+                log.info("%s: the network did not say when the access token ends (%s); its %g days are counted "
                             "from when the bot first saw it", self.account, _first_line(exc), self.life.days)
         base = found or TokenRecord(fingerprint=fingerprint(self._deployed), seen_at=now,
                                     expires_at=now + self.life.days * DAY, said=False)

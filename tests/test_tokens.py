@@ -5,6 +5,7 @@ Time is an input: the keeper's clock is injected, and the whole bot runs once mo
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -158,6 +159,7 @@ def test_linkedin_is_counted_and_warned_never_renewed(store: Store) -> None:
 def test_the_networks_word_replaces_the_count_from_first_sight(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     """The keeper asks (bot.platforms.expiry: Threads' debug_token) when a token is first used; a network that
     does not answer is asked again a day later, never at every post, and never stops one."""
+    caplog.set_level(logging.INFO, logger="bot.tokens")
     clock = Clock()
     answers: list[object] = [RuntimeError("debug_token: not a tester of the app"), (T0 + 40 * DAY, "Threads")]
     asked: list[str] = []
