@@ -66,9 +66,13 @@ class Bot:
         self.feed_pool = ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed")
         resume_all(self.store, config)
 
-    def poll(self, feeds: Sequence[FeedConfig] | None = None, force: bool = False) -> list[PollReport]:
+    def poll(self, feeds: Sequence[FeedConfig] | None = None, force: bool = False, *,
+             on_report: Callable[[PollReport], None] | None = None,
+             stop: threading.Event | None = None) -> list[PollReport]:
         """Look at feeds concurrently (one slow feed never delays the others). A feed's failure is in its
-        report; a database failure (StoreError) is raised: it is no feed's fault, and no poll can be recorded."""
+        report; a database failure (StoreError) is raised: it is no feed's fault, and no poll can be recorded.
+        `on_report` is called with each report as it comes (from the pool's threads); once `stop` is set, no
+        new feed is read and the reports are those of the feeds read."""
         chosen = list(feeds if feeds is not None else self.config.feeds)
         now = datetime.now(UTC)
         # The states after a 304 (most feeds, most cycles) are written together at the end: one batch.
@@ -81,9 +85,17 @@ class Bot:
 
         # Every feed's state in one read: a thousand single reads were a fifth of a Postgres cycle.
         states = self.store.feed_states([f.url for f in chosen])
+
+        def one(feed: FeedConfig) -> PollReport | None:
+            if stop is not None and stop.is_set():
+                return None
+            report = self.poll_one(feed, now, force, defer, states.get(feed.url) or FeedState(url=feed.url))
+            if on_report is not None:
+                on_report(report)
+            return report
+
         try:
-            return list(self.feed_pool.map(
-                lambda f: self.poll_one(f, now, force, defer, states.get(f.url) or FeedState(url=f.url)), chosen))
+            return [r for r in self.feed_pool.map(one, chosen) if r is not None]
         finally:
             with lock:
                 batch, deferred[:] = list(deferred), []

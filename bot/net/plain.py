@@ -21,6 +21,7 @@ REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names, else certifi's.
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import select
 import socket
@@ -94,16 +95,20 @@ class Answer:
 def plain_enough(url: str) -> bool:
     """Whether the standard-library fetch may serve `url` at all: no proxy in the environment, no netrc file,
     no credentials in the URL. Read on every call (a test or an operator may
-    change them); a few dictionary reads and one stat."""
+    change them), but for the file in the home folder."""
     env = os.environ
     if any(env.get(name) or env.get(name.upper()) for name in _PROXY_VARIABLES):
         return False
     if env.get("NETRC"):
         return False
-    if "@" in urlsplit(url).netloc:
-        return False
-    home = Path("~").expanduser()
-    return not ((home / ".netrc").exists() or (home / "_netrc").exists())
+    return "@" not in urlsplit(url).netloc and not _home_netrc(os.path.expanduser("~"))
+
+
+@functools.lru_cache(maxsize=4)
+def _home_netrc(home: str) -> bool:
+    """Whether ~/.netrc (or ~/_netrc) exists, looked at once per process as requests' session did per thread (an
+    edited ~/.netrc applies at the next start), not with two stat calls for each feed."""
+    return (Path(home) / ".netrc").exists() or (Path(home) / "_netrc").exists()
 
 
 _local = threading.local()

@@ -173,25 +173,17 @@ def _real(bot: Any, stop: threading.Event) -> Summary:
 
 
 def _poll_with_progress(bot: Any, feeds: Sequence[Any], stop: threading.Event) -> list[PollReport]:
-    """Every feed once, side by side, counting them off in a terminal; once `stop` is set, no new feed is read."""
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    from bot.app import FEED_WORKERS
+    """Every feed once, side by side (Bot.poll: their states read and written in one batch each, not one per
+    feed), counting them off in a terminal; once `stop` is set, no new feed is read."""
     from bot.report.progress import Progress
 
-    def poll(feed: Any) -> PollReport | None:
-        return None if stop.is_set() else bot.poll([feed], True)[0]  # type: ignore[no-any-return]
-
-    results: list[PollReport | None] = [None] * len(feeds)
-    with Progress("reading feeds", len(feeds)) as progress, \
-            ThreadPoolExecutor(max_workers=max(1, min(FEED_WORKERS, len(feeds)))) as pool:
-        futures = {pool.submit(poll, feed): index for index, feed in enumerate(feeds)}
-        for future in as_completed(futures):
-            report = future.result()
-            results[futures[future]] = report
-            if report is not None:
+    lock = threading.Lock()
+    with Progress("reading feeds", len(feeds)) as progress:
+        def step(report: PollReport) -> None:
+            with lock:  # called from the feed threads
                 progress.step(f"{report.feed}: {report.status}")
-    return [r for r in results if r is not None]
+
+        return bot.poll(feeds, True, on_report=step, stop=stop)  # type: ignore[no-any-return]
 
 
 def _left(bot: Any) -> int:
