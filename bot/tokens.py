@@ -127,7 +127,7 @@ class TokenKeeper:
             except Exception as exc:  # the count from first sight stands: never a reason not to post
                 # INFO: a profile that is no tester of the app is ordinary, and asked again daily.
                 log.info("%s: the network did not say when the access token ends (%s); its %g days are counted "
-                            "from when the bot first saw it", self.account, _first_line(exc), self.life.days)
+                         "from when the bot first saw it", self.account, _first_line(exc), self.life.days)
         base = found or TokenRecord(fingerprint=fingerprint(self._deployed), seen_at=now,
                                     expires_at=now + self.life.days * DAY, said=False)
         if told is None and found is None:
@@ -136,6 +136,11 @@ class TokenKeeper:
         if told is not None:
             updated = TokenRecord(**{**updated.__dict__, "expires_at": told[0], "said": True, "said_by": told[1]})
         if self.store is not None:
+            # Another worker may have renewed the token while the network was asked: its record (the sealed
+            # token) wins, never overwritten by an answer about the token it replaced.
+            latest = read(self.store, self.account)
+            if found is not None and latest != found:
+                return self._first_sight()
             self.store.save_session(row_key(self.account), updated.dump(), now)
         return updated
 

@@ -189,6 +189,21 @@ def test_the_networks_word_replaces_the_count_from_first_sight(store: Store, cap
     assert set(alerts.conditions(_config(), store, clock.now)) == {"token:threads:14"}  # 9 days left, not 29
 
 
+def test_an_answer_never_overwrites_a_renewal_made_while_it_was_asked(store: Store, th: FakeThreads) -> None:
+    clock = Clock()
+    _platform(th, store, clock).publish(_draft(1))  # first sight; no ask (the platform's keeper has none)
+    clock.now += 2 * DAY
+
+    def ask_while_another_worker_renews(token: str) -> tuple[float, str] | None:
+        _platform(th, store, clock).publish(_draft(2))  # another worker: renews, then posts
+        return T0 + 50 * DAY, "Threads"
+
+    keeper = TokenKeeper("threads", THREADS_LIFE, TOKEN, store, KEY, clock=clock, ask=ask_while_another_worker_renews)
+    record = keeper.record()
+    assert th.refreshes == 1 and record is not None and record.sealed is not None and record.said_by is None
+    assert keeper.token() == th.token  # the renewed token, kept: the answer about the old one was dropped
+
+
 def test_bot_check_asks_once_and_writes_nothing() -> None:
     asked: list[str] = []
 
