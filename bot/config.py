@@ -273,10 +273,15 @@ class _Reader:
     def __init__(self, path: Path | None, text: str) -> None:
         self.path = path
         self.name = str(path) if path else "<built-in config>"
-        self.lines = key_lines(text)
+        self._text = text
+        self._lines: dict[str, int] | None = None
 
     def where(self, key: str) -> str:
-        line = line_of(self.lines, key)
+        # Each key's line is found only when a message needs one: for a valid config of 100 feeds, scanning
+        # the file for them was half of reading it (issue 25).
+        if self._lines is None:
+            self._lines = key_lines(self._text)
+        line = line_of(self._lines, key)
         return f"{self.name}:{line}" if line else self.name
 
     def fail(self, key: str, problem: str, fix: str) -> ConfigError:
