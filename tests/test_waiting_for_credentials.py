@@ -5,6 +5,7 @@ with the fake X server once the credentials come."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -65,6 +66,11 @@ def test_posts_wait_for_credentials_shown_once_then_sent_once(tmp_path: Path) ->
 
         status = run_bot(["status"], bare, tmp_path).stdout
         assert "waiting for credentials (TWITTER_API_KEY" in status and "queued 3" in status, status
+        assert "next post" not in status  # nothing is due to go while they wait
+        listed = json.loads(run_bot(["status", "--json"], bare, tmp_path).stdout)["platforms"][0]
+        assert listed["waiting_for_credentials"] == list(X_KEYS)
+        plan = run_bot(["schedule"], bare, tmp_path).stdout
+        assert "waiting for credentials (TWITTER_API_KEY" in plan, plan
         assert x.tweets == []
 
         # The credentials come: every waiting post goes out once, the sample's never.
