@@ -233,6 +233,9 @@ def _fetch_plain(url: str, headers: dict[str, str], limits: FetchLimits, guard: 
 
     deadline = start + limits.total_deadline
     read_timeout = min(limits.read_timeout, limits.total_deadline)
+    if not _has_host(url):  # as requests says before sending anything ("http://", a port that is no number)
+        raise FetchError(url, "invalid URL: no host and port to connect to", retryable=False,
+                         hint="give a full address, e.g. https://example.org/feed/")
     try:
         answer = plain.get(url, {**headers, "Connection": "keep-alive"}, guard, connect_timeout=limits.connect_timeout,
                            read_timeout=read_timeout, max_redirects=limits.max_redirects)
@@ -276,6 +279,14 @@ def _fetch_plain(url: str, headers: dict[str, str], limits: FetchLimits, guard: 
                            moved is not None, content_type, moved, time.monotonic() - start)
     finally:
         answer.release(complete)
+
+
+def _has_host(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:
+        return False
 
 
 def _read_plain_body(url: str, answer: Any, limits: FetchLimits, deadline: float) -> bytes:
