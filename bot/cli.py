@@ -38,82 +38,117 @@ def _positive(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Unused:
+    """Stands for the parser of a command the command line does not name: building all twenty (argparse looks up
+    its messages' translations on disk for each) was a tenth of a `bot run --once` over unchanged feeds."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def add_subparsers(self, *args: Any, **kwargs: Any) -> _Unused:
+        return self
+
+    def add_parser(self, *args: Any, **kwargs: Any) -> _Unused:
+        return self
+
+
+_GLOBAL_VALUED = ("--config", "--log-format", "--log-level")
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command the arguments name, when that is certain; else None (the whole parser is built): help asked
+    for, an abbreviated or unknown option before the command, no command."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _GLOBAL_VALUED:
+            next(args, None)
+        elif arg.startswith(tuple(f"{option}=" for option in _GLOBAL_VALUED)):
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg if arg in _COMMANDS and not {"-h", "--help"}.intersection(argv) else None
+    return None
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, the arguments of that command alone (see `_command_of`)."""
     parser = _Parser(prog="bot", description="Post your site's new articles to your social accounts.")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $BOT_CONFIG, else config/bot.toml)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = sub.add_parser("run", help="the worker: poll feeds on schedule and post what is new")
+    def add(name: str, **kwargs: Any) -> Any:
+        return sub.add_parser(name, **kwargs) if only is None or name == only else _Unused()
+
+    run = add("run", help="the worker: poll feeds on schedule and post what is new")
     run.add_argument("--once", action="store_true", help="poll every feed once, deliver what is due, exit")
     run.add_argument("--backfill", type=int, metavar="N", help="on a feed's first sight, post its newest N entries")
     run.add_argument("--dry-run", action="store_true", help="show posts instead of sending them")
 
-    post = sub.add_parser("post", help="post one article page (URL) or a given text now")
+    post = add("post", help="post one article page (URL) or a given text now")
     post.add_argument("url", nargs="?", help="article page to fetch, summarise and post")
     post.add_argument("--text", help="post this text as it is")
     post.add_argument("--platform", action="append", metavar="NAME", help="only this platform (repeatable)")
     post.add_argument("--dry-run", action="store_true", help="show the posts, send nothing, record nothing")
 
-    preview = sub.add_parser("preview", help="show what would be posted for the articles now in the feeds")
+    preview = add("preview", help="show what would be posted for the articles now in the feeds")
     preview.add_argument("--feed", metavar="URL_OR_PATH", help="preview this feed instead of the configured ones")
     preview.add_argument("--json", action="store_true", help="print one JSON array")
     preview.add_argument("--platform", action="append", metavar="NAME", help="only this platform (repeatable)")
     preview.add_argument("--no-pages", action="store_true",
                          help="do not read the pages of teaser-only entries (a run does: their posts are marked)")
 
-    sub.add_parser("check", help="validate the config and environment, reach feeds and platforms (posts nothing)")
-    plan = sub.add_parser("schedule", help="the plan: next checks of each feed, when each queued post goes out")
+    add("check", help="validate the config and environment, reach feeds and platforms (posts nothing)")
+    plan = add("schedule", help="the plan: next checks of each feed, when each queued post goes out")
     plan.add_argument("--limit", type=_positive, default=20, metavar="N", help="posts shown per platform (default 20)")
     plan.add_argument("--checks", type=_positive, default=3, metavar="N", help="next checks shown per feed (default 3)")
     plan.add_argument("--json", action="store_true", help="print one JSON document")
-    status = sub.add_parser("status", help="the queue, paused platforms, feed errors and caps")
+    status = add("status", help="the queue, paused platforms, feed errors and caps")
     status.add_argument("--json", action="store_true", help="print one JSON document")
-    history = sub.add_parser("history", help="posts made, with their remote ids and URLs")
+    history = add("history", help="posts made, with their remote ids and URLs")
     history.add_argument("--limit", type=_positive, default=50, metavar="N", help="newest N posts (default 50)")
     history.add_argument("--platform", metavar="NAME", help="only this platform")
     history.add_argument("--json", action="store_true", help="print one JSON array")
     history.add_argument("--audit", action="store_true", help="what editors did instead: who approved, edited "
                          "(before and after), skipped, took back or retried which post, when, from where")
-    retry = sub.add_parser("retry", help="requeue failed posts and release held ones, or release a feed paused "
-                           "by a flood")
+    retry = add("retry", help="requeue failed posts and release held ones, or release a feed paused by a flood")
     retry.add_argument("--platform", metavar="NAME", help="only this platform's failed and held posts")
     retry.add_argument("--feed", metavar="NAME", help="release this feed, paused by a flood: read it now and "
                        "queue every new article (or only the newest N with --backfill)")
     retry.add_argument("--backfill", type=int, metavar="N", help="with --feed: post only the newest N new "
                        "articles, record the others as seen without posting them")
-    queue = sub.add_parser("queue", help="what is queued: waiting for review, for a slot, due, failed")
+    queue = add("queue", help="what is queued: waiting for review, for a slot, due, failed")
     queue.add_argument("--platform", metavar="NAME", help="only this platform")
     queue.add_argument("--json", action="store_true", help="print one JSON array")
-    approve = sub.add_parser("approve", help="release posts held for review to the schedule")
+    approve = add("approve", help="release posts held for review to the schedule")
     approve.add_argument("ids", nargs="*", type=_positive, metavar="ID", help="post ids (see `bot queue`)")
     approve.add_argument("--all", action="store_true", help="every held post that has not expired")
     approve.add_argument("--platform", metavar="NAME", help="with --all: only this platform")
-    skip = sub.add_parser("skip", help="drop queued or held posts for good: never sent, never queued again")
+    skip = add("skip", help="drop queued or held posts for good: never sent, never queued again")
     skip.add_argument("ids", nargs="+", type=_positive, metavar="ID", help="post ids (see `bot queue`)")
-    edit = sub.add_parser("edit", help="replace the text of a post that has not gone out")
+    edit = add("edit", help="replace the text of a post that has not gone out")
     edit.add_argument("id", type=_positive, metavar="ID", help="post id (see `bot queue`)")
     edit.add_argument("--text", required=True, help="the new text, checked against the network's rules")
-    eds = sub.add_parser("editors", help="named editors of the page: add one (prints their token once), revoke, "
-                         "list")
+    eds = add("editors", help="named editors of the page: add one (prints their token once), revoke, list")
     eds.add_argument("action", choices=("add", "revoke", "list"))
     eds.add_argument("name", nargs="?", help="the editor's name (add, revoke)")
-    web = sub.add_parser("web", help="the editors' page and JSON API (review, status)")
+    web = add("web", help="the editors' page and JSON API (review, status)")
     web.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     web.add_argument("--port", type=_positive, default=None, help="port (default $PORT, else 8080)")
-    demo = sub.add_parser("demo", help="post the sample feed to local stand-ins of every network and show them")
+    demo = add("demo", help="post the sample feed to local stand-ins of every network and show them")
     demo.add_argument("--dir", help="where its config and database go (default: a new temporary directory)")
     demo.add_argument("--web", action="store_true", help="then serve the editors' page on them until Ctrl-C")
     demo.add_argument("--port", type=_positive, default=8080, help="the page's port (default 8080)")
-    db = sub.add_parser("db", help="database maintenance")
+    db = add("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (run on release)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser = _parser(_command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     _load_dotenv()
     redact = None
