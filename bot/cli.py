@@ -40,7 +40,7 @@ def _positive(text: str) -> int:
 
 class _Unused:
     """Stands for the parser of a command the command line does not name: building all twenty (argparse looks up
-    its messages' translations on disk for each) was a tenth of a `bot run --once` over unchanged feeds."""
+    its messages' translations on disk for each) took 3 ms of every command, one took 0.8 ms."""
 
     def add_argument(self, *args: Any, **kwargs: Any) -> None:
         return None
