@@ -115,7 +115,7 @@ def test_waiting_posts_meet_the_gates_of_the_moment_they_go(tmp_path: Path) -> N
         assert len(x.tweets) == 1 and _states(db)["Story number 4 about the city council"] == "review"
 
 
-def test_a_worker_given_credentials_by_a_reload_sends_each_waiting_post_once(tmp_path: Path) -> None:
+def test_a_worker_given_credentials_by_a_reload_sends_each_waiting_post_once(tmp_path: Path, db_url: str) -> None:
     """The Bot a worker keeps: its accounts are re-judged at each delivery round, so a config reload that brings
     an account's credentials (the environment a restart gives it) sends what waited, once."""
     from bot.app import Bot
@@ -125,7 +125,7 @@ def test_a_worker_given_credentials_by_a_reload_sends_each_waiting_post_once(tmp
     with FeedServer() as feeds, fake_x() as x:
         feeds.set("/feed.xml", rss([Item(1), Item(2), Item(3)]))
         path = _config(tmp_path, feeds.url_for("/feed.xml"))
-        base = {"DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}", "BOT_LOOKUP_LAG_SECONDS": "0.5"}
+        base = {"DATABASE_URL": db_url, "BOT_LOOKUP_LAG_SECONDS": "0.5"}  # SQLite and Postgres
         shown: list[str] = []
         bot = Bot(load_config(str(path), environ=base), show=lambda name, draft: shown.append(draft.text))
         try:
