@@ -269,6 +269,13 @@ def test_a_too_long_edit_counts_live_and_is_refused_beside_the_post_with_the_tex
     assert again.get_attribute("value") == typed, "the typed text is kept"
     assert browser.switch_to.active_element == again and _in_view(browser, again), "and the editor is there"
     assert store.delivery(pid).text == f"Council news {len(ids)} #Council"
+    again.clear()  # then shortened, it is saved
+    again.send_keys("Le conseil a voté le budget #Council")
+    save = browser.find_element(By.ID, f"post-{pid}").find_element(By.NAME, "save")
+    save.click()
+    _submitted(browser, save)
+    assert "text replaced (edit 1)" in browser.find_element(By.ID, "notes").text
+    assert store.delivery(pid).text == "Le conseil a voté le budget #Council"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
