@@ -26,6 +26,10 @@ def test_an_acknowledgement_has_its_own_row_the_first_editor_s_and_goes_when_its
     assert page_alerts.acknowledge(desk_config(), store, alert.id, "alice", NOW + 5) is not None
     assert store.alert_acks()[alert.id].editor == "shared token", "the first editor's acknowledgement stays"
     assert _review_alert(store).acknowledged_by == "shared token"
+    (entry,) = store.audit()
+    assert (entry.editor, entry.via, entry.action, entry.note) == (
+        "shared token", "api", "acknowledge", f"alert acknowledged: {alert.text}")
+    assert alert.text.startswith("1 post(s) wait for review on twitter")
 
     two = held(store, 2)  # the alert changes: a new one, news again
     fresh = _review_alert(store)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot import alerts
 from bot.config import Config
-from bot.store.base import AlertAck, Store
+from bot.store.base import AlertAck, AuditEntry, Store
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,16 @@ def current(config: Config, store: Store, now: float) -> list[Current]:
     return out
 
 
-def acknowledge(config: Config, store: Store, alert_id: str, editor: str, now: float) -> Current | None:
-    """Mark the alert `alert_id` seen by `editor`; None when no such alert holds now (it changed or ended)."""
+def acknowledge(config: Config, store: Store, alert_id: str, editor: str, now: float,
+                via: str = "page") -> Current | None:
+    """Mark the alert `alert_id` seen by `editor` (in the audit trail too, the first time); None when no such
+    alert holds now (it changed or ended)."""
     holding = current(config, store, now)
     store.drop_alert_acks(a.id for a in holding)  # ended alerts: their acknowledgements name nothing now
     for alert in holding:
         if alert.id == alert_id:
-            store.acknowledge_alert(AlertAck(alert_id, alert.key, editor, now))
+            if store.acknowledge_alert(AlertAck(alert_id, alert.key, editor, now)):
+                store.record_audit([AuditEntry(now, editor, via, "acknowledge", None, None,
+                                               f"alert acknowledged: {alert.text}")])
             return alert
     return None

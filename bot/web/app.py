@@ -371,7 +371,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
     def api_ack(alert_id: str) -> Any:
         if refused := api_refused():
             return refused
-        done = page_alerts.acknowledge(config, store, alert_id, who(), clock())
+        done = page_alerts.acknowledge(config, store, alert_id, who(), clock(), via="api")
         if done is None:
             return api_error(f"no alert {alert_id[:40]!r} holds now (it changed or is over: GET /api/alerts)", 404)
         return jsonify(ok=True, id=done.id, text=done.text)
