@@ -6,7 +6,6 @@ Validates everything up front into frozen objects, so a mistake is one clear lin
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -311,7 +310,7 @@ class _Reader:
 
 
 def _did_you_mean(word: str, choices: Any, what: str) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    close = _close_matches(str(word), list(choices), n=1)
     return f"did you mean '{close[0]}'?" if close else f"{what}: {', '.join(sorted(choices))}"
 
 
@@ -338,6 +337,13 @@ def _type_fix(key: str, expected: _Type) -> str:
     examples = {str: f'{leaf} = "..."', int: f"{leaf} = 5", bool: f"{leaf} = true", dict: f"[...{leaf}] table"}
     first = _as_tuple(expected)[0]
     return f"write {examples[first]}" if first in examples else "fix the value"
+
+
+def _close_matches(word: str, choices: Any, n: int) -> list[str]:
+    """difflib's, imported only when a mistake needs a suggestion."""
+    import difflib
+
+    return difflib.get_close_matches(word, choices, n=n)
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -512,7 +518,7 @@ def _check_template(reader: _Reader, key: str, template: str) -> None:
                           f"write {{{{ or }}}} for a literal brace; fields are {fields}") from None
     if unknown:
         close = _FIELD_ALIASES.get(unknown[0].lower()) or next(
-            iter(difflib.get_close_matches(unknown[0], TEMPLATE_FIELDS, n=1)), None)
+            iter(_close_matches(unknown[0], TEMPLATE_FIELDS, n=1)), None)
         fix = f"did you mean {{{close}}}? fields are {fields}" if close else f"use one of {fields}"
         raise reader.fail(key, f"unknown field {{{unknown[0]}}}", fix)
 
@@ -527,7 +533,7 @@ def _network_of(reader: _Reader, name: str, raw: Any) -> str:
     known = networks.names()
     if "network" not in raw:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
+            close = _close_matches(name, known, n=1)
             raise reader.fail(prefix, "unknown platform", f"did you mean '{close[0]}'?" if close else
                               f'an account of another name says which network it is on: network = "{known[0]}" '
                               f"(networks: {', '.join(known)})")
@@ -809,7 +815,7 @@ def _check_timezone(reader: _Reader, key: str, name: str) -> None:
         pass
     # Only on the error path: listing the zones reads the tz database.
     zones = {z.lower(): z for z in available_timezones()}
-    close = difflib.get_close_matches(name.lower().replace(" ", "_"), list(zones), n=1)
+    close = _close_matches(name.lower().replace(" ", "_"), list(zones), n=1)
     fix = f'did you mean "{zones[close[0]]}"?' if close else 'use an IANA name such as "Europe/Paris" or "UTC"'
     raise reader.fail(key, f"unknown time zone {name!r}", fix)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator
@@ -141,6 +140,8 @@ def _store_error(what: str, exc: BaseException, unwritable: bool = False) -> Sto
 def _writable(path: Path) -> bool:
     """Whether this process can write the database and the journal files beside it. Tried, not
     guessed from permission bits: root passes those, but not a read-only mount or an immutable file."""
+    import tempfile  # here: with shutil, bz2 and lzma it is a few milliseconds of every start otherwise
+
     try:
         if path.exists():
             os.close(os.open(path, os.O_RDWR))
