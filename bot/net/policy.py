@@ -66,8 +66,9 @@ def host_and_port(url: str) -> tuple[str, int]:
     except ValueError:
         raise DestinationRefused(f"{url[:80]!r} is not a valid address") from None
     host = (parts.hostname or "").rstrip(".")
-    with contextlib.suppress(UnicodeError):  # compared as requests sends it: punycode
-        host = host.encode("idna").decode("ascii")
+    if not host.isascii():  # an ASCII name is its own punycode (and the idna codec costs its tables' import)
+        with contextlib.suppress(UnicodeError):  # compared as requests sends it: punycode
+            host = host.encode("idna").decode("ascii")
     if not host:
         raise DestinationRefused(f"{url[:80]!r} has no host")
     return host, port or (443 if parts.scheme.lower() == "https" else 80)
