@@ -33,6 +33,12 @@ def _postgres_or_skip() -> None:
         pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow run first (xdist hands tests out in this order, one per worker in turn): started last,
+    one of them would run alone at the end while the other cores sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _fakes_must_not_break() -> Iterator[None]:
     """An exception inside a fake server fails the test that ran it: the fake answered 500, which the bot

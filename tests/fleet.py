@@ -94,8 +94,7 @@ LINKS: dict[str, Callable[[Any], list[str]]] = {
     "twitter": x_links, "facebook": fb_links, "mastodon": masto_links, "bluesky": bsky_links, "telegram": tg_links,
     "threads": threads_links, "linkedin": linkedin_links}
 ALL_NETWORKS = ("twitter", "facebook", "mastodon", "bluesky", "telegram")
-# Threads and LinkedIn (issue 23) run in the e2e test; the crash test (being reworked for threads and images)
-# takes them by adding them to ALL_NETWORKS. tests/test_threads_linkedin_runs.py kills and starves them meanwhile.
+# Threads and LinkedIn (issue 23): the e2e, crash and outage tests run them beside the five above.
 NEWER_NETWORKS = ("threads", "linkedin")
 
 

@@ -419,6 +419,7 @@ def test_image_upload_failure_posts_without_the_image(pds: FakeBluesky) -> None:
 
 # --- end to end: `bot run --once` from cron, a Bluesky account ------------------------------------------
 
+@pytest.mark.slow
 def test_bot_run_once_posts_exactly_the_new_articles_once_with_one_login(tmp_path: Path) -> None:
     from tests.feedgen import rss_entries
     from tests.helpers import bot_env, run_bot

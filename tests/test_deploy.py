@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.helpers import ROOT
 
 
+@pytest.mark.slow
 def test_the_lock_file_installs_the_bot_non_editable_and_the_entrypoint_runs(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()

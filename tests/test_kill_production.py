@@ -180,15 +180,18 @@ def _kill_test(tmp_path: Path, database_url: str, streams: int, seed: int, label
         assert recovered >= 3, "kills between the API call and the write were exercised"
 
 
+@pytest.mark.slow
 def test_sigkills_of_run_once_on_sqlite_stall_posting_for_seconds(tmp_path: Path) -> None:
     _kill_test(tmp_path, f"sqlite:///{tmp_path / 'state.db'}", streams=2, seed=20261201, label="SQLite")
 
 
+@pytest.mark.slow
 def test_sigkills_of_three_workers_on_postgres_stall_posting_for_seconds(tmp_path: Path, pg_url: str) -> None:
     # Three runs start at once on two shared cores: give each a little longer to get to its posts.
     _kill_test(tmp_path, pg_url, streams=3, seed=20261202, label="Postgres", kill_after=(0.5, 6.0))
 
 
+@pytest.mark.slow
 def test_a_worker_whose_clock_is_400s_ahead_never_takes_a_live_post(tmp_path: Path, pg_url: str) -> None:
     """Two workers on one Postgres, one of them on a host whose clock is 400 s ahead (faketime), taking turns
     as their runs are killed. Compared on each host's clock, every lease of the on-time worker looked expired
@@ -226,6 +229,7 @@ def test_a_worker_whose_clock_is_400s_ahead_never_takes_a_live_post(tmp_path: Pa
         _assert_each_once_in_order(x, graph, items, on_time + skewed)
 
 
+@pytest.mark.slow
 def test_a_frozen_worker_loses_its_post_to_a_lookup_and_sends_nothing_twice(tmp_path: Path) -> None:
     """SIGSTOP while a post is in flight: its heartbeat stops with it, the lease lapses, another run looks the
     post up (found) and goes on. Woken up, the frozen run learns that the post is no longer its own."""

@@ -309,6 +309,7 @@ class _Lines:
             time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_a_dry_run_worker_shows_each_post_once_and_records_nothing(tmp_path: Path) -> None:
     with FeedServer() as feeds, fake_x() as x:
         feeds.set("/feed.xml", rss([Item(1), Item(2), Item(3)]))

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
 from tests.fleet import config_file, duplicates, fb_links, refused_as_duplicate, wait_until, x_links
@@ -177,6 +179,7 @@ RATE_LIMITS: dict[str, Callable[[Any], None]] = {
 STATES_THE_WAIT = ("mastodon", "bluesky", "linkedin")
 
 
+@pytest.mark.slow
 def test_outage_then_rate_limit_on_the_newer_networks_delivers_everything_once(tmp_path: Path) -> None:
     """The first test's outage for Mastodon, Bluesky, Threads and LinkedIn, in the same runs: each answers 5xx
     for a stretch, then a 429 (or Graph's rate-limit code) with the wait it states, then recovers. Everything

@@ -298,6 +298,7 @@ def test_an_untitled_micro_post_is_posted_with_its_text() -> None:
 # --- bot preview --json over every feed ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_preview_json_over_every_shared_and_gathered_feed_is_one_parseable_array(tmp_path: Path) -> None:
     config = tmp_path / "bot.toml"
     config.write_text("".join(f'[[feeds]]\nurl = "{p}"\nname = "{p.stem}"\n' for p in ALL)

@@ -10,6 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
 from tests.fleet import duplicates, fb_links, kill_group, start_bot, wait_until, x_links
@@ -38,6 +40,7 @@ def _config(tmp_path: Path, feeds: FeedServer) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_three_workers_fetch_each_feed_once_per_interval_and_survive_a_kill(tmp_path: Path, pg_url: str) -> None:
     with FeedServer() as feeds, fake_x() as x, fake_graph() as graph:
         items = {i: [Item(0, site=_site(i))] for i in range(FEEDS)}

@@ -16,6 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
 from tests.fleet import (
@@ -44,6 +46,7 @@ WORKERS = 3
 WORKER_ENV: dict[str, str] = {}
 
 
+@pytest.mark.slow
 def test_three_workers_on_postgres_post_each_article_once(tmp_path: Path, pg_url: str) -> None:
     with FeedServer() as feeds, fleet_fakes() as servers:
         def links(network: str) -> list[str]:
