@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import regex  # type: ignore[import-untyped]
+
 from bot.compose.hashtags import Tag
 from bot.compose.inline import place_inline
 from bot.compose.rules import NetworkRules
@@ -82,6 +84,14 @@ def fit_with_tags(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: i
             partial = cut_summary(fitter, title, first.text, tags)
             if partial:
                 return fitter.render(title, partial, tags)
+        elif not chosen and first is None and k > 0 and ranked:
+            # Not one whole sentence: the text the feed gives stops without its end (the feed cut it, or the site
+            # writes its teasers so). Shown, it says it is cut: never as if it were whole.
+            cut = opener(ranked)
+            partial = cut_summary(fitter, title, _marked_cut(cut.text), tags) if cut is not None and _prose(
+                cut.text) else ""
+            if partial:
+                return fitter.render(title, partial, tags)
         return text
     # Title alone too long: cut it at a word boundary.
     cut_title = cut_to_fit(title, lambda t: fitter.fits(fitter.render(t, "", tags)))
@@ -150,6 +160,20 @@ def _run_from(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: int, 
 def opener(ranked: tuple[Sentence, ...]) -> Sentence | None:
     """The best sentence that can stand first: the lead, or one that does not lean on another."""
     return next((s for s in ranked if s.position == 0 or not points_back(s.text)), None)
+
+
+def _prose(sentence: str) -> bool:
+    """Reads as a sentence: opens on a letter and carries no pictographs (a list of names with emoji, a line of
+    symbols is no sentence to show cut)."""
+    return sentence[:1].isalpha() and not regex.search(r"\p{So}", sentence)
+
+
+def _marked_cut(sentence: str) -> str:
+    """A sentence without its end, ending on an ellipsis (the feed's own "..." made one)."""
+    text = sentence.rstrip().rstrip(",;:-–—").rstrip()
+    if text.endswith("..."):
+        text = text[:-3].rstrip()
+    return text if text.endswith("…") else text + "…"
 
 
 def cut_summary(fitter: Fitter, title: str, sentence: str, tags: list[Tag]) -> str:

@@ -195,12 +195,20 @@ def _as_named(phrase: str, context: str, text: str) -> str | None:
     if phrase != phrase.lower() or phrase == phrase.upper():
         return phrase  # the site wrote it as a name, its own spelling ("Suid-Afrika"), or in a caseless script
     in_text = [(m.group(), text[max(0, m.start() - 3):m.start()])
-               for m in regex.finditer(pattern, text, regex.IGNORECASE)]
+               for m in regex.finditer(pattern, text, regex.IGNORECASE)
+               if not _NAME_BEFORE.search(text, 0, m.start())]
+    # (an occurrence inside a longer name, "Roskilde Festival", "Knowledge Graph Conference", is not this
+    # word named on its own)
     if any(found == found.lower() for found, _ in in_text) and len(phrase.split()) == 1:
         return None  # the text writes it in lowercase too: a common noun
     names = [found for found, before in in_text if found != found.lower() and before.strip(" \"'“‘«(")[-1:]
              not in ("", ".", "!", "?", ":", "\n")]
     return max(names, key=lambda f: (sum(ch.isupper() for ch in f), f)) if names else None  # "html5" -> "HTML5"
+
+
+# Inside a longer name: after a capitalised word that does not open its sentence ("Knowledge Graph Conference",
+# "Roskilde Festival"). A word after it proves nothing ("Cloudera CEO Mike Olson").
+_NAME_BEFORE = regex.compile(r"(?<=[\p{L}\p{N},)]\s+)\p{Lu}[\p{L}\p{M}\p{N}'’.-]*[ \u00a0]$")
 
 
 def _inflected(word: str) -> str:
@@ -334,6 +342,9 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
     # Sort ourselves: ties in YAKE's order can follow set iteration, which varies per process.
     ranked = sorted(((float(score), str(kw)) for kw, score in found), key=lambda s: (round(s[0], 9), s[1]))
     nouns_capitalised = _capitalises_nouns(lead_toks, language)
+    # A sentence of the text in Title Case (a link blog quoting the headline it links to) proves no name either;
+    # where every noun is capitalised (German), a sentence looks so anyway.
+    named_toks = lead_toks if nouns_capitalised else _tokens(_without_title_case_sentences(lead))
     out: list[str] = []
     used_words: set[str] = set()
     for _, kw in ranked:
@@ -344,7 +355,7 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
             # No capitals to tell a name by (Hebrew, Arabic, Persian, Hindi): YAKE alone
             # picks phrases like "will it print paper". Editors' map and categories only.
             continue
-        if not (_is_name_in(parts, lead_toks) or (not title_case and _is_name_in(parts, title_toks))):
+        if not (_is_name_in(parts, named_toks) or (not title_case and _is_name_in(parts, title_toks))):
             continue
         if len(parts) == 1 and not _mentioned_twice(parts[0], title_toks, lead_toks):
             continue  # one passing first name ("Leonard") is not what the article is about
@@ -355,6 +366,12 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
         if _fragment_in(parts, title_toks) and not (_is_country(kw, lang) and not _fragment_in(parts, lead_toks)):
             continue  # "Shabbar" out of the headline's "Shabbar Abbas" (but "Iran" of "Free Iran World Summit"
             # is a topic when the text names the country on its own)
+        if _always_within(parts, title_toks, lead_toks):
+            continue  # "Hell" only ever as "Metal as Hell": a part of a longer name
+        if _in_quoted_name(parts, title, lead):
+            continue  # "Private" of “Private Property! No ICE”: a word in quotation marks belongs to the quoted title
+        if any(regex.search(r"[-‐]\p{Ll}{3,}", p) for p in parts):
+            continue  # "Instagram-profil", "Facebook-konto": a name glued to a common noun is a common noun
         if any(_written_lowercase(p, title_toks, lead_toks) for p in parts):
             continue  # "detached house" in the text: the headline's "House" is a common noun, not a name
         if nouns_capitalised and not all(any(w == p for w, _ in title_toks) for p in parts):
@@ -409,8 +426,45 @@ def _tokens(text: str) -> Tokens:
     return out
 
 
+_ELIDED = regex.compile(r"^\p{Ll}{1,3}['’]\p{Lu}")  # "d’Apex", "l’Europe", "dell’Inter": a name after an article
+
+
 def _capitalised(word: str) -> bool:
-    return word[:1].isupper()
+    return word[:1].isupper() or bool(_ELIDED.match(word))
+
+
+_SENTENCE_SPLIT = regex.compile(r"(?<=[.!?:;])\s+")
+
+
+def _without_title_case_sentences(text: str) -> str:
+    """`text` without its sentences written in Title Case (four content words or more, all capitalised; a sentence
+    dense with names still has a common word in lowercase):
+    a headline quoted in the text, whose capitals say nothing about names."""
+    kept = []
+    for sentence in _SENTENCE_SPLIT.split(text):
+        content = [w for w, _ in _tokens(sentence) if w[:1].isalpha() and not is_stopword(w)]
+        if len(content) >= 4 and all(map(_capitalised, content)):
+            kept.append(".")
+        else:
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+# A quotation of a few words: “Unable to Open Item”, «Reino sin Rey», „Datei fehlt“, "Private Property!".
+_QUOTED = regex.compile(r"[“«„‘\"「『]([^“”«»„\"「」『』\n]{2,80}?)[”»“’\"」』]")
+
+
+def _in_quoted_name(parts: list[str], *texts: str) -> bool:
+    """True when `parts` are some, not all, of the words of a quotation in `texts`: a fragment of a quoted title."""
+    for text in texts:
+        for m in _QUOTED.finditer(text):
+            words = [_bare(w) for w, _ in _tokens(m.group(1))]
+            if not words or not _capitalised(words[0]):
+                continue  # «ami Facebook»: a phrase in quotation marks, not a quoted title
+            n = len(parts)
+            if len(words) > n and any(words[i:i + n] == parts for i in range(len(words) - n + 1)):
+                return True
+    return False
 
 
 def _is_title_case(title: str) -> bool:
@@ -472,7 +526,12 @@ def _fragment_in(parts: list[str], toks: Tokens) -> bool:
     words = [_bare(w) for w, _ in toks]
 
     def joined(j: int, sep: str) -> bool:
-        return 0 <= j < len(toks) and sep.strip() in ("", "@", "&") and _capitalised(toks[j][0])
+        if not (0 <= j < len(toks) and sep.strip() in ("", "@", "&")):
+            return False
+        word = toks[j][0]
+        # An ordinal before a name is part of it ("21st Century"). (A number after one is not: "Atari 2600",
+        # "Ubuntu 12.04" and "Lotteria Italia 2017" are the name and its model, version or year.)
+        return _capitalised(word) or (j < i and bool(_ORDINAL.match(word)))
 
     for i in range(len(toks) - n + 1):
         if words[i : i + n] != parts:
@@ -480,9 +539,9 @@ def _fragment_in(parts: list[str], toks: Tokens) -> bool:
         after_sep = toks[i + n][1] if i + n < len(toks) else "."
         joined_before = i > 0 and joined(i - 1, toks[i][1])
         joined_after = joined(i + n, after_sep)
-        if not joined_before and i > 1 and words[i - 1].lower() in _NAME_JOINERS and not toks[i - 1][0][:1].isupper():
+        if not joined_before and i > 1 and _joiner(words[i - 1]) and not toks[i - 1][0][:1].isupper():
             joined_before = joined(i - 2, toks[i - 1][1]) and not toks[i][1].strip()
-        if not joined_after and i + n + 1 < len(toks) and words[i + n].lower() in _NAME_JOINERS:
+        if not joined_after and i + n + 1 < len(toks) and _joiner(words[i + n]):
             joined_after = not after_sep.strip() and joined(i + n + 1, toks[i + n + 1][1])
         part_of_more = part_of_more or joined_before or joined_after
     return part_of_more
@@ -516,6 +575,52 @@ def _written_lowercase(word: str, *token_lists: Tokens) -> bool:
 _NAME_JOINERS = frozenset(
     "of de del della di du des da do dos das von van der den la le y e & the for in and und et".split()  # noqa: SIM905
 )
+
+
+_ORDINAL = regex.compile(r"^\d+(?:st|nd|rd|th|e|er|ème|º|ª|\.)$", regex.IGNORECASE)
+
+
+def _joiner(word: str) -> bool:
+    """A lowercase word that joins a longer name ("Call of Duty")."""
+    return word.lower() in _NAME_JOINERS
+
+
+# Words that put two names side by side ("XML vs JSON", "Ana y Luis") rather than make one name of them.
+_COORDINATORS = frozenset("vs v and or y e o u et ou und oder og och i и или و ve ja".split())  # noqa: SIM905
+
+
+def _neighbour(toks: Tokens, at: int, step: int) -> str | None:
+    """The capitalised word next to position `at` (step -1: before, +1: after) in the same run of words, or None.
+    Before it, also across one short lowercase word ("Metal as" before "Hell"; after a name, "Facebook is
+    McDonald's", such a word is mostly a verb)."""
+    j = at + step
+    # toks[k][1] is the separator before word k: between `at` and its neighbour, and before that one.
+    if not 0 <= j < len(toks) or toks[max(at, j)][1].strip():
+        return None
+    word = toks[j][0]
+    if _capitalised(word):
+        return word
+    if (step < 0 and j > 0 and word.isalpha() and len(word) <= 3 and word.lower() not in _COORDINATORS
+            and not toks[j][1].strip() and _capitalised(toks[j - 1][0])):
+        return f"{toks[j - 1][0]} {word}"
+    return None
+
+
+def _always_within(parts: list[str], *token_lists: Tokens) -> bool:
+    """True when every occurrence of `parts` (two or more) has the same capitalised word beside it, on the same
+    side: "Hell" always as "Metal as Hell", "Rey" always as "Reino sin Rey" is part of that name."""
+    n = len(parts)
+    befores: list[str | None] = []
+    afters: list[str | None] = []
+    for toks in token_lists:
+        words = [_bare(w) for w, _ in toks]
+        for i in range(len(toks) - n + 1):
+            if words[i:i + n] == parts:
+                befores.append(_neighbour(toks, i, -1) if not _SENTENCE_GAP.search(toks[i][1]) else None)
+                afters.append(_neighbour(toks, i + n - 1, 1))
+    if len(befores) < 2:
+        return False
+    return any(side[0] is not None and all(w == side[0] for w in side) for side in (befores, afters))
 
 
 def _may_hold_names(toks: Tokens) -> bool:
@@ -559,11 +664,11 @@ def _is_name_in(parts: list[str], toks: Tokens) -> bool:
             continue
         # "Call" out of "Call of Duty", "Michigan" out of "University of Michigan": a fragment too.
         after2 = toks[i + n + 1] if i + n + 1 < len(toks) else None
-        if (after and after2 and after[0].lower() in _NAME_JOINERS and not after[1].strip() and not after2[1].strip()
+        if (after and after2 and _joiner(after[0]) and not after[1].strip() and not after2[1].strip()
                 and _capitalised(after2[0])):
             continue
         before2 = toks[i - 2] if i >= 2 else None
-        if (before and before2 and before[0].lower() in _NAME_JOINERS and not window[0][1].strip()
+        if (before and before2 and _joiner(before[0]) and not window[0][1].strip()
                 and not before[1].strip() and _capitalised(before2[0]) and not _SENTENCE_GAP.search(before[1])):
             continue
         return True

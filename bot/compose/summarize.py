@@ -86,11 +86,41 @@ _LIST_LABEL = regex.compile(
 )
 
 
+# Not the article's prose, in any language: a credit for its picture or video ("(Video by ...)", "Foto: ...",
+# "Via ...", "عکس: ..."), a line of a chat log or transcript ("10:42 PM nick ...", "[21:07] <nick> ..."), and an
+# app's instruction to its listener ("Download the app ...", "Lade dir die App herunter ...").
+_MEDIA = (r"(?:photos?|fotos?|video|vídeo|vidéo|bild(?:er)?|images?|imagen|immagine|illustration|ilustración|credits?"
+          r"|crédito|crédit|foto(?:grafía|grafia)?|фото|видео|عکس|ویدیو|فیلم|صورة|فيديو|写真|動画|画像|图片|视频)")
+_CREDIT_LINE = regex.compile(
+    rf"^[(\[]?\s*(?:(?i:{_MEDIA}(?:\s+\p{{Ll}}+)?\s*[:：]|{_MEDIA}\s+(?:by|de|di|von|por|par|van|av|از|من|от)\s)"
+    # "Via Jim Coudal, ...": a link blog's credit to who it found the link through (a capital: a name follows).
+    r"|(?i:via|vía)\s+\p{Lu})",
+    regex.VERSION1,  # (scoped flags: the capital after "via" is a capital)
+)
+_CHAT_LINE = regex.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*(?:[AaPp]\.?[Mm]\.?\s+)?(?:<[^<>\s]{1,30}>|\S+)\s"
+                           r"|^<[^<>\s]{1,30}>\s")
+_APP = regex.compile(r"\b(?:apps?|app['’]s|application|aplicación|aplicativo|applicazione|anwendung|приложени\p{L}*"
+                     r"|اپ|اپلیکیشن|تطبيق|アプリ|应用|settings|ajustes|configuración|einstellungen|paramètres"
+                     r"|impostazioni|configurações|تنظیمات)(?![\p{L}\p{N}])", regex.IGNORECASE)
+# An instruction opens on its verb, or on "you can" and its verb.
+_INSTRUCTION = regex.compile(r"^(?:you can|puedes|podés|você pode|vous pouvez|du kannst|puoi|می‌توانید)?\s*"
+                             r"(?:download|install|get|open|tap|click|head|go|enable|listen|subscribe|descarga"
+                             r"|descargue|instala|abre|ir|baixe|instale|abra|lade|installier|öffne|télécharge"
+                             r"|téléchargez|installez|ouvrez|scarica|installa|apri|دانلود|نصب)\b", regex.IGNORECASE)
+_INSTRUCTION_WORDS = 20
+
+
+def not_prose(sentence: str) -> bool:
+    """A credit line, a chat-log line or an app's instruction: never a summary, whatever the language."""
+    return bool(_CREDIT_LINE.match(sentence) or _CHAT_LINE.match(sentence) or (
+        len(words(sentence)) <= _INSTRUCTION_WORDS and _APP.search(sentence) and _INSTRUCTION.match(sentence)))
+
+
 def can_be_summary(sentence: str, opens_article: bool = False) -> bool:
     """Whether a sentence may be shown at all; `opens_article`: it is the article's first words, where
     a lowercase name ("githubpub is a Node app ...") is how the author began, not a cut."""
     return not ((_LOWER_START.match(sentence) and not opens_article) or _TRUNCATED.search(sentence)
-                or _CODE.search(sentence) or _sends_elsewhere(sentence))
+                or _CODE.search(sentence) or _sends_elsewhere(sentence) or not_prose(sentence))
 
 
 # A web address in a sentence ("See acast.com/privacy for ...", "Read more at example.co.za!", "Join us at
@@ -129,6 +159,17 @@ def _quotes_headline_then_more(key: str, title_key: str, inside: bool = False) -
     return not inside or 1 <= len(key[:at].split()) <= 3
 
 
+def _join_cut_lines(text: str) -> str:
+    """The feed cut its text ("... de las..."): the lines that lead into the cut without a stop of their own are
+    the feed's wrapping of the one sentence it cut ("Asier\nRiesgo y Marko\nDmitrović ... de las..."), not whole
+    lines of their own."""
+    lines = text.split("\n")
+    i = len(lines) - 1
+    while i > 0 and not _ENDS_SENTENCE.search(lines[i - 1].rstrip()):
+        i -= 1
+    return "\n".join([*lines[:i], " ".join(line.strip() for line in lines[i:])])
+
+
 def summary_source(text: str, summary: str) -> str:
     """The fullest text to summarise: the article body, or the feed's summary when the
     body is missing or shorter (many feeds carry only a description)."""
@@ -152,10 +193,13 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
     followed: list[bool] = []  # another sentence of the body comes after it
     title_key = normalise_for_compare(title)
     seen = {title_key}
-    for para in body:
+    for n, para in enumerate(body):
         if len(candidates) >= MAX_CANDIDATES:
             break
-        for j, s in enumerate(sentences(_DATELINE.sub("", para.text, count=1), language)):
+        text = _DATELINE.sub("", para.text, count=1)
+        if n == len(body) - 1 and _TRUNCATED.search(text):
+            text = _join_cut_lines(text)
+        for j, s in enumerate(sentences(text, language)):
             if followed:
                 followed[-1] = True
             key = normalise_for_compare(s)
@@ -203,7 +247,9 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
         # Without a terminator, a sentence ended where its block did: whole when the author began another
         # block after it (a standfirst, a quote line); at the very end of the text the feed may have cut it
         # ("... and get in the mud at the demoli": an itunes:summary cut at 255 characters).
-        ranked.append(Sentence(s, i, score, ends_sentence(s) or followed[i]))
+        # A sentence ending on a colon announces what follows it ("Shared:", "... this video:"): not whole alone.
+        whole = (ends_sentence(s) or followed[i]) and not s.rstrip().endswith((":", "："))
+        ranked.append(Sentence(s, i, score, whole))
     # Position breaks ties, so the order never depends on anything but the text.
     ranked.sort(key=lambda s: (-round(s.score, 9), s.position))
     return tuple(ranked)

@@ -124,10 +124,28 @@ _WORD_END = regex.compile(r"([\p{L}.]+)$")
 _INITIALS = regex.compile(r"(?:\p{Lu}\.)+\p{Lu}")  # "U.T" of "U.T. Khader", "J.R.R" of "J.R.R. Tolkien"
 
 
+# Quotation marks that open and close differently: “…”, «…», „…“ (the apostrophe-like ‘’ and straight quotes are not).
+_QUOTE_PAIRS = (("“", "”"), ("«", "»"), ("„", "“"))
+_QUOTE_RUN_ON = 120  # a quotation closing this soon after the stop is a short quoted title or cry, not a speech
+
+
+def _inside_quotation(line: str, term_at: int, next_at: int) -> bool:
+    """Whether the stop at `term_at` stands inside a short quotation that closes after it on the same line."""
+    for opening, closing in _QUOTE_PAIRS:
+        opened = line.rfind(opening, max(0, term_at - _QUOTE_RUN_ON), term_at)
+        if opened < 0 or line.find(closing, opened + 1, term_at) >= 0:
+            continue
+        if line.find(closing, next_at, next_at + _QUOTE_RUN_ON) >= 0 and line.find(closing, term_at, next_at) < 0:
+            return True
+    return False
+
+
 def _is_false_stop(line: str, term_at: int, next_at: int, ordinal_dots: bool = False) -> bool:
     """A period after an abbreviation or initials; any stop followed by a lowercase word (a quoted "presente!"
     the sentence runs on after) or, in Japanese, by kana (「本当に？」と言った); the "!" of a name."""
     nxt = line[next_at] if next_at < len(line) else ""
+    if nxt and _inside_quotation(line, term_at, next_at):
+        return True  # 'a free “Private Property! No ICE” sign': the stop is the quoted title's, not the sentence's
     if nxt and term_at + 1 < next_at and line[term_at] in "!?…‼⁇⁈⁉" and nxt.islower():
         return True  # '"Estou presente!" e continuou': the quotation is inside the sentence
     if nxt and _HIRAGANA.match(nxt) and (line[term_at] in "？！?!" or line[next_at - 1] in _CLOSERS):

@@ -31,7 +31,18 @@ from bot.bounds import (
 from bot.feeds import identity
 from bot.feeds.dates import parse_date
 from bot.feeds.epigraph import without_epigraph
-from bot.feeds.evidence import each_category, is_topic, not_topics, outlets, preambles, title_labels, without_preamble
+from bot.feeds.evidence import (
+    each_category,
+    is_topic,
+    not_topics,
+    outlets,
+    preambles,
+    repeated_paragraphs,
+    series_names,
+    title_labels,
+    without_preamble,
+    without_repeated,
+)
 from bot.feeds.kinds import is_ad_label
 from bot.feeds.mojibake import repair
 from bot.models import Article, Image
@@ -197,6 +208,8 @@ class FeedEntry:
     # Sentences that open many of this feed's items alike (bot.feeds.evidence.preambles): not this article's.
     preamble: frozenset[str] = frozenset()
     own_names: tuple[str, ...] = ()  # FeedMeta.owners and the label of its titles (Article.own_names)
+    # Paragraphs that several items of the feed carry word for word (bot.feeds.evidence.repeated_paragraphs).
+    repeated: frozenset[str] = frozenset()
     # The link a reader clicks: `url` (the canonical form identity uses) with the article's own #fragment.
     link: str = ""
 
@@ -217,15 +230,20 @@ class FeedEntry:
         return (self.media_image or first_html_image(self.content_html, self.base)
                 or first_html_image(self.summary_html, self.base))
 
+    def _own_text(self, fragment: str | None) -> str:
+        if not fragment:
+            return ""
+        cleaned = clean_html(without_epigraph(fragment[:MAX_HTML_CHARS]))
+        return without_preamble(without_repeated(cleaned, self.repeated), self.preamble)
+
     def article(self) -> Article:
         # Cleaning is linear but slow (pure Python): a 10 MB description is clipped first.
         # clean_html repairs double-encoded text itself, before it strips what such text hides (bot.compose.clean).
         # A preamble many items open with (bot.feeds.evidence) is taken off each text once.
         # An epigraph a post opens with (bot.feeds.epigraph) is someone else's words, never its summary.
-        summary = without_preamble(clean_html(without_epigraph(self.summary_html[:MAX_HTML_CHARS])), self.preamble) \
-            if self.summary_html else ""
-        text = without_preamble(clean_html(without_epigraph(self.content_html[:MAX_HTML_CHARS])), self.preamble) \
-            if self.content_html else summary
+        # A paragraph several items carry word for word is the feed's boilerplate (bot.feeds.evidence).
+        summary = self._own_text(self.summary_html)
+        text = self._own_text(self.content_html) if self.content_html else summary
         return Article(
             key=self.key, feed_url=self.feed_url, url=self.link or self.url, title=self.title, text=text,
             summary=summary, published=self.published, categories=self.categories,
@@ -318,7 +336,8 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
     # a summary of this one), and the outlet is the article's site (never a tag of it).
     outlet_of = outlets(titles, [r.source for r in raws])
     preamble = preambles([r.content or r.summary or "" for r in raws])
-    own_names = (*meta.owners, *title_labels(titles))
+    repeated = repeated_paragraphs([r.content or r.summary or "" for r in raws])
+    own_names = (*meta.owners, *title_labels(titles), *series_names(titles, categories))
     entries = tuple(
         FeedEntry(
             key=key, aliases=aliases, feed_url=feed_url,
@@ -331,6 +350,7 @@ def build_feed(meta: FeedMeta, raws: list[RawEntry], feed_url: str, reader: str)
             content_html=None if outlet else raw.content or None, summary_html=None if outlet else raw.summary or None,
             base=raw.base, media_image=raw.images[0] if raw.images else None, site=outlet or meta.title or None,
             language=language, link_shared=link_shared, preamble=preamble, own_names=own_names,
+            repeated=repeated,
         )
         for raw, cats, canon, key, aliases, title, link_shared, outlet
         in zip(raws, categories, canonical, keys, alias_sets, titles, shared, outlet_of, strict=True)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 import regex  # type: ignore[import-untyped]
 
 __all__ = ["byline_names", "each_category", "is_slug", "is_topic", "not_topics", "outlets", "preambles",
-           "title_labels", "without_preamble"]
+           "repeated_paragraphs", "series_names", "title_labels", "without_preamble", "without_repeated"]
 
 # A feed needs this many items before "on most of them" means anything (issue 20: 5 or more).
 MIN_ITEMS = 5
@@ -132,6 +132,27 @@ def title_labels(titles: Sequence[str]) -> tuple[str, ...]:
     return tuple(written[w] for w, n in firsts.items() if n * 2 > len(titles))
 
 
+# A number after a name in a title: "#06", "12", "nº 12", "No. 3", "۱۲" (any script's digits), "第5"; not a year
+# ("dConstruct 2022" is the event of that year, not the 2022nd of a series).
+_NUMBERED = r"\s*(?:(?:#|№|n[º°o]\.?\s*|nr\.?\s*|no\.\s*|vol\.?\s*|第)\d+|\d{1,3}(?!\d))"
+
+
+def series_names(titles: Sequence[str], per_item: Sequence[Iterable[str]]) -> tuple[str, ...]:
+    """The feed's categories that two or more of its titles give with a number ("Newsletter for friends #06",
+    "خبرنامه دوستان ۱۲"): a series the feed numbers, its own label, never what one item is about."""
+    names: dict[str, str] = {}
+    for cats in per_item:
+        for cat in cats:
+            if cat.strip():
+                names.setdefault(_fold(cat), cat.strip())
+    out = []
+    for cat in names.values():
+        pattern = regex.compile(regex.escape(cat) + _NUMBERED, regex.IGNORECASE)
+        if sum(1 for t in titles if pattern.search(t)) >= 2:
+            out.append(cat)
+    return tuple(out)
+
+
 def _contains_words(words: list[str], part: list[str]) -> bool:
     n = len(part)
     return any(words[i:i + n] == part for i in range(len(words) - n + 1))
@@ -213,3 +234,49 @@ def without_preamble(text: str, preamble: frozenset[str]) -> str:
             if head.startswith(sentence):
                 text, changed = head[len(sentence):].lstrip(), True
     return text if text.strip() else original
+
+
+# A block of an item's HTML, cheaply: split at block elements, line breaks and blank lines.
+_BLOCK = regex.compile(r"<(?:/?(?:p|div|li|ul|ol|h[1-6]|blockquote|section|article|aside|figure|figcaption|header"
+                       r"|footer|table|tr|td|dd|dt)\b[^>]*|br\s*/?)>|\n\s*\n", regex.IGNORECASE)
+_KEY_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_EVIDENCE_CHARS = 20_000
+MIN_PARAGRAPH_CHARS = 40  # a short line ("Read more", "Link") may repeat and mean nothing; other rules see to it
+
+
+def _paragraph_key(text: str) -> str:
+    return " ".join(_KEY_WORD.findall(text.casefold()))
+
+
+def repeated_paragraphs(items_html: Sequence[str]) -> frozenset[str]:
+    """The paragraphs (as comparison keys) that three or more items of a feed carry word for word: the feed's
+    boilerplate (a disclaimer, a sponsor's note, the newsletter's sign-off), never one article's words. Posted as a
+    summary or a thread part it is also the same text every time, which X refuses."""
+    import html
+
+    counts: Counter[str] = Counter()
+    for fragment in items_html:
+        if not fragment:
+            continue
+        keys = set()
+        for block in _BLOCK.split(fragment[:_EVIDENCE_CHARS]):
+            text = html.unescape(_TAG_RE.sub(" ", block))
+            if len(text.strip()) >= MIN_PARAGRAPH_CHARS:
+                keys.add(_paragraph_key(text))
+        counts.update(keys)
+    return frozenset(k for k, n in counts.items() if n >= MIN_REPEATS and k)
+
+
+def without_repeated(text: str, repeated: frozenset[str]) -> str:
+    """`text` (cleaned, paragraphs apart by a blank line) without the lines that are the feed's repeated
+    paragraphs; what is left may be empty (an item that says only the feed's boilerplate says nothing)."""
+    if not repeated or not text:
+        return text
+    kept = []
+    for para in text.split("\n\n"):
+        if _paragraph_key(para) in repeated:
+            continue
+        lines = [line for line in para.split("\n") if _paragraph_key(line) not in repeated]
+        if any(line.strip() for line in lines):
+            kept.append("\n".join(lines))
+    return "\n\n".join(kept)
