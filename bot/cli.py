@@ -408,10 +408,10 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
         print(f"{name}: schedule: {describe_rules(pconf)}")
         missing = missing_credentials(pconf)
         if missing:
-            # Said plainly: what a dry run shows is recorded as done, and setting the credentials later does
-            # not send it (an account with some of them set is refused at load instead: bot.credentials).
-            print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); posts are shown, not sent, and "
-                  "what is shown is not sent later either (see README 'Credentials')")
+            # Its posts wait in the queue for the credentials (bot.delivery.awaiting); an account with some of
+            # them set is refused at load instead (bot.credentials).
+            print(f"{name}: credentials not set ({', '.join(missing)}); its posts are shown and wait in the queue, "
+                  "to go out once they are set (see README 'Credentials')")
             continue
         try:
             platform = build_account(config, name)

@@ -122,10 +122,10 @@ def test_an_unreachable_account_names_its_own_endpoint_variable() -> None:
     assert caught.value.platform == "x_fa"
 
 
-def test_an_account_without_any_credentials_is_told_its_shown_posts_are_not_sent_later(tmp_path: Path) -> None:
+def test_an_account_without_any_credentials_is_told_its_posts_wait_for_them(tmp_path: Path) -> None:
     env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", _config(tmp_path, []))
     result = run_bot(["check"], env, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert ("x_fa: dry-run: credentials not set (X_FA_API_KEY, X_FA_API_SECRET, X_FA_ACCESS_TOKEN, "
-            "X_FA_ACCESS_TOKEN_SECRET); posts are shown, not sent, and what is shown is not sent later either"
+    assert ("x_fa: credentials not set (X_FA_API_KEY, X_FA_API_SECRET, X_FA_ACCESS_TOKEN, "
+            "X_FA_ACCESS_TOKEN_SECRET); its posts are shown and wait in the queue, to go out once they are set"
             in result.stdout), result.stdout

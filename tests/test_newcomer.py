@@ -18,7 +18,7 @@ import pytest
 
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
-from tests.helpers import bot_env, fake_x, run_bot
+from tests.helpers import X_KEYS, bot_env, fake_x, run_bot
 
 
 def _rows(db: Path) -> dict[str, int]:
@@ -102,7 +102,10 @@ def test_reports_end_quietly_on_a_closed_pipe_and_speak_json(tmp_path: Path) -> 
     with FeedServer() as feeds:
         feeds.set("/feed.xml", rss([Item(n) for n in range(1, 4)]))
         env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", _paris(tmp_path, feeds.url_for("/feed.xml")))
-        assert run_bot(["run", "--once"], env, tmp_path).returncode == 0  # three dry-run posts in the history
+        # Three posts in the history: an account without credentials keeps real posts queued, so they are sent.
+        with fake_x() as x:
+            env.update(X_KEYS, TWITTER_API_URL=x.url)
+            assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
         for args in (["history"], ["queue"], ["status"], ["schedule"], ["history", "--json"]):
             code, err = _closed_pipe(args, env, tmp_path)
             assert err == "" and code in (0, 141), (args, code, err)

@@ -117,11 +117,13 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
     if state.paused_reason:
         yield (f"{name}: PAUSED, needs a human: {state.paused_reason}. Posts keep being queued and go out once "
                "it is fixed (the bot re-checks on start and every few minutes).")
-    elif waits:
-        yield (f"{name}: waiting for credentials ({', '.join(waits)} unset): its posts stay queued and go out once "
-               "they are set")
     else:
         yield f"{name}: active"
+    if waits and not state.paused_reason:
+        # Read from this process's environment: an operator's shell may lack the secrets the worker has, so it
+        # says where it looked rather than what the worker does.
+        yield (f"  waiting for credentials ({', '.join(waits)} unset in this environment): a run here leaves "
+               "its posts queued; they go out once they are set")
     queue = ", ".join(f"{s} {counts[(name, s)]}" for s in STATES if (name, s) in counts)
     yield f"  queue: {queue or 'empty'}"
     yield f"  caps: {_caps(pconf, store, now)}"
