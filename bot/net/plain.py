@@ -175,7 +175,9 @@ def close_idle() -> None:
 def _open_tcp(host: str, port: int, checked: Allowlist | None, timeout: float) -> socket.socket:
     """A TCP connection: to the name as resolved when the host is trusted, else to an admitted address of it."""
     if checked is None:
-        return socket.create_connection((host, port), timeout=timeout)
+        # As bytes: the socket module runs a str through the idna codec (importing its tables) even when ASCII, and
+        # host_and_port gave the ASCII (punycode) form. (typeshed says str; getaddrinfo takes bytes too.)
+        return socket.create_connection((host.encode("ascii"), port), timeout=timeout)  # type: ignore[arg-type]
     last: OSError | None = None
     for address in admitted(checked, host, addresses(host, port)):
         try:
