@@ -674,3 +674,12 @@ def test_a_paragraph_several_items_repeat_is_boilerplate_never_a_summary_nor_a_t
                      ComposeSpec(platform="mastodon", thread=True)):
             draft = compose(article, spec)
             assert "همکاری خبرنگاران" not in " ".join((draft.text, *draft.thread)), draft
+
+
+def test_after_a_headline_the_text_opens_with_a_sentence_pointing_back_at_it_is_no_summary() -> None:
+    # A link blog's post opens with the headline it links to; what follows it leans on it.
+    headline = "Las 40 novelas más infravaloradas del siglo XXI"
+    text = (f"<p>{headline}. He leído solo algunas de estas, y he añadido varias a mi lista de pendientes. "
+            "¿Alguna favorita?</p>")
+    summary = _summary(headline + "...", text)
+    assert not summary.startswith("He leído") and not summary.startswith("¿Alguna"), summary

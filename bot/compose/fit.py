@@ -18,7 +18,7 @@ from bot.compose.rules import NetworkRules
 from bot.compose.spec import ComposeSpec
 from bot.compose.summarize import Sentence, in_order, points_back
 from bot.compose.template import Token, render
-from bot.compose.text import cut_to_fit
+from bot.compose.text import cut_to_fit, words
 
 __all__ = ["Fitter", "choose_summary", "cut_summary", "fit_post"]
 
@@ -158,8 +158,10 @@ def _run_from(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: int, 
 
 
 def opener(ranked: tuple[Sentence, ...]) -> Sentence | None:
-    """The best sentence that can stand first: the lead, or one that does not lean on another."""
-    return next((s for s in ranked if s.position == 0 or not points_back(s.text)), None)
+    """The best sentence that can stand first: the lead, or one that does not lean on another and says something
+    ("Any particular faves?" after a dropped sentence is a reply to it)."""
+    return next((s for s in ranked if s.position == 0 or (not points_back(s.text) and len(words(s.text)) >= 5)),
+                None)
 
 
 def _prose(sentence: str) -> bool:

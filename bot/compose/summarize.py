@@ -60,10 +60,17 @@ _EARLY_DEMONSTRATIVE = regex.compile(r"^(?:\S+\s+){0,5}(?:these|those|the latter
                                      regex.IGNORECASE)
 
 
+# "I've only seen a few of these; ...": a demonstrative standing for a noun (a stop or a comma right after it) names
+# what came before.
+_DEMONSTRATIVE_PRONOUN = regex.compile(r"\b(?:these|those|estos|estas|esos|esas|diese|questi|queste|deze)\s*[;,.!?)]",
+                                       regex.IGNORECASE)
+
+
 def points_back(sentence: str) -> bool:
     """True when the sentence leans on the one before it ("However, ...", "..., she said."):
     a summary may show it only together with that sentence."""
-    return bool(_DANGLING.match(sentence) or _ATTRIBUTION.search(sentence) or _EARLY_DEMONSTRATIVE.match(sentence))
+    return bool(_DANGLING.match(sentence) or _ATTRIBUTION.search(sentence) or _EARLY_DEMONSTRATIVE.match(sentence)
+                or _DEMONSTRATIVE_PRONOUN.search(sentence))
 
 
 # A sentence whose first word is all lowercase is the rest of a list or of a cut sentence
@@ -193,6 +200,7 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
     followed: list[bool] = []  # another sentence of the body comes after it
     title_key = normalise_for_compare(title)
     seen = {title_key}
+    after_headline = False
     for n, para in enumerate(body):
         if len(candidates) >= MAX_CANDIDATES:
             break
@@ -203,6 +211,8 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
             if followed:
                 followed[-1] = True
             key = normalise_for_compare(s)
+            if not candidates and key == title_key:
+                after_headline = True  # the text opens with its headline: what follows may point back at it
             if not key or key in seen or _LIST_LABEL.match(s) or not can_be_summary(s, para.index == 0 and j == 0):
                 continue  # repeats the title or an earlier sentence (pull quotes, teasers)
             seen.add(key)
@@ -236,7 +246,7 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
         centrality = sum(math.log1p(tf[w]) for w in set(bag)) / (math.log1p(top) * max(len(set(bag)), 1))
         overlap = len(title_words & set(bag)) / len(title_words) if title_words else 0.0
         score = 0.55 * position + 0.25 * overlap + 0.2 * centrality
-        if i and points_back(s):
+        if (i or after_headline) and points_back(s):
             score -= 0.25
         if n_words < 6:
             score -= 0.3
@@ -249,7 +259,9 @@ def ranked_sentences(text: str, title: str, language: str | None = None) -> tupl
         # ("... and get in the mud at the demoli": an itunes:summary cut at 255 characters).
         # A sentence ending on a colon announces what follows it ("Shared:", "... this video:"): not whole alone.
         whole = (ends_sentence(s) or followed[i]) and not s.rstrip().endswith((":", "："))
-        ranked.append(Sentence(s, i, score, whole))
+        # After a headline the text opened with, the first sentence left is not the article's first: it may
+        # stand first only if it does not lean on what came before (fit.opener).
+        ranked.append(Sentence(s, i + after_headline, score, whole))
     # Position breaks ties, so the order never depends on anything but the text.
     ranked.sort(key=lambda s: (-round(s.score, 9), s.position))
     return tuple(ranked)
