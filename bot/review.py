@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.config import Config, FeedConfig
 from bot.errors import ConfigError
+from bot.platforms.staged import posted
 from bot.store.base import (
     DRY_RUN,
     FAILED,
@@ -49,6 +50,14 @@ class ReviewError(ConfigError):
 
 def not_found(delivery_id: int) -> ReviewError:
     return ReviewError(f"no post #{delivery_id} in the queue (see `bot queue`)", 404)
+
+
+def may_be_out(d: Delivery) -> bool:
+    """Whether an earlier attempt may have put something of this post on the network: its outcome is unknown,
+    or a part of it is posted. What is only staged (an upload kept for reuse, a Threads container not
+    published: bot.platforms.staged) is not on the network. The one answer for editing, taking back, the
+    skip's warning, the page's forms and the delivery gate (bot.delivery.gate)."""
+    return d.uncertain or bool(posted(d.parts))
 
 
 # --- policy ---------------------------------------------------------------------------------------
@@ -109,6 +118,11 @@ class QueueItem:
     wait_reason: str | None  # why it waits past its due time, if it does
     length: int
     limit: int
+
+    @property
+    def may_be_out(self) -> bool:
+        """bot.review.may_be_out, for the page's template."""
+        return may_be_out(self.delivery)
 
     def as_json(self, tz: str = "UTC") -> dict[str, Any]:
         """Times in ISO 8601 with their offset, in `tz` (the CLI passes `[bot] timezone`)."""
@@ -274,7 +288,7 @@ def skip(store: Store, ids: Sequence[int], now: float) -> list[str]:
             lines.append(f"#{d.id} {d.platform}: already skipped")
         elif store.skip(d.id, now):
             maybe = (f" (an earlier attempt may have reached {d.platform} before it was skipped: check the "
-                     "account)") if d.uncertain or d.parts else ""
+                     "account)") if may_be_out(d) else ""
             lines.append(f"#{d.id} {d.platform}: skipped; it is never sent{maybe}")
         else:  # it changed meanwhile (a worker took it, another editor skipped it)
             again = _get(store, d.id)
@@ -308,7 +322,7 @@ def edit(config: Config | None, store: Store, delivery_id: int, text: str, now: 
     if problem := _settled(d, "edit"):
         raise problem
     check_text(config, d.platform, text)
-    if d.uncertain or d.parts:
+    if may_be_out(d):
         raise ReviewError(f"post #{d.id} may already be on {d.platform} from an earlier attempt (it is looked up "
                           "there before anything is sent again): its text cannot change", 409)
     if expected_version is not None and d.edit_version != expected_version:
@@ -333,7 +347,7 @@ def unapprove(config: Config, store: Store, ids: Sequence[int], now: float) -> l
             raise problem
         if d.state == FAILED:
             raise ReviewError(f"post #{d.id} failed ({d.last_error}): it is not queued, nothing to take back", 409)
-        if d.uncertain or d.parts:
+        if may_be_out(d):
             raise ReviewError(f"post #{d.id} may already be on {d.platform} from an earlier attempt: it cannot go "
                               "back to review (skip it if it must not be completed)", 409)
     lines = []

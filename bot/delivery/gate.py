@@ -8,7 +8,8 @@ anything is sent; `bot queue` and the editors' page ask `why_not` about each wai
 held or dropped is shown with its reason before it happens.
 
 Only a post nothing of which may have reached the network is judged: an uncertain one or a thread with parts
-posted is finished as it started (holding half a thread back would leave it half).
+posted is finished as it started (holding half a thread back would leave it half). What is only staged for it
+(an upload, a Threads container: bot.platforms.staged) is not on the network: that post is judged like any.
 A post that is not a feed's (a one-off `bot post`) was chosen by a person for that account: only its account
 matters, and delivery only runs for accounts in the config.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from bot.config import Config, FeedConfig
 from bot.poll import feed_platforms
 from bot.redact import display_url
-from bot.review import hold_until
+from bot.review import hold_until, may_be_out
 from bot.store.base import Delivery, Store
 
 SEND = "send"
@@ -68,7 +69,7 @@ def verdict(config: Config, d: Delivery, now: float, known_feeds: Callable[[], s
     """SEND, or why not. `known_feeds`: the URLs of every feed the store has read (a row whose feed_url is one of
     them came from a feed; asked only when the row's feed is not configured). `claimed`: `d` is claimed for
     this attempt (its attempts count it already)."""
-    if d.uncertain or d.parts:
+    if may_be_out(d):
         return Verdict(SEND)
     feed = feed_of(config, d)
     if feed is None:

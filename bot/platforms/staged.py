@@ -53,6 +53,13 @@ def staged(parts: Sequence[str]) -> list[Staged]:
     return found
 
 
+def after_edit(parts: Sequence[str]) -> list[str]:
+    """What stays of a row's parts (none of them posted) once an editor changes its text: a staged upload (the
+    image did not change), never a staged container, which holds the old text (a resumed attempt publishes a
+    ready container as it is: bot.platforms.threads)."""
+    return [p for p in parts if not p.startswith(CONTAINER)]
+
+
 def container(parts: Sequence[str]) -> str | None:
     """The staged container's id, if any."""
     return next((s.id for s in staged(parts) if s.kind == CONTAINER), None)

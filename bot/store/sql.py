@@ -576,32 +576,54 @@ class SqlStore(ABC):
     def edit_text(self, delivery_id: int, text: str, now: float, expected_version: int | None = None) -> bool:
         """Replace the text of a post nothing of which may have reached the network: not in flight, not
         uncertain (an earlier attempt may be out with the old text: the lookup must find that one), no part
-        posted. Taken under the platform's claim lock, so a claim reads either version whole, never one
-        while the other is recorded. False when the post is not editable (or not at `expected_version`)."""
+        posted (staged entries are no posts: bot.platforms.staged; a staged upload is kept, a staged container,
+        made with the old text, is dropped). Taken under the platform's claim lock, so a claim reads either
+        version whole, never one while the other is recorded. False when the post is not editable (or not at
+        `expected_version`)."""
+        from bot.platforms.staged import after_edit  # here, as in _parts_if_none_posted
+
         marks = ", ".join("?" * len(OPEN_STATES))
-        query = (f"UPDATE outbox SET text = ?, edit_version = edit_version + 1, edited_at = ? WHERE id = ? "
-                 f"AND state IN ({marks}) AND uncertain = 0 AND parts = '[]'")
-        params: list[Any] = [text, now, delivery_id, *OPEN_STATES]
-        if expected_version is not None:
-            query += " AND edit_version = ?"
-            params.append(expected_version)
         with self._transaction() as cur:
             rows = self._exec(cur, "SELECT platform FROM outbox WHERE id = ?", (delivery_id,)).fetchall()
             if not rows or not self._lock_platform(cur, rows[0][0]):
                 return False
+            parts = self._parts_if_none_posted(cur, delivery_id)
+            if parts is None:
+                return False
+            query = (f"UPDATE outbox SET text = ?, parts = ?, edit_version = edit_version + 1, edited_at = ? "
+                     f"WHERE id = ? AND state IN ({marks}) AND uncertain = 0 AND parts = ?")
+            params: list[Any] = [text, json.dumps(after_edit(json.loads(parts))), now, delivery_id, *OPEN_STATES,
+                                 parts]
+            if expected_version is not None:
+                query += " AND edit_version = ?"
+                params.append(expected_version)
             return int(self._exec(cur, query, params).rowcount) > 0
 
     def unapprove(self, delivery_id: int, review_until: float | None) -> bool:
         """Take an approved post back to review: only one nothing of which may have reached the network (not
-        in flight, not uncertain, no part posted), under the platform's claim lock like edit_text, so a claim
-        either took it first (False) or never sees it approved."""
+        in flight, not uncertain, no part posted; what is staged stays, for the same text), under the platform's
+        claim lock like edit_text, so a claim either took it first (False) or never sees it approved."""
         query = ("UPDATE outbox SET state = ?, approved_at = NULL, review_until = ? WHERE id = ? "
-                 "AND state IN (?, ?) AND uncertain = 0 AND parts = '[]'")
+                 "AND state IN (?, ?) AND uncertain = 0 AND parts = ?")
         with self._transaction() as cur:
             rows = self._exec(cur, "SELECT platform FROM outbox WHERE id = ?", (delivery_id,)).fetchall()
             if not rows or not self._lock_platform(cur, rows[0][0]):
                 return False
-            return int(self._exec(cur, query, (REVIEW, review_until, delivery_id, QUEUED, RETRY)).rowcount) > 0
+            parts = self._parts_if_none_posted(cur, delivery_id)
+            if parts is None:
+                return False
+            return int(self._exec(cur, query, (REVIEW, review_until, delivery_id, QUEUED, RETRY, parts)).rowcount) > 0
+
+    def _parts_if_none_posted(self, cur: Any, delivery_id: int) -> str | None:
+        """The row's `parts` as stored, when none of them is a post (empty, or staged entries only); else None.
+        Which entries are posts is bot.platforms.staged's to say, not SQL's: the caller's UPDATE requires this
+        very value in its WHERE, so a part recorded after this read (by a claim that came first) makes it fail."""
+        from bot.platforms.staged import posted  # here: the store's import stays free of the platforms package
+
+        rows = self._exec(cur, "SELECT parts FROM outbox WHERE id = ?", (delivery_id,)).fetchall()
+        if not rows or posted(json.loads(rows[0][0])):
+            return None
+        return str(rows[0][0])
 
     def retry_now(self, delivery_id: int, now: float) -> bool:
         """A post waiting to retry is due now (its schedule still applies); False when it is not waiting."""
