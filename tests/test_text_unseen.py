@@ -683,3 +683,10 @@ def test_after_a_headline_the_text_opens_with_a_sentence_pointing_back_at_it_is_
             "¿Alguna favorita?</p>")
     summary = _summary(headline + "...", text)
     assert not summary.startswith("He leído") and not summary.startswith("¿Alguna"), summary
+
+
+def test_a_teaser_cut_after_a_sentence_naming_a_domain_keeps_its_whole_sentences() -> None:
+    # The sentence the feed cut ("[…]") names a site ("Podcast.pt"): its dot ends no sentence.
+    lead = "O quarto trimestre trouxe várias novidades para a plataforma."
+    html = f"<p>{lead} Também em dezembro, a Podcast.pt foi uma das poucas escolhidas para o lançamento inicial […]</p>"
+    assert _summary("Novidades do quarto trimestre", html) == lead

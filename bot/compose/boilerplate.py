@@ -95,7 +95,8 @@ _TAIL = regex.compile(
     r"|(?<=\p{L}(?:\.{2,}|…))\s+\p{Lu}[^.!?…\n]{0,60}[!»→]?\s*$)",
     _I | regex.DOTALL,
 )
-_CUT_OFF = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*\s+[^.!?…。！？؟۔।]*$")
+# The last sentence end of a text: a stop and a space, then no other (a dot inside "RSS.com" or "3.5" ends nothing).
+_CUT_OFF = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]]*\s+(?:[^.!?…。！？؟۔।]|[.!?](?=[\p{L}\p{N}]))*$")
 
 
 def strip_tail(text: str) -> str:
