@@ -146,9 +146,7 @@ def iso(ts: float | None, tz: str = "UTC") -> str | None:
 def queue(config: Config, store: Store, now: float, platform: str | None = None) -> list[QueueItem]:
     """Every post not yet settled, per platform in the order they go out (oldest first), with when."""
     from bot.deliver import quota_wait
-    from bot.delivery.awaiting import awaits_credentials
     from bot.delivery.gate import stored_feeds, why_not
-    from bot.sandbox import is_sample_feed
     from bot.schedule import plan_posts
 
     # Accounts no longer in the config keep their rows: they are listed too, with why they wait.
@@ -161,7 +159,6 @@ def queue(config: Config, store: Store, now: float, platform: str | None = None)
         pconf = config.platforms.get(name)
         planned: dict[int, tuple[float | None, str | None]] = {}
         state = store.platform_state(name)
-        waits = awaits_credentials(config, name)
         # What the config in force would not send as it is (bot.delivery.gate) takes no slot in the plan.
         withheld = {r.id: why for r in rows if r.state in (QUEUED, RETRY)
                     if (why := why_not(config, r, now, known_feeds))}
@@ -178,9 +175,6 @@ def queue(config: Config, store: Store, now: float, platform: str | None = None)
                 why = f"the account is paused: {state.paused_reason}"
             if r.id in withheld:
                 at, why = None, withheld[r.id]
-            elif r.state in (QUEUED, RETRY) and waits and not is_sample_feed(r.feed_url):
-                # An account without credentials sends nothing until they are set (bot.delivery.awaiting).
-                at, why = None, f"waiting for credentials ({', '.join(waits)} unset): goes out once they are set"
             length, limit = _measure(config, name, r.text)
             items.append(QueueItem(r, EXPIRED if is_expired(r, now) else r.state, at, why, length, limit))
     return items

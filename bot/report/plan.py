@@ -72,8 +72,8 @@ def plan_lines(data: dict[str, Any]) -> Iterator[str]:
     for p in data["platforms"]:
         yield f"{p['name']}: {p['rules']}"
         if p["waiting_for_credentials"]:
-            yield (f"  waiting for credentials ({', '.join(p['waiting_for_credentials'])} unset): its posts stay "
-                   "queued; once they are set they go out as below")
+            yield (f"  waiting for credentials ({', '.join(p['waiting_for_credentials'])} unset in this "
+                   "environment): a run here leaves its posts queued; once they are set they go out as below")
         elif p["dry_run"]:
             yield "  dry-run (no config file: the built-in defaults): posts are shown, never sent"
         if p["paused"]:
