@@ -558,6 +558,10 @@ def _one_tags(headline: str, text: str, language: str, cats: tuple[str, ...] = (
      "<p>A câmara de Lisboa anunciou que a mostra “Cidade Aberta Sem Muros”, de Ana Lopes, chega ao Rossio em "
      "março. Ana Lopes mostra ali “Cidade Aberta Sem Muros” pela primeira vez fora do Porto.</p>", "pt",
      {"#Cidade", "#Aberta", "#Muros", "#CidadeAberta", "#AbertaSem"}),
+    # A name the text always writes with its year or model number ("Squadron 1917") is that whole name.
+    ("Tencent sells Sandstorm (Squadron 1917) to a British fund",
+     "<p>Tencent has sold the studio Sandstorm, maker of Squadron 1917, to a British fund. Sandstorm keeps its "
+     "team, and Squadron 1917 gets a new season in May, said Tencent.</p>", "en", {"#Squadron"}),
     # An elided article ("d’", "l’") does not hide the capital of the name it is glued to.
     ("Des anciens de Halo et d’Overwatch League fondent un studio à Lyon",
      "<p>Des anciens développeurs de Halo et d’Overwatch League ont fondé un studio à Lyon, a annoncé Marie "

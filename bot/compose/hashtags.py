@@ -600,6 +600,10 @@ def _neighbour(toks: Tokens, at: int, step: int) -> str | None:
     word = toks[j][0]
     if _capitalised(word):
         return word
+    if step > 0 and len(word) >= 3 and word.isdigit() and not (j + 1 < len(toks) and toks[j + 1][1] in ".,"):
+        # "Battalion 1944" every time: a year or a model number is part of the name (a version, "12.04", and a
+        # sequel's or generation's number, "Red Dead Redemption 2", "iPhone 15", are not)
+        return word
     if (step < 0 and j > 0 and word.isalpha() and len(word) <= 3 and word.lower() not in _COORDINATORS
             and not toks[j][1].strip() and _capitalised(toks[j - 1][0])):
         return f"{toks[j - 1][0]} {word}"
@@ -608,7 +612,8 @@ def _neighbour(toks: Tokens, at: int, step: int) -> str | None:
 
 def _always_within(parts: list[str], *token_lists: Tokens) -> bool:
     """True when every occurrence of `parts` (two or more) has the same capitalised word beside it, on the same
-    side: "Hell" always as "Metal as Hell", "Rey" always as "Reino sin Rey" is part of that name."""
+    side, or the same number after it: "Hell" always as "Metal as Hell", "Rey" always as "Reino sin Rey",
+    "Battalion" always as "Battalion 1944" is part of that name."""
     n = len(parts)
     befores: list[str | None] = []
     afters: list[str | None] = []
