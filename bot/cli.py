@@ -99,6 +99,10 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     preview.add_argument("--platform", action="append", metavar="NAME", help="only this platform (repeatable)")
     preview.add_argument("--no-pages", action="store_true",
                          help="do not read the pages of teaser-only entries (a run does: their posts are marked)")
+    shown = preview.add_mutually_exclusive_group()
+    shown.add_argument("--limit", type=_positive, default=PREVIEW_LIMIT, metavar="N",
+                       help=f"the newest N articles of each feed (default {PREVIEW_LIMIT})")
+    shown.add_argument("--all", action="store_true", help="every article of each feed")
 
     add("check", help="validate the config and environment, reach feeds and platforms (posts nothing)")
     plan = add("schedule", help="the plan: next checks of each feed, when each queued post goes out")
@@ -309,6 +313,19 @@ def _read_feed(config: Any, url: str) -> Any:
     return parse_feed(result.body or b"", result.final_url or url, result.content_type)
 
 
+# A feed's usual window of recent items is 10 to 70 (WordPress gives 10); an archive feed (a podcast's whole
+# back catalogue, thousands of episodes) would otherwise be composed whole, 10 ms an item for five networks,
+# to show posts a run never makes: a run posts only new items, and on first sight at most the newest backfill.
+PREVIEW_LIMIT = 100
+
+
+def _newest_first(entries: Sequence[Any]) -> list[int]:
+    """The entries' positions, newest first by published date (undated last, else in feed order), as a run
+    chooses the newest N of a backfill (bot.poll.select_new)."""
+    return sorted(range(len(entries)), key=lambda i: -(entries[i].published.timestamp())
+                  if entries[i].published else float("inf"))
+
+
 def cmd_preview(config: Any, args: argparse.Namespace) -> int:
     from bot.config import FeedConfig
     from bot.feeds.kinds import not_an_article
@@ -338,12 +355,23 @@ def cmd_preview(config: Any, args: argparse.Namespace) -> int:
             continue
         platforms = [p for p in feed_platforms(config, feed) if not args.platform or p in args.platform]
         guard = feed_guard(config, feed.url)
-        for entry in parsed.entries:
-            article = entry.article()
+        # Only the articles shown are cleaned and composed (each costs more than parsing the whole feed), so
+        # a preview costs what it prints; an item that is not an article does not use up the limit.
+        bound = None if args.all else args.limit
+        chosen: list[tuple[int, Any]] = []
+        for i in _newest_first(parsed.entries):
+            if bound is not None and len(chosen) >= bound:
+                log.warning("feed %s: previewing the newest %d of its %d items (--limit N, or --all)",
+                            feed.name, bound, len(parsed.entries))
+                break
+            article = parsed.entries[i].article()
             skip = not_an_article(article)
             if skip:
                 log.info("feed %s: not previewing %r: %s", feed.name, article.title, skip)
                 continue
+            chosen.append((i, article))
+        for i, article in sorted(chosen, key=lambda c: c[0]):  # shown in the feed's order, as before
+            entry = parsed.entries[i]
             # What a run posts: a teaser's text and image come from the article's page, under the same guard.
             page = None
             if entry.excerpt_only and is_web_url(article.url):
