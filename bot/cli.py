@@ -51,6 +51,9 @@ class _Unused:
     def add_parser(self, *args: Any, **kwargs: Any) -> _Unused:
         return self
 
+    def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> _Unused:
+        return self
+
 
 _GLOBAL_VALUED = ("--config", "--log-format", "--log-level")
 
