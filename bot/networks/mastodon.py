@@ -6,7 +6,6 @@ composed for that instance; the registered rules are Mastodon's defaults (500 ch
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -65,6 +64,8 @@ def account_rules(endpoint: str) -> NetworkRules:
 
 def _send_key() -> str:
     # Mastodon keeps an Idempotency-Key about an hour per account: any unique string will do.
+    import uuid  # here: only a queued post needs one, and every process imports this module (about 1 ms)
+
     return uuid.uuid4().hex
 
 
