@@ -8,6 +8,7 @@ Heavy imports (the networks' client libraries, parsers) happen inside the comman
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -154,7 +155,50 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _StartUp:
+    """The cyclic garbage collector paused while a command starts. Start-up makes objects that live as long as the
+    process (modules, classes, functions, the config): about 50 collections of a `bot run --once` over unchanged
+    feeds walked them again and again, 5-9 ms of a 190 ms pass, and found next to nothing. Once started, they are
+    frozen (never walked again, as gc.freeze's documentation advises for a long-lived process: the worker's full
+    collections skip them too) and the collector runs as usual for what the command itself makes."""
+
+    def __init__(self) -> None:
+        self._paused = gc.isenabled()
+        gc.disable()
+        self._frozen = False
+
+    def done(self) -> None:
+        if self._paused and not self._frozen:
+            gc.freeze()
+            gc.enable()
+            self._frozen = True
+
+    def close(self) -> None:
+        """The collector as it was; a caller that runs main() in its own process gets its objects back."""
+        self.done()
+        if self._frozen:
+            gc.unfreeze()
+
+
+_start_up: _StartUp | None = None
+
+
+def _started() -> None:
+    """Start-up is over (see _StartUp): called once a command has imported what it runs on."""
+    if _start_up is not None:
+        _start_up.done()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    global _start_up
+    _start_up = start_up = _StartUp()
+    try:
+        return _main(argv)
+    finally:
+        start_up.close()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser(_command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     _load_dotenv()
@@ -169,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         redact = setup_logging(args.log_level, args.log_format, config.secrets() if config else [],
                                to_stderr=bool(getattr(args, "json", False)) or args.command in _REPORTS)
         handler = _COMMANDS[args.command]
+        if handler is not cmd_run:  # `bot run` says when it has started, after importing the worker
+            _started()
         code = handler(config, args)
         sys.stdout.flush()  # here, where a closed pipe is caught, not in the interpreter's exit
         return code
@@ -237,6 +283,7 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
         config = replace(config, feeds=tuple(replace(f, backfill=args.backfill) for f in config.feeds))
     from bot.runs.once import run_once, show_for
 
+    _started()
     if args.once:
         return run_once(config, args.dry_run, args.log_format)
     if args.dry_run:  # a worker that records nothing (bot.runs.watch)
