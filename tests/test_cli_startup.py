@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,3 +50,19 @@ def test_the_collector_comes_back_after_a_usage_error_and_stays_off_if_it_was(tm
         assert not gc.isenabled() and gc.get_freeze_count() == 0  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_help_is_wrapped_to_the_terminal_without_shutil(tmp_path: Path) -> None:
+    from tests.helpers import run_bot
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    narrow = run_bot(["preview", "--help"], {**env, "COLUMNS": "50"}, tmp_path)
+    wide = run_bot(["preview", "--help"], {**env, "COLUMNS": "200"}, tmp_path)
+    assert narrow.returncode == wide.returncode == 0
+    assert max(map(len, narrow.stdout.splitlines())) <= 48 < max(map(len, wide.stdout.splitlines()))
+    # `bot --help` names its twenty commands, one formatter per argument: none of them imported shutil
+    code = ("import sys; from bot.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
+            "sys.stderr.write(str('shutil' in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.stderr == "False"
