@@ -266,9 +266,10 @@ def test_a_block_boundary_always_ends_a_sentence() -> None:
 
 def test_a_summary_never_ends_on_a_sentence_the_feed_may_have_cut() -> None:
     # An itunes:summary cut at 255 characters: the title stands alone rather than "... at the demoli".
-    cut = ("The Switch Lite is the big story of the week, but we also touch on Dragon Quest Builders 2 and get in "
-           "the mud at the demoli")
-    assert _fb_summary("Giant Bombcast 592: Extra Ribcage Edition", cut)[0] == ""
+    cut = ("The Switch Lite is the big story of the week, but we also touch on Dragon Quest Builders 2, SolSeraph, and "
+           "FFXIV, get deep into the future of Capcom fighting, contemplate cinematic fatalities, argue about pigs in "
+           "blankets, and get in the mud at the demoli")
+    assert len(cut) == 255 and _fb_summary("Giant Bombcast 592: Extra Ribcage Edition", cut)[0] == ""
     # With a whole sentence before it, the summary ends there.
     text = ("Nine countries were put on a watchlist because they met some of the criteria. Apart from India, the "
             "administration has also removed Switzerland from the list")

@@ -663,8 +663,12 @@ def test_a_sentence_the_feed_cut_and_wrapped_in_lines_is_never_shown_as_whole() 
 
 
 def test_a_text_without_one_whole_sentence_is_shown_marked_as_cut() -> None:
-    html = "A prefeitura confirmou que a obra da ponte sobre o rio Tietê será concluída até o fim de"
-    assert _summary_parts(html, "pt") == [html + "…"]
+    teaser = "A prefeitura confirmou que a obra da ponte sobre o rio Tietê será concluída até o fim de"
+    assert _summary_parts(teaser, "pt") == [teaser + "…"]
+    # One a program clipped at a storage limit (255 characters) may end inside a word: the title stands alone.
+    clipped = (teaser + " dezembro, segundo o secretário de obras, que visitou o canteiro nesta terça-feira com "
+               "engenheiros da empresa responsável pela construção e técnicos da defesa civil do estado")[:255]
+    assert len(clipped) == 255 and _summary_parts(clipped, "pt") == [], clipped
 
 
 def test_a_paragraph_several_items_repeat_is_boilerplate_never_a_summary_nor_a_thread_part() -> None:

@@ -16,7 +16,7 @@ from bot.compose.hashtags import Tag
 from bot.compose.inline import place_inline
 from bot.compose.rules import NetworkRules
 from bot.compose.spec import ComposeSpec
-from bot.compose.summarize import Sentence, in_order, points_back
+from bot.compose.summarize import Sentence, in_order, may_end_inside_a_word, points_back
 from bot.compose.template import Token, render
 from bot.compose.text import cut_to_fit, words
 
@@ -86,10 +86,11 @@ def fit_with_tags(fitter: Fitter, title: str, ranked: tuple[Sentence, ...], k: i
                 return fitter.render(title, partial, tags)
         elif not chosen and first is None and k > 0 and ranked:
             # Not one whole sentence: the text the feed gives stops without its end (the feed cut it, or the site
-            # writes its teasers so). Shown, it says it is cut: never as if it were whole.
+            # writes its teasers so). Shown, it says it is cut: never as if it were whole. One clipped at a storage
+            # limit may end inside a word ("... at the demoli"): the title stands alone rather than show it.
             cut = opener(ranked)
             partial = cut_summary(fitter, title, _marked_cut(cut.text), tags) if cut is not None and _prose(
-                cut.text) else ""
+                cut.text) and not may_end_inside_a_word(cut.text) else ""
             if partial:
                 return fitter.render(title, partial, tags)
         return text

@@ -80,6 +80,15 @@ _LOWER_START = regex.compile(r"^[\"'“‘«„(\[]*\p{Ll}+(?![\p{Lu}\p{N}])\b")
 _TRUNCATED = regex.compile(r"(?:\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?<!\.)(?:…|\.\.\.))\s*$")
 
 
+def may_end_inside_a_word(text: str) -> bool:
+    """A text without a stop that a program clipped at a storage limit (255 characters: a VARCHAR, an
+    itunes:summary) rather than a person ending it (a standfirst in a site's style, without a stop): its last
+    word may be cut ("... at the demoli"). A feed that marked its cut ("...", "…", "[…]") left whole words."""
+    n = len(text.strip())
+    clipped_at_limit = n >= 200 and (n % 50 == 0 or (n & (n - 1)) == 0 or ((n + 1) & n) == 0)
+    return clipped_at_limit and not _TRUNCATED.search(text)
+
+
 # A code sample flattened into the prose ("// keep track ... override func awake(withContext ...)").
 _CODE = regex.compile(r"(?:^|\s)//\s|\b(?:func|def|fn)\s+\w+\s*\(|\b(?:static\s+)?(?:var|let|const)\s+\w+\s*="
                       r"|\bimport\s+\p{Lu}\w+\s+(?:class|struct|func)\b|[{};]\s*$|\)\s*\{|\w\(\w+:\s")
