@@ -514,6 +514,11 @@ def cmd_check(config: Any, args: argparse.Namespace) -> int:
     for name, pconf in config.platforms.items():
         print(f"{name}: schedule: {describe_rules(pconf)}")
         missing = missing_credentials(pconf)
+        if missing and config.missing_file is not None:
+            # No config file: the built-in defaults only ever show the bundled sample (bot.sandbox).
+            print(f"{name}: dry-run: credentials not set ({', '.join(missing)}); on the built-in defaults posts "
+                  "are shown, never sent")
+            continue
         if missing:
             # Its posts wait in the queue for the credentials (bot.delivery.awaiting); an account with some of
             # them set is refused at load instead (bot.credentials).
