@@ -18,7 +18,7 @@ from bot.store.base import PlatformState
 from tests.fakes.feed_server import FeedServer
 from tests.feedgen import Item, rss
 from tests.fleet import start_bot, wait_until
-from tests.helpers import bot_env, run_bot
+from tests.helpers import bot_env, fake_x, run_bot
 
 
 @pytest.fixture
@@ -46,8 +46,9 @@ def test_a_lock_held_by_another_session_ends_the_run_in_one_line(tmp_path: Path,
     store = open_store(pg_url)
     store.save_platform_state(PlatformState("twitter"))
     store.close()
-    env = bot_env(None, None, pg_url, _config(tmp_path, feeds), {"BOT_DB_LOCK_TIMEOUT_SECONDS": "2"})
-    with psycopg.connect(pg_url) as holder:  # a session that took the platform's claim lock and sits on it
+    # With credentials: an account without them leaves its posts queued and never claims (bot.delivery.awaiting).
+    with fake_x() as x, psycopg.connect(pg_url) as holder:  # a session that took the claim lock and sits on it
+        env = bot_env(x.url, None, pg_url, _config(tmp_path, feeds), {"BOT_DB_LOCK_TIMEOUT_SECONDS": "2"})
         holder.execute("SELECT platform FROM platforms WHERE platform = 'twitter' FOR UPDATE")
         start = time.monotonic()
         result = run_bot(["run", "--once"], env, tmp_path, timeout=90)
