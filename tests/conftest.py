@@ -33,10 +33,18 @@ def _postgres_or_skip() -> None:
         pytest.skip(reason)
 
 
+# The files whose tests SIGKILL fleets of `bot run` processes and time how long posting stalls: they run one after
+# another on one xdist worker, never two at once (with --dist loadgroup; pyproject.toml).
+KILL_TESTS = ("test_crash.py", "test_kill_production.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests marked slow run first (xdist hands tests out in this order, one per worker in turn): started last,
     one of them would run alone at the end while the other cores sit idle."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    for item in items:
+        if item.path.name in KILL_TESTS and item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("kills"))
 
 
 @pytest.fixture(autouse=True)

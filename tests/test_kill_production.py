@@ -176,7 +176,9 @@ def _kill_test(tmp_path: Path, database_url: str, streams: int, seed: int, label
         assert media_faults(uploads, carried, [t["id"] for t in x.tweets if t["reply_to"] is None]) == []
         print(f"kill test ({label}): {len(uploads)} images uploaded to X, {len(orphans(uploads, carried))} unused")
         assert len(kills) >= KILLS and len(stalls) >= KILLS
-        assert max(stalls) <= MAX_STALL, sorted(stalls)[-5:]
+        # What the runs said besides posting, for a stall to be read from (the log has no line per kill).
+        said = [line for line in output.splitlines() if " WARNING " in line or " ERROR " in line or "locked" in line]
+        assert max(stalls) <= MAX_STALL, (sorted(stalls)[-5:], said[-30:])
         assert recovered >= 3, "kills between the API call and the write were exercised"
 
 
