@@ -230,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = _parser(_command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
+    from bot import dataclass_code
+
+    dataclass_code.install()  # before the command's modules define their dataclasses (help and usage need none)
     _load_dotenv()
     redact = None
     try:
