@@ -584,6 +584,14 @@ class Sender:
             log.warning("%s: %s was refused as a duplicate and the lookup failed (%s); looking again later",
                         d.platform, d.article_key, lookup)
             return self._retry_later(lookup, maybe_sent=True)
+        out = posted(self.parts)
+        if found is None and out:
+            # A later part of a thread is word for word a post the account already has, and no reply of ours is
+            # there: a paragraph two articles share (X refuses a tweet identical to one it has). Sending it again
+            # cannot succeed; the thread ends with the parts that are out, and the post is its root.
+            log.warning("%s: %s part %d is word for word a post the account already has (%s); the thread ends "
+                        "at part %d", d.platform, d.article_key, len(out) + 1, exc.message, len(out))
+            return self._posted(PostResult(remote_id=out[0]))
         if found is None:
             self._settle(lambda: self.store.mark_failed(d.id, self.owner, exc.message))
             log.error("%s: %s refused as a duplicate, and no such post was found on the account: %s",

@@ -144,6 +144,29 @@ def test_duplicate_that_cannot_be_found_fails_for_good(store: Store, x: Any) -> 
     assert x.count("POST", "/2/tweets") == 1, "a duplicate answer is never retried blindly"
 
 
+def test_a_thread_part_the_account_already_has_ends_the_thread_without_a_second_post(store: Store, x: Any) -> None:
+    """Two articles share a paragraph word for word: X refuses the second article's copy of that part as a
+    duplicate (issue 24). Its thread ends with the parts already out, posted; nothing is sent twice or lost."""
+    clock = Clock()
+    shared = "3/3 The council publishes its minutes within a week."
+    store.record_articles([], [_row(1, "twitter", thread=("2/3 The budget passed.", shared))], clock.now)
+    deliver_platform(_config(), store, _x(x), "w", clock=clock, tuning=FAST)
+    store.record_articles([], [_row(2, "twitter", thread=("2/3 The library opens on Sundays.", shared))], clock.now)
+    report = deliver_platform(_config(), store, _x(x), "w", clock=clock, tuning=FAST)
+    [(row, result)] = report.posted
+    root = next(t for t in x.tweets if t["text"].startswith("Story 2 "))
+    assert row.article_key == "a2" and result.remote_id == root["id"]
+    second = next(d for d in store.deliveries() if d.article_key == "a2")
+    assert second.state == POSTED and second.remote_id == root["id"]
+    texts = [t["text"] for t in x.tweets]
+    assert texts.count(shared) == 1 and "2/3 The library opens on Sundays." in texts, texts
+    refused = [r for r in x.requests if r["method"] == "POST" and r.get("duplicate")]
+    assert len(refused) == 1, "the shared part was tried once, refused, and never again"
+    clock.now += 10_000
+    deliver_platform(_config(), store, _x(x), "w", clock=clock, tuning=FAST)
+    assert x.count("POST", "/2/tweets") == 6, "3 + 3 requests, none after"
+
+
 def test_crash_mid_thread_resumes_after_the_last_part_posted(store: Store, x: Any) -> None:
     clock = Clock()
     store.record_articles([], [_row(1, "twitter", thread=("2/3 more", "3/3 end"))], clock.now)
