@@ -214,6 +214,15 @@ def describe(record: TokenRecord | None, life: TokenLife, now: float) -> str:
     return f"token: {record.days_left(now):.0f} days left (until {_day(record.expires_at)}, {how})"
 
 
+def account_line(store: Store, account: str, network: str, now: float) -> str | None:
+    """The token line of an account whose network's tokens expire (`bot status`, the editors' page); None
+    where they do not."""
+    from bot import networks
+
+    life = networks.get(network).token_life
+    return describe(read(store, account), life, now) if life else None
+
+
 def _fernet(secret_key: str) -> Fernet:
     # cryptography is imported only where a key seals or opens a token: every `bot run --once` checks the
     # tokens' alerts (conditions), and importing it there was a tenth of a pass over unchanged feeds.

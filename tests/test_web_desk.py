@@ -575,3 +575,22 @@ def test_a_one_off_that_no_account_takes_is_refused_with_the_typed_text_kept(sto
     for bad in ({"text": "a", "url": "https://x.org/"}, {}, {"url": "javascript:alert(1)"},
                 {"text": "a", "platforms": ["myspace"]}, {"text": 3}):
         assert client.post("/api/post", headers=BEARER, json=bad).status_code == 400, bad
+
+
+# --- a token's days on the page (issue 23) -------------------------------------------------------------
+
+
+def test_the_page_shows_each_expiring_tokens_days_as_bot_status_does(store: Store) -> None:
+    from bot import tokens
+
+    config = desk_config(CONFIG + "[platforms.threads]\n")
+    record = tokens.TokenRecord(fingerprint="f", seen_at=NOW - 20 * tokens.DAY, expires_at=NOW + 40 * tokens.DAY,
+                                said=True, said_by="Threads")
+    store.save_session(tokens.row_key("threads"), record.dump(), NOW)
+    page = desk_client(store, config=config).get("/").get_data(as_text=True)
+    line = "token: 40 days left (until 2026-02-07, as Threads says)"
+    assert tokens.account_line(store, "threads", "threads", NOW) == line
+    threads = page.split('id="account-threads"')[1].split("</section>")[0]
+    assert line in threads, threads[:400]
+    twitter = page.split('id="account-twitter"')[1].split("</section>")[0]
+    assert "token:" not in twitter, "X's tokens do not expire: no line"

@@ -97,14 +97,6 @@ def feed_schedule_lines(config: Config, store: Store) -> Iterator[str]:
                "workers run and are not stuck (their logs), or add one")
 
 
-def _token(pconf: PlatformConfig, store: Store, now: float) -> str | None:
-    """How long the account's token has left, on a network whose tokens expire (bot.tokens)."""
-    from bot import networks, tokens
-
-    life = networks.get(pconf.network).token_life
-    return tokens.describe(tokens.read(store, pconf.name), life, now) if life else None
-
-
 def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str], int], now: float,
               tz: str, waits: list[str]) -> Iterator[str]:
     """`waits`: the credential variables the account waits for (bot.delivery.awaiting); empty: it has them."""
@@ -127,7 +119,9 @@ def _platform(pconf: PlatformConfig, store: Store, counts: dict[tuple[str, str],
     queue = ", ".join(f"{s} {counts[(name, s)]}" for s in STATES if (name, s) in counts)
     yield f"  queue: {queue or 'empty'}"
     yield f"  caps: {_caps(pconf, store, now)}"
-    token = _token(pconf, store, now)
+    from bot import tokens
+
+    token = tokens.account_line(store, name, pconf.network, now)
     if token:
         yield f"  {token}"
     if state.quota_remaining is not None:

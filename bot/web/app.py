@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
-from bot import review
+from bot import review, tokens
 from bot.config import Config, Secret
 from bot.store.base import POSTED, Delivery, Store
 from bot.web import actions, audit, auth, desk, editors, oneoff, preview
@@ -57,6 +57,7 @@ class Account:
     items: list[review.QueueItem]
     total: int  # posts of the account under the filters (items may show only the first of them)
     sent: list[Delivery]
+    token: str | None = None  # how long its token has left, on a network whose tokens expire (bot.tokens)
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -241,7 +242,7 @@ def create_app(config: Config, store: Store, *, secure_cookies: bool,
         # Cards are the page's weight (a preview, forms, an edit box each): an account shows its first CARDS
         # unless asked for all; the counts and the timeline above still cover every post.
         everything = request.args.get("all") == "1"
-        accounts = _accounts(config, store, shown, filters, None if everything else CARDS)
+        accounts = _accounts(config, store, shown, filters, None if everything else CARDS, now)
         if notes["post"] not in {i.delivery.id for i in shown}:
             notes["post"] = None  # a skipped or sent post has left the queue: its notes go on top
         days: list[tuple[str, list[desk.Slot]]] = []
@@ -492,7 +493,7 @@ def _version(text: str | None) -> int | None:
 
 
 def _accounts(config: Config, store: Store, items: list[review.QueueItem], filters: desk.Filters,
-              cards: int | None) -> list[Account]:
+              cards: int | None, now: float) -> list[Account]:
     accounts = []
     for name in config.platforms:
         if (filters.account and name != filters.account) or \
@@ -502,7 +503,8 @@ def _accounts(config: Config, store: Store, items: list[review.QueueItem], filte
         mine = [i for i in items if i.delivery.platform == name]
         accounts.append(Account(name, review.network_rules(config, name).name, state.paused_reason,
                                 mine if cards is None else mine[:cards], len(mine),
-                                store.deliveries(states=(POSTED,), platform=name, limit=5)))
+                                store.deliveries(states=(POSTED,), platform=name, limit=5),
+                                tokens.account_line(store, name, config.platforms[name].network, now)))
     return accounts
 
 
