@@ -698,3 +698,24 @@ def test_a_teaser_cut_after_a_sentence_naming_a_domain_keeps_its_whole_sentences
     lead = "O quarto trimestre trouxe várias novidades para a plataforma."
     html = f"<p>{lead} Também em dezembro, a Podcast.pt foi uma das poucas escolhidas para o lançamento inicial […]</p>"
     assert _summary("Novidades do quarto trimestre", html) == lead
+
+
+# --- held-out set D's classes, on other kinds and languages than the feeds that showed them ---------------------
+
+
+@pytest.mark.parametrize(("lead", "cut", "language"), [
+    ("Die Stadtwerke erhöhen den Strompreis zum ersten Januar um vier Prozent.",
+     "Der Vorstand begründet das mit den gestiegenen Kosten für die Netzentg (...)", "de"),
+    ("O governo anunciou hoje um novo plano para as escolas públicas do interior.",
+     "Segundo o ministro, as obras começam em março e vão custar cerca de trinta mil (…)", "pt"),
+    ("Kommunen får nya regler för bygglov från och med nästa år.", "Enligt förslaget ska handläggningsti(...)", "sv"),
+])
+def test_a_cut_marked_in_parentheses_ends_the_text_and_its_cut_sentence_is_never_shown(
+        lead: str, cut: str, language: str) -> None:
+    # A feed that marks its own cut "(...)" as others write "[…]": the sentence it cut is not whole.
+    article = parse_feed(_feed([("Neuigkeiten", f"{lead} {cut}", ())], language),
+                         "https://post.example/feed").articles[0]
+    for platform in ("facebook", "mastodon", "telegram"):
+        text = compose(article, ComposeSpec(platform=platform)).text
+        assert lead in text and "(...)" not in text and "(…)" not in text, text
+        assert cut.split()[-2] not in text, text

@@ -89,6 +89,7 @@ _TAIL = regex.compile(
     r"|\bsubmitted by\s+\S+\s+to\s+/?(?:r/)?\S+\s*\[link\].*$"  # older Reddit: "submitted by name to sub [link]"
     r"|\[link\]\s*\[comments\]\s*$"
     r"|\[(?:…|\.\.\.|&hellip;)\]\s*$"  # WordPress's excerpt teaser "[…]"
+    r"|\(\s*(?:…|\.\.\.|&hellip;)\s*\)\s*$"  # the same cut in parentheses ("... des internautes e (...)")
     r"|\b(?:continue reading|read more|weiterlesen|lire la suite|leer más|leia mais)\b[^.!?]{0,120}$"
     # In any language: the site's own cut mid-word, then a short capitalised call to read on ("... f... Lees
     # meer", "... wh… Read more at Example News!").
@@ -106,7 +107,7 @@ def strip_tail(text: str) -> str:
     if match is None:
         return text
     head = text[: match.start()].rstrip()
-    teaser = match.group(0).lstrip().startswith("[")
+    teaser = match.group(0).lstrip().startswith(("[", "("))
     # After a "[…]" teaser, or where the site cut its own text before its "read more" ("... and f... Read
     # more"), the last sentence is not whole: it goes too.
     own_cut = _OWN_CUT.search(head)

@@ -77,7 +77,8 @@ def points_back(sentence: str) -> bool:
 # ("extending UIFont so we could ..."): it never stands alone. "iPhone", "eBay" are names.
 _LOWER_START = regex.compile(r"^[\"'“‘«„(\[]*\p{Ll}+(?![\p{Lu}\p{N}])\b")
 # Cut off by the feed ("..., al limite..."): not a whole sentence, never a summary.
-_TRUNCATED = regex.compile(r"(?:\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?<!\.)(?:…|\.\.\.))\s*$")
+# "(...)" / "(…)" is the same cut, as some feeds write it.
+_TRUNCATED = regex.compile(r"(?:[\[(]\s*(?:…|\.\.\.)\s*[\])]|(?<!\.)(?:…|\.\.\.))\s*$")
 
 
 def may_end_inside_a_word(text: str) -> bool:
@@ -152,7 +153,8 @@ def _sends_elsewhere(sentence: str) -> bool:
     return bool(_URL.search(sentence) or (_DOMAIN.search(sentence) and len(words(sentence)) <= _SHORT_SENTENCE_WORDS))
 
 
-_TEASER = regex.compile(r"\[(?:…|\.\.\.)\]|\[\s*…\s*\]|(?:…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)
+# A "(…)" inside a text is a quotation's elision; at its end, the feed's cut.
+_TEASER = regex.compile(r"\[\s*(?:…|\.\.\.)\s*\]|(?:\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$|continue reading|read more", regex.IGNORECASE)
 _ENDS_SENTENCE = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]」』]*$")
 # "MOSCOU, 24 SET (ANSA) - " / "Quito, 24 Set 2018 (AFP) - ": the wire's dateline is
 # not part of the sentence a reader should see first.
