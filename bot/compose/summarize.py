@@ -154,7 +154,7 @@ def _sends_elsewhere(sentence: str) -> bool:
 
 
 # A "(…)" inside a text is a quotation's elision; at its end, the feed's cut.
-_TEASER = regex.compile(r"\[\s*(?:…|\.\.\.)\s*\]|(?:\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$
+_TEASER = regex.compile(r"\[\s*(?:…|\.\.\.)\s*\]|(?:\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$"
                         r"|continue reading|read more", regex.IGNORECASE)
 _ENDS_SENTENCE = regex.compile(r"[.!?…。！？؟۔।]['\"”’»)\]」』]*$")
 # "MOSCOU, 24 SET (ANSA) - " / "Quito, 24 Set 2018 (AFP) - ": the wire's dateline is
