@@ -86,3 +86,38 @@ def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == 6
     assert not (tmp_path / "pyc").exists() or not list((tmp_path / "pyc").rglob("*.marshal"))
+
+
+# One frozen class with fields named after argv[1], under a bound of 8 texts; prints the texts compiled.
+BOUNDED = """
+import dataclasses, sys
+from bot import dataclass_code
+compiled = 0
+real = compile
+def counting(*args, **kwargs):
+    global compiled
+    compiled += 1
+    return real(*args, **kwargs)
+dataclass_code.compile = counting
+dataclass_code._KEEP = 8
+dataclass_code.install()
+name = sys.argv[1]
+Made = dataclasses.make_dataclass("Made", [(name, int)], frozen=True)
+assert repr(Made(3)) == f"Made({name}=3)"
+print(compiled)
+"""
+
+
+def test_past_its_bound_the_cache_keeps_only_what_a_process_used(tmp_path: Path) -> None:
+    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": str(tmp_path / "pyc")}
+
+    def compiled(field: str) -> int:
+        done = subprocess.run([sys.executable, "-c", BOUNDED, field], env=base, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout)
+
+    assert compiled("a") == 6
+    assert compiled("b") == 6  # 12 texts known, over 8: a's are dropped
+    assert compiled("b") == 0
+    assert compiled("a") == 6
