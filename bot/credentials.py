@@ -12,7 +12,6 @@ default endpoint used. So:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 
 from bot import networks
@@ -51,6 +50,8 @@ def lookalikes(variables: Iterable[str], accounts: Iterable[tuple[str, str]]) ->
     for variable in sorted(variables):
         if variable in read:
             continue
+        import difflib  # only where a variable is set that no account reads: most runs never get here
+
         close = difflib.get_close_matches(variable, wanted, n=1, cutoff=_CUTOFF)
         if close:
             found.append((variable, close[0]))

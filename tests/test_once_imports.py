@@ -15,11 +15,11 @@ from tests.helpers import bot_env
 # rules' regex module, the article-page reader, keyword extraction, and cryptography (token sealing); requests and
 # urllib3 (a 304 comes over http.client, bot.net.plain) and the networks' client libraries, which only a post needs;
 # python-dotenv when there is no .env; secrets and hmac (Bluesky's clock id once drew on them, OpenSSL's hashes
-# with them).
+# with them); uuid (a worker id's nonce) and shutil (a terminal's width, only on a terminal).
 NOT_ON_A_304_PASS = ("lxml", "regex", "feedparser", "bot.feeds.parse", "bot.feeds.entries", "bot.feeds.evidence",
                      "trafilatura", "yake", "cryptography", "bot.compose.core", "bot.feeds.kinds", "requests",
                      "urllib3", "bot.net.session", "bot.platforms.http", "tweepy", "facebook", "mastodon", "atproto",
-                     "dotenv", "secrets", "hmac")
+                     "dotenv", "secrets", "hmac", "uuid", "shutil")
 
 # Runs the CLI as `python -m bot` does, then writes the names of every module loaded to a file.
 RUNNER = """

@@ -195,3 +195,18 @@ def test_a_worker_without_credentials_leaves_the_posts_to_one_that_has_them(tmp_
         assert _states(db) == {"Story number 2 about the city council": "posted",
                                "Story number 3 about the city council": "posted",
                                "Story number 4 about the city council": "queued"}
+
+
+def test_an_account_only_the_bundled_sample_reaches_waits_for_nothing(tmp_path: Path) -> None:
+    """The README's first run (config/bot.toml, the sample, no credentials): the sample is only ever shown, so
+    `bot status` does not tell a newcomer its accounts wait for credentials; a real feed's account does."""
+    sample = tmp_path / "sample.toml"
+    sample.write_text(f'[[feeds]]\nurl = "{SAMPLE_FEED.as_uri()}"\nname = "sample"\n[platforms.twitter]\n',
+                      encoding="utf-8")
+    env = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", sample)
+    assert run_bot(["run", "--once"], env, tmp_path).returncode == 0
+    status = run_bot(["status"], env, tmp_path)
+    assert status.returncode == 0 and "twitter: active" in status.stdout, status.stdout + status.stderr
+    assert "waiting for credentials" not in status.stdout, status.stdout
+    real = bot_env(None, None, f"sqlite:///{tmp_path / 's.db'}", _config(tmp_path, "https://news.example.org/feed"))
+    assert "waiting for credentials (TWITTER_API_KEY" in run_bot(["status"], real, tmp_path).stdout

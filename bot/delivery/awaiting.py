@@ -39,6 +39,11 @@ def awaits_credentials(config: Config, name: str) -> list[str]:
     pconf = config.platforms.get(name)
     if pconf is None or config.missing_file is not None:
         return []
+    # An account only the bundled sample reaches (the README's first run on config/bot.toml) waits for nothing:
+    # the sample is only ever shown.
+    feeds = [f for f in config.feeds if name in (f.platforms or tuple(config.platforms))]
+    if feeds and all(is_sample_feed(f.url) for f in feeds):
+        return []
     return missing_credentials(pconf)
 
 
