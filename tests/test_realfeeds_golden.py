@@ -384,8 +384,6 @@ def test_a_czech_forum_post_makes_no_keyword_tag() -> None:
     assert x.hashtags == fb.hashtags == ()
 
 
-@pytest.mark.xfail(strict=True, reason="a title that escapes its markup twice loses the tag names it quotes "
-                   "(bot/feeds/entries.py _plain_title strips in both rounds); open")
 def test_a_title_quoting_markup_keeps_it_as_text() -> None:
     [(article, *_)] = drafts_of(REAL / "rss20_cs_jakpsatweb_forum.xml")
     assert article.title == "Kajman, O této diskusi: test <pre> in <description> and <b>bold</b> in title"

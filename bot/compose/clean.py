@@ -57,6 +57,8 @@ _RESIDUE = re.compile(
     r"|&(?:amp|lt|gt|quot|apos|nbsp|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});",
     re.IGNORECASE,
 )
+_REAL_TAG = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|code|pre|li|ul|ol|h[1-6]|blockquote|img|table)\b[^<>]*>",
+                       re.IGNORECASE)
 _UNCLOSED_TAIL = re.compile(r"<[A-Za-z/!?][^<>]*$")
 _TAGLIKE = re.compile(r"<[A-Za-z/!?][^>]*>|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]{1,31});?")
 
@@ -141,8 +143,9 @@ def clean_html(html_text: str) -> str:
     block elements become paragraph breaks ("\\n\\n"), <br> a single newline.
     """
     text = _clean_once(html_text)
-    if ("<" in text or "&" in text) and _RESIDUE.search(text):
-        # The feed escaped its HTML twice: what we decoded is still markup, never post it.
+    if ("<" in text or "&" in text) and _RESIDUE.search(text) and not _REAL_TAG.search(html_text):
+        # The feed escaped its HTML twice: what we decoded is still markup, never post it. Where the text had
+        # markup of its own ("<code>&lt;i&gt;</code>"), what it escaped is what it quotes: text.
         text = _clean_once(text)
     return text
 

@@ -33,6 +33,11 @@ def _one_line(text: str) -> str:
     return str(_WS.sub(" ", text)).strip()
 
 
+@functools.lru_cache(maxsize=256)
+def _plain_line(text: str) -> str:
+    return str(_WS.sub(" ", clean_text(text))).strip()
+
+
 # Summary, lead and keywords all come from the start of an article; the tail of a 60 KB
 # podcast description only costs time.
 MAX_BODY_CHARS = 12_000
@@ -74,7 +79,8 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
     # read (paragraphs, ranking, lead) once for all networks, before any guard; each network guards what it
     # writes.
     own, own_link = mentions.guard(rules.mentions)
-    plain_title = _one_line(article.title)
+    # The feed layer gave the title as plain text (Article): "<details>" in it is what the headline says.
+    plain_title = _plain_line(article.title)
     body = _body(article)
     title = own(plain_title)
     # Only web pages are posted as links: a feed can say javascript:, data: or file: (bot.poll logs it).
@@ -118,12 +124,17 @@ def compose(article: Article, spec: ComposeSpec, rules: NetworkRules | None = No
             tags = [t for t in tags if rules.hashtag_ok(t.name)]
 
     thread: tuple[str, ...] = ()
+    k = spec.summary_sentences if spec.summary_sentences is not None else rules.default_summary_sentences
     if spec.thread and rules.threads and ranked:
         posts = build_thread(fitter, title, ranked, tags, spec.thread_max, "summary" in used)
         text, thread = posts[0], tuple(posts[1:])
     else:
-        k = spec.summary_sentences if spec.summary_sentences is not None else rules.default_summary_sentences
         text = fit_post(fitter, title, ranked if "summary" in used else (), k, tags)
+    if not title and plain_lead.strip() and not text.replace(fixed["link"], "").strip():
+        # Untitled, and none of its sentences fitted as a summary ("A." only): its own words stand in for the
+        # title, as above; never an empty post.
+        title = own(_WS.sub(" ", plain_lead).strip())
+        text, thread = fit_post(fitter, title, (), k, tags), ()
 
     written = _tags_in(text, thread, tags)
     return Draft(

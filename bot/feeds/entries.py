@@ -288,15 +288,16 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 def _plain_title(raw: str, is_text: bool = False) -> str:
     """A title as plain text. Titles are one line of inline markup at most, so a tag strip and
     an unescape do (the full cleaner is ~50x slower and titles are read for every entry); a
-    second round handles feeds that escape their markup twice. A title that is already text
+    second unescape handles feeds that escape their references twice. A title that is already text
     (JSON Feed) keeps its "<" and "&" as written. Double-encoded characters are repaired."""
     if is_text:
         raw = unicodedata.normalize("NFC", raw)
     elif "<" in raw or "&" in raw:
-        for _ in range(2):
-            raw = html.unescape(_TAG.sub("", raw))
-            if "<" not in raw and "&" not in raw:
-                break
+        raw = html.unescape(_TAG.sub("", raw))
+        if "&" in raw:
+            # Escaped twice ("&amp;#8217;"): the references left are decoded, but a tag that the first round
+            # made is what the title quotes ("&amp;lt;pre&amp;gt;": "<pre>"), text, not markup.
+            raw = html.unescape(raw)
         raw = unicodedata.normalize("NFC", raw)
     # Repaired before the white space is folded: "mÃ\xa0gia" is "màgia", while "mÃ gia" would stay two words.
     return " ".join(repair(raw).split())
