@@ -719,3 +719,89 @@ def test_a_cut_marked_in_parentheses_ends_the_text_and_its_cut_sentence_is_never
         text = compose(article, ComposeSpec(platform=platform)).text
         assert lead in text and "(...)" not in text and "(…)" not in text, text
         assert cut.split()[-2] not in text, text
+
+
+def _json_feed(title: str, language: str) -> bytes:
+    import json
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Notas de código", "language": language,
+                       "home_page_url": "https://post.example/", "items": [
+                           {"id": "1", "url": "https://post.example/1", "title": title,
+                            "content_html": "<p>Los navegadores muestran ahora un desplegable sin una línea de "
+                                            "JavaScript. Lo probamos en tres navegadores.</p>"}]}).encode()
+
+
+@pytest.mark.parametrize("title", ["Cómo usar <details> y <summary> en HTML", "Menos es más: <b>, <i> & compañía"])
+def test_a_plain_text_title_that_looks_like_html_is_posted_as_written_on_every_network(title: str) -> None:
+    # JSON Feed: "title ... is the plain text title" (jsonfeed.org/version/1.1).
+    article = parse_feed(_json_feed(title, "es"), "https://post.example/feed.json").articles[0]
+    assert article.title == title
+    for platform in ("twitter", "facebook", "mastodon", "bluesky", "telegram"):
+        draft = compose(article, ComposeSpec(platform=platform))
+        assert draft.text.startswith(title) or title in draft.text, (platform, draft.text)
+
+
+def _atom(title_element: str) -> bytes:
+    return ("<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom' xml:lang='it'>"
+            "<title>Appunti</title><id>urn:x</id><updated>2024-01-01T00:00:00Z</updated>"
+            f"<entry><id>urn:x:1</id>{title_element}<link href='https://post.example/1'/>"
+            "<updated>2024-01-01T00:00:00Z</updated><content type='html'>&lt;p&gt;Il tag torna utile nei moduli "
+            "di ricerca.&lt;/p&gt;</content></entry></feed>").encode()
+
+
+def test_a_title_s_quoted_markup_stays_text_and_its_real_markup_never_shows() -> None:
+    # Atom type="text": what looks like a tag is text. RSS escaping a tag's name twice quotes it as text too.
+    quoted = parse_feed(_atom("<title type='text'>Il ritorno di &lt;search&gt; in HTML</title>"),
+                        "https://post.example/atom").articles[0]
+    assert quoted.title == "Il ritorno di <search> in HTML"
+    assert compose(quoted, ComposeSpec(platform="mastodon")).text.startswith("Il ritorno di <search> in HTML")
+    rss = _rss([("x", "<p>Un texto.</p>", ())]).replace(
+        b"<title>x</title>", b"<title>Volta o &amp;lt;search&amp;gt; e o &amp;#8216;dialog&amp;#8217;</title>")
+    assert parse_feed(rss, "https://post.example/feed").articles[0].title == "Volta o <search> e o ‘dialog’"
+    # An HTML-typed title's tags are markup: never posted.
+    real = parse_feed(_atom("<title type='html'>Il ritorno di &lt;b&gt;search&lt;/b&gt; in HTML</title>"),
+                      "https://post.example/atom").articles[0]
+    assert real.title == "Il ritorno di search in HTML"
+    assert "<b>" not in compose(real, ComposeSpec(platform="facebook")).text
+
+
+def test_markup_a_text_quotes_inside_its_own_markup_stays_text() -> None:
+    html = "<p>Tornano di moda i tag <code>&lt;i&gt;</code> e <code>&lt;b&gt;</code> nei moduli di ricerca.</p>"
+    assert clean_html(html) == "Tornano di moda i tag <i> e <b> nei moduli di ricerca."
+    # A feed that escaped all its markup twice still never shows it.
+    assert clean_html("&lt;p&gt;Tornano di moda i tag.&lt;/p&gt;") == "Tornano di moda i tag."
+
+
+@pytest.mark.parametrize(("label", "lead", "language"), [
+    ("MÁLAGA - (redacción).", "El ayuntamiento ha cerrado el paseo marítimo por las obras del nuevo colector, que "
+                              "durarán hasta el verano.", "es"),
+    ("TORINO – (ansa).", "Il comune ha chiuso il ponte sul Po per i lavori di consolidamento, che dureranno fino "
+                         "all'estate.", "it"),
+    ("【新闻稿】", "上海市政府今天宣布新的住房计划，将在明年开始实施，首批住房面向青年职工。", "zh"),
+    ("[Pressemitteilung]", "Die Stadtbibliothek öffnet ab Montag auch sonntags, wie die Stadt am Freitag "
+                           "mitteilte.", "de"),
+])
+def test_a_dateline_credit_or_bracketed_label_alone_is_never_the_summary(label: str, lead: str,
+                                                                          language: str) -> None:
+    # Its own sentence, before the lead: a label, not the article's prose. The feed cut the lead ("..."): the
+    # label would have been all that is left.
+    cut_lead = lead[: lead.rindex(" ", 0, len(lead) // 2) if " " in lead else len(lead) // 2] + " ..."
+    # (A bracketed label is a line of its own; a dateline and credit open the lead's line.)
+    glued = " " if label[0].isalpha() else "\n"
+    for text in (f"{label}{glued}{lead}", f"{label}\n\n{lead}", f"{label}{glued}{cut_lead}"):
+        for part in _summary_parts(text, language):
+            assert not part.startswith(label) and label not in part, part
+
+
+@pytest.mark.parametrize(("field", "language"), [
+    ("月薪：8000元起（试用期后面议）。", "zh"), ("Stundenlohn: 14,50 € (nach der Probezeit mehr).", "de"),
+    ("Salário: R$ 2.500 por mês.", "pt"),
+])
+def test_a_listing_s_field_line_is_never_the_summary(field: str, language: str) -> None:
+    fields = {"zh": "工作地点：北京\n职位：助理", "de": "Ort: Berlin\nStelle: Assistenz",
+              "pt": "Local: Recife\nCargo: apoio"}
+    for part in _summary_parts(f"{fields[language]}\n{field}\nArbeitszeit: 9–17", language):
+        assert field not in part and field.split()[0] not in part, part
+    # A field line alone, and every line of the list: none is a sentence of the article.
+    assert _summary_parts(f"<p>{field}</p>", language) == []
+    assert _summary_parts(f"{fields[language]}\n{field}\nArbeitszeit: 9 bis 17 Uhr, montags bis freitags.",
+                          language) == []

@@ -173,8 +173,27 @@ def _is_credits(text: str) -> bool:
     return len(_CREDIT_PAIR.findall(text)) >= 2 and not _SENTENCE_END.search(text.split(":", 1)[0])
 
 
+# "勤務地: 東京\n職種：...\n時給：1000円～": a listing's fields, one "label: value" a line, a short label each.
+_FIELD = regex.compile(r"^[^\s:：]{1,12}(?:\s[^\s:：]{1,12})?\s*[:：]\s*\S")
+_FIELD_LINES = 3
+_FIELD_CHARS = 60
+
+
+def _is_field_list(text: str) -> bool:
+    lines = text.split("\n")
+    if len(lines) < _FIELD_LINES:
+        return False
+    labels = [m.group(0).split(":")[0].split("：")[0].strip() for m in map(_FIELD.match, lines) if m]
+    # Each field once, and short: a chat log's speakers ("xxx: ...", "yyy: ...", "xxx: ...") come back, and say
+    # sentences.
+    return (len(labels) >= len(lines) - 1 and len(set(labels)) == len(labels)
+            and all(len(line) <= _FIELD_CHARS for line in lines))
+
+
 def _is_boilerplate(text: str, n: int) -> bool:
     """`n`: how many words `text` has."""
+    if "\n" in text and _is_field_list(text):
+        return True
     if _LABEL_LINE.search(text) or _WP_FOOTER.search(text) or _SHARE_ONLY.search(text) or _NOT_PROSE.search(text):
         return True
     if n <= 60 and _is_credits(text):

@@ -127,9 +127,32 @@ _INSTRUCTION = regex.compile(r"^(?:you can|puedes|podés|você pode|vous pouvez|
 _INSTRUCTION_WORDS = 20
 
 
+# "RÜDESHEIM - (red).", "TORINO – (ansa).": a place in capitals and a dash (a dateline), a short credit in
+# parentheses; what is left of a sentence without them is what it says.
+_DATELINE_OPENING = regex.compile(r"^\p{Lu}[\p{Lu}\p{N} .'’/-]{1,40}?\s*[-–—]\s+")
+_PAREN_CREDIT = regex.compile(r"[(（][^()（）]{1,24}[)）]")
+# A label alone between brackets: "＜プレスリリース資料＞", "【新闻稿】", "[Pressemitteilung]".
+_BRACKETED_LABEL = regex.compile(r"^\s*[\[<＜【〔〈《]\s*[^\[\]<>＜＞【】〔〕〈〉《》]{1,40}?\s*[\]>＞】〕〉》]"
+                                 r"\s*[.。]?\s*$")
+# A listing's field line: a short label, a colon, then an amount ("時給：1000円～", "月薪：8000元起", "Preis: 12 €").
+_FIELD_LINE = regex.compile(r"^[\p{L}\p{M}]{1,12}(?:\s[\p{L}\p{M}]{1,12}){0,1}\s*[:：]\s*"
+                            r"(?:\p{Sc}|[\p{N}][\p{N}.,]*\s*(?:\p{Sc}|円|元|万|ドル|块))")
+_LABEL_WORDS = 4
+
+
+def _is_label(sentence: str) -> bool:
+    """A dateline and a credit with (almost) nothing else, a bracketed label, a listing's field line."""
+    if _BRACKETED_LABEL.match(sentence) or _FIELD_LINE.match(sentence):
+        return True
+    rest = _PAREN_CREDIT.sub(" ", _DATELINE_OPENING.sub("", sentence, count=1))
+    if rest == sentence:
+        return False
+    return len([w for w in words(rest) if any(c.isalpha() for c in w)]) < (2 if _CJK.search(rest) else _LABEL_WORDS)
+
+
 def not_prose(sentence: str) -> bool:
-    """A credit line, a chat-log line or an app's instruction: never a summary, whatever the language."""
-    return bool(_CREDIT_LINE.match(sentence) or _CHAT_LINE.match(sentence) or (
+    """A credit line, a chat-log line, an app's instruction or a label: never a summary, whatever the language."""
+    return bool(_CREDIT_LINE.match(sentence) or _CHAT_LINE.match(sentence) or _is_label(sentence) or (
         len(words(sentence)) <= _INSTRUCTION_WORDS and _APP.search(sentence) and _INSTRUCTION.match(sentence)))
 
 
