@@ -16,7 +16,7 @@ import dataclasses
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -223,7 +223,7 @@ def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None =
             return _fetch_plain(url, headers, limits, guard, start)
         except plain.NotPlain:
             pass  # found out mid-way (a cookie wall, another content coding): asked again through requests
-    return _fetch_requests(url, headers, etag, last_modified, limits, guard, start)
+    return _fetch_requests(url, headers, limits, guard, start)
 
 
 def _fetch_plain(url: str, headers: dict[str, str], limits: FetchLimits, guard: Guard, start: float) -> FetchResult:
@@ -255,30 +255,42 @@ def _fetch_plain(url: str, headers: dict[str, str], limits: FetchLimits, guard: 
         raise FeedConnectionError(url, f"connection failed: {connection_problem(exc)}") from None
     complete = False
     try:
-        moved = _moved_to(url, answer.history)
-        moved = strip_userinfo(moved) if moved else None
-        final_url = strip_userinfo(answer.url)
-        new_etag = answer.headers.get("etag")
-        new_modified = answer.headers.get("last-modified")
-        content_type = answer.headers.get("content-type")
-        if answer.status == 304:
-            answer.response.read(_CHUNK)  # a 304 has no body: the connection goes back to the pool
-            complete = True
-            return FetchResult(304, None, new_etag or headers.get("If-None-Match"),
-                               new_modified or headers.get("If-Modified-Since"), final_url, moved is not None,
-                               content_type, moved, time.monotonic() - start)
-        if answer.status >= 400 or answer.status < 200:
-            raise FeedHTTPError(url, answer.status, retry_after=_retry_after(answer.headers.get("retry-after")))
-        declared = answer.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-            raise FeedTooLarge(url, f"server announces {int(declared)} bytes, over the "
-                                    f"{limits.max_bytes}-byte limit")
-        body = _read_plain_body(url, answer, limits, deadline)
+        result = _judged(url, answer.status, answer.history, answer.url, answer.headers, headers, limits, start,
+                         # a 304 has no body: reading it gives the connection back to the pool
+                         drain=lambda: answer.response.read(_CHUNK),
+                         read_body=lambda: _read_plain_body(url, answer, limits, deadline))
         complete = True
-        return FetchResult(200, body, new_etag, new_modified, final_url,
-                           moved is not None, content_type, moved, time.monotonic() - start)
+        return result
     finally:
         answer.release(complete)
+
+
+def _judged(url: str, status: int, history: Any, answer_url: str, answer_headers: Any, sent: dict[str, str],
+            limits: FetchLimits, start: float, drain: Callable[[], object], read_body: Callable[[], bytes]
+            ) -> FetchResult:
+    """What either way of fetching (http.client, requests) makes of the answer to `sent`: a 304 (drained), an
+    error status, a body announced over the limit, or the body read by `read_body`. Neither URL kept carries the
+    feed URL's credentials: final_url is the base of the articles' relative links (which end up in posts), and
+    moved_to is stored."""
+    moved = _moved_to(url, history)
+    moved = strip_userinfo(moved) if moved else None
+    final_url = strip_userinfo(answer_url)
+    new_etag = answer_headers.get("etag")
+    new_modified = answer_headers.get("last-modified")
+    content_type = answer_headers.get("content-type")
+    if status == 304:
+        drain()
+        return FetchResult(304, None, new_etag or sent.get("If-None-Match"),
+                           new_modified or sent.get("If-Modified-Since"), final_url, moved is not None,
+                           content_type, moved, time.monotonic() - start)
+    if status >= 400 or status < 200:
+        raise FeedHTTPError(url, status, retry_after=_retry_after(answer_headers.get("retry-after")))
+    declared = answer_headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+        raise FeedTooLarge(url, f"server announces {int(declared)} bytes, over the {limits.max_bytes}-byte limit")
+    body = read_body()
+    return FetchResult(200, body, new_etag, new_modified, final_url, moved is not None, content_type, moved,
+                       time.monotonic() - start)
 
 
 def _has_host(url: str) -> bool:
@@ -338,8 +350,8 @@ def _read_plain_body(url: str, answer: Any, limits: FetchLimits, deadline: float
     return b"".join(chunks)
 
 
-def _fetch_requests(url: str, headers: dict[str, str], etag: str | None, last_modified: str | None,
-                    limits: FetchLimits, guard: Guard, start: float) -> FetchResult:
+def _fetch_requests(url: str, headers: dict[str, str], limits: FetchLimits, guard: Guard, start: float
+                    ) -> FetchResult:
     import requests
 
     sess = default_session()
@@ -371,27 +383,9 @@ def _fetch_requests(url: str, headers: dict[str, str], etag: str | None, last_mo
         sess.max_redirects = old_max
         sess.guard = old_guard
     with resp:
-        # Neither carries the URL's credentials: final_url is the base of the articles' relative links (which
-        # end up in posts), moved_to is stored.
-        moved = _moved_to(url, resp.history)
-        moved = strip_userinfo(moved) if moved else None
-        final_url = strip_userinfo(resp.url)
-        new_etag = resp.headers.get("etag")
-        new_modified = resp.headers.get("last-modified")
-        content_type = resp.headers.get("content-type")
-        if resp.status_code == 304:
-            _ = resp.content  # read the (empty) body so the connection goes back to the pool, not closed
-            return FetchResult(304, None, new_etag or etag, new_modified or last_modified, final_url,
-                               moved is not None, content_type, moved, time.monotonic() - start)
-        if resp.status_code >= 400 or resp.status_code < 200:
-            raise FeedHTTPError(url, resp.status_code, retry_after=_retry_after(resp.headers.get("retry-after")))
-        declared = resp.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-            raise FeedTooLarge(url, f"server announces {int(declared)} bytes, over the "
-                                    f"{limits.max_bytes}-byte limit")
-        body = _read_body(url, resp, limits, deadline)
-        return FetchResult(200, body, new_etag, new_modified, final_url, moved is not None, content_type,
-                           moved, time.monotonic() - start)
+        # (reading the empty body of a 304 gives the connection back to the pool, not closed)
+        return _judged(url, resp.status_code, resp.history, resp.url, resp.headers, headers, limits, start,
+                       drain=lambda: resp.content, read_body=lambda: _read_body(url, resp, limits, deadline))
 
 
 def _read_body(url: str, resp: Any, limits: FetchLimits, deadline: float) -> bytes:
