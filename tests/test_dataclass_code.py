@@ -8,9 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Defines a frozen dataclass after install() and checks what the generated methods do; prints how many texts
-# this process had to compile.
-SCRIPT = """
+# Counts the texts this process compiles (dataclass_code's compile, replaced).
+COUNTING = """
 import dataclasses, sys
 from bot import dataclass_code
 compiled = 0
@@ -20,7 +19,11 @@ def counting(*args, **kwargs):
     compiled += 1
     return real(*args, **kwargs)
 dataclass_code.compile = counting
-dataclass_code.install()
+"""
+
+# Defines a frozen dataclass after install() and checks what the generated methods do; prints how many texts
+# this process had to compile.
+SCRIPT = COUNTING + """dataclass_code.install()
 dataclass_code.install()  # twice is once
 
 @dataclasses.dataclass(frozen=True)
@@ -89,17 +92,7 @@ def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:
 
 
 # One frozen class with fields named after argv[1], under a bound of 8 texts; prints the texts compiled.
-BOUNDED = """
-import dataclasses, sys
-from bot import dataclass_code
-compiled = 0
-real = compile
-def counting(*args, **kwargs):
-    global compiled
-    compiled += 1
-    return real(*args, **kwargs)
-dataclass_code.compile = counting
-dataclass_code._KEEP = 8
+BOUNDED = COUNTING + """dataclass_code._KEEP = 8
 dataclass_code.install()
 name = sys.argv[1]
 Made = dataclasses.make_dataclass("Made", [(name, int)], frozen=True)
