@@ -805,3 +805,35 @@ def test_a_listing_s_field_line_is_never_the_summary(field: str, language: str) 
     assert _summary_parts(f"<p>{field}</p>", language) == []
     assert _summary_parts(f"{fields[language]}\n{field}\nArbeitszeit: 9 bis 17 Uhr, montags bis freitags.",
                           language) == []
+
+
+def test_the_publisher_s_own_brand_or_app_is_never_a_tag() -> None:
+    # A podcast whose owner is the broadcaster (its itunes:author, Article.own_names): its app ("SVT Play") is the
+    # publisher's own, not the episode's topic; the show the episode is about stays.
+    from bot.models import Article
+    article = Article(key="k", feed_url="https://p.example/f", url="https://p.example/1", language="sv",
+                      title="Lyssna på de senaste avsnitten av Morgonpasset bara i appen SVT Play",
+                      text="Ladda ner appen SVT Play och lyssna på alla avsnitt av Morgonpasset och de andra "
+                           "SVT-poddarna. Du får tillgång till över 150 poddar, 16 radiokanaler och SVTs stora "
+                           "ljudarkiv. SVT Play - vi lyssnar tillsammans.", own_names=("SVT",), site="Morgonpasset")
+    for platform in ("twitter", "facebook", "mastodon"):
+        assert "#SVTPlay" not in compose(article, ComposeSpec(platform=platform)).hashtags
+
+
+@pytest.mark.parametrize(("headline", "text", "language", "fragments"), [
+    # The text names the whole name ("Martín Suárez", "Lindgren Hall", "The Silver Crowleys"): its surname or
+    # first word alone, as the headline writes it, is no tag.
+    ("El uruguayo Suárez se va con los Tigres por un año",
+     "<p>Después de varias semanas, el delantero uruguayo Martín Suárez se decidió por la oferta de los Tigres. "
+     "Suárez jugó los cuatro últimos años con los Leones.</p>", "es", {"#Suárez"}),
+    ("Universitet granskar skadorna i Lindgren",
+     "<p>Sprinklersystemet löste ut vid en brand i Lindgren Hall i onsdags. I ett brev till de boende i Lindgren "
+     "Hall skriver rektorn att skadorna granskas.</p>", "sv", {"#Lindgren"}),
+    ("Crowleys’ new record returns to the blues",
+     "<p>With the release of The Silver Crowleys’ Nightshift, listeners get a break. Nightshift shows off the "
+     "Crowleys’ southern roots.</p>", "en", {"#Crowleys"}),
+])
+def test_a_keyword_tag_the_text_writes_inside_a_longer_name_is_that_name_or_nothing(
+        headline: str, text: str, language: str, fragments: set[str]) -> None:
+    tags = _one_tags(headline, text, language)
+    assert not tags & fragments, tags

@@ -12,6 +12,7 @@ and must be one that X actually links.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -264,7 +265,9 @@ class _OwnName:
         run = any(self.folded_words[i:i + n] == tag_words for i in range(len(self.folded_words) - n + 1))
         pairs = {tuple(self.folded_words[i:i + 2]) for i in range(len(self.folded_words) - 1)}
         holds = any(tuple(tag_words[i:i + 2]) in pairs for i in range(n - 1))
-        return (run or holds or folded == self.joined or (len(self.joined) >= 4 and self.joined in folded)
+        # A one-word name that opens a longer tag is the publisher's brand on its product ("#SVTPlay" of "SVT").
+        brand = len(self.folded_words) == 1 and n > 1 and tag_words[0] == self.joined
+        return (run or holds or brand or folded == self.joined or (len(self.joined) >= 4 and self.joined in folded)
                 or (len(self.initials) >= 2 and folded == self.initials))
 
 
@@ -366,6 +369,13 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
         if _fragment_in(parts, title_toks) and not (_is_country(kw, lang) and not _fragment_in(parts, lead_toks)):
             continue  # "Shabbar" out of the headline's "Shabbar Abbas" (but "Iran" of "Free Iran World Summit"
             # is a topic when the text names the country on its own)
+        whole = _whole_name(parts[0], lead_toks) if len(parts) == 1 and not _is_country(kw, lang) else None
+        if whole is not None:
+            # "Suárez" where the text names "Martín Suárez", "Crowleys" of "The Silver Crowleys": the whole name
+            # or nothing.
+            if not whole or len(whole.replace(" ", "")) > MAX_KEYWORD_TAG_CHARS:
+                continue
+            kw, parts = whole, whole.split()
         if _always_within(parts, title_toks, lead_toks):
             continue  # "Hell" only ever as "Metal as Hell": a part of a longer name
         if _in_quoted_name(parts, title, lead):
@@ -607,6 +617,35 @@ def _neighbour(toks: Tokens, at: int, step: int) -> str | None:
     if (step < 0 and j > 0 and word.isalpha() and len(word) <= 3 and word.lower() not in _COORDINATORS
             and not toks[j][1].strip() and _capitalised(toks[j - 1][0])):
         return f"{toks[j - 1][0]} {word}"
+    return None
+
+
+def _whole_name(word: str, toks: Tokens) -> str | None:
+    """The longer name `word` belongs to in the text: the capitalised word the text writes right before it most
+    often ("Martín Suárez", "Silver Crowleys"), or the one it always writes right after it (two times or more:
+    "Lindgren Hall"); "" when the name runs on both ways ("Memorial Alessandro Bianchi": no two-word name); None
+    when there is none. A word opening a sentence ("Ami Facebook, ...") and an acronym ("EEUU Putin", "PM Modi")
+    prove no longer name."""
+    befores: Counter[str] = Counter()
+    afters: list[str | None] = []
+
+    def name_word(k: int) -> bool:
+        w = toks[k][0]
+        return _capitalised(w) and not is_stopword(w) and w == _bare(w) and not w.isupper()
+
+    for i, (tok, sep) in enumerate(toks):
+        if _bare(tok) != word:
+            continue
+        after = i + 1 < len(toks) and not toks[i + 1][1].strip() and name_word(i + 1)
+        if i > 0 and not sep.strip() and name_word(i - 1) and i - 1 > 0 and not _SENTENCE_GAP.search(toks[i - 1][1]):
+            if after:
+                return ""
+            befores[toks[i - 1][0]] += 1
+        afters.append(toks[i + 1][0] if after and tok == _bare(tok) else None)
+    if befores:
+        return f"{befores.most_common(1)[0][0]} {word}"
+    if len(afters) >= 2 and afters[0] is not None and all(a == afters[0] for a in afters):
+        return f"{word} {afters[0]}"
     return None
 
 
