@@ -837,3 +837,18 @@ def test_a_keyword_tag_the_text_writes_inside_a_longer_name_is_that_name_or_noth
         headline: str, text: str, language: str, fragments: set[str]) -> None:
     tags = _one_tags(headline, text, language)
     assert not tags & fragments, tags
+
+
+@pytest.mark.parametrize(("category", "language", "headline", "text"), [
+    ("Opinión", "es", "La opinión de los vecinos sobre el nuevo puente",
+     "<p>La opinión de los vecinos importa: el puente nuevo divide al barrio de Triana desde marzo.</p>"),
+    ("Bloggen", "nb", "Bloggen fyller fem år",
+     "<p>Bloggen fyller fem år i dag, og jeg takker alle som leser den hver uke fra Bergen.</p>"),
+    ("Meinungen", "de", "Meinungen zum neuen Radweg",
+     "<p>Die Meinungen zum neuen Radweg in Kiel gehen auseinander, sagt der Bürgerverein.</p>"),
+])
+def test_a_category_naming_the_kind_of_post_is_no_tag_in_any_language(category: str, language: str, headline: str,
+                                                                        text: str) -> None:
+    # The opinion section, the blog's category for itself: they name what kind of post it is, not its topic.
+    tags = _one_tags(headline, text, language, (category, "Verkehr"))
+    assert f"#{category}" not in tags, tags

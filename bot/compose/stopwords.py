@@ -72,6 +72,9 @@ GENERIC_TAGS = frozenset(
     |tecnologías|tecnologias|technologia|technológie|technologie a veda|технологии|технологія|технології
     |event|events|veranstaltung|veranstaltungen|événement|événements|evento|eventos|eventi|wydarzenia
     |мероприятия|события|weblogs|weblog
+    |opinions|meinung|meinungen|opinión|opiniones|opinião|opiniões|opinione|opinioni|opinie|åsikt|åsikter
+    |mielipide|мнение|мнения|думка|думки|opinia|opinie|blogg|bloggen|bloggar|bloggene|bloggerne|blogue
+    |blogs|der blog|el blog|le blog|il blog|o blog|блог|блоги|وبلاگ|مدونة|ブログ|博客|블로그
     """,
         "|",
     )
