@@ -852,3 +852,11 @@ def test_a_category_naming_the_kind_of_post_is_no_tag_in_any_language(category: 
     # The opinion section, the blog's category for itself: they name what kind of post it is, not its topic.
     tags = _one_tags(headline, text, language, (category, "Verkehr"))
     assert f"#{category}" not in tags, tags
+
+
+def test_a_name_s_genitive_is_tagged_as_the_name_the_text_also_writes() -> None:
+    # Danish/Swedish/German genitive: "Lars Ulrichs nye band" is Lars Ulrich's; the text also names "Lars Ulrich".
+    tags = _one_tags("Lars Ulrichs nye band spiller i Aarhus",
+                     "<p>Lars Ulrichs nye band spiller i Aarhus til sommer. Lars Ulrich fortæller, at bandet øver "
+                     "i København, og at Lars Ulrichs søn spiller med.</p>", "da")
+    assert "#LarsUlrichs" not in tags, tags

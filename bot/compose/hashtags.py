@@ -369,6 +369,12 @@ def keywords(title: str, lead: str, language: str | None) -> tuple[str, ...]:
         if _fragment_in(parts, title_toks) and not (_is_country(kw, lang) and not _fragment_in(parts, lead_toks)):
             continue  # "Shabbar" out of the headline's "Shabbar Abbas" (but "Iran" of "Free Iran World Summit"
             # is a topic when the text names the country on its own)
+        if (len(parts) > 1 and parts[-1].endswith("s") and len(parts[-1]) > 3
+                and _phrase_in(" ".join([*parts[:-1], parts[-1][:-1]]), text)):
+            # "Lars Ulrichs" where the text also writes "Lars Ulrich": a genitive of that name (Danish, Swedish,
+            # German), tagged as the name.
+            parts = [*parts[:-1], parts[-1][:-1]]
+            kw = " ".join(parts)
         whole = _whole_name(parts[0], lead_toks) if len(parts) == 1 and not _is_country(kw, lang) else None
         if whole is not None:
             # "Suárez" where the text names "Martín Suárez", "Crowleys" of "The Silver Crowleys": the whole name
