@@ -38,6 +38,13 @@ def _postgres_or_skip() -> None:
 KILL_TESTS = ("test_crash.py", "test_kill_production.py")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """Under clock-ahead (libfaketime: FAKETIME is set) the suite runs in one process. The year-ahead run is about
+    dates, and its kill and worker tests measure stalls and deadlines: under faketime, with two workers' load on
+    two cores, they measured the load (a 33 s stall, a worker that posted nothing in 90 s), not the code."""
+    return 0 if os.environ.get("FAKETIME") else None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests marked slow run first (xdist hands tests out in this order, one per worker in turn): started last,
     one of them would run alone at the end while the other cores sit idle."""
