@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from bot import alerts
 from bot.config import Config, FeedConfig, missing_credentials
-from bot.deliver import DeliveryReport, deliver_platform, resume_all, worker_id
 from bot.delivery import awaiting
+from bot.delivery.loop import DeliveryReport, deliver_platform, resume_all, worker_id
 from bot.errors import BotError, StoreError
 from bot.models import Draft
 from bot.platforms import Platform, build_account, build_platform
@@ -114,7 +114,7 @@ class Bot:
 
     def deliver(self, stop: threading.Event | None = None, wait_paced: bool = False) -> dict[str, DeliveryReport]:
         """Send what is due on every platform; platforms go side by side, posts of one platform in order.
-        `wait_paced`: wait out the pacing of a backlog (bot.deliver.deliver_platform; `bot run --once`)."""
+        `wait_paced`: wait out the pacing of a backlog (bot.delivery.loop.deliver_platform; `bot run --once`)."""
         try:
             with self._deliver_lock:
                 self._refresh_stand_ins()

@@ -334,7 +334,7 @@ def cmd_run(config: Any, args: argparse.Namespace) -> int:
 
 def cmd_post(config: Any, args: argparse.Namespace) -> int:
     from bot.app import Bot
-    from bot.deliver import deliver_platform
+    from bot.delivery.loop import deliver_platform
     from bot.platforms.dryrun import DryRunPlatform
     from bot.report.output import show_draft
 

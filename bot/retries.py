@@ -5,7 +5,7 @@ need a lease of seconds, not minutes); bot.config reads them with `Tuning.from_e
 
     BOT_LEASE_SECONDS          how long a post in flight stays its worker's after the worker last showed
                                it is alive (default 20). The worker renews it every third of that while
-                               it sends (bot.deliver's Heartbeat), so a slow publish never lapses; a
+                               it sends (bot.delivery.loop's Heartbeat), so a slow publish never lapses; a
                                killed or frozen worker's post is taken over by another worker within
                                this long (at once by one on the same machine, which sees the process is
                                gone). Longer rides out longer database hiccups; shorter resumes sooner.
@@ -17,7 +17,7 @@ need a lease of seconds, not minutes); bot.config reads them with `Tuning.from_e
                                is eventually consistent (X's timeline, a Page's feed, a Mastodon timeline;
                                default 60): after an unknown outcome, a lookup that finds nothing is looked
                                at again this long after the post could last have been sent, before it is
-                               sent again (bot.deliver). 0 trusts the first lookup.
+                               sent again (bot.delivery.loop). 0 trusts the first lookup.
     BOT_TEST_PAUSE_AFTER_SEND  TEST HOOK, never set in production: seconds to sleep after a post was
                                published and before it is recorded, so crash tests can kill a worker
                                exactly where the outcome is unknown.

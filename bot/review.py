@@ -145,8 +145,8 @@ def iso(ts: float | None, tz: str = "UTC") -> str | None:
 
 def queue(config: Config, store: Store, now: float, platform: str | None = None) -> list[QueueItem]:
     """Every post not yet settled, per platform in the order they go out (oldest first), with when."""
-    from bot.deliver import quota_wait
     from bot.delivery.gate import stored_feeds, why_not
+    from bot.delivery.loop import quota_wait
     from bot.schedule import plan_posts
 
     # Accounts no longer in the config keep their rows: they are listed too, with why they wait.
@@ -360,7 +360,7 @@ def unapprove(config: Config, store: Store, ids: Sequence[int], now: float) -> l
 
 def retry_now(store: Store, ids: Sequence[int], now: float) -> list[str]:
     """A post waiting to retry is due now instead of at its back-off time; windows, gaps, caps and the
-    network's quota still apply, and the retry looks up an uncertain attempt first as always (bot.deliver)."""
+    network's quota still apply, and the retry looks up an uncertain attempt first as always (bot.delivery.loop)."""
     found = [_get(store, i) for i in ids]
     for d in found:
         if problem := _settled(d, "retry"):

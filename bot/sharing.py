@@ -6,10 +6,10 @@ releases each with the time it is next due (bot.schedule.next_feed_due: `every` 
 fire times). No coordinator: the claim is one transaction (Postgres: FOR UPDATE SKIP LOCKED, so two workers
 claiming at once take different feeds and neither waits; SQLite: its one writer).
 
-A claim dies with its holder, as a post's lease does (bot.deliver): it is a lease on the database's clock
+A claim dies with its holder, as a post's lease does (bot.delivery.loop): it is a lease on the database's clock
 (BOT_LEASE_SECONDS), renewed by every claim round of its holder, which runs at least every third of the
 lease; a worker on this machine whose process is gone (the owner id `host:pid:nonce:machine`,
-bot.deliver.process_gone) loses its claims at once. Polling a feed twice is harmless (the outbox's unique
+bot.delivery.loop.process_gone) loses its claims at once. Polling a feed twice is harmless (the outbox's unique
 key queues each post once), so no grace is needed before another worker takes a dead one's feed.
 
 Fair and bounded: a round takes at most the worker's share of the due feeds (due / live workers, rounded
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.config import Config, FeedConfig
-from bot.deliver import describe_owner, process_gone
+from bot.delivery.loop import describe_owner, process_gone
 from bot.errors import StoreError
 from bot.poll import PollReport
 from bot.schedule import next_feed_due

@@ -475,7 +475,7 @@ def test_bot_run_once_posts_exactly_the_new_articles_once_with_one_login(tmp_pat
 
 def test_delivery_reads_back_a_lost_answer_and_never_posts_twice(store: Store, pds: FakeBluesky) -> None:
     from bot.config import parse_config, read_environment
-    from bot.deliver import deliver_platform
+    from bot.delivery.loop import deliver_platform
     from bot.models import Article
     from bot.platforms import build_platform
     from bot.poll import compose_drafts, new_delivery
@@ -514,7 +514,7 @@ def test_delivery_reads_back_a_lost_answer_and_never_posts_twice(store: Store, p
 
 def test_delivery_pauses_the_account_when_the_app_password_is_refused(store: Store, pds: FakeBluesky) -> None:
     from bot.config import parse_config, read_environment
-    from bot.deliver import deliver_platform
+    from bot.delivery.loop import deliver_platform
     from bot.models import Article
     from bot.platforms import build_platform
     from bot.poll import compose_drafts, new_delivery

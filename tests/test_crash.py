@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from bot.config import Config, FeedConfig, PlatformConfig
-from bot.deliver import deliver_platform
+from bot.delivery.loop import deliver_platform
 from bot.platforms.base import Platform
 from bot.platforms.mastodon import MastodonPlatform
 from bot.retries import Tuning

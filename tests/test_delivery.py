@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.config import Config, FeedConfig, PlatformConfig, Secret
-from bot.deliver import deliver_platform
+from bot.delivery.loop import deliver_platform
 from bot.errors import ConfigError, RateLimited, RetryableError
 from bot.networks.facebook import FacebookCredentials
 from bot.networks.twitter import TwitterCredentials
@@ -320,7 +320,7 @@ class _Recorder:
 
 
 def test_a_claim_whose_lease_is_nearly_spent_is_renewed_before_sending(store: Store) -> None:
-    from bot.deliver import Sender
+    from bot.delivery.loop import Sender
 
     clock = Clock()
     store.record_articles([], [_row(1, "twitter")], clock.now)
@@ -334,7 +334,7 @@ def test_a_claim_whose_lease_is_nearly_spent_is_renewed_before_sending(store: St
 
 
 def test_a_claim_taken_over_meanwhile_sends_nothing(store: Store) -> None:
-    from bot.deliver import Sender
+    from bot.delivery.loop import Sender
 
     clock = Clock()
     store.record_articles([], [_row(1, "twitter")], clock.now)
@@ -439,7 +439,7 @@ def test_x_a_kill_between_the_upload_and_the_post_resumes_with_the_same_media(st
 
 
 def test_x_a_lost_lease_right_after_the_upload_stops_the_post_and_the_upload_is_reused(x: Any, site: Any) -> None:
-    from bot.deliver import LeaseLost
+    from bot.delivery.loop import LeaseLost
     from bot.models import Draft, Image
 
     draft = Draft(platform="twitter", article_key="a1", text="Story 1 https://news.example.org/1/",

@@ -9,7 +9,7 @@ import threading
 from datetime import timedelta
 
 from bot.config import FeedConfig
-from bot.deliver import process_gone, worker_id
+from bot.delivery.loop import process_gone, worker_id
 from bot.schedule import next_feed_due
 from bot.store import Store, open_store
 from bot.store.base import FeedRelease, FeedState
@@ -72,7 +72,7 @@ def test_a_claim_round_renews_the_holders_claims(store: Store) -> None:
 
 
 def test_a_dead_holder_on_this_machine_is_known_and_dropped(store: Store) -> None:
-    child = subprocess.run([sys.executable, "-c", "from bot.deliver import worker_id; print(worker_id())"],
+    child = subprocess.run([sys.executable, "-c", "from bot.delivery.loop import worker_id; print(worker_id())"],
                            capture_output=True, text=True, check=True)
     dead = child.stdout.strip()  # the owner id of a process that has ended
     assert process_gone(dead) and not process_gone(worker_id())

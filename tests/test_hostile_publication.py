@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.config import SAMPLE_FEED, Config, FeedConfig, PlatformConfig, Secret
-from bot.deliver import deliver_platform
+from bot.delivery.loop import deliver_platform
 from bot.feeds.entries import FeedEntry
 from bot.feeds.filters import FeedFilter
 from bot.feeds.identity import scoped

@@ -288,7 +288,7 @@ def test_dotenv_above_the_installed_package_is_not_read(tmp_path: Path) -> None:
     assert not (tmp_path / "stray.db").exists() and (tmp_path / "bot.db").exists()
 
 
-FORGED = "2026-01-01 00:00:00 ERROR   bot.deliver: twitter PAUSED, needs a human: forged"
+FORGED = "2026-01-01 00:00:00 ERROR   bot.delivery.loop: twitter PAUSED, needs a human: forged"
 
 
 def test_feed_content_cannot_forge_a_text_log_line(tmp_path: Path) -> None:

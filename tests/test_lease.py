@@ -19,7 +19,7 @@ import pytest
 
 from bot.app import Bot
 from bot.config import load_config
-from bot.deliver import deliver_platform, worker_id
+from bot.delivery.loop import deliver_platform, worker_id
 from bot.report.status import status_lines
 from bot.retries import Tuning
 from bot.store import Store, open_store
@@ -37,7 +37,7 @@ PRODUCTION = replace(Tuning(), lookup_lag=0.0)
 # A holder on this machine: claims the oldest post with the production lease, says which row, then idles.
 CLAIMER = """
 import sys, time
-from bot.deliver import worker_id
+from bot.delivery.loop import worker_id
 from bot.store import open_store
 store = open_store(sys.argv[1])
 d = store.claim_next(sys.argv[2], time.time(), worker_id(), float(sys.argv[3]))
@@ -153,7 +153,7 @@ def test_a_slow_publish_keeps_its_lease_alive(db_url: str, x: Any) -> None:
 def test_a_frozen_holder_sends_nothing_once_its_post_was_taken_over(db_url: str, x: Any) -> None:
     """As if the process had been stopped after its last renewal, before the request left: the check in the
     HTTP adapter sees no recent beat, renews first, learns the post is gone, and the request never leaves."""
-    from bot.deliver import Heartbeat, LeaseLost, draft_of
+    from bot.delivery.loop import Heartbeat, LeaseLost, draft_of
     from bot.platforms.http import before_each_write
 
     store = open_store(db_url)

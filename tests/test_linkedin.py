@@ -243,7 +243,7 @@ def _queue(store: Store, config: Any) -> None:
 
 
 def test_delivery_finds_a_lost_post_and_never_posts_twice(store: Store, li: FakeLinkedIn) -> None:
-    from bot.deliver import deliver_platform
+    from bot.delivery.loop import deliver_platform
     from bot.platforms import build_platform
     from bot.retries import Tuning
     from bot.store.base import POSTED
@@ -265,7 +265,7 @@ def test_delivery_finds_a_lost_post_and_never_posts_twice(store: Store, li: Fake
 
 
 def test_delivery_pauses_on_a_retired_version_and_says_what_to_set(store: Store, li: FakeLinkedIn) -> None:
-    from bot.deliver import deliver_platform
+    from bot.delivery.loop import deliver_platform
     from bot.platforms import build_platform
     from bot.retries import Tuning
 

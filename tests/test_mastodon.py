@@ -168,7 +168,7 @@ def test_an_upload_past_its_day_is_uploaded_again_without_trying_it(masto: FakeM
 
 
 def test_a_lost_lease_right_after_the_upload_stops_the_status(masto: FakeMastodonServer, photo: Draft) -> None:
-    from bot.deliver import LeaseLost
+    from bot.delivery.loop import LeaseLost
 
     kept: list[list[str]] = []
 

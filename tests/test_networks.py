@@ -17,7 +17,7 @@ import pytest
 from bot import networks
 from bot.compose.rules import NetworkRules, rules_for
 from bot.config import Config, parse_config, read_environment
-from bot.deliver import deliver_platform
+from bot.delivery.loop import deliver_platform
 from bot.errors import ConfigError, RetryableError
 from bot.models import Article, Draft, PostResult
 from bot.networks.base import AccountContext, Credential, Network, Option, UnknownOutcome

@@ -12,7 +12,7 @@ import pytest
 
 from bot import review
 from bot.config import Config, Environment, parse_config
-from bot.deliver import deliver_platform
+from bot.delivery.loop import deliver_platform
 from bot.store import Store
 from bot.store.base import POSTED, QUEUED, RETRY, REVIEW, SKIPPED, FeedState, NewDelivery
 from tests.helpers import fake_x

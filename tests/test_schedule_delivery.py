@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Config, FeedConfig, PlatformConfig
-from bot.deliver import deliver_platform
+from bot.delivery.loop import deliver_platform
 from bot.models import Draft, PostResult
 from bot.platforms.base import Account
 from bot.schedule import parse_window

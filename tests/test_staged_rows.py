@@ -158,7 +158,7 @@ def th() -> Iterator[FakeThreads]:
 
 def test_an_edited_threads_post_goes_out_with_the_new_text(store: Store, th: FakeThreads) -> None:
     from bot.config import read_environment
-    from bot.deliver import deliver_platform
+    from bot.delivery.loop import deliver_platform
     from bot.models import Article
     from bot.platforms import build_platform
     from bot.poll import compose_drafts, new_delivery

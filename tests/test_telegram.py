@@ -157,7 +157,7 @@ def test_429_is_a_rate_limit_with_telegrams_retry_after(tg: FakeTelegramServer) 
 
 def test_a_429_holds_the_whole_channel_until_retry_after(tg: FakeTelegramServer) -> None:
     """Flood control is the chat's, not the post's: quota() says nothing is left until retry_after is over,
-    so delivery holds every post to the channel (bot.deliver.quota_wait), then "not said" after a message."""
+    so delivery holds every post to the channel (bot.delivery.loop.quota_wait), then "not said" after a message."""
     platform = _platform(tg)
     assert platform.quota() is None  # Telegram says nothing ahead of a 429
     tg.rate_limit(retry_after=37)

@@ -240,7 +240,7 @@ def test_threads_compose_rules_keep_a_post_within_500() -> None:
 
 def test_delivery_resumes_the_kept_container_after_a_lost_answer(store: Store, th: FakeThreads) -> None:
     from bot.config import parse_config, read_environment
-    from bot.deliver import deliver_platform
+    from bot.delivery.loop import deliver_platform
     from bot.models import Article
     from bot.platforms import build_platform
     from bot.poll import compose_drafts, new_delivery

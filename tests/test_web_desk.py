@@ -62,7 +62,7 @@ def state(store: Store, pid: int) -> str:
 
 
 def retrying(store: Store, pid: int, error: str, at: float, uncertain: bool = False) -> None:
-    """Post `pid` was tried by a worker and waits to retry at `at` (as bot.deliver leaves it)."""
+    """Post `pid` was tried by a worker and waits to retry at `at` (as bot.delivery.loop leaves it)."""
     assert store.approve(pid, NOW - 50)
     d = store.delivery(pid)
     assert d is not None

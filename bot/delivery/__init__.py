@@ -1,2 +1,3 @@
-"""The delivery layer's parts beside the outbox's drain (bot.deliver): whether the config in force still sends a
-queued post (gate)."""
+"""The delivery layer: the outbox's drain (loop: claim, send and settle each post exactly once), whether the config
+in force still sends a queued post (gate), a backlog's pacing (pacing), and posts that wait for credentials
+(awaiting)."""

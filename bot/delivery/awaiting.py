@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from bot import networks
 from bot.config import Config, missing_credentials
-from bot.deliver import DeliveryReport, deliver_platform, draft_of
 from bot.delivery.gate import stored_feeds, why_not
+from bot.delivery.loop import DeliveryReport, deliver_platform, draft_of
 from bot.models import Draft
 from bot.platforms.dryrun import AwaitingCredentials, DryRunPlatform
 from bot.retries import Tuning

@@ -4,7 +4,7 @@ tweepy and facebook-sdk hard-code their hosts and tweepy sets no timeout at all.
 transport adapter mounted on the client's own session fixes both without touching the
 clients: requests are signed for the official URL, then sent to the configured base.
 The same adapter is the last place a request can be stopped: `before_each_write` runs the
-caller's check there (bot.deliver: is this post still ours, after a pause?).
+caller's check there (bot.delivery.loop: is this post still ours, after a pause?).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-# Defined apart, without requests (bot.deliver imports them on every pass); re-exported for the clients.
+# Defined apart, without requests (bot.delivery.loop imports them on every pass); re-exported for the clients.
 from bot.platforms.writes import before_each_write, check_before_write
 
 __all__ = ["DEFAULT_TIMEOUT", "RedirectingAdapter", "before_each_write", "check_before_write", "read_capped",

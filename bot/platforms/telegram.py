@@ -82,7 +82,7 @@ class TelegramPlatform:
         self._redact = Redactor([token])
         self._var = f"{name.upper()}_"  # the account's environment variables, for hints
         # Set by a 429: flood control holds the whole chat, not only the post that met it. Delivery saves it
-        # (bot.deliver._save_quota), so no worker sends anything to this channel before retry_after is over.
+        # (bot.delivery.loop._save_quota), so no worker sends anything to this channel before retry_after is over.
         self._quota: Quota | None = None
         # The endpoint is the operator's choice (as TWITTER_API_URL is): trusted, but every call still gets
         # a timeout and delivery's write check through the adapter route_session mounts. Nothing else is

@@ -1,6 +1,6 @@
 """The last point a write to a platform can be stopped: `before_each_write` and `check_before_write`.
 
-Kept apart from bot.platforms.http (which imports requests) so that bot.deliver, imported by every pass, does
+Kept apart from bot.platforms.http (which imports requests) so that bot.delivery.loop, imported by every pass, does
 not load requests and urllib3 on a pass with nothing to post: a tenth of a second of `bot run --once` over
 unchanged feeds (issue 25). bot.platforms.http re-exports both names.
 """

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot import schedule
 from bot.config import Config, PlatformConfig
-from bot.deliver import describe_owner, in_flight_reason, quota_wait
 from bot.delivery.awaiting import awaits_credentials
+from bot.delivery.loop import describe_owner, in_flight_reason, quota_wait
 from bot.poll import release_hint
 from bot.report.clock import iso, local
 from bot.store.base import (

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from bot.config import Config, FeedConfig
-from bot.deliver import draft_of
+from bot.delivery.loop import draft_of
 from bot.models import Draft
 from bot.poll import PollReport, poll_feed
 from bot.store.base import QUEUED, RETRY, Delivery, FeedState, NewDelivery, SeenArticle, Store

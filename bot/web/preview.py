@@ -1,5 +1,5 @@
 """Each post as its network will show it (issue 22 item 1), built from the draft delivery sends
-(bot.deliver.draft_of: the same text, link, image and alt) and the account's settings that decide its shape
+(bot.delivery.loop.draft_of: the same text, link, image and alt) and the account's settings that decide its shape
 (Facebook's photo posts, Telegram's captioned photos, Mastodon's visibility). The page draws these pieces;
 nothing here writes a second version of the text: it only marks where the network links it."""
 
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from bot import networks
 from bot.config import Config
-from bot.deliver import draft_of
+from bot.delivery.loop import draft_of
 from bot.networks.telegram import utf16_length
 from bot.platforms.telegram import MAX_CAPTION
 from bot.store.base import NewDelivery
