@@ -221,6 +221,9 @@ def _submitted(browser: Any, old: Any) -> None:
                 return True
             raise
     WebDriverWait(browser, 15).until(gone)
+    # Stale as soon as the new page starts to load: its elements are there once it has (a CI run looked for the
+    # notes of the next page while it was still loading).
+    WebDriverWait(browser, 15).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def _in_view(browser: Any, element: Any) -> bool:
